@@ -1,0 +1,87 @@
+import { mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { migrationProvider } from "./migrations.ts";
+import type { Database } from "./tables.ts";
+
+export type Db = Kysely<Database>;
+export type DbBackend = "sqlite" | "postgres";
+
+export interface OpenDbOptions {
+  /** Empty: SQLite under dataDir; `sqlite:<path>`; or `postgres://…`. */
+  databaseUrl: string;
+  dataDir: string;
+  /** PostgreSQL schema to use (created if missing); tests give each run its own. */
+  schema?: string;
+}
+
+export interface OpenedDb {
+  db: Db;
+  backend: DbBackend;
+  close(): Promise<void>;
+}
+
+// bigint columns come back from pg as strings by default; ours (UIDs, sizes) fit in a double.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+/** Opens the database, runs pending migrations, and returns it. */
+export async function openDb(options: OpenDbOptions): Promise<OpenedDb> {
+  const { databaseUrl } = options;
+  let db: Db;
+  let backend: DbBackend;
+  if (/^postgres(ql)?:/.test(databaseUrl)) {
+    backend = "postgres";
+    const schema = options.schema;
+    if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+    if (schema) {
+      const admin = new pg.Client({ connectionString: databaseUrl });
+      await admin.connect();
+      await admin.query(`create schema if not exists ${schema}`);
+      await admin.end();
+    }
+    const pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: 10,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    // An idle client that loses its server emits 'error' on the pool; without a listener that
+    // would crash the process, and the next query reconnects anyway.
+    pool.on("error", () => {});
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    backend = "sqlite";
+    const file = databaseUrl.startsWith("sqlite:")
+      ? resolve(databaseUrl.slice("sqlite:".length))
+      : join(resolve(options.dataDir), "report-inbox.db");
+    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    const sqlite = new SqliteDatabase(file);
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("synchronous = NORMAL");
+    // Several processes (workers, CLI) share the file: wait for a lock instead of failing.
+    sqlite.pragma("busy_timeout = 10000");
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  }
+  await migrate(db);
+  return { db, backend, close: () => db.destroy() };
+}
+
+async function migrate(db: Db): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "?";
+    throw new Error(`数据库迁移失败 (${failed}): ${(error as Error).message}`);
+  }
+}
+
+/** True when an insert failed only because the row already exists (both backends). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return (
+    e?.code === "23505" ||
+    e?.code === "SQLITE_CONSTRAINT_PRIMARYKEY" ||
+    e?.code === "SQLITE_CONSTRAINT_UNIQUE"
+  );
+}

@@ -1,0 +1,165 @@
+import { type Kysely, type Migration, type MigrationProvider, sql } from "kysely";
+
+// Migrations are code, not files on disk, so that they ship inside the package and run the same
+// on SQLite and PostgreSQL. Append new ones; never edit one that has shipped.
+const migrations: Record<string, Migration> = {
+  "0001_initial": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("units")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("aliases", "text", (c) => c.notNull().defaultTo("[]"))
+        .addColumn("emails", "text", (c) => c.notNull().defaultTo("[]"))
+        .addColumn("active", "integer", (c) => c.notNull().defaultTo(1))
+        .addColumn("sort_order", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("tasks")
+        .addColumn("year", "integer", (c) => c.notNull())
+        .addColumn("number", "integer", (c) => c.notNull())
+        .addColumn("section", "text", (c) => c.notNull())
+        .addColumn("title", "text", (c) => c.notNull())
+        .addColumn("units", "text", (c) => c.notNull())
+        .addColumn("lead", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("tasks_pk", ["year", "number"])
+        .execute();
+      await db.schema
+        .createTable("messages")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("message_id", "text")
+        .addColumn("source", "text", (c) => c.notNull())
+        .addColumn("mailbox", "text")
+        .addColumn("uid_validity", "bigint")
+        .addColumn("uid", "bigint")
+        .addColumn("raw_size", "bigint", (c) => c.notNull())
+        .addColumn("from_addr", "text")
+        .addColumn("from_name", "text")
+        .addColumn("subject", "text")
+        .addColumn("sent_at", "text")
+        .addColumn("received_at", "text", (c) => c.notNull())
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("reason", "text")
+        .addColumn("reason_code", "text")
+        .addColumn("verdict", "text")
+        .addColumn("unit_id", "text")
+        .addColumn("period", "text")
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("messages_message_id").on("messages").column("message_id").execute();
+      await db.schema.createIndex("messages_state").on("messages").column("state").execute();
+      await db.schema
+        .createIndex("messages_unit_period")
+        .on("messages")
+        .columns(["unit_id", "period"])
+        .execute();
+      await db.schema
+        .createTable("attachments")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("message_id", "text", (c) => c.notNull())
+        .addColumn("parent_id", "text")
+        .addColumn("content_hash", "text")
+        .addColumn("original_name", "text", (c) => c.notNull())
+        .addColumn("safe_name", "text", (c) => c.notNull())
+        .addColumn("detected_type", "text", (c) => c.notNull())
+        .addColumn("size", "bigint", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("text_ref", "text")
+        .addColumn("link_url", "text")
+        .addColumn("note", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("attachments_message").on("attachments").column("message_id").execute();
+      await db.schema
+        .createTable("receipts")
+        .addColumn("unit_id", "text", (c) => c.notNull())
+        .addColumn("period", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("late", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("has_scan", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("has_electronic", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("contact_name", "text")
+        .addColumn("contact_phone", "text")
+        .addColumn("contacts", "text", (c) => c.notNull().defaultTo("[]"))
+        .addColumn("missing", "text", (c) => c.notNull().defaultTo("[]"))
+        .addColumn("first_received_at", "text")
+        .addColumn("last_received_at", "text")
+        .addColumn("completed_at", "text")
+        .addColumn("verified", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("note", "text")
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("receipts_pk", ["unit_id", "period"])
+        .execute();
+      await db.schema.createIndex("receipts_period").on("receipts").column("period").execute();
+      await db.schema
+        .createTable("receipt_messages")
+        .addColumn("unit_id", "text", (c) => c.notNull())
+        .addColumn("period", "text", (c) => c.notNull())
+        .addColumn("message_id", "text", (c) => c.notNull())
+        .addColumn("received_at", "text", (c) => c.notNull())
+        .addColumn("verified", "integer", (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint("receipt_messages_pk", ["unit_id", "period", "message_id"])
+        .execute();
+      await db.schema
+        .createTable("outbox")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("idempotency_key", "text", (c) => c.notNull().unique())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("recipients", "text", (c) => c.notNull())
+        .addColumn("subject", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("last_error", "text")
+        .addColumn("smtp_response", "text")
+        .addColumn("message_id_header", "text")
+        .addColumn("payload", "text", (c) => c.notNull())
+        .addColumn("unit_id", "text")
+        .addColumn("period", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("sent_at", "text")
+        .execute();
+      await db.schema.createIndex("outbox_status").on("outbox").column("status").execute();
+      await db.schema
+        .createTable("audit_log")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("at", "text", (c) => c.notNull())
+        .addColumn("actor", "text", (c) => c.notNull())
+        .addColumn("action", "text", (c) => c.notNull())
+        .addColumn("target", "text", (c) => c.notNull())
+        .addColumn("before", "text")
+        .addColumn("after", "text")
+        .addColumn("reason", "text")
+        .execute();
+      await db.schema
+        .createTable("mailbox_state")
+        .addColumn("account", "text", (c) => c.notNull())
+        .addColumn("folder", "text", (c) => c.notNull())
+        .addColumn("uid_validity", "bigint")
+        .addColumn("last_uid", "bigint", (c) => c.notNull().defaultTo(0))
+        .addColumn("last_sync_at", "text")
+        .addColumn("last_error", "text")
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("mailbox_state_pk", ["account", "folder"])
+        .execute();
+      await db.schema
+        .createTable("schedule_runs")
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("fired_at", "text", (c) => c.notNull())
+        .addColumn("detail", "text")
+        .execute();
+      await sql`select 1`.execute(db);
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};

@@ -1,0 +1,180 @@
+import type { Generated } from "kysely";
+
+// Every timestamp is an ISO-8601 UTC string and every list is JSON text, so that SQLite and
+// PostgreSQL store and sort them the same way behind one query layer.
+
+/** A member unit; id is its official name, the key the office and the CLI use. */
+export interface UnitsTable {
+  id: string;
+  name: string;
+  /** department | county | zone | other */
+  kind: string;
+  /** JSON string[]: aliases from the seed (built in). The office's own aliases live in config. */
+  aliases: string;
+  /** JSON string[]: registered addresses, from the office's config (never from seeding). */
+  emails: string;
+  active: number;
+  sort_order: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A task of a year's work points; units is the ordered JSON list of responsible unit ids. */
+export interface TasksTable {
+  year: number;
+  number: number;
+  section: string;
+  title: string;
+  units: string;
+  lead: string;
+  updated_at: string;
+}
+
+/** Every message that entered, by the hash of its raw source (line endings normalised). */
+export interface MessagesTable {
+  id: string;
+  message_id: string | null;
+  /** imap | import | demo */
+  source: string;
+  mailbox: string | null;
+  uid_validity: number | null;
+  uid: number | null;
+  raw_size: number;
+  from_addr: string | null;
+  from_name: string | null;
+  subject: string | null;
+  sent_at: string | null;
+  received_at: string;
+  /** stored | processed | not_report | review | failed */
+  state: string;
+  /** Why it is not a report, needs a person, or failed (Chinese, shown to the office). */
+  reason: string | null;
+  /** Machine-readable reason code, e.g. not_report.auto_reply, parse.malformed. */
+  reason_code: string | null;
+  /** JSON: what processing concluded (unit candidates, period, files, contacts …). */
+  verdict: string | null;
+  unit_id: string | null;
+  period: string | null;
+  attempts: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A file that came with a message (or out of an archive, or by a 超大附件 link). */
+export interface AttachmentsTable {
+  id: string;
+  message_id: string;
+  parent_id: string | null;
+  content_hash: string | null;
+  original_name: string;
+  safe_name: string;
+  detected_type: string;
+  size: number;
+  /** scan | electronic | text_pdf | archive | link | other */
+  kind: string;
+  /** Content hash of the extracted text in the store, when text was read. */
+  text_ref: string | null;
+  link_url: string | null;
+  note: string | null;
+  created_at: string;
+}
+
+/** The receipt log: one row per unit and period. */
+export interface ReceiptsTable {
+  unit_id: string;
+  period: string;
+  /** complete | incomplete | exempt (missing = no row) */
+  status: string;
+  late: number;
+  has_scan: number;
+  has_electronic: number;
+  contact_name: string | null;
+  contact_phone: string | null;
+  /** JSON Contact[] */
+  contacts: string;
+  /** JSON string[] of what is still missing: scan, electronic, contact, phone */
+  missing: string;
+  first_received_at: string | null;
+  last_received_at: string | null;
+  completed_at: string | null;
+  /** 1 when at least one contributing message came from a registered address. */
+  verified: number;
+  note: string | null;
+  updated_at: string;
+}
+
+/** Which messages made up a receipt. */
+export interface ReceiptMessagesTable {
+  unit_id: string;
+  period: string;
+  message_id: string;
+  received_at: string;
+  verified: number;
+}
+
+/** Every mail the service sends; the idempotency key is written before the mail goes out. */
+export interface OutboxTable {
+  id: string;
+  idempotency_key: string;
+  /** ack | remind | overdue | digest | office-overdue */
+  kind: string;
+  recipients: string;
+  subject: string;
+  /** pending | sending | sent | failed | skipped */
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  smtp_response: string | null;
+  message_id_header: string | null;
+  /** JSON: everything needed to render the mail again on retry. */
+  payload: string;
+  unit_id: string | null;
+  period: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+/** Every manual change the office makes, with who, what and why. */
+export interface AuditLogTable {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  before: string | null;
+  after: string | null;
+  reason: string | null;
+}
+
+/** IMAP checkpoint per account and folder. */
+export interface MailboxStateTable {
+  account: string;
+  folder: string;
+  uid_validity: number | null;
+  last_uid: number;
+  last_sync_at: string | null;
+  last_error: string | null;
+  updated_at: string;
+}
+
+/** A scheduled run (reminder stage, digest) that fired; its key makes it fire once. */
+export interface ScheduleRunsTable {
+  key: string;
+  fired_at: string;
+  detail: string | null;
+}
+
+export interface Database {
+  units: UnitsTable;
+  tasks: TasksTable;
+  messages: MessagesTable;
+  attachments: AttachmentsTable;
+  receipts: ReceiptsTable;
+  receipt_messages: ReceiptMessagesTable;
+  outbox: OutboxTable;
+  audit_log: AuditLogTable;
+  mailbox_state: MailboxStateTable;
+  schedule_runs: ScheduleRunsTable;
+}
+
+export type { Generated };

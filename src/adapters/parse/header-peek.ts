@@ -1,0 +1,33 @@
+import { open } from "node:fs/promises";
+
+/** The few headers the ingest step needs before the full parse (which runs in a job). */
+export interface PeekedHeaders {
+  messageId: string | null;
+  from: string | null;
+  subject: string | null;
+  date: string | null;
+}
+
+const MAX_HEADER_BYTES = 256 * 1024;
+
+/** Reads the header block of a stored message without loading its body. */
+export async function peekHeaders(path: string): Promise<PeekedHeaders> {
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.alloc(MAX_HEADER_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, MAX_HEADER_BYTES, 0);
+    // latin1 keeps every byte as one char: raw 8-bit GBK survives to be decoded later.
+    const text = buf.subarray(0, bytesRead).toString("latin1");
+    const end = text.search(/\r?\n\r?\n/);
+    const block = (end >= 0 ? text.slice(0, end) : text).replace(/\r?\n[ \t]+/g, " ");
+    const get = (name: string): string | null => {
+      const m = block.match(new RegExp(`^${name}:[ \\t]*(.*)$`, "im"));
+      return m ? m[1]!.trim() : null;
+    };
+    const rawId = get("Message-ID");
+    const id = rawId?.match(/<([^>]+)>/)?.[1] ?? rawId;
+    return { messageId: id || null, from: get("From"), subject: get("Subject"), date: get("Date") };
+  } finally {
+    await fh.close();
+  }
+}

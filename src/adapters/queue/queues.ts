@@ -1,0 +1,55 @@
+import { type ConnectionOptions, Queue } from "bullmq";
+import { Redis, type RedisOptions } from "ioredis";
+
+/** Every queue name in one place. */
+export const queueNames = {
+  /** One job per stored message: parse, decide, log. Job id = message id (content hash). */
+  process: "process",
+  /** One job per outgoing mail. Job id = outbox id. */
+  outgoing: "outgoing",
+  /** Scheduled stages (reminders, overdue, digests). Job id = schedule key. */
+  schedule: "schedule",
+} as const;
+
+export type QueueName = (typeof queueNames)[keyof typeof queueNames];
+
+/** Job payload of the process queue. */
+export interface ProcessJob {
+  /** messages.id */
+  messageId: string;
+}
+
+/** Job payload of the outgoing queue. */
+export interface OutgoingJob {
+  /** outbox.id */
+  outboxId: string;
+}
+
+export interface QueueSettings {
+  redisUrl: string;
+  prefix: string;
+}
+
+/**
+ * A Redis connection for bullmq. Workers need maxRetriesPerRequest: null (bullmq 6 refuses
+ * otherwise); a lost Redis then blocks the worker until it returns instead of killing it.
+ */
+export function createRedis(url: string, options: RedisOptions = {}): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    lazyConnect: false,
+    ...options,
+  });
+  // ioredis re-emits connection errors; without a listener Node would treat them as fatal.
+  redis.on("error", () => {});
+  return redis;
+}
+
+export function createQueue<T>(
+  name: QueueName,
+  settings: QueueSettings,
+  connection: ConnectionOptions,
+): Queue<T> {
+  return new Queue<T>(name, { connection, prefix: settings.prefix });
+}

@@ -1,0 +1,140 @@
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse as parseDotenv } from "dotenv";
+import { parse as parseYaml } from "yaml";
+import { type Config, configSchema, envKeys, examples, secretPaths } from "./schema.ts";
+
+export const defaultConfigPath = join(dirname(fileURLToPath(import.meta.url)), "../../config/default.yaml");
+
+/** A setting that is wrong or missing; the message is one line: key, problem, example. */
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    problem: string,
+  ) {
+    const example = examples[key] ? `，例如 ${examples[key]}` : "";
+    super(`配置错误: ${key} ${problem}${example}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Override file (same shape as default.yaml); CONFIG_FILE when absent. */
+  file?: string;
+  /** Environment to read; process.env merged with ./.env when absent. */
+  env?: Record<string, string | undefined>;
+  /** Values applied last, for tests and the demo. */
+  overrides?: DeepPartial<Config>;
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+function readYaml(path: string, key: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new ConfigError(key, `无法读取文件 ${path}`);
+  }
+  try {
+    return (parseYaml(text) ?? {}) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(key, `文件 ${path} 不是有效的 YAML: ${(err as Error).message.split("\n")[0]}`);
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export function deepMerge(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  }
+  return out;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    if (!isPlainObject(node[part])) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts.at(-1)!] = value;
+}
+
+function envValue(name: string, raw: string): unknown {
+  if (name === "OFFICE_EMAILS") return raw.split(/[,;，\s]+/).filter(Boolean);
+  return raw;
+}
+
+function readEnv(): Record<string, string | undefined> {
+  let fromFile: Record<string, string> = {};
+  try {
+    fromFile = parseDotenv(readFileSync(resolve(".env")));
+  } catch {
+    // No .env file: the environment alone.
+  }
+  return { ...fromFile, ...process.env };
+}
+
+/** Loads default.yaml, then the override file, then the environment; validates once. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? readEnv();
+  let merged = readYaml(defaultConfigPath, "config/default.yaml");
+  const file = options.file ?? env.CONFIG_FILE;
+  if (file) merged = deepMerge(merged, readYaml(file, "CONFIG_FILE"));
+  for (const [name, path] of Object.entries(envKeys)) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== "") setPath(merged, path, envValue(name, raw));
+  }
+  if (options.overrides) merged = deepMerge(merged, options.overrides as Record<string, unknown>);
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = issue.path.join(".");
+    const shown = secretPaths.has(key) ? "" : describeValue(valueAt(merged, issue.path));
+    throw new ConfigError(key, `${issue.message}${shown}`);
+  }
+  checkTimezone(result.data.timezone);
+  return result.data;
+}
+
+function checkTimezone(tz: string): void {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+  } catch {
+    throw new ConfigError("timezone", `不是有效的时区 "${tz}"`);
+  }
+}
+
+function valueAt(obj: unknown, path: PropertyKey[]): unknown {
+  let node = obj;
+  for (const p of path)
+    node = isPlainObject(node) || Array.isArray(node) ? (node as never)[p as never] : undefined;
+  return node;
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return " (未设置)";
+  const text = JSON.stringify(v);
+  return ` (当前值 ${text && text.length > 60 ? `${text.slice(0, 60)}…` : text})`;
+}
+
+/** The config with secrets replaced, safe to print or log. */
+export function redactConfig(config: Config): Config {
+  return {
+    ...config,
+    imap: { ...config.imap, pass: config.imap.pass ? "******" : "" },
+    smtp: { ...config.smtp, pass: config.smtp.pass ? "******" : "" },
+    redisUrl: config.redisUrl.replace(/\/\/[^@/]*@/, "//******@"),
+    databaseUrl: config.databaseUrl.replace(/\/\/[^@/]*@/, "//******@"),
+  };
+}

@@ -1,0 +1,130 @@
+import { z } from "zod";
+
+const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "应为 HH:MM 格式的时间");
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "应为 YYYY-MM-DD 格式的日期");
+const email = z.string().regex(/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/, "不是有效的邮箱地址");
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z.preprocess(
+  (v) => (typeof v === "string" ? ["1", "true", "yes"].includes(v.toLowerCase()) : v),
+  z.boolean(),
+);
+
+/** One reminder stage: the day of the month (before the deadline) and the time it is sent. */
+export const stageSchema = z.object({
+  name: z.string().regex(/^[a-z0-9-]+$/),
+  day: z.number().int().min(1).max(31),
+  time,
+});
+
+/** Per-unit settings the office edits; seeding never overwrites them. */
+export const unitOverrideSchema = z.object({
+  emails: z.array(email).default([]),
+  aliases: z.array(z.string().min(1)).default([]),
+  active: z.boolean().default(true),
+});
+
+export const configSchema = z.object({
+  timezone: z.string().min(1),
+  dataDir: z.string().min(1),
+  databaseUrl: z
+    .string()
+    .refine(
+      (v) => v === "" || /^postgres(ql)?:\/\//.test(v) || /^sqlite:/.test(v),
+      "应为空 (SQLite)、sqlite:<文件> 或 postgres://…",
+    ),
+  redisUrl: z.string().regex(/^rediss?:\/\//, "应以 redis:// 开头"),
+  queuePrefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/, "只能包含字母、数字和 _.:-"),
+  office: z.object({ name: z.string().min(1), emails: z.array(email), ownAddresses: z.array(email) }),
+  imap: z.object({
+    host: z.string(),
+    port,
+    secure: bool,
+    user: z.string(),
+    pass: z.string().default(""),
+    folders: z.array(z.string().min(1)).min(1),
+    since: isoDate,
+    idle: bool,
+    pollSeconds: z.number().int().min(1),
+    noopSeconds: z.number().int().min(1),
+    postAction: z.enum(["none", "flag", "move"]),
+    postFlag: z.string().min(1),
+    postFolder: z.string().min(1),
+    reconnectMinSeconds: z.number().positive(),
+    reconnectMaxSeconds: z.number().positive(),
+    authRetrySeconds: z.number().positive(),
+  }),
+  smtp: z.object({
+    host: z.string(),
+    port,
+    secure: bool,
+    user: z.string(),
+    pass: z.string().default(""),
+    from: z.union([z.literal(""), email]),
+    perMinute: z.number().int().min(1),
+    perDay: z.number().int().min(1),
+  }),
+  deadline: z.object({ day: z.number().int().min(1).max(28) }),
+  reminders: z.object({
+    stages: z.array(stageSchema),
+    overdueAfterDays: z.number().int().min(0),
+    overdueTime: time,
+  }),
+  digest: z.object({
+    fromDay: z.number().int().min(1).max(31),
+    toDay: z.number().int().min(1).max(31),
+    times: z.array(time),
+    finalTime: time,
+  }),
+  acknowledgements: z.object({ enabled: z.boolean(), perRecipientPerHour: z.number().int().min(1) }),
+  classification: z.object({ textPdfCountsAsElectronic: z.boolean(), ocr: z.boolean() }),
+  archives: z.object({
+    maxDepth: z.number().int().min(0).max(5),
+    maxEntries: z.number().int().min(1),
+    maxTotalBytes: z.number().int().min(1),
+    maxRatio: z.number().min(1),
+  }),
+  web: z.object({ host: z.string().min(1), port }),
+  units: z.record(z.string(), unitOverrideSchema),
+  calendar: z.object({ holidays: z.array(isoDate), workdays: z.array(isoDate) }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ReminderStage = z.infer<typeof stageSchema>;
+export type UnitOverride = z.infer<typeof unitOverrideSchema>;
+
+/** Environment variables and the config path each one sets. Secrets are only ever read from here. */
+export const envKeys: Record<string, string> = {
+  IMAP_HOST: "imap.host",
+  IMAP_PORT: "imap.port",
+  IMAP_SECURE: "imap.secure",
+  IMAP_USER: "imap.user",
+  IMAP_PASS: "imap.pass",
+  SMTP_HOST: "smtp.host",
+  SMTP_PORT: "smtp.port",
+  SMTP_SECURE: "smtp.secure",
+  SMTP_USER: "smtp.user",
+  SMTP_PASS: "smtp.pass",
+  MAIL_FROM: "smtp.from",
+  OFFICE_EMAILS: "office.emails",
+  REDIS_URL: "redisUrl",
+  DATABASE_URL: "databaseUrl",
+  DATA_DIR: "dataDir",
+  QUEUE_PREFIX: "queuePrefix",
+  TZ_OFFICE: "timezone",
+  WEB_PORT: "web.port",
+};
+
+/** Keys whose values must never reach a log line or an error message. */
+export const secretPaths = new Set(["imap.pass", "smtp.pass"]);
+
+/** An example for each key that commonly goes wrong, quoted in the error message. */
+export const examples: Record<string, string> = {
+  "imap.port": "IMAP_PORT=993",
+  "smtp.port": "SMTP_PORT=465",
+  "smtp.from": "MAIL_FROM=huanzichu@163.com",
+  "office.emails": "OFFICE_EMAILS=a@163.com,b@163.com",
+  redisUrl: "REDIS_URL=redis://127.0.0.1:6379",
+  databaseUrl: "DATABASE_URL=postgres://user@127.0.0.1:5432/report_inbox",
+  "imap.since": 'since: "2023-05-01"',
+  timezone: "timezone: Asia/Shanghai",
+};

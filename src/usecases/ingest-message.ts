@@ -1,0 +1,112 @@
+import type { Readable } from "node:stream";
+import type { Db } from "../adapters/db/connect.ts";
+import { isUniqueViolation } from "../adapters/db/connect.ts";
+import { peekHeaders } from "../adapters/parse/header-peek.ts";
+import type { ContentStore } from "../adapters/store/content-store.ts";
+
+export interface IngestMeta {
+  /** imap | import | demo */
+  source: string;
+  mailbox?: string | null;
+  uidValidity?: number | null;
+  uid?: number | null;
+  /** When the mailbox received it (IMAP INTERNALDATE); the import time otherwise. */
+  receivedAt: Date;
+}
+
+export interface IngestResult {
+  messageId: string;
+  /** False when the same message was already recorded (same content, or same Message-ID). */
+  isNew: boolean;
+  /** True when a processing job was (re)queued. */
+  queued: boolean;
+}
+
+export interface IngestDeps {
+  db: Db;
+  store: ContentStore;
+  /** Queues processing; must be idempotent for one message id (bullmq job id = message id). */
+  enqueueProcessing(messageId: string): Promise<void>;
+}
+
+/**
+ * The one entrance for every raw message (IMAP, import, demo): store the bytes, record the
+ * message once, queue it for processing. Safe to call again for the same message after a crash
+ * at any point: the store is content-addressed, the insert is keyed by the hash, and a message
+ * still in state "stored" is queued again.
+ */
+export async function ingestRawMessage(
+  deps: IngestDeps,
+  raw: Readable | AsyncIterable<Uint8Array>,
+  meta: IngestMeta,
+): Promise<IngestResult> {
+  const stored = await deps.store.putStream(raw, { ignoreCarriageReturns: true });
+  const headers = await peekHeaders(stored.path);
+  const sentAt = isoOrNull(headers.date);
+  const existing = await findExisting(deps.db, stored.hash, headers.messageId, sentAt);
+  if (existing) {
+    if (existing.state === "stored") {
+      await deps.enqueueProcessing(existing.id);
+      return { messageId: existing.id, isNew: false, queued: true };
+    }
+    return { messageId: existing.id, isNew: false, queued: false };
+  }
+  const now = new Date().toISOString();
+  try {
+    await deps.db
+      .insertInto("messages")
+      .values({
+        id: stored.hash,
+        message_id: headers.messageId,
+        source: meta.source,
+        mailbox: meta.mailbox ?? null,
+        uid_validity: meta.uidValidity ?? null,
+        uid: meta.uid ?? null,
+        raw_size: stored.size,
+        from_addr: null,
+        from_name: null,
+        subject: null,
+        sent_at: sentAt,
+        received_at: meta.receivedAt.toISOString(),
+        state: "stored",
+        reason: null,
+        reason_code: null,
+        verdict: null,
+        unit_id: null,
+        period: null,
+        attempts: 0,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+  } catch (err) {
+    // Another instance recorded it between our look-up and insert: theirs stands.
+    if (!isUniqueViolation(err)) throw err;
+    return { messageId: stored.hash, isNew: false, queued: false };
+  }
+  await deps.enqueueProcessing(stored.hash);
+  return { messageId: stored.hash, isNew: true, queued: true };
+}
+
+async function findExisting(db: Db, hash: string, messageId: string | null, sentAt: string | null) {
+  const byHash = await db
+    .selectFrom("messages")
+    .select(["id", "state"])
+    .where("id", "=", hash)
+    .executeTakeFirst();
+  if (byHash || !messageId) return byHash;
+  // The same Message-ID with other bytes: a copy re-encoded by an export or another folder.
+  // Dedupe only when the Date header agrees too, since a few clients reuse Message-IDs.
+  return db
+    .selectFrom("messages")
+    .select(["id", "state"])
+    .where("message_id", "=", messageId)
+    .where("sent_at", sentAt === null ? "is" : "=", sentAt)
+    .executeTakeFirst();
+}
+
+function isoOrNull(date: string | null): string | null {
+  if (!date) return null;
+  const t = Date.parse(date);
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
