@@ -14,7 +14,8 @@ export class ConfigError extends Error {
     problem: string,
   ) {
     const example = examples[key] ? `，例如 ${examples[key]}` : "";
-    super(`配置错误: ${key} ${problem}${example}`);
+    const envName = Object.entries(envKeys).find(([, path]) => path === key)?.[0];
+    super(`配置错误: ${key}${envName ? ` (环境变量 ${envName})` : ""} ${problem}${example}`);
     this.name = "ConfigError";
   }
 }

@@ -1,5 +1,8 @@
 import { z } from "zod";
 
+// Messages for the office's IT staff, in Chinese like the rest of what people read.
+z.config(z.locales.zhCN());
+
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "应为 HH:MM 格式的时间");
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "应为 YYYY-MM-DD 格式的日期");
 const email = z.string().regex(/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/, "不是有效的邮箱地址");

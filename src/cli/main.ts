@@ -1,0 +1,31 @@
+import { Command } from "commander";
+import { ConfigError } from "../config/load.ts";
+import { registerConfigCommands } from "./commands/config.ts";
+import { createCliContext } from "./context.ts";
+
+// Each command lives in commands/<name>.ts and exports register<Name>Command(program, ctx).
+const program = new Command("report-inbox")
+  .description("报送收件箱：收取成员单位每月工作进展报告，登记、回执、催报、汇总")
+  .option("-c, --config <file>", "覆盖配置文件 (同 CONFIG_FILE)")
+  .showHelpAfterError();
+
+const ctx = createCliContext({
+  configFile: process.argv.find((_a, i, all) => all[i - 1] === "--config" || all[i - 1] === "-c"),
+});
+
+registerConfigCommands(program, ctx);
+// registrations: keep one line per command module below this comment.
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+  } else {
+    console.error(`错误: ${(err as Error).message}`);
+    if (process.env.DEBUG) console.error(err);
+  }
+  process.exitCode = process.exitCode || 1;
+} finally {
+  await ctx.close();
+}
