@@ -1,0 +1,48 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { type OpenedDb, openDb } from "../../src/adapters/db/connect.ts";
+
+/** The PostgreSQL server every machine here runs (trust auth); TEST_DATABASE_URL overrides. */
+export const testPostgresUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+export const backends = ["sqlite", "postgres"] as const;
+export type TestBackend = (typeof backends)[number];
+
+export interface TestDb extends OpenedDb {
+  dataDir: string;
+  /** Drops the schema (PostgreSQL) or the temp dir (SQLite). */
+  cleanup(): Promise<void>;
+}
+
+/** A fresh, migrated database of its own: a new PostgreSQL schema or a new SQLite file. */
+export async function createTestDb(backend: TestBackend = "sqlite"): Promise<TestDb> {
+  const dataDir = await mkdtemp(join(tmpdir(), "report-inbox-test-"));
+  if (backend === "sqlite") {
+    const opened = await openDb({ databaseUrl: "", dataDir });
+    return {
+      ...opened,
+      dataDir,
+      cleanup: async () => {
+        await opened.close();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
+  }
+  const schema = `t_${randomBytes(6).toString("hex")}`;
+  const opened = await openDb({ databaseUrl: testPostgresUrl, dataDir, schema });
+  return {
+    ...opened,
+    dataDir,
+    cleanup: async () => {
+      await opened.close();
+      const client = new pg.Client({ connectionString: testPostgresUrl });
+      await client.connect();
+      await client.query(`drop schema if exists ${schema} cascade`);
+      await client.end();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
