@@ -1,0 +1,171 @@
+import type { Db } from "../adapters/db/connect.ts";
+import type { Config, UnitOverride } from "../config/schema.ts";
+import type { Task, Unit, UnitKind } from "../domain/types.ts";
+
+// The registry as the rest of the service sees it: units from the database (put there by
+// seeding) with the office's config laid over them. Config wins for emails and the active flag,
+// and adds aliases; seeding never touches what the office configured.
+
+const unitKinds: readonly UnitKind[] = ["department", "county", "zone", "other"];
+
+function parseList(json: string | null | undefined): string[] {
+  if (!json) return [];
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+export function normaliseEmails(emails: string[]): string[] {
+  return unique(emails.map((e) => e.trim().toLowerCase()).filter(Boolean));
+}
+
+function asKind(kind: string): UnitKind {
+  return (unitKinds as readonly string[]).includes(kind) ? (kind as UnitKind) : "other";
+}
+
+/** The latest year that has tasks, or null when no document was imported yet. */
+export async function latestTaskYear(db: Db): Promise<number | null> {
+  const row = await db
+    .selectFrom("tasks")
+    .select((eb) => eb.fn.max("year").as("year"))
+    .executeTakeFirst();
+  return row?.year == null ? null : Number(row.year);
+}
+
+/** The tasks of a year (the latest imported year when none is given), by number. */
+export async function loadTasks(db: Db, year?: number): Promise<Task[]> {
+  const y = year ?? (await latestTaskYear(db));
+  if (y == null) return [];
+  const rows = await db.selectFrom("tasks").selectAll().where("year", "=", y).orderBy("number").execute();
+  return rows.map((r) => ({
+    year: Number(r.year),
+    number: Number(r.number),
+    section: r.section,
+    title: r.title,
+    units: parseList(r.units),
+    lead: r.lead,
+  }));
+}
+
+/**
+ * Finds which registry unit a config key means: its id, else a unit whose aliases contain it
+ * (so the office may write 市发改委: {...}). Null when nothing matches.
+ */
+function resolveConfigKey(key: string, units: { id: string; aliases: string[] }[]): string | null {
+  if (units.some((u) => u.id === key)) return key;
+  const byAlias = units.filter((u) => u.aliases.includes(key));
+  return byAlias.length === 1 ? byAlias[0]!.id : null;
+}
+
+export interface LoadUnitsOptions {
+  /** Also return units that are switched off (in the database or in config). */
+  includeInactive?: boolean;
+}
+
+/**
+ * Active member units, ordered as the office lists them (sort_order), each with the tasks it
+ * answers for and leads in the latest imported year. A unit that exists only in config (the
+ * office added it) is included with kind "other" after the seeded ones.
+ */
+export async function loadUnits(db: Db, config: Config, options: LoadUnitsOptions = {}): Promise<Unit[]> {
+  const rows = await db.selectFrom("units").selectAll().orderBy("sort_order").orderBy("id").execute();
+  const units: Unit[] = rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    kind: asKind(r.kind),
+    aliases: parseList(r.aliases),
+    emails: normaliseEmails(parseList(r.emails)),
+    active: Number(r.active) === 1,
+    tasks: [],
+    leads: [],
+  }));
+
+  for (const [key, override] of Object.entries(config.units ?? {})) {
+    const id = resolveConfigKey(key, units);
+    const unit = id ? units.find((u) => u.id === id) : undefined;
+    if (unit) applyOverride(unit, override);
+    else units.push(configOnlyUnit(key, override));
+  }
+
+  const tasks = await loadTasks(db);
+  for (const unit of units) {
+    unit.tasks = tasks.filter((t) => t.units.includes(unit.id)).map((t) => t.number);
+    unit.leads = tasks.filter((t) => t.lead === unit.id).map((t) => t.number);
+  }
+  return options.includeInactive ? units : units.filter((u) => u.active);
+}
+
+function applyOverride(unit: Unit, override: UnitOverride): void {
+  // Config emails replace what the database holds: the database copy only mirrors config
+  // (syncUnitOverrides), so config is the truth the office edits.
+  unit.emails = normaliseEmails(override.emails ?? []);
+  unit.aliases = unique([...unit.aliases, ...(override.aliases ?? [])]);
+  unit.active = override.active ?? true;
+}
+
+function configOnlyUnit(key: string, override: UnitOverride): Unit {
+  return {
+    id: key,
+    name: key,
+    kind: "other",
+    aliases: unique(override.aliases ?? []),
+    emails: normaliseEmails(override.emails ?? []),
+    active: override.active ?? true,
+    tasks: [],
+    leads: [],
+  };
+}
+
+/**
+ * Writes the office's configured emails and active flags into the units table, so that plain
+ * queries (e.g. "which unit owns this sender address") see them. Units only in config are
+ * inserted with kind "other". Returns how many rows changed. Seeding never does this.
+ */
+export async function syncUnitOverrides(db: Db, config: Config, now: Date = new Date()): Promise<number> {
+  const at = now.toISOString();
+  let changed = 0;
+  await db.transaction().execute(async (trx) => {
+    const rows = await trx.selectFrom("units").selectAll().execute();
+    const known = rows.map((r) => ({ id: r.id, aliases: parseList(r.aliases) }));
+    let nextOrder = rows.reduce((max, r) => Math.max(max, Number(r.sort_order)), 0) + 1;
+    for (const [key, override] of Object.entries(config.units ?? {})) {
+      const emails = JSON.stringify(normaliseEmails(override.emails ?? []));
+      const active = (override.active ?? true) ? 1 : 0;
+      const id = resolveConfigKey(key, known);
+      const row = id ? rows.find((r) => r.id === id) : undefined;
+      if (row) {
+        if (row.emails === emails && Number(row.active) === active) continue;
+        await trx
+          .updateTable("units")
+          .set({ emails, active, updated_at: at })
+          .where("id", "=", row.id)
+          .execute();
+      } else {
+        await trx
+          .insertInto("units")
+          .values({
+            id: key,
+            name: key,
+            kind: "other",
+            aliases: JSON.stringify(unique(override.aliases ?? [])),
+            emails,
+            active,
+            sort_order: nextOrder++,
+            created_at: at,
+            updated_at: at,
+          })
+          .execute();
+        known.push({ id: key, aliases: [] });
+      }
+      changed++;
+    }
+  });
+  return changed;
+}
