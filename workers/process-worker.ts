@@ -1,0 +1,51 @@
+import { type ConnectionOptions, UnrecoverableError, Worker } from "bullmq";
+import { queueNames, type ProcessJob } from "../src/adapters/queue/queues.ts";
+import { PermanentProcessError, type ProcessDeps, processMessage } from "../src/usecases/process-message.ts";
+
+export interface ProcessWorkerOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  /** Jobs in flight in this process; parsing waits on disk and zlib, so 2–4 keeps a core busy. */
+  concurrency?: number;
+}
+
+/**
+ * Consumes the process queue: one job per stored message. A job that fails for good leaves the
+ * message in state failed with its reason; the office sees it in the quarantine list and can
+ * reprocess it after a fix.
+ */
+export function createProcessWorker(deps: ProcessDeps, options: ProcessWorkerOptions): Worker<ProcessJob> {
+  const worker = new Worker<ProcessJob>(
+    queueNames.process,
+    async (job) => {
+      try {
+        return await processMessage(deps, job.data.messageId);
+      } catch (err) {
+        if (err instanceof PermanentProcessError) throw new UnrecoverableError(err.message);
+        throw err;
+      }
+    },
+    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency ?? 4 },
+  );
+  worker.on("failed", (job, err) => {
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
+    deps.logger.warn({ messageId: job.data.messageId, attempt: job.attemptsMade, err: err.message }, "处理邮件失败");
+    if (!final) return;
+    void deps.db
+      .updateTable("messages")
+      .set({
+        state: "failed",
+        reason_code: "process.failed",
+        reason: `处理失败 (已重试 ${job.attemptsMade} 次): ${err.message}`,
+        updated_at: new Date().toISOString(),
+      })
+      .where("id", "=", job.data.messageId)
+      .where("state", "=", "stored")
+      .execute()
+      .catch((e: unknown) => deps.logger.error({ err: (e as Error).message }, "无法记录失败原因"));
+  });
+  // A lost Redis connection is reported here; the worker resumes by itself when Redis returns.
+  worker.on("error", (err) => deps.logger.error({ err: err.message }, "处理队列连接错误"));
+  return worker;
+}
