@@ -156,6 +156,15 @@ const migrations: Record<string, Migration> = {
       await sql`select 1`.execute(db);
     },
   },
+  "0002_office_corrections": {
+    async up(db: Kysely<unknown>) {
+      // The office's own decisions survive reprocessing: a mail it assigned to a unit stays
+      // assigned, an exempt unit stays exempt whatever mail arrives.
+      await db.schema.alterTable("messages").addColumn("assigned_unit", "text").execute();
+      await db.schema.alterTable("messages").addColumn("assigned_period", "text").execute();
+      await db.schema.alterTable("receipts").addColumn("exempt", "integer", (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -56,6 +56,9 @@ export interface MessagesTable {
   unit_id: string | null;
   period: string | null;
   attempts: number;
+  /** Set by the office (assign): the unit and period this mail is for, whatever it says. */
+  assigned_unit: Generated<string | null>;
+  assigned_period: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }
@@ -99,6 +102,8 @@ export interface ReceiptsTable {
   completed_at: string | null;
   /** 1 when at least one contributing message came from a registered address. */
   verified: number;
+  /** 1 when the office exempted the unit for this period; status is then exempt. */
+  exempt: Generated<number>;
   note: string | null;
   updated_at: string;
 }
