@@ -1,6 +1,8 @@
 import { Command } from "commander";
 import { ConfigError } from "../config/load.ts";
 import { registerConfigCommands } from "./commands/config.ts";
+import { registerSeedCommand } from "./commands/seed.ts";
+import { registerUnitsCommand } from "./commands/units.ts";
 import { createCliContext } from "./context.ts";
 
 // Each command lives in commands/<name>.ts and exports register<Name>Command(program, ctx).
@@ -15,6 +17,8 @@ const ctx = createCliContext({
 
 registerConfigCommands(program, ctx);
 // registrations: keep one line per command module below this comment.
+registerSeedCommand(program, ctx);
+registerUnitsCommand(program, ctx);
 
 try {
   await program.parseAsync(process.argv);
