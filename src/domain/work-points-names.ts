@@ -4,8 +4,9 @@ import type { KnownUnit } from "./work-points-catalog.ts";
 // How the responsibility list of a task (责任单位:…) is cut into names and how each name
 // becomes a unit id. Pure; the known units are passed in.
 
-const openers = "(〔[【";
-const closers = ")〕]】";
+// Full-width forms too: callers may pass text that was not normalised.
+const openers = "(（〔[【";
+const closers = ")）〕]】";
 
 /** Splits on 、，,;； outside brackets, so 各县(市、区)政府 stays one item. */
 export function splitResponsible(list: string): string[] {
@@ -31,7 +32,7 @@ export function splitResponsible(list: string): string[] {
  * 责任单位 (or 牵头单位), read up to its matching closing bracket. Null when there is none.
  */
 export function extractResponsible(text: string): string | null {
-  const m = /[(〔[【]\s*(?:责任单位|牵头单位|责任部门)\s*[:：]/.exec(text);
+  const m = /[(（〔[【]\s*(?:责任单位|牵头单位|责任部门)\s*[:：]/.exec(text);
   if (!m) return null;
   let depth = 1;
   const start = m.index + m[0].length;
