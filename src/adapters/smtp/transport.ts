@@ -1,0 +1,140 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import nodemailer from "nodemailer";
+import type { Config } from "../../config/schema.ts";
+
+// One way out for every mail: SMTP to the office's provider (163.com: 465/TLS), or, with no
+// SMTP host configured, .eml files under DATA_DIR/outbox so the demo and a dry install can see
+// exactly what would have gone out.
+
+export interface OutgoingAttachment {
+  filename: string;
+  contentType: string;
+  /** Base64, so the attachment survives the JSON payload of the outbox row. */
+  contentBase64: string;
+}
+
+export interface OutgoingMail {
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+  /** Message-ID header, with angle brackets. */
+  messageId: string;
+  /** auto-generated (reminders, logs) or auto-replied (acknowledgements), RFC 3834. */
+  autoSubmitted: "auto-generated" | "auto-replied";
+  inReplyTo?: string;
+  references?: string[];
+  attachments?: OutgoingAttachment[];
+}
+
+export interface SendResult {
+  response: string;
+  messageId: string;
+  /** Where the .eml was written (file transport only). */
+  file?: string;
+}
+
+export interface MailTransport {
+  readonly kind: "smtp" | "file";
+  send(mail: OutgoingMail): Promise<SendResult>;
+  close(): void;
+}
+
+/** An SMTP failure that retrying will not fix (5xx: unknown mailbox, refused content). */
+export function isPermanentSmtpError(err: unknown): boolean {
+  const code = (err as { responseCode?: number })?.responseCode;
+  return typeof code === "number" && code >= 500 && code < 600;
+}
+
+/** Removes CR, LF and other control characters: nothing from a unit's mail may add a header line. */
+export function headerSafe(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").trim();
+}
+
+export function senderAddress(config: Pick<Config, "smtp" | "imap">): string {
+  return config.smtp.from || config.smtp.user || config.imap.user || "report-inbox@localhost";
+}
+
+/** A Message-ID on the sender's own domain, so replies and bounces thread back to us. */
+export function newMessageId(config: Pick<Config, "smtp" | "imap">): string {
+  const domain = senderAddress(config).split("@")[1] || "localhost";
+  return `<${Date.now().toString(36)}.${randomBytes(8).toString("hex")}@${domain}>`;
+}
+
+function toNodemailer(config: Pick<Config, "smtp" | "imap" | "office">, mail: OutgoingMail) {
+  const from = senderAddress(config);
+  return {
+    from: { name: headerSafe(config.office.name), address: from },
+    // The envelope sender is the office account itself: NetEase and QQ refuse MAIL FROM:<>.
+    envelope: { from, to: mail.to },
+    to: mail.to,
+    subject: headerSafe(mail.subject),
+    text: mail.text,
+    html: mail.html,
+    messageId: mail.messageId,
+    date: new Date(),
+    ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
+    ...(mail.references?.length ? { references: mail.references } : {}),
+    headers: {
+      "Auto-Submitted": mail.autoSubmitted,
+      // Asks Exchange/Outlook not to answer with out-of-office replies (loop prevention).
+      "X-Auto-Response-Suppress": "All",
+      Precedence: "bulk",
+    },
+    attachments: (mail.attachments ?? []).map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: Buffer.from(a.contentBase64, "base64"),
+    })),
+  };
+}
+
+export function createMailTransport(
+  config: Pick<Config, "smtp" | "imap" | "office" | "dataDir">,
+): MailTransport {
+  if (!config.smtp.host) return createFileTransport(config);
+  const transporter = nodemailer.createTransport({
+    host: config.smtp.host,
+    port: config.smtp.port,
+    // secure: TLS from the first byte (465); otherwise STARTTLS when the server offers it (587),
+    // plain only for a local relay.
+    secure: config.smtp.secure,
+    ...(config.smtp.user ? { auth: { user: config.smtp.user, pass: config.smtp.pass } } : {}),
+    pool: true,
+    maxConnections: 2,
+    rateDelta: 60_000,
+    rateLimit: config.smtp.perMinute,
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    // Bounded so that a hung send ends well inside the outbox's stale-sending window.
+    socketTimeout: 120_000,
+    tls: { servername: config.smtp.host },
+  });
+  return {
+    kind: "smtp",
+    async send(mail) {
+      const info = await transporter.sendMail(toNodemailer(config, mail));
+      return { response: String(info.response ?? ""), messageId: String(info.messageId ?? mail.messageId) };
+    },
+    close: () => transporter.close(),
+  };
+}
+
+function createFileTransport(config: Pick<Config, "smtp" | "imap" | "office" | "dataDir">): MailTransport {
+  const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows" });
+  const dir = join(resolve(config.dataDir), "outbox");
+  return {
+    kind: "file",
+    async send(mail) {
+      const info = await transporter.sendMail(toNodemailer(config, mail));
+      await mkdir(dir, { recursive: true });
+      const name = `${new Date().toISOString().replace(/[:.]/g, "-")}-${mail.messageId.replace(/[^A-Za-z0-9.-]/g, "_")}.eml`;
+      const file = join(dir, name);
+      await writeFile(file, info.message as Buffer);
+      return { response: `written ${name}`, messageId: String(info.messageId ?? mail.messageId), file };
+    },
+    close: () => transporter.close(),
+  };
+}

@@ -1,0 +1,68 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Eta } from "eta";
+
+// Mail bodies come from eta templates under config/templates, which the office may edit. The
+// HTML instance escapes every value (unit names, file names, contacts come from strangers'
+// mail); the text instance must not, or plain-text parts would show &lt; entities.
+
+export const defaultTemplatesDir = join(dirname(fileURLToPath(import.meta.url)), "../../../config/templates");
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface MailRenderer {
+  /** Renders `<name>-text.eta` and `<name>-html.eta` (wrapped in layout-html.eta). */
+  render(name: string, title: string, data: Record<string, unknown>): { text: string; html: string };
+}
+
+export function createMailRenderer(templatesDir = defaultTemplatesDir): MailRenderer {
+  const html = new Eta({ views: templatesDir, autoEscape: true, cache: true });
+  const text = new Eta({ views: templatesDir, autoEscape: false, cache: true });
+  return {
+    render(name, title, data) {
+      const body = html.render(`./${name}-html`, data);
+      return {
+        text: text.render(`./${name}-text`, data).replace(/\n{3,}/g, "\n\n"),
+        html: html.render("./layout-html", { ...data, title, body }),
+      };
+    },
+  };
+}
+
+/** A subject line: one line, no control characters, so it can never start a new header. */
+export function subjectLine(...parts: string[]): string {
+  return parts
+    .join("")
+    .replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ")
+    .trim()
+    .slice(0, 200);
+}
+
+export const missingLabels: Record<string, string> = {
+  scan: "加盖公章的扫描件",
+  electronic: "电子版",
+  contact: "联系人",
+  phone: "联系电话",
+};
+
+export const fileKindLabels: Record<string, string> = {
+  scan: "盖章扫描件",
+  electronic: "电子版",
+  text_pdf: "PDF（文字版）",
+  archive: "压缩包",
+  link: "超大附件链接",
+  other: "其他文件",
+};
+
+export function periodLabel(period: string): string {
+  const [y, m] = period.split("-");
+  return `${y}年${Number(m)}月`;
+}
+
+export function missingText(missing: string[]): string[] {
+  return missing.map((m) => missingLabels[m] ?? m);
+}

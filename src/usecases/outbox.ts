@@ -1,0 +1,290 @@
+import { randomUUID } from "node:crypto";
+import type { JobsOptions } from "bullmq";
+import { sql } from "kysely";
+import type { Db } from "../adapters/db/connect.ts";
+import { isUniqueViolation } from "../adapters/db/connect.ts";
+import type { OutgoingJob } from "../adapters/queue/queues.ts";
+import {
+  headerSafe,
+  isPermanentSmtpError,
+  type MailTransport,
+  newMessageId,
+  type OutgoingAttachment,
+} from "../adapters/smtp/transport.ts";
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config/schema.ts";
+import { addDays, zonedParts, zonedTime } from "../domain/working-days.ts";
+
+// The outbox is the single record of every mail: its row (with a unique idempotency key) is
+// written BEFORE a job exists, so a key can never produce a second mail, whatever retries,
+// restarts or a second scheduler instance do.
+//
+// Delivery is at-most-once across a crash: a row is claimed (pending -> sending) before the
+// SMTP transaction and marked sent after it. A process killed inside that window leaves the row
+// in "sending"; whether the server accepted the mail is unknowable. Rule: a "sending" row older
+// than staleSendingMs (default 15 min, well above the transport's timeouts) is never re-sent
+// automatically: it becomes failed with an "uncertain" error the office sees in the receipt log
+// and can re-send by hand (resendOutbox). Everything not yet claimed is sent normally after a
+// restart, so a crash costs at most the one mail in flight, never a duplicate.
+
+export type MailKind = "ack" | "remind" | "overdue" | "digest" | "office-overdue";
+
+/** What the worker needs to send the mail again, stored as the row's payload. */
+export interface MailPayload {
+  text: string;
+  html: string;
+  autoSubmitted: "auto-generated" | "auto-replied";
+  inReplyTo?: string;
+  references?: string[];
+  attachments?: OutgoingAttachment[];
+}
+
+export interface OutgoingQueueLike {
+  add(name: string, data: OutgoingJob, opts?: JobsOptions): Promise<unknown>;
+}
+
+export interface OutboxDeps {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  /** The "outgoing" queue; null: only the row is written (the CLI then delivers inline). */
+  queue: OutgoingQueueLike | null;
+}
+
+export interface EnqueueInput {
+  key: string;
+  kind: MailKind;
+  recipients: string[];
+  subject: string;
+  payload: MailPayload;
+  unitId?: string;
+  period?: string;
+}
+
+export interface EnqueueResult {
+  id: string;
+  /** false: the key existed already, nothing new was queued. */
+  created: boolean;
+  status: string;
+}
+
+export const UNCERTAIN_PREFIX = "uncertain:";
+export const defaultStaleSendingMs = 15 * 60_000;
+export const outgoingJobOptions: JobsOptions = {
+  attempts: 8,
+  backoff: { type: "exponential", delay: 30_000 },
+  removeOnComplete: { count: 5000 },
+  removeOnFail: { count: 5000 },
+};
+
+const addressPattern = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
+
+export function normaliseRecipients(recipients: string[]): string[] {
+  const out = recipients.map((r) => headerSafe(r).toLowerCase()).filter((r) => addressPattern.test(r));
+  return [...new Set(out)];
+}
+
+export async function enqueueMail(deps: OutboxDeps, input: EnqueueInput): Promise<EnqueueResult> {
+  const existing = await findByKey(deps.db, input.key);
+  if (existing) return { id: existing.id, created: false, status: existing.status };
+  const recipients = normaliseRecipients(input.recipients);
+  const id = randomUUID();
+  const status = recipients.length ? "pending" : "skipped";
+  try {
+    await deps.db
+      .insertInto("outbox")
+      .values({
+        id,
+        idempotency_key: input.key,
+        kind: input.kind,
+        recipients: JSON.stringify(recipients),
+        subject: headerSafe(input.subject),
+        status,
+        attempts: 0,
+        last_error: recipients.length ? null : "没有有效的收件地址",
+        smtp_response: null,
+        message_id_header: newMessageId(deps.config),
+        payload: JSON.stringify(input.payload),
+        unit_id: input.unitId ?? null,
+        period: input.period ?? null,
+        created_at: deps.clock.now().toISOString(),
+        sent_at: null,
+      })
+      .execute();
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const row = await findByKey(deps.db, input.key);
+    if (!row) throw err;
+    return { id: row.id, created: false, status: row.status };
+  }
+  if (status === "pending" && deps.queue) {
+    await deps.queue.add("send", { outboxId: id }, { ...outgoingJobOptions, jobId: id });
+  }
+  return { id, created: true, status };
+}
+
+function findByKey(db: Db, key: string) {
+  return db
+    .selectFrom("outbox")
+    .select(["id", "status"])
+    .where("idempotency_key", "=", key)
+    .executeTakeFirst();
+}
+
+export interface DeliverDeps {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  transport: MailTransport;
+  staleSendingMs?: number;
+}
+
+export type DeliverOutcome =
+  | { outcome: "sent"; response: string }
+  | { outcome: "done-already"; status: string }
+  | { outcome: "in-flight" }
+  | { outcome: "uncertain" }
+  | { outcome: "deferred"; until: Date }
+  | { outcome: "missing" };
+
+/** Thrown when the SMTP server refused the mail for good (5xx); retrying would not help. */
+export class PermanentSendError extends Error {}
+
+/** Sends one outbox row unless it was sent, is being sent, or the day's quota is used up. */
+export async function deliverOutboxRow(deps: DeliverDeps, outboxId: string): Promise<DeliverOutcome> {
+  const { db, config, clock } = deps;
+  const now = clock.now();
+  const row = await db.selectFrom("outbox").selectAll().where("id", "=", outboxId).executeTakeFirst();
+  if (!row) return { outcome: "missing" };
+  if (row.status === "sending") {
+    const started = row.sent_at ? Date.parse(row.sent_at) : 0;
+    if (now.getTime() - started < (deps.staleSendingMs ?? defaultStaleSendingMs))
+      return { outcome: "in-flight" };
+    await markUncertain(db, row.id);
+    return { outcome: "uncertain" };
+  }
+  if (!isClaimable(row)) return { outcome: "done-already", status: row.status };
+  if ((await countSentToday(db, config.timezone, now)) >= config.smtp.perDay) {
+    const tomorrow = addDays(zonedParts(now, config.timezone).date, 1);
+    return { outcome: "deferred", until: zonedTime(tomorrow, "00:05", config.timezone) };
+  }
+  const claimed = await db
+    .updateTable("outbox")
+    .set({ status: "sending", attempts: sql<number>`attempts + 1`, sent_at: now.toISOString() })
+    .where("id", "=", row.id)
+    .where((eb) =>
+      eb.or([
+        eb("status", "=", "pending"),
+        eb.and([
+          eb("status", "=", "failed"),
+          eb.or([eb("last_error", "is", null), eb("last_error", "not like", `${UNCERTAIN_PREFIX}%`)]),
+        ]),
+      ]),
+    )
+    .executeTakeFirst();
+  if (Number(claimed.numUpdatedRows) !== 1) return { outcome: "done-already", status: "claimed-elsewhere" };
+  const payload = JSON.parse(row.payload) as MailPayload;
+  try {
+    const result = await deps.transport.send({
+      to: JSON.parse(row.recipients) as string[],
+      subject: row.subject,
+      text: payload.text,
+      html: payload.html,
+      messageId: row.message_id_header ?? newMessageId(config),
+      autoSubmitted: payload.autoSubmitted,
+      ...(payload.inReplyTo ? { inReplyTo: payload.inReplyTo } : {}),
+      ...(payload.references ? { references: payload.references } : {}),
+      ...(payload.attachments ? { attachments: payload.attachments } : {}),
+    });
+    await db
+      .updateTable("outbox")
+      .set({
+        status: "sent",
+        smtp_response: result.response.slice(0, 500),
+        message_id_header: result.messageId,
+        sent_at: clock.now().toISOString(),
+        last_error: null,
+      })
+      .where("id", "=", row.id)
+      .execute();
+    return { outcome: "sent", response: result.response };
+  } catch (err) {
+    const message = (err as Error).message.slice(0, 500);
+    await db
+      .updateTable("outbox")
+      .set({ status: "failed", last_error: message })
+      .where("id", "=", row.id)
+      .execute();
+    if (isPermanentSmtpError(err)) throw new PermanentSendError(message);
+    throw err;
+  }
+}
+
+function isClaimable(row: { status: string; last_error: string | null }): boolean {
+  if (row.status === "pending") return true;
+  return row.status === "failed" && !(row.last_error ?? "").startsWith(UNCERTAIN_PREFIX);
+}
+
+async function markUncertain(db: Db, id: string): Promise<void> {
+  await db
+    .updateTable("outbox")
+    .set({
+      status: "failed",
+      last_error: `${UNCERTAIN_PREFIX} 发送过程中服务中断，无法确认是否已发出；为避免重复未自动重发`,
+    })
+    .where("id", "=", id)
+    .where("status", "=", "sending")
+    .execute();
+}
+
+/** Marks every row stuck in "sending" for longer than staleMs as uncertain (run at worker start). */
+export async function recoverStaleSending(
+  db: Db,
+  now: Date,
+  staleMs = defaultStaleSendingMs,
+): Promise<string[]> {
+  const before = new Date(now.getTime() - staleMs).toISOString();
+  const rows = await db
+    .selectFrom("outbox")
+    .select("id")
+    .where("status", "=", "sending")
+    .where("sent_at", "<", before)
+    .execute();
+  for (const r of rows) await markUncertain(db, r.id);
+  return rows.map((r) => r.id);
+}
+
+/** Puts a row back to pending so the worker sends it (the office's decision for uncertain rows). */
+export async function resendOutbox(deps: OutboxDeps, id: string): Promise<void> {
+  await deps.db
+    .updateTable("outbox")
+    .set({ status: "pending", last_error: null })
+    .where("id", "=", id)
+    .execute();
+  await deps.queue?.add("send", { outboxId: id }, { ...outgoingJobOptions, jobId: `${id}-r${Date.now()}` });
+}
+
+/** Mails sent (or in flight) since midnight in tz: the provider's daily limit counts them all. */
+export async function countSentToday(db: Db, tz: string, now: Date): Promise<number> {
+  const midnight = zonedTime(zonedParts(now, tz).date, "00:00", tz).toISOString();
+  const row = await db
+    .selectFrom("outbox")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("status", "in", ["sent", "sending"])
+    .where("sent_at", ">=", midnight)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Acknowledgements queued to an address since `since`: the per-recipient loop brake. */
+export async function countAcksTo(db: Db, address: string, since: Date): Promise<number> {
+  const row = await db
+    .selectFrom("outbox")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("kind", "=", "ack")
+    .where("status", "!=", "skipped")
+    .where("created_at", ">=", since.toISOString())
+    .where("recipients", "like", `%${JSON.stringify(address.toLowerCase())}%`)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

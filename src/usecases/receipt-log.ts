@@ -1,0 +1,190 @@
+import type { Db } from "../adapters/db/connect.ts";
+import type { Config } from "../config/schema.ts";
+import { buildDigestMail, type DigestData } from "../domain/mail-content/builders.ts";
+import { buildReceiptXlsx } from "../domain/mail-content/receipt-xlsx.ts";
+import { createMailRenderer, missingText, periodLabel } from "../domain/mail-content/render.ts";
+import { parsePeriod } from "../domain/schedule-plan.ts";
+import { zonedParts } from "../domain/working-days.ts";
+import { loadUnits } from "./load-registry.ts";
+import { enqueueMail, type OutboxDeps, UNCERTAIN_PREFIX } from "./outbox.ts";
+import {
+  candidateAddresses,
+  deadlineLabel,
+  loadReceipts,
+  localTimeLabel,
+  parseJsonList,
+} from "./send-common.ts";
+
+// The office's receipt log (报送情况登记表): who submitted, when, contact, what is missing, who has
+// not submitted (listed first: that is what the office acts on), as mail text, HTML and .xlsx.
+
+export const logHeaders = [
+  "序号",
+  "单位",
+  "状态",
+  "首次报送时间",
+  "材料齐全时间",
+  "联系人",
+  "联系电话",
+  "尚缺材料",
+  "是否逾期",
+  "备注",
+];
+
+export interface ReceiptLog {
+  period: string;
+  counts: DigestData["counts"];
+  /** Same columns as logHeaders; units not yet submitted first. */
+  rows: string[][];
+  unreachable: DigestData["unreachable"];
+  uncertain: string[];
+  subject: string;
+  html: string;
+  text: string;
+  xlsx: Buffer;
+  xlsxName: string;
+}
+
+const statusOrder = { missing: 0, incomplete: 1, complete: 2, exempt: 3 } as const;
+const statusLabel = { missing: "未报送", incomplete: "不完整", complete: "已完整", exempt: "免报" } as const;
+
+export async function buildReceiptLog(
+  db: Db,
+  config: Config,
+  period: string,
+  now: Date,
+  options: { final?: boolean } = {},
+): Promise<ReceiptLog> {
+  const units = await loadUnits(db, config);
+  const receipts = await loadReceipts(db, period);
+  const entries = units
+    .map((unit, index) => {
+      const r = receipts.get(unit.id);
+      const status: keyof typeof statusOrder = r ? r.status : "missing";
+      return { unit, r, status, index };
+    })
+    .sort((a, b) => statusOrder[a.status] - statusOrder[b.status] || a.index - b.index);
+  const rows = entries.map(({ unit, r, status }, i) => [
+    String(i + 1),
+    unit.name,
+    statusLabel[status],
+    localTimeLabel(r?.firstReceivedAt ?? null, config),
+    localTimeLabel(r?.completedAt ?? null, config),
+    r?.contactName ?? "",
+    r?.contactPhone ?? "",
+    status === "missing" ? "全部" : status === "incomplete" ? missingText(r?.missing ?? []).join("、") : "",
+    r?.late ? "逾期" : "",
+    r?.note ?? "",
+  ]);
+  const counts = {
+    total: entries.length,
+    complete: entries.filter((e) => e.status === "complete").length,
+    incomplete: entries.filter((e) => e.status === "incomplete").length,
+    missing: entries.filter((e) => e.status === "missing").length,
+    exempt: entries.filter((e) => e.status === "exempt").length,
+    late: entries.filter((e) => e.r?.late).length,
+  };
+  const pendingNoAddress = entries.filter(
+    (e) => (e.status === "missing" || e.status === "incomplete") && e.unit.emails.length === 0,
+  );
+  const candidates = await candidateAddresses(
+    db,
+    pendingNoAddress.map((e) => e.unit.id),
+  );
+  const unreachable = pendingNoAddress.map((e) => ({
+    unit: e.unit.name,
+    candidates: candidates.get(e.unit.id) ?? [],
+  }));
+  const uncertainRows = await db
+    .selectFrom("outbox")
+    .select(["subject", "recipients", "created_at"])
+    .where("status", "=", "failed")
+    .where("last_error", "like", `${UNCERTAIN_PREFIX}%`)
+    .execute();
+  const uncertain = uncertainRows.map((u) => `${u.subject} → ${parseJsonList(u.recipients).join(", ")}`);
+
+  const asOf = localTimeLabel(now, config);
+  const mail = buildDigestMail(
+    {
+      officeName: config.office.name,
+      period,
+      deadline: deadlineLabel(period, config),
+      asOf,
+      final: Boolean(options.final),
+      counts,
+      headers: logHeaders,
+      rows,
+      unreachable,
+      uncertain,
+    },
+    createMailRenderer(),
+  );
+  const { year } = parsePeriod(period);
+  const xlsx = await buildReceiptXlsx({
+    title: `${periodLabel(period)}工作进展情况报送登记表（截至 ${asOf}）`,
+    headers: logHeaders,
+    rows,
+    year,
+    matrix: await yearMatrix(
+      db,
+      units.map((u) => ({ id: u.id, name: u.name })),
+      year,
+    ),
+  });
+  return {
+    period,
+    counts,
+    rows,
+    unreachable,
+    uncertain,
+    ...mail,
+    xlsx,
+    xlsxName: `报送情况登记表-${periodLabel(period)}.xlsx`,
+  };
+}
+
+async function yearMatrix(db: Db, units: { id: string; name: string }[], year: number) {
+  const rows = await db
+    .selectFrom("receipts")
+    .select(["unit_id", "period", "status", "late"])
+    .where("period", "like", `${year}-%`)
+    .execute();
+  const symbol: Record<string, string> = { complete: "✓", incomplete: "△", exempt: "免" };
+  return units.map((u) => ({
+    unit: u.name,
+    months: Array.from({ length: 12 }, (_, i) => {
+      const r = rows.find(
+        (x) => x.unit_id === u.id && x.period === `${year}-${String(i + 1).padStart(2, "0")}`,
+      );
+      return r ? `${symbol[r.status] ?? r.status}${r.late ? "(逾)" : ""}` : "";
+    }),
+  }));
+}
+
+/** Mails the receipt log to the office. kind: e.g. daily-1730, final, manual. Key digest:<date>:<kind>. */
+export async function sendReceiptLog(deps: OutboxDeps, input: { period: string; now: Date; kind: string }) {
+  const log = await buildReceiptLog(deps.db, deps.config, input.period, input.now, {
+    final: input.kind === "final",
+  });
+  const date = zonedParts(input.now, deps.config.timezone).date;
+  const queued = await enqueueMail(deps, {
+    key: `digest:${date}:${input.kind}`,
+    kind: "digest",
+    recipients: deps.config.office.emails,
+    subject: log.subject,
+    payload: {
+      text: log.text,
+      html: log.html,
+      autoSubmitted: "auto-generated",
+      attachments: [
+        {
+          filename: log.xlsxName,
+          contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+          contentBase64: log.xlsx.toString("base64"),
+        },
+      ],
+    },
+    period: input.period,
+  });
+  return { log, outbox: queued };
+}

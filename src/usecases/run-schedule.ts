@@ -1,0 +1,120 @@
+import { isUniqueViolation } from "../adapters/db/connect.ts";
+import {
+  collectionPeriod,
+  deadlineEnd,
+  type PlanItem,
+  planFor,
+  shiftPeriod,
+} from "../domain/schedule-plan.ts";
+import { createWorkingCalendar } from "../domain/working-days.ts";
+import type { OutboxDeps } from "./outbox.ts";
+import { sendReceiptLog } from "./receipt-log.ts";
+import { sendOverdueNotices, sendReminderStage } from "./send-reminders.ts";
+
+// Fires whatever of the plan is due and has not fired yet. The schedule_runs row is inserted
+// BEFORE the work (its unique key is the lock), so when several instances tick at once only one
+// fires a stage; if the work then fails the row is removed and the next tick tries again (the
+// mails themselves are idempotent by outbox key, so a retry never doubles them).
+//
+// Catching up after downtime: only the latest due reminder stage is sent, and only before the
+// deadline ends (no "first" reminder once "final" is due); only the latest due daily log; the
+// overdue notices and the final log within catchUpMs of their time. Everything passed over is
+// recorded as skipped, so it is never sent later either.
+
+export const catchUpMs = 72 * 3_600_000;
+const dailyCatchUpMs = 24 * 3_600_000;
+
+export interface FiredItem {
+  key: string;
+  kind: PlanItem["kind"];
+  period: string;
+  result: "fired" | "skipped" | "failed";
+  detail: string;
+}
+
+export async function runDueSchedule(deps: OutboxDeps, now: Date): Promise<FiredItem[]> {
+  const { config } = deps;
+  const tz = config.timezone;
+  const calendar = createWorkingCalendar(config.calendar);
+  const current = collectionPeriod(now, tz);
+  const out: FiredItem[] = [];
+  for (const period of [shiftPeriod(current, -1), current]) {
+    const due = planFor(period, config, tz, calendar).filter((i) => i.at.getTime() <= now.getTime());
+    const latest = (kind: PlanItem["kind"]) => due.filter((i) => i.kind === kind).at(-1);
+    const latestRemind = latest("remind");
+    const latestDigest = latest("digest");
+    for (const item of due) {
+      const late = now.getTime() - item.at.getTime();
+      let skip: string | null = null;
+      if (item.kind === "remind") {
+        if (item !== latestRemind) skip = "已被后一轮提醒取代";
+        else if (now >= deadlineEnd(period, config, tz)) skip = "截止时间已过";
+      } else if (item.kind === "digest") {
+        if (item !== latestDigest) skip = "已被后一次登记表取代";
+        else if (late > dailyCatchUpMs) skip = "错过时间过久";
+      } else if (late > catchUpMs) {
+        skip = "错过时间过久";
+      }
+      const fired = skip ? await recordSkipped(deps, item, skip, now) : await fire(deps, item, now);
+      if (fired) out.push(fired);
+    }
+  }
+  return out;
+}
+
+async function claim(deps: OutboxDeps, key: string, now: Date, detail: string): Promise<boolean> {
+  try {
+    await deps.db.insertInto("schedule_runs").values({ key, fired_at: now.toISOString(), detail }).execute();
+    return true;
+  } catch (err) {
+    if (isUniqueViolation(err)) return false;
+    throw err;
+  }
+}
+
+async function recordSkipped(
+  deps: OutboxDeps,
+  item: PlanItem,
+  reason: string,
+  now: Date,
+): Promise<FiredItem | null> {
+  if (!(await claim(deps, item.key, now, `skipped: ${reason}`))) return null;
+  return { key: item.key, kind: item.kind, period: item.period, result: "skipped", detail: reason };
+}
+
+async function fire(deps: OutboxDeps, item: PlanItem, now: Date): Promise<FiredItem | null> {
+  if (!(await claim(deps, item.key, now, "firing"))) return null;
+  try {
+    const detail = await run(deps, item, now);
+    await deps.db.updateTable("schedule_runs").set({ detail }).where("key", "=", item.key).execute();
+    return { key: item.key, kind: item.kind, period: item.period, result: "fired", detail };
+  } catch (err) {
+    await deps.db.deleteFrom("schedule_runs").where("key", "=", item.key).execute();
+    return {
+      key: item.key,
+      kind: item.kind,
+      period: item.period,
+      result: "failed",
+      detail: (err as Error).message,
+    };
+  }
+}
+
+async function run(deps: OutboxDeps, item: PlanItem, now: Date): Promise<string> {
+  switch (item.kind) {
+    case "remind": {
+      const r = await sendReminderStage(deps, { period: item.period, stage: item.stage ?? "", now });
+      return `催报 ${r.targets.length} 家，无邮箱 ${r.unreachable.length} 家`;
+    }
+    case "overdue": {
+      const r = await sendOverdueNotices(deps, { period: item.period, now });
+      return `逾期提醒 ${r.targets.length} 家，无邮箱 ${r.unreachable.length} 家`;
+    }
+    case "digest":
+    case "digest-final": {
+      const kind = item.kind === "digest-final" ? "final" : (item.label ?? "daily");
+      const r = await sendReceiptLog(deps, { period: item.period, now, kind });
+      return `登记表：已完整 ${r.log.counts.complete}/${r.log.counts.total}`;
+    }
+  }
+}

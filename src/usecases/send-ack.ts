@@ -1,0 +1,97 @@
+import { buildAckMail } from "../domain/mail-content/builders.ts";
+import { fileKindLabels } from "../domain/mail-content/render.ts";
+import { loadUnits } from "./load-registry.ts";
+import { countAcksTo, enqueueMail, type OutboxDeps } from "./outbox.ts";
+import { ownAddresses } from "./process-message.ts";
+import { deadlineLabel, loadReceipts, localTimeLabel, officeMailbox } from "./send-common.ts";
+
+// The acknowledgement (回执) of one recognised report. Loop safety, in layers: only messages the
+// processing step accepted as reports (state "processed": auto-replies, bounces, lists and
+// unknown senders end in other states); never to our own or robot addresses; one per message
+// (key ack:<id>); and at most perRecipientPerHour to any address, counted in the outbox.
+
+export type AckResult =
+  | { status: "queued" | "exists"; outboxId: string; recipients: string[] }
+  | { status: "skipped"; reason: string };
+
+const robotAddress = /^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|auto-?reply)[@+.-]/i;
+
+/**
+ * Queues the acknowledgement for message `messageId` (messages.id). Deps: db, config, clock and
+ * the "outgoing" queue (see OutboxDeps). Safe to call any number of times.
+ */
+export async function sendAcknowledgement(deps: OutboxDeps, messageId: string): Promise<AckResult> {
+  const { db, config } = deps;
+  if (!config.acknowledgements.enabled) return { status: "skipped", reason: "回执已关闭" };
+  const message = await db.selectFrom("messages").selectAll().where("id", "=", messageId).executeTakeFirst();
+  if (!message) return { status: "skipped", reason: "邮件不存在" };
+  if (message.state !== "processed" || !message.unit_id || !message.period) {
+    return { status: "skipped", reason: `不是已登记的报送 (${message.state})` };
+  }
+  const key = `ack:${messageId}`;
+  const existing = await db
+    .selectFrom("outbox")
+    .select(["id", "recipients"])
+    .where("idempotency_key", "=", key)
+    .executeTakeFirst();
+  if (existing)
+    return {
+      status: "exists",
+      outboxId: existing.id,
+      recipients: JSON.parse(existing.recipients) as string[],
+    };
+
+  const units = await loadUnits(db, config, { includeInactive: true });
+  const unit = units.find((u) => u.id === message.unit_id);
+  const own = new Set(ownAddresses(config));
+  const now = deps.clock.now();
+  const hourAgo = new Date(now.getTime() - 3_600_000);
+  const recipients: string[] = [];
+  for (const raw of [message.from_addr ?? "", ...(unit?.emails ?? [])]) {
+    const addr = raw.trim().toLowerCase();
+    if (!addr.includes("@") || own.has(addr) || robotAddress.test(addr) || recipients.includes(addr))
+      continue;
+    if ((await countAcksTo(db, addr, hourAgo)) >= config.acknowledgements.perRecipientPerHour) continue;
+    recipients.push(addr);
+  }
+  if (recipients.length === 0)
+    return { status: "skipped", reason: "没有可发送回执的地址（或已达每小时上限）" };
+
+  const files = await db
+    .selectFrom("attachments")
+    .select(["original_name", "kind"])
+    .where("message_id", "=", messageId)
+    .where("kind", "!=", "archive")
+    .orderBy("created_at")
+    .execute();
+  const receipt = (await loadReceipts(db, message.period)).get(message.unit_id);
+  const mail = buildAckMail({
+    officeName: config.office.name,
+    officeAddress: officeMailbox(config),
+    period: message.period,
+    deadline: deadlineLabel(message.period, config),
+    unitName: unit?.name ?? message.unit_id,
+    receivedAt: localTimeLabel(message.received_at, config),
+    files: files.map((f) => ({ name: f.original_name, kind: fileKindLabels[f.kind] ?? f.kind })),
+    missing: receipt?.status === "complete" || receipt?.status === "exempt" ? [] : (receipt?.missing ?? []),
+    contactName: receipt?.contactName ?? null,
+    contactPhone: receipt?.contactPhone ?? null,
+    late: receipt?.late ?? false,
+  });
+  const reportId = message.message_id ? `<${message.message_id.replace(/^<|>$/g, "")}>` : undefined;
+  const result = await enqueueMail(deps, {
+    key,
+    kind: "ack",
+    recipients,
+    subject: mail.subject,
+    payload: {
+      text: mail.text,
+      html: mail.html,
+      autoSubmitted: "auto-replied",
+      ...(reportId ? { inReplyTo: reportId, references: [reportId] } : {}),
+    },
+    unitId: message.unit_id,
+    period: message.period,
+  });
+  return { status: result.created ? "queued" : "exists", outboxId: result.id, recipients };
+}

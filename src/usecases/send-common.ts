@@ -1,0 +1,94 @@
+import type { Db } from "../adapters/db/connect.ts";
+import { senderAddress } from "../adapters/smtp/transport.ts";
+import type { Config } from "../config/schema.ts";
+import { deadlineDate } from "../domain/schedule-plan.ts";
+import { zonedParts } from "../domain/working-days.ts";
+
+// Small shared readers for the mail use cases (acknowledgement, reminders, receipt log).
+
+export interface ReceiptView {
+  unitId: string;
+  status: "complete" | "incomplete" | "exempt";
+  missing: string[];
+  late: boolean;
+  contactName: string | null;
+  contactPhone: string | null;
+  firstReceivedAt: string | null;
+  completedAt: string | null;
+  verified: boolean;
+  note: string | null;
+}
+
+export function parseJsonList(json: string | null | undefined): string[] {
+  if (!json) return [];
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The receipts of a period by unit id; a unit without an entry has sent nothing. */
+export async function loadReceipts(db: Db, period: string): Promise<Map<string, ReceiptView>> {
+  const rows = await db.selectFrom("receipts").selectAll().where("period", "=", period).execute();
+  return new Map(
+    rows.map((r) => [
+      r.unit_id,
+      {
+        unitId: r.unit_id,
+        status: (["complete", "incomplete", "exempt"].includes(r.status)
+          ? r.status
+          : "incomplete") as ReceiptView["status"],
+        missing: parseJsonList(r.missing),
+        late: Boolean(r.late),
+        contactName: r.contact_name,
+        contactPhone: r.contact_phone,
+        firstReceivedAt: r.first_received_at,
+        completedAt: r.completed_at,
+        verified: Boolean(r.verified),
+        note: r.note,
+      },
+    ]),
+  );
+}
+
+/** Addresses a unit's recognised reports came from: what the office could register for it. */
+export async function candidateAddresses(db: Db, unitIds: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (unitIds.length === 0) return out;
+  const rows = await db
+    .selectFrom("messages")
+    .select(["unit_id", "from_addr"])
+    .where("state", "=", "processed")
+    .where("unit_id", "in", unitIds)
+    .where("from_addr", "is not", null)
+    .orderBy("received_at", "desc")
+    .execute();
+  for (const r of rows) {
+    if (!r.unit_id || !r.from_addr) continue;
+    const list = out.get(r.unit_id) ?? [];
+    const addr = r.from_addr.toLowerCase();
+    if (!list.includes(addr)) list.push(addr);
+    out.set(r.unit_id, list);
+  }
+  return out;
+}
+
+/** Where units send their reports: the office mailbox. */
+export function officeMailbox(config: Config): string {
+  return config.imap.user.includes("@") ? config.imap.user : senderAddress(config);
+}
+
+/** 2023年5月28日 */
+export function deadlineLabel(period: string, config: Config): string {
+  const [y, m, d] = deadlineDate(period, config).split("-").map(Number);
+  return `${y}年${m}月${d}日`;
+}
+
+/** 2023-05-10 14:03 in the office's timezone. */
+export function localTimeLabel(at: Date | string | null, config: Config): string {
+  if (!at) return "";
+  const p = zonedParts(typeof at === "string" ? new Date(at) : at, config.timezone);
+  return `${p.date} ${p.time.slice(0, 5)}`;
+}

@@ -1,0 +1,194 @@
+import {
+  buildOfficeOverdueMail,
+  buildOverdueMail,
+  buildReminderMail,
+} from "../domain/mail-content/builders.ts";
+import { missingText } from "../domain/mail-content/render.ts";
+import type { Unit } from "../domain/types.ts";
+import { zonedParts } from "../domain/working-days.ts";
+import { loadTasks, loadUnits } from "./load-registry.ts";
+import { enqueueMail, type OutboxDeps } from "./outbox.ts";
+import {
+  candidateAddresses,
+  deadlineLabel,
+  loadReceipts,
+  localTimeLabel,
+  officeMailbox,
+  type ReceiptView,
+} from "./send-common.ts";
+
+// Reminders (催报) before the deadline and overdue notices (逾期) after it: one mail per unit whose
+// report for the period is not complete (and not exempt), saying what is still missing.
+
+export interface PendingUnit {
+  unitId: string;
+  unitName: string;
+  /** missing: nothing arrived; incomplete: something is still missing. */
+  status: "missing" | "incomplete";
+  missing: string[];
+  recipients: string[];
+  /** Outbox result; absent on a dry run or when the unit has no address. */
+  outbox?: { id: string; created: boolean };
+}
+
+export interface StageResult {
+  period: string;
+  stage: string;
+  dryRun: boolean;
+  targets: PendingUnit[];
+  /** Units that cannot be reminded: no registered address. With addresses seen on past reports. */
+  unreachable: { unitId: string; unitName: string; status: "missing" | "incomplete"; candidates: string[] }[];
+}
+
+const everything = ["scan", "electronic", "contact", "phone"];
+
+/** Active units whose report for the period is not complete and not exempt. */
+export async function pendingUnits(
+  deps: Pick<OutboxDeps, "db" | "config">,
+  period: string,
+): Promise<{ unit: Unit; receipt: ReceiptView | undefined }[]> {
+  const units = await loadUnits(deps.db, deps.config);
+  const receipts = await loadReceipts(deps.db, period);
+  return units
+    .map((unit) => ({ unit, receipt: receipts.get(unit.id) }))
+    .filter(({ receipt }) => receipt?.status !== "complete" && receipt?.status !== "exempt");
+}
+
+async function collectTargets(deps: OutboxDeps, period: string, stage: string) {
+  const pending = await pendingUnits(deps, period);
+  const noAddress = pending.filter((p) => p.unit.emails.length === 0).map((p) => p.unit.id);
+  const candidates = await candidateAddresses(deps.db, noAddress);
+  const result: StageResult = { period, stage, dryRun: false, targets: [], unreachable: [] };
+  for (const { unit, receipt } of pending) {
+    if (unit.emails.length === 0) {
+      result.unreachable.push({
+        unitId: unit.id,
+        unitName: unit.name,
+        status: receipt ? "incomplete" : "missing",
+        candidates: candidates.get(unit.id) ?? [],
+      });
+      continue;
+    }
+    result.targets.push({
+      unitId: unit.id,
+      unitName: unit.name,
+      status: receipt ? "incomplete" : "missing",
+      missing: receipt ? receipt.missing : everything,
+      recipients: unit.emails,
+    });
+  }
+  return { result, pending };
+}
+
+export interface StageInput {
+  period: string;
+  stage: string;
+  now: Date;
+  dryRun?: boolean;
+}
+
+/** Sends (or, on a dry run, lists) one reminder stage. Idempotent per unit, period and stage. */
+export async function sendReminderStage(deps: OutboxDeps, input: StageInput): Promise<StageResult> {
+  const { config } = deps;
+  const { result, pending } = await collectTargets(deps, input.period, input.stage);
+  result.dryRun = Boolean(input.dryRun);
+  if (input.dryRun) return result;
+  const tasks = await loadTasks(deps.db);
+  const stages = config.reminders.stages;
+  const final = stages.length > 0 && stages[stages.length - 1]?.name === input.stage;
+  for (const target of result.targets) {
+    const unit = pending.find((p) => p.unit.id === target.unitId)?.unit;
+    const mail = buildReminderMail({
+      officeName: config.office.name,
+      officeAddress: officeMailbox(config),
+      period: input.period,
+      deadline: deadlineLabel(input.period, config),
+      unitName: target.unitName,
+      asOf: localTimeLabel(input.now, config),
+      missing: target.missing,
+      submitted: target.status === "incomplete",
+      tasks: tasks
+        .filter((t) => unit?.tasks.includes(t.number))
+        .map((t) => ({ number: t.number, title: t.title, lead: Boolean(unit?.leads.includes(t.number)) })),
+      final,
+    });
+    const queued = await enqueueMail(deps, {
+      key: `remind:${target.unitId}:${input.period}:${input.stage}`,
+      kind: "remind",
+      recipients: target.recipients,
+      subject: mail.subject,
+      payload: { text: mail.text, html: mail.html, autoSubmitted: "auto-generated" },
+      unitId: target.unitId,
+      period: input.period,
+    });
+    target.outbox = { id: queued.id, created: queued.created };
+  }
+  return result;
+}
+
+/** After the deadline: a notice to every unit still not complete, and one list to the office. */
+export async function sendOverdueNotices(
+  deps: OutboxDeps,
+  input: Omit<StageInput, "stage">,
+): Promise<StageResult & { officeOutboxId?: string }> {
+  const { config } = deps;
+  const { result } = await collectTargets(deps, input.period, "overdue");
+  result.dryRun = Boolean(input.dryRun);
+  if (input.dryRun) return result;
+  for (const target of result.targets) {
+    const mail = buildOverdueMail({
+      officeName: config.office.name,
+      officeAddress: officeMailbox(config),
+      period: input.period,
+      deadline: deadlineLabel(input.period, config),
+      unitName: target.unitName,
+      missing: target.missing,
+      submitted: target.status === "incomplete",
+    });
+    const queued = await enqueueMail(deps, {
+      key: `overdue:${target.unitId}:${input.period}`,
+      kind: "overdue",
+      recipients: target.recipients,
+      subject: mail.subject,
+      payload: { text: mail.text, html: mail.html, autoSubmitted: "auto-generated" },
+      unitId: target.unitId,
+      period: input.period,
+    });
+    target.outbox = { id: queued.id, created: queued.created };
+  }
+  const listed = [
+    ...result.targets.map((t) => ({
+      unit: t.unitName,
+      status: t.status,
+      missing: t.missing,
+      notified: "已发送",
+    })),
+    ...result.unreachable.map((u) => ({
+      unit: u.unitName,
+      status: u.status,
+      missing: [] as string[],
+      notified: "无登记邮箱",
+    })),
+  ];
+  if (listed.length === 0) return result;
+  const office = buildOfficeOverdueMail({
+    officeName: config.office.name,
+    period: input.period,
+    deadline: deadlineLabel(input.period, config),
+    units: listed.map((u) => ({
+      unit: u.unit,
+      status: u.status === "missing" ? "未报送" : "不完整",
+      missing: missingText(u.missing).join("、"),
+      notified: u.notified,
+    })),
+  });
+  const queued = await enqueueMail(deps, {
+    key: `digest:${zonedParts(input.now, config.timezone).date}:overdue-${input.period}`,
+    kind: "office-overdue",
+    recipients: config.office.emails,
+    subject: office.subject,
+    payload: { text: office.text, html: office.html, autoSubmitted: "auto-generated" },
+    period: input.period,
+  });
+  return { ...result, officeOutboxId: queued.id };
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/load.ts";
+import { collectionPeriod, deadlineEnd, planFor, shiftPeriod } from "../../src/domain/schedule-plan.ts";
+import { zonedParts } from "../../src/domain/working-days.ts";
+
+const config = loadConfig({ env: {} });
+const tz = "Asia/Shanghai";
+const local = (d: Date) => {
+  const p = zonedParts(d, tz);
+  return `${p.date} ${p.time.slice(0, 5)}`;
+};
+
+describe("planFor", () => {
+  it("plans the April 2023 collection in May: stages, daily logs, overdue, final log", () => {
+    const plan = planFor("2023-04", config, tz);
+    const byKey = Object.fromEntries(plan.map((i) => [i.key, local(i.at)]));
+    // 2023-05-20 is a Saturday -> Friday the 19th; 25th is Thursday; 27th Saturday -> 26th.
+    expect(byKey["remind:2023-04:first"]).toBe("2023-05-19 09:00");
+    expect(byKey["remind:2023-04:second"]).toBe("2023-05-25 09:00");
+    expect(byKey["remind:2023-04:final"]).toBe("2023-05-26 09:00");
+    expect(byKey["overdue:2023-04"]).toBe("2023-05-29 09:00");
+    expect(byKey["digest-final:2023-04"]).toBe("2023-05-29 08:30");
+    const digests = plan.filter((i) => i.kind === "digest").map((i) => local(i.at));
+    // Working days 20..28 May 2023: 22-26 (Mon-Fri); 20/21 and 27/28 are a weekend.
+    expect(digests).toEqual(["22", "23", "24", "25", "26"].map((d) => `2023-05-${d} 17:30`));
+    expect(plan.map((i) => i.at.getTime())).toEqual(
+      [...plan.map((i) => i.at.getTime())].sort((a, b) => a - b),
+    );
+  });
+
+  it("moves a stage off the National Day holiday to the working day before (Sept 2023 collection)", () => {
+    const cfg = {
+      ...config,
+      reminders: {
+        ...config.reminders,
+        stages: [
+          { name: "early", day: 5, time: "09:00" },
+          { name: "make-up", day: 7, time: "09:00" },
+        ],
+      },
+    };
+    const plan = planFor("2023-09", cfg, tz);
+    const at = (key: string) => local(plan.find((i) => i.key === key)!.at);
+    // 2023-10-05 is inside the holiday (10-01..06): back to Thursday 2023-09-28.
+    expect(at("remind:2023-09:early")).toBe("2023-09-28 09:00");
+    // 2023-10-07 is a Saturday but a make-up working day: stays.
+    expect(at("remind:2023-09:make-up")).toBe("2023-10-07 09:00");
+  });
+
+  it("caps days at the month's end and the deadline (February)", () => {
+    const cfg = {
+      ...config,
+      deadline: { day: 28 },
+      reminders: { ...config.reminders, stages: [{ name: "late", day: 30, time: "09:00" }] },
+    };
+    const plan = planFor("2023-01", cfg, tz);
+    // 2023-02-28 is a Tuesday.
+    expect(local(plan.find((i) => i.kind === "remind")!.at)).toBe("2023-02-28 09:00");
+    expect(local(plan.find((i) => i.kind === "overdue")!.at)).toBe("2023-03-01 09:00");
+  });
+
+  it("knows the collection period and the deadline's end", () => {
+    expect(collectionPeriod(new Date("2023-05-10T02:00:00Z"), tz)).toBe("2023-04");
+    expect(collectionPeriod(new Date("2024-01-05T02:00:00Z"), tz)).toBe("2023-12");
+    // 2023-05-31 23:30 in Shanghai is still May.
+    expect(collectionPeriod(new Date("2023-05-31T15:30:00Z"), tz)).toBe("2023-04");
+    expect(shiftPeriod("2023-01", -1)).toBe("2022-12");
+    expect(deadlineEnd("2023-04", config, tz).toISOString()).toBe("2023-05-28T16:00:00.000Z");
+  });
+});

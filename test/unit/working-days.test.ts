@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { addDays, createWorkingCalendar, zonedParts, zonedTime } from "../../src/domain/working-days.ts";
+
+describe("working calendar (China, with 调休)", () => {
+  const cal = createWorkingCalendar();
+
+  it("knows the 2023 National Day holiday and its make-up working days", () => {
+    for (const d of ["2023-10-01", "2023-10-02", "2023-10-03", "2023-10-04", "2023-10-05", "2023-10-06"]) {
+      expect(cal.isWorkingDay(d), d).toBe(false);
+    }
+    // Saturday and Sunday, yet working days (调休).
+    expect(cal.isWorkingDay("2023-10-07")).toBe(true);
+    expect(cal.isWorkingDay("2023-10-08")).toBe(true);
+    expect(cal.isWorkingDay("2023-10-09")).toBe(true);
+  });
+
+  it("moves a day off to the working day before it", () => {
+    expect(cal.onOrBeforeWorkingDay("2023-10-05")).toBe("2023-09-28");
+    expect(cal.onOrBeforeWorkingDay("2023-10-07")).toBe("2023-10-07");
+    // 2023-05-20 is a Saturday.
+    expect(cal.onOrBeforeWorkingDay("2023-05-20")).toBe("2023-05-19");
+    expect(cal.previousWorkingDay("2023-10-09")).toBe("2023-10-08");
+    expect(cal.previousWorkingDay("2023-10-07")).toBe("2023-09-28");
+  });
+
+  it("applies the office's overrides for years the package does not know", () => {
+    const custom = createWorkingCalendar({ holidays: ["2023-06-20"], workdays: ["2023-06-24"] });
+    expect(custom.isWorkingDay("2023-06-20")).toBe(false);
+    expect(custom.isWorkingDay("2023-06-24")).toBe(true);
+    expect(custom.onOrBeforeWorkingDay("2023-06-20")).toBe("2023-06-19");
+  });
+
+  it("converts between instants and Asia/Shanghai wall-clock time", () => {
+    const at = zonedTime("2023-05-20", "09:00", "Asia/Shanghai");
+    expect(at.toISOString()).toBe("2023-05-20T01:00:00.000Z");
+    expect(zonedParts(new Date("2023-05-31T16:30:00Z"), "Asia/Shanghai").date).toBe("2023-06-01");
+    expect(addDays("2024-02-28", 1)).toBe("2024-02-29");
+    expect(addDays("2023-03-01", -1)).toBe("2023-02-28");
+  });
+});

@@ -1,0 +1,71 @@
+import { type ConnectionOptions, DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
+import type { Db } from "../src/adapters/db/connect.ts";
+import { type OutgoingJob, queueNames } from "../src/adapters/queue/queues.ts";
+import type { MailTransport } from "../src/adapters/smtp/transport.ts";
+import type { Clock } from "../src/clock.ts";
+import type { Config } from "../src/config/schema.ts";
+import type { Logger } from "../src/logger.ts";
+import {
+  defaultStaleSendingMs,
+  deliverOutboxRow,
+  PermanentSendError,
+  recoverStaleSending,
+} from "../src/usecases/outbox.ts";
+
+export interface OutgoingWorkerDeps {
+  db: Db;
+  config: Config;
+  clock: Clock;
+  transport: MailTransport;
+  connection: ConnectionOptions;
+  /** bullmq key prefix (config.queuePrefix; tests use their own). */
+  prefix: string;
+  logger: Logger;
+  /** See outbox.ts: a "sending" row older than this is reported, never re-sent. */
+  staleSendingMs?: number;
+  /** Overrides of the worker's timing, for tests (stalled-job check, rate limiter). */
+  stalledIntervalMs?: number;
+  limiter?: { max: number; duration: number };
+}
+
+/** Consumes the "outgoing" queue: one job per outbox row; mails go out one at a time. */
+export async function createOutgoingWorker(deps: OutgoingWorkerDeps): Promise<Worker<OutgoingJob>> {
+  const stale = deps.staleSendingMs ?? defaultStaleSendingMs;
+  // A previous process may have died mid-send: report those rows before anything else runs.
+  const uncertain = await recoverStaleSending(deps.db, deps.clock.now(), stale);
+  if (uncertain.length) deps.logger.warn({ uncertain }, "发送中断的邮件已标记为状态不明，未自动重发");
+  const processor = async (job: Job<OutgoingJob>, token?: string) => {
+    const { outboxId } = job.data;
+    let result: Awaited<ReturnType<typeof deliverOutboxRow>>;
+    try {
+      result = await deliverOutboxRow({ ...deps, staleSendingMs: stale }, outboxId);
+    } catch (err) {
+      if (err instanceof PermanentSendError) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+    switch (result.outcome) {
+      case "deferred":
+        // Over the provider's daily limit: wait for tomorrow without using up an attempt.
+        await job.moveToDelayed(result.until.getTime(), token);
+        throw new DelayedError();
+      case "in-flight":
+        // Another process is sending it right now (or died doing so): look again later.
+        throw new Error("邮件正在由其他进程发送");
+      case "uncertain":
+        deps.logger.warn({ outboxId }, "发送中断的邮件已标记为状态不明，未自动重发");
+        return result;
+      default:
+        deps.logger.debug({ outboxId, outcome: result.outcome }, "outgoing mail");
+        return result;
+    }
+  };
+  return new Worker<OutgoingJob>(queueNames.outgoing, processor, {
+    connection: deps.connection,
+    prefix: deps.prefix,
+    concurrency: 1,
+    limiter: deps.limiter ?? { max: deps.config.smtp.perMinute, duration: 60_000 },
+    ...(deps.stalledIntervalMs
+      ? { stalledInterval: deps.stalledIntervalMs, lockDuration: deps.stalledIntervalMs * 2 }
+      : {}),
+  });
+}

@@ -1,0 +1,58 @@
+import cron, { type ScheduledTask } from "node-cron";
+import type { Clock } from "../src/clock.ts";
+import type { Logger } from "../src/logger.ts";
+import type { OutboxDeps } from "../src/usecases/outbox.ts";
+import { runDueSchedule } from "../src/usecases/run-schedule.ts";
+
+export interface SchedulerDeps extends OutboxDeps {
+  clock: Clock;
+  logger: Logger;
+  /** Cron expression of the tick; every minute by default. */
+  every?: string;
+}
+
+export interface Scheduler {
+  /** Runs one tick now (also done at start), then one per `every`. */
+  start(): Promise<void>;
+  tick(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Ticks every minute in the office's timezone and fires what the plan says is due (see
+ * run-schedule.ts). Nothing runs until start(); several instances may run: schedule_runs keys
+ * make each item fire once.
+ */
+export function createScheduler(deps: SchedulerDeps): Scheduler {
+  let task: ScheduledTask | undefined;
+  let running: Promise<void> | undefined;
+  const tick = async () => {
+    if (running) return running;
+    running = (async () => {
+      try {
+        const fired = await runDueSchedule(deps, deps.clock.now());
+        for (const f of fired) deps.logger.info(f, `schedule ${f.result}: ${f.key}`);
+      } catch (err) {
+        deps.logger.error({ err }, "定时任务执行失败");
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+  return {
+    tick,
+    async start() {
+      await tick();
+      task = cron.schedule(deps.every ?? "* * * * *", tick, {
+        timezone: deps.config.timezone,
+        noOverlap: true,
+      });
+    },
+    async stop() {
+      await task?.stop();
+      task = undefined;
+      await running;
+    },
+  };
+}
