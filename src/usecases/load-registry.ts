@@ -125,8 +125,9 @@ function configOnlyUnit(key: string, override: UnitOverride): Unit {
 
 /**
  * Writes the office's configured emails and active flags into the units table, so that plain
- * queries (e.g. "which unit owns this sender address") see them. Units only in config are
- * inserted with kind "other". Returns how many rows changed. Seeding never does this.
+ * queries (e.g. "which unit owns this sender address") see them; emails of units config no
+ * longer lists are cleared. Units only in config are inserted with kind "other". Returns how
+ * many rows changed. Seeding never does this.
  */
 export async function syncUnitOverrides(db: Db, config: Config, now: Date = new Date()): Promise<number> {
   const at = now.toISOString();
@@ -135,11 +136,13 @@ export async function syncUnitOverrides(db: Db, config: Config, now: Date = new 
     const rows = await trx.selectFrom("units").selectAll().execute();
     const known = rows.map((r) => ({ id: r.id, aliases: parseList(r.aliases) }));
     let nextOrder = rows.reduce((max, r) => Math.max(max, Number(r.sort_order)), 0) + 1;
+    const configured = new Set<string>();
     for (const [key, override] of Object.entries(config.units ?? {})) {
       const emails = JSON.stringify(normaliseEmails(override.emails ?? []));
       const active = (override.active ?? true) ? 1 : 0;
       const id = resolveConfigKey(key, known);
       const row = id ? rows.find((r) => r.id === id) : undefined;
+      configured.add(row ? row.id : key);
       if (row) {
         if (row.emails === emails && Number(row.active) === active) continue;
         await trx
@@ -164,6 +167,13 @@ export async function syncUnitOverrides(db: Db, config: Config, now: Date = new 
           .execute();
         known.push({ id: key, aliases: [] });
       }
+      changed++;
+    }
+    // The column mirrors config: an address the office removed from config must stop counting
+    // as registered. The active flag of units config does not mention is left alone.
+    for (const row of rows) {
+      if (configured.has(row.id) || row.emails === "[]") continue;
+      await trx.updateTable("units").set({ emails: "[]", updated_at: at }).where("id", "=", row.id).execute();
       changed++;
     }
   });

@@ -52,6 +52,10 @@ export async function readWorkPointsText(filePath: string): Promise<string> {
 
 const kindRank: Record<UnitKind, number> = { department: 0, county: 1, zone: 2, other: 3 };
 
+function asKind(kind: string): UnitKind {
+  return kind in kindRank ? (kind as UnitKind) : "other";
+}
+
 function parseList(json: string): string[] {
   try {
     const v: unknown = JSON.parse(json);
@@ -76,7 +80,7 @@ export async function seedRegistry(db: Db, filePath: string, options: SeedOption
       ...catalog,
       ...existing
         .filter((r) => !catalog.some((c) => c.id === r.id))
-        .map((r) => ({ id: r.id, kind: r.kind as UnitKind, aliases: parseList(r.aliases) })),
+        .map((r) => ({ id: r.id, kind: asKind(r.kind), aliases: parseList(r.aliases) })),
     ];
     const doc = parseWorkPoints(text, known);
 

@@ -162,6 +162,18 @@ describe.each(backends)("unit and task registry on %s", (backend) => {
     expect(water.emails).toEqual(["slj@example.gov.cn", "slj_office@163.com"]);
     expect(water.aliases).toEqual(expect.arrayContaining(["水利局", "水务"]));
     expect((await loadUnits(t.db, config, { includeInactive: true })).length).toBe(46);
+
+    // The office drops 市发改委's entry: its address must stop counting as registered.
+    const { 市发改委: _dropped, ...rest } = config.units;
+    const fewer = { ...config, units: rest };
+    expect(await syncUnitOverrides(t.db, fewer)).toBe(1);
+    const cleared = await t.db
+      .selectFrom("units")
+      .select("emails")
+      .where("id", "=", "市发展改革委")
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(cleared.emails)).toEqual([]);
+    expect((await loadUnits(t.db, fewer)).find((u) => u.id === "市发展改革委")!.emails).toEqual([]);
   });
 
   it("reads the notice saved as GB18030 text and as .docx", async () => {
