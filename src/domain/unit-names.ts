@@ -1,0 +1,151 @@
+// Finding member units' names in free text: subjects, file names, letterheads, bodies.
+
+import type { Unit } from "./types.ts";
+
+/**
+ * Rewrites applied to names and to the text searched alike, so that the many ways people write a
+ * name meet: full-width to half-width, no spaces or brackets, 石家庄市/石家庄 → 市,
+ * 管理委员会 → 管委会, 委员会 → 委, 发展和改革 → 发展改革, 住房和城乡建设 → 住房城乡建设.
+ */
+function canonicalText(s: string): string {
+  return s
+    .normalize("NFKC")
+    .replace(/[\s【】[\]〔〕()（）「」『』《》<>"'“”‘’]/gu, "")
+    .replace(/中共石家庄市委/gu, "市委")
+    .replace(/石家庄市?/gu, "市")
+    .replace(/管理委员会/gu, "管委会")
+    .replace(/委员会/gu, "委")
+    .replace(/发展和改革/gu, "发展改革")
+    .replace(/住房和城乡建设/gu, "住房城乡建设");
+}
+
+/**
+ * A unit name in canonical form: canonicalText plus, at the end, no 人民政府/政府 after a county
+ * (正定县人民政府 → 正定县) and no 管委会 after a zone (高新区管委会 → 高新区); a county written
+ * with the city before it loses the 市 (石家庄市正定县 → 正定县).
+ */
+export function normalizeUnitName(s: string): string {
+  let n = canonicalText(s);
+  n = n.replace(/(县|区|市)(?:人民政府|政府)$/u, "$1").replace(/(区)管委会$/u, "$1");
+  // "市正定县" / "市长安区": the city prefix before a county-level name says nothing.
+  const county = /^市([\u4e00-\u9fa5]{1,3}(?:县|区|市))$/u.exec(n);
+  if (county?.[1] && !/局|委|办|部|中心/u.test(county[1])) n = county[1];
+  return n;
+}
+
+/** One unit name found in a text. */
+export interface UnitMatch {
+  unitId: string;
+  /** The name or alias (as registered) that matched. */
+  alias: string;
+  /** Position in the canonical form of the text (for ordering mentions, not for slicing). */
+  index: number;
+}
+
+interface Key {
+  unitId: string;
+  alias: string;
+  key: string;
+}
+
+const keyCache = new WeakMap<Unit[], Key[]>();
+
+/** Every searchable form of every active unit's name, longest first. */
+function keysOf(units: Unit[]): Key[] {
+  const cached = keyCache.get(units);
+  if (cached) return cached;
+  const keys: Key[] = [];
+  const seen = new Set<string>();
+  const add = (unitId: string, alias: string, key: string) => {
+    if (key.length < 2 || seen.has(`${unitId}|${key}`)) return;
+    seen.add(`${unitId}|${key}`);
+    keys.push({ unitId, alias, key });
+  };
+  for (const unit of units) {
+    if (!unit.active) continue;
+    for (const alias of [unit.name, unit.id, ...unit.aliases]) {
+      const key = normalizeUnitName(alias);
+      add(unit.id, alias, key);
+      // 市水利局 is also written 水利局; a key of two characters would be too loose.
+      if (unit.kind === "department" && key.startsWith("市") && key.length >= 4)
+        add(unit.id, alias, key.slice(1));
+      // Zones and counties are written without their 管委会/政府 suffix in free text.
+      add(unit.id, alias, key.replace(/管委会$/u, ""));
+    }
+  }
+  keys.sort((a, b) => b.key.length - a.key.length);
+  keyCache.set(units, keys);
+  return keys;
+}
+
+// A name followed by one of these is part of a longer word, not the unit: 高新区域 is not 高新区,
+// 市场 after 市 is handled by the keys themselves.
+const CONTINUES_WORD = /^(?:域|内|外|级)/u;
+
+/**
+ * Every mention of an active unit in `text` (subject, file name, letterhead, body), by name or
+ * alias, in order of appearance. Overlapping mentions: the longest wins, so 井陉矿区 is not also
+ * 井陉县's alias 井陉, and 市生态环境局 is not also 生态环境局. A county-level name right after a
+ * county's 县/区 (正定县水利局 → not 市水利局) is the county's own bureau, not the city's.
+ */
+export function matchUnitsInText(text: string, units: Unit[]): UnitMatch[] {
+  const t = canonicalText(text);
+  const taken = new Array<boolean>(t.length).fill(false);
+  const found: UnitMatch[] = [];
+  for (const k of keysOf(units)) {
+    let from = 0;
+    for (;;) {
+      const at = t.indexOf(k.key, from);
+      if (at < 0) break;
+      from = at + 1;
+      const end = at + k.key.length;
+      if (taken.slice(at, end).some(Boolean)) continue;
+      if (CONTINUES_WORD.test(t.slice(end))) continue;
+      // 水利局 (a key without 市) after 县/区 (or 县委 before 宣传部) names that county's own office.
+      if (
+        !k.key.startsWith("市") &&
+        /[县区]委?$/u.test(t.slice(0, at)) &&
+        /(?:局|委|办|部|社|联)$/u.test(k.key)
+      ) {
+        continue;
+      }
+      taken.fill(true, at, end);
+      found.push({ unitId: k.unitId, alias: k.alias, index: at });
+    }
+  }
+  return found.sort((a, b) => a.index - b.index);
+}
+
+/** The distinct unit ids among `matches`, in order of first mention. */
+export function distinctUnitIds(matches: UnitMatch[]): string[] {
+  return [...new Set(matches.map((m) => m.unitId))];
+}
+
+// Well-formed unit names: 石家庄市XX局/委/办/中心/社, XX县/区/市(人民)政府, XX区管委会.
+const UNIT_NAME_PATTERNS = [
+  /石家庄市[\u4e00-\u9fa5]{2,12}?(?:委员会|局|委|办公室|办|中心|社)/gu,
+  /[\u4e00-\u9fa5]{2,4}?[县区市](?:人民政府|政府)/gu,
+  /[\u4e00-\u9fa5]{2,8}?区管(?:理)?委(?:员)?会/gu,
+];
+// Leading words swept up by the patterns: 关于正定县人民政府 is 正定县人民政府.
+const LEADING_WORDS = /^(?:关于|对于|报送|根据|按照|向|对|由|的|和|及|与|在|据|为|是|我|省|中共)+/u;
+// Names that are the office or the leading group itself, never a member unit.
+const NOT_MEMBER = /领导小组|生态文明建设办|^石家庄市人民政府$/u;
+
+/**
+ * A well-formed unit name in `text` that is not any registered unit (so the office can add it),
+ * or null. Names of the office itself (…领导小组办公室) are not returned.
+ */
+export function findUnknownUnitName(text: string, units: Unit[]): string | null {
+  const keys = keysOf(units);
+  for (const pattern of UNIT_NAME_PATTERNS) {
+    for (const m of text.normalize("NFKC").matchAll(pattern)) {
+      const name = m[0].replace(LEADING_WORDS, "");
+      if (name.length < 3 || NOT_MEMBER.test(name)) continue;
+      const n = normalizeUnitName(name);
+      if (keys.some((k) => n.includes(k.key) || k.key === n)) continue;
+      return name;
+    }
+  }
+  return null;
+}
