@@ -1,0 +1,75 @@
+// Mail that lands in the office mailbox but is no report: auto-replies, bounces, mailing lists
+// and bulk mail, and our own acknowledgements looping back. None of it may be answered, or two
+// auto-responders would mail each other for ever.
+
+import type { ParsedMessage } from "./types.ts";
+
+/** Why a message is not a report: a stable code for programs and a reason in Chinese for people. */
+export interface NotAReport {
+  code:
+    | "not_report.own_mail"
+    | "not_report.bounce"
+    | "not_report.auto_reply"
+    | "not_report.mailing_list"
+    | "not_report.bulk";
+  reason: string;
+}
+
+const BOUNCE_SENDER = /^(?:mailer-daemon|postmaster|mail-daemon|mailerdaemon)@/iu;
+const BOUNCE_SUBJECT =
+  /退信|系统退信|投递失败|发送失败通知|未能送达|Undeliver|Delivery Status Notification|Mail delivery failed|Returned mail|Delivery failure|failure notice/iu;
+const AUTO_REPLY_SUBJECT =
+  /自动回复|自动答复|Auto[- ]?Reply|Automatic reply|Autoreply|Out of (?:the )?Office|^\s*(?:\[?休假\]?|我正在休假|正在休假)/iu;
+// Outlook sets X-Auto-Response-Suppress on the auto-replies and notifications it generates.
+const SUPPRESS_VALUES = /\b(?:All|OOF|AutoReply|DR|NDR|RN|NRN)\b/iu;
+
+function header(msg: ParsedMessage, name: string): string[] {
+  return msg.headers[name] ?? [];
+}
+
+/**
+ * Why `msg` is not a report, or null when it may be one. Checked in this order: mail from the
+ * office's own addresses, bounces (multipart/report, delivery-status, MAILER-DAEMON/postmaster,
+ * 退信 subjects), auto-replies (Auto-Submitted other than "no", X-Autoreply, X-Autorespond,
+ * X-Auto-Response-Suppress, 自动回复/Out of Office subjects), mailing lists (List-Id,
+ * List-Unsubscribe) and bulk mail (Precedence bulk/list/junk).
+ */
+export function classifyNotAReport(msg: ParsedMessage, opts: { ownAddresses: string[] }): NotAReport | null {
+  const from = msg.from?.address.toLowerCase() ?? "";
+  const own = new Set(opts.ownAddresses.map((a) => a.toLowerCase()));
+  if (from && own.has(from)) {
+    return { code: "not_report.own_mail", reason: "本办公室邮箱自己发出的邮件（如回执、提醒），不是报送" };
+  }
+
+  const contentType = msg.contentType.toLowerCase();
+  const declaredType = header(msg, "content-type").join(" ").toLowerCase();
+  if (
+    contentType.startsWith("multipart/report") ||
+    /report-type\s*=\s*"?delivery-status/u.test(declaredType) ||
+    contentType === "message/delivery-status" ||
+    BOUNCE_SENDER.test(from) ||
+    BOUNCE_SUBJECT.test(msg.subject)
+  ) {
+    return { code: "not_report.bounce", reason: "退信（投递失败通知），不是报送" };
+  }
+
+  const autoSubmitted = header(msg, "auto-submitted").map((v) => v.trim().toLowerCase());
+  if (
+    autoSubmitted.some((v) => v !== "" && !v.startsWith("no")) ||
+    header(msg, "x-autoreply").length > 0 ||
+    header(msg, "x-autorespond").length > 0 ||
+    header(msg, "x-auto-response-suppress").some((v) => SUPPRESS_VALUES.test(v)) ||
+    AUTO_REPLY_SUBJECT.test(msg.subject)
+  ) {
+    return { code: "not_report.auto_reply", reason: "自动回复邮件，不是报送" };
+  }
+
+  if (header(msg, "list-id").length > 0 || header(msg, "list-unsubscribe").length > 0) {
+    return { code: "not_report.mailing_list", reason: "邮件列表或订阅邮件（带退订信息），不是报送" };
+  }
+  const precedence = header(msg, "precedence").map((v) => v.trim().toLowerCase());
+  if (precedence.some((v) => v === "bulk" || v === "list" || v === "junk")) {
+    return { code: "not_report.bulk", reason: "群发邮件（Precedence: bulk/list/junk），不是报送" };
+  }
+  return null;
+}
