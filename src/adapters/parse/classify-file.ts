@@ -1,0 +1,107 @@
+import type { ParsedFile } from "../../domain/types.ts";
+import type { ContentStore, StoredObject } from "../store/content-store.ts";
+import { detectType } from "./detect-type.ts";
+import { extensionOf, safeFileName } from "./file-names.ts";
+import type { ExpansionBudget, ParseLimits } from "./limits.ts";
+import { classifyPdf } from "./pdf-kind.ts";
+import { expandZip } from "./zip-expand.ts";
+
+export interface FileContext {
+  store: ContentStore;
+  limits: ParseLimits;
+  budget: ExpansionBudget;
+}
+
+export interface FileOrigin {
+  originalName: string;
+  parentName?: string;
+  /** Nesting level: 0 for a mail attachment, 1 for a file out of a zip attachment, … */
+  depth: number;
+  /** An image shown inside the HTML body (cid:), not attached. */
+  inlineImage?: boolean;
+}
+
+const EXPECTED_BY_EXT: Record<string, string> = {
+  pdf: "PDF",
+  docx: "Word",
+  doc: "Word",
+  wps: "WPS",
+  jpg: "图片",
+  jpeg: "图片",
+  png: "图片",
+  zip: "压缩包",
+};
+
+/**
+ * Turns one stored file into ParsedFile records: the file itself, plus, for a zip, what came out
+ * of it. Classification is from the bytes; the name only separates OLE2 documents (.doc/.wps vs
+ * .xls) and explains mismatches. Document text is NOT read here (see document-text.ts).
+ */
+export async function describeStoredFile(
+  ctx: FileContext,
+  stored: StoredObject,
+  origin: FileOrigin,
+): Promise<ParsedFile[]> {
+  const ext = extensionOf(origin.originalName);
+  const detected = await detectType(stored.path, stored.size, origin.originalName);
+  const file: ParsedFile = {
+    originalName: origin.originalName,
+    safeName: safeFileName(origin.originalName),
+    contentHash: stored.hash,
+    size: stored.size,
+    detectedType: detected.mime,
+    kind: "other",
+    ...(origin.parentName ? { parentName: origin.parentName } : {}),
+  };
+  const setNote = (note: string | undefined) => {
+    if (note) file.note = file.note ? `${file.note}；${note}` : note;
+  };
+  switch (detected.format) {
+    case "empty":
+      setNote("空文件（0 字节）");
+      return [file];
+    case "image":
+      if (origin.inlineImage && stored.size < (ctx.limits.smallInlineImageBytes ?? 30 * 1024)) {
+        setNote("正文中的小图片（签名或图标），不计为扫描件");
+        return [file];
+      }
+      file.kind = "scan";
+      return [file];
+    case "pdf": {
+      try {
+        const verdict = await classifyPdf(stored.path);
+        file.kind = verdict.kind;
+        setNote(verdict.note);
+      } catch {
+        file.kind = "scan";
+        setNote("PDF 无法分析，按扫描件处理");
+      }
+      return [file];
+    }
+    case "docx":
+    case "odt":
+    case "rtf":
+    case "ole-word":
+      file.kind = "electronic";
+      return [file];
+    case "zip": {
+      const expanded = await expandZip(ctx, stored, origin, file.safeName);
+      file.kind = expanded.kind;
+      setNote(expanded.note);
+      return [file, ...expanded.entries];
+    }
+    case "rar":
+    case "7z":
+      file.kind = "archive";
+      setNote(`${detected.format.toUpperCase()} 压缩包无法自动解开，需人工查看`);
+      return [file];
+    case "tnef":
+      setNote("Outlook 专用格式（winmail.dat），其中的附件无法读取，请发件人以普通附件重发");
+      return [file];
+    default: {
+      const expected = EXPECTED_BY_EXT[ext];
+      if (expected) setNote(`文件内容不是${expected}格式（扩展名为 .${ext}），无法识别`);
+      return [file];
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { open } from "node:fs/promises";
+import { fileTypeFromFile } from "file-type";
+import { extensionOf } from "./file-names.ts";
+
+/** What the bytes are, independent of the name; `format` drives classification. */
+export interface DetectedType {
+  mime: string;
+  format:
+    | "pdf"
+    | "image"
+    | "docx"
+    | "odt"
+    | "rtf"
+    | "ole-word"
+    | "ole-other"
+    | "zip"
+    | "rar"
+    | "7z"
+    | "tnef"
+    | "empty"
+    | "other";
+}
+
+const IMAGE_EXTS = new Set(["jpg", "png", "tif", "bmp", "heic", "heif", "webp", "gif"]);
+const OLE_WORD_EXTS = new Set(["doc", "dot", "wps", "wpt"]);
+const OLE_MIME: Record<string, string> = {
+  doc: "application/msword",
+  dot: "application/msword",
+  wps: "application/vnd.ms-works",
+  wpt: "application/vnd.ms-works",
+  xls: "application/vnd.ms-excel",
+  et: "application/vnd.ms-excel",
+  ppt: "application/vnd.ms-powerpoint",
+};
+
+/** Looks at the first bytes (and, for zip and OLE2, a little further), never at the name alone. */
+export async function detectType(path: string, size: number, name: string): Promise<DetectedType> {
+  if (size === 0) return { mime: "application/x-empty", format: "empty" };
+  const head = await readHead(path, 4096);
+  const ext = extensionOf(name);
+  // PDF: the header may sit after some junk (allowed within the first 1024 bytes).
+  if (head.subarray(0, 1024).includes("%PDF-")) return { mime: "application/pdf", format: "pdf" };
+  if (head.readUInt32LE(0) === 0x223e9f78) return { mime: "application/vnd.ms-tnef", format: "tnef" };
+  if (head.subarray(0, 5).toString("latin1") === "{\\rtf") return { mime: "application/rtf", format: "rtf" };
+  if (head.subarray(0, 8).equals(Buffer.from("d0cf11e0a1b11ae1", "hex"))) return detectOle(path, ext);
+
+  let ft: Awaited<ReturnType<typeof fileTypeFromFile>>;
+  try {
+    ft = await fileTypeFromFile(path);
+  } catch {
+    ft = undefined;
+  }
+  if (!ft) return { mime: "application/octet-stream", format: "other" };
+  if (ft.ext === "docx") return { mime: ft.mime, format: "docx" };
+  if (ft.ext === "odt") return { mime: ft.mime, format: "odt" };
+  if (ft.ext === "zip") return { mime: ft.mime, format: "zip" };
+  if (ft.ext === "rar") return { mime: ft.mime, format: "rar" };
+  if (ft.ext === "7z") return { mime: ft.mime, format: "7z" };
+  if (ft.ext === "cfb") return detectOle(path, ext);
+  if (IMAGE_EXTS.has(ft.ext) || ft.ext === "jpg" || ft.ext === "tif")
+    return { mime: ft.mime, format: "image" };
+  return { mime: ft.mime, format: "other" };
+}
+
+async function detectOle(path: string, ext: string): Promise<DetectedType> {
+  // An OLE2 compound file is .doc, .wps, .xls, .ppt, .msg … alike: the name tells them apart, and
+  // without a telling name a Word stream ("WordDocument" in UTF-16) marks a document.
+  if (OLE_WORD_EXTS.has(ext)) return { mime: OLE_MIME[ext] ?? "application/msword", format: "ole-word" };
+  if (OLE_MIME[ext]) return { mime: OLE_MIME[ext], format: "ole-other" };
+  const sample = await readHead(path, 4 * 1024 * 1024);
+  if (sample.includes(Buffer.from("WordDocument", "utf16le"))) {
+    return { mime: "application/msword", format: "ole-word" };
+  }
+  return { mime: "application/x-cfb", format: "ole-other" };
+}
+
+async function readHead(path: string, bytes: number): Promise<Buffer> {
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}

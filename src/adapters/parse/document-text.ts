@@ -1,0 +1,105 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import mammoth from "mammoth";
+import WordExtractor from "word-extractor";
+import type { ParsedFile } from "../../domain/types.ts";
+import type { ContentStore } from "../store/content-store.ts";
+import { detectType } from "./detect-type.ts";
+import { extensionOf } from "./file-names.ts";
+import { readOdtText } from "./odt-text.ts";
+import { openPdf } from "./pdf-open.ts";
+import { rtfToText } from "./rtf-text.ts";
+
+export interface FileText {
+  text: string | null;
+  /** Why there is no text (Chinese, shown to the office). */
+  note?: string;
+}
+
+/** Bump when extraction changes, so cached text from an older extractor is not reused. */
+const EXTRACTOR_VERSION = 1;
+const MAX_PDF_BYTES = 100 * 1024 * 1024;
+
+/**
+ * The text of a document attachment (pdf, docx, doc, wps, odt, rtf), read only when a decision
+ * needs it. Extracted text is cached beside the content store, keyed by content hash.
+ */
+export async function readFileText(store: ContentStore, file: ParsedFile): Promise<FileText> {
+  if (!file.contentHash) return { text: null, note: "超大附件未随邮件送达，无法读取内容" };
+  const cachePath = join(store.root, "text", `${file.contentHash}.v${EXTRACTOR_VERSION}.txt`);
+  try {
+    return { text: await readFile(cachePath, "utf8") };
+  } catch {
+    // not cached yet
+  }
+  const result = await extract(store, file);
+  if (result.text !== null) await writeCache(cachePath, result.text).catch(() => undefined);
+  return result;
+}
+
+async function extract(store: ContentStore, file: ParsedFile): Promise<FileText> {
+  const path = store.pathOf(file.contentHash as string);
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    return { text: null, note: "文件不在存储中" };
+  }
+  const detected = await detectType(path, size, file.originalName);
+  const ext = extensionOf(file.originalName);
+  try {
+    switch (detected.format) {
+      case "pdf":
+        return await pdfText(path, size);
+      case "docx":
+        return clean((await mammoth.extractRawText({ path })).value);
+      case "ole-word":
+        return clean((await new WordExtractor().extract(path)).getBody());
+      case "odt":
+        return clean(await readOdtText(path));
+      case "rtf":
+        return clean(rtfToText(await readFile(path)));
+      default:
+        return { text: null, note: "此类文件没有可读取的文字" };
+    }
+  } catch {
+    if (ext === "wps" || detected.mime === "application/vnd.ms-works") {
+      return { text: null, note: "WPS 文件无法读取，仍计为电子版" };
+    }
+    return { text: null, note: "文件无法读取（可能已损坏或加密）" };
+  }
+}
+
+async function pdfText(path: string, size: number): Promise<FileText> {
+  if (size > MAX_PDF_BYTES) return { text: null, note: "PDF 过大，未读取文字" };
+  const pdf = openPdf(new Uint8Array(await readFile(path)));
+  try {
+    const result = await pdf.getText({ pageJoiner: "" });
+    return clean(result.text);
+  } catch (err) {
+    if (/Password/i.test((err as { name?: string }).name ?? "")) {
+      return { text: null, note: "PDF 有打开密码，无法读取文字" };
+    }
+    throw err;
+  } finally {
+    await pdf.destroy().catch(() => undefined);
+  }
+}
+
+function clean(text: string): FileText {
+  const t = text
+    .replace(/\r\n?/g, "\n")
+    .replace(/[ \t]+\n/g, "\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+  return t ? { text: t } : { text: null, note: "文件中没有文字" };
+}
+
+async function writeCache(path: string, text: string): Promise<void> {
+  const dir = join(path, "..");
+  await mkdir(dir, { recursive: true });
+  const tmp = `${path}.${randomUUID()}.tmp`;
+  await writeFile(tmp, text, "utf8");
+  await rename(tmp, path);
+}

@@ -1,0 +1,70 @@
+import { type AddressObject, type HeaderLines, parseAddressHeader } from "mailparser";
+import { decodeRawHeaderValue, decodeUndeclared } from "./charset.ts";
+
+/**
+ * Headers decoded from their raw bytes: raw 8-bit GBK (Foxmail, old Outlook) is recovered here,
+ * which mailparser's own decoding turns into U+FFFD.
+ */
+export function decodeHeaderLines(lines: HeaderLines): Record<string, string[]> {
+  const headers: Record<string, string[]> = {};
+  for (const { key, line } of lines) {
+    const name = key.toLowerCase();
+    const value = decodeRawHeaderValue(rawValue(line));
+    const list = headers[name] ?? [];
+    list.push(value);
+    headers[name] = list;
+  }
+  return headers;
+}
+
+function rawValue(line: string): string {
+  const colon = line.indexOf(":");
+  return colon >= 0 ? line.slice(colon + 1) : "";
+}
+
+function rawLines(lines: HeaderLines, key: string): string[] {
+  return lines.filter((l) => l.key.toLowerCase() === key).map((l) => rawValue(l.line));
+}
+
+/** Addresses of one header: 8-bit bytes decoded first, encoded words left to the address parser. */
+export function addressesOf(lines: HeaderLines, key: string): { address: string; name: string }[] {
+  const values = rawLines(lines, key).map((v) =>
+    decodeUndeclared(Buffer.from(v.replace(/\r?\n[ \t]*/g, " "), "latin1")),
+  );
+  if (values.length === 0) return [];
+  let parsed: AddressObject;
+  try {
+    parsed = parseAddressHeader(values);
+  } catch {
+    return [];
+  }
+  const out: { address: string; name: string }[] = [];
+  const walk = (list: AddressObject["value"]) => {
+    for (const a of list) {
+      if (a.group) walk(a.group);
+      else if (a.address) out.push({ address: a.address.toLowerCase(), name: a.name ?? "" });
+    }
+  };
+  walk(parsed.value);
+  return out;
+}
+
+/** RFC 5322 date; null when missing or unreadable (never "now", which would invent a send time). */
+export function dateOf(headers: Record<string, string[]>): Date | null {
+  const raw = headers.date?.[0];
+  if (!raw) return null;
+  const d = new Date(raw.replace(/\s*\([^)]*\)\s*$/, ""));
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+export function messageIdOf(headers: Record<string, string[]>): string | null {
+  const raw = headers["message-id"]?.[0];
+  if (!raw) return null;
+  return raw.match(/<([^>]+)>/)?.[1]?.trim() || raw.trim() || null;
+}
+
+export function contentTypeOf(headers: Record<string, string[]>): string {
+  const raw = headers["content-type"]?.[0];
+  const type = raw?.split(";")[0]?.trim().toLowerCase();
+  return type && /^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(type) ? type : "text/plain";
+}

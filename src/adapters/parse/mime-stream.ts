@@ -1,0 +1,156 @@
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
+import { type AttachmentStream, type HeaderLines, MailParser, type MessageText } from "mailparser";
+import type { ContentStore, StoredObject } from "../store/content-store.ts";
+import { fileNameFromRawLines } from "./header-params.ts";
+
+export interface StreamedAttachment {
+  stored: StoredObject | null;
+  contentType: string;
+  filename?: string;
+  /** The part's own Content-Type/Content-Disposition held raw 8-bit bytes (decoded to U+FFFD). */
+  rawEightBitName: boolean;
+  /** The name decoded by this adapter from the part's raw header lines, when it could see them. */
+  rawName?: string;
+  related: boolean;
+  failed: boolean;
+}
+
+export interface StreamedMessage {
+  headerLines: HeaderLines;
+  text: string;
+  html: string | null;
+  attachments: StreamedAttachment[];
+  /** The MIME stream broke off (malformed structure, read error); what came before is kept. */
+  brokenOff: boolean;
+}
+
+/**
+ * Runs mailparser's streaming MailParser over a stored message. Every attachment goes straight
+ * from the decoder into the content store (never whole in memory); embedded message/rfc822 parts
+ * are kept whole as attachments (ignoreEmbedded) so a forwarded mail is parsed on its own instead
+ * of having its text merged into this one's. Never rejects: a broken stream ends the parse with
+ * what was read so far.
+ */
+export function streamMessage(store: ContentStore, path: string): Promise<StreamedMessage> {
+  return new Promise((resolve) => {
+    const result: StreamedMessage = {
+      headerLines: [],
+      text: "",
+      html: null,
+      attachments: [],
+      brokenOff: false,
+    };
+    const pending: Promise<void>[] = [];
+    const active = new Set<Readable>();
+    let finished = false;
+    const parser = withRawPartHeaders(
+      new MailParser({
+        ignoreEmbedded: true,
+        skipImageLinks: true,
+        skipTextToHtml: true,
+        skipTextLinks: true,
+        checksumAlgo: false,
+        maxHtmlLengthToParse: 5 * 1024 * 1024,
+      }),
+    );
+    const input = createReadStream(path);
+    const finish = (broken: boolean) => {
+      if (finished) return;
+      finished = true;
+      if (broken) {
+        result.brokenOff = true;
+        // An attachment cut off mid-stream would never end: end its store write with an error.
+        for (const s of active) s.destroy(new Error("message stream broke off"));
+        input.destroy();
+      }
+      void Promise.allSettled(pending).then(() => resolve(result));
+    };
+    parser.on("headerLines", (lines: HeaderLines) => {
+      if (result.headerLines.length === 0) result.headerLines = lines;
+    });
+    parser.on("data", (data: AttachmentStream | MessageText) => {
+      if (data.type === "text") {
+        result.text = data.text ?? "";
+        result.html = typeof data.html === "string" ? data.html : null;
+        return;
+      }
+      const entry: StreamedAttachment = {
+        stored: null,
+        contentType: (data.contentType || "application/octet-stream").toLowerCase(),
+        ...(data.filename ? { filename: data.filename } : {}),
+        rawEightBitName: hasReplacementInNameParams(data),
+        ...nameFromRaw(parser, data),
+        related: data.related === true,
+        failed: false,
+      };
+      result.attachments.push(entry);
+      active.add(data.content);
+      pending.push(
+        store
+          .putStream(data.content)
+          .then((stored) => {
+            entry.stored = stored;
+          })
+          .catch(() => {
+            entry.failed = true;
+          })
+          .finally(() => {
+            active.delete(data.content);
+            data.release?.();
+          }),
+      );
+    });
+    parser.on("end", () => finish(false));
+    parser.on("error", () => finish(true));
+    input.on("error", () => finish(true));
+    input.pipe(parser);
+  });
+}
+
+type RawLines = readonly { key: string; line: string }[];
+interface WithRawHeaders {
+  rawHeaderLines: WeakMap<object, RawLines>;
+}
+
+/**
+ * mailparser hands out a part's decoded headers only, and decodes raw 8-bit names and unknown
+ * charset labels (big5_tw) to U+FFFD. Its internal createNode sees the raw lines (binary strings):
+ * remember them per part, keyed by the headers object the attachment carries. If a mailparser
+ * release renames createNode this finds nothing and the parser's own names are used.
+ */
+function withRawPartHeaders(parser: MailParser): MailParser & WithRawHeaders {
+  const p = parser as MailParser & WithRawHeaders & { createNode?: (node: unknown) => unknown };
+  p.rawHeaderLines = new WeakMap();
+  const original = p.createNode;
+  if (typeof original === "function") {
+    p.createNode = function (this: unknown, node: unknown) {
+      const created = original.call(this, node) as { headers?: object; headerLines?: RawLines };
+      if (created?.headers && Array.isArray(created.headerLines)) {
+        p.rawHeaderLines.set(created.headers, created.headerLines);
+      }
+      return created;
+    };
+  }
+  return p;
+}
+
+function nameFromRaw(parser: WithRawHeaders, att: AttachmentStream): { rawName?: string } {
+  const lines = parser.rawHeaderLines.get(att.headers);
+  if (!lines) return {};
+  try {
+    const name = fileNameFromRawLines(lines);
+    return name ? { rawName: name } : {};
+  } catch {
+    return {};
+  }
+}
+
+function hasReplacementInNameParams(att: AttachmentStream): boolean {
+  for (const key of ["content-disposition", "content-type"]) {
+    const value = att.headers.get(key) as { params?: Record<string, string> } | undefined;
+    const params = value?.params ?? {};
+    if (Object.values(params).some((v) => typeof v === "string" && v.includes("\ufffd"))) return true;
+  }
+  return false;
+}

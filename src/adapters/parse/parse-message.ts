@@ -1,0 +1,120 @@
+import { stat } from "node:fs/promises";
+import type { ParsedFile, ParsedMessage } from "../../domain/types.ts";
+import type { ContentStore } from "../store/content-store.ts";
+import { recoverLatin1Mojibake } from "./charset.ts";
+import { describeStoredFile, type FileContext } from "./classify-file.ts";
+import { ParseError } from "./errors.ts";
+import { htmlToPlainText } from "./html-text.ts";
+import { findLargeAttachmentLinks } from "./large-attachment-links.ts";
+import type { ParseLimits } from "./limits.ts";
+import { addressesOf, contentTypeOf, dateOf, decodeHeaderLines, messageIdOf } from "./message-headers.ts";
+import { type StreamedAttachment, streamMessage } from "./mime-stream.ts";
+import { stripQuoted } from "./quoted.ts";
+
+export { ParseError } from "./errors.ts";
+export type { ArchiveLimits, ParseLimits } from "./limits.ts";
+
+/**
+ * Parses a stored raw message into a ParsedMessage, with every attachment (and every file out of
+ * a zip) put in the content store and classified from its bytes. Document text is not read here
+ * (readFileText in document-text.ts does that when a decision needs it).
+ *
+ * Throws ParseError only when there is nothing to parse (missing or empty); malformed, truncated
+ * or hostile input gives a partial result with Chinese warnings / file notes.
+ */
+export async function parseStoredMessage(
+  store: ContentStore,
+  messageHash: string,
+  limits: ParseLimits,
+): Promise<ParsedMessage> {
+  let path: string;
+  let size: number;
+  try {
+    path = store.pathOf(messageHash);
+    size = (await stat(path)).size;
+  } catch (err) {
+    throw new ParseError("missing", "找不到邮件原文，无法解析", { cause: err });
+  }
+  if (size === 0) throw new ParseError("empty", "邮件原文为空（0 字节），无法解析");
+  const ctx: FileContext = {
+    store,
+    limits,
+    budget: { entries: limits.maxEntries, bytes: limits.maxTotalBytes },
+  };
+  // A safety net, not the expected path: parsing is bounded by the input, but a hang in a
+  // third-party library must not block the worker forever.
+  const timeoutMs = 120_000 + Math.ceil(size / (1024 * 1024)) * 2_000;
+  let timer: NodeJS.Timeout | undefined;
+  const watchdog = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new ParseError("timeout", "邮件解析超时，需人工查看")), timeoutMs);
+  });
+  try {
+    return await Promise.race([parseMessageFile(ctx, path, 0), watchdog]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function parseMessageFile(ctx: FileContext, path: string, depth: number): Promise<ParsedMessage> {
+  const streamed = await streamMessage(ctx.store, path);
+  const headers = decodeHeaderLines(streamed.headerLines);
+  const warnings: string[] = [];
+  if (streamed.headerLines.length === 0) warnings.push("邮件没有可识别的信头，可能不是一封邮件");
+  if (streamed.brokenOff) warnings.push("邮件结构有误或内容被截断，只解析了能读出的部分");
+  if (streamed.text.includes("\ufffd")) warnings.push("正文中有无法识别的字符（字符集标注可能有误）");
+
+  const files: ParsedFile[] = [];
+  const forwarded: ParsedMessage[] = [];
+  let unnamed = 0;
+  for (const att of streamed.attachments) {
+    const name = attachmentName(att) ?? `未命名附件${++unnamed}`;
+    if (att.failed || !att.stored) {
+      warnings.push(`附件「${name}」读取失败（邮件可能被截断）`);
+      continue;
+    }
+    if (att.contentType === "message/rfc822" || att.contentType === "message/global") {
+      if (depth + 1 <= (ctx.limits.maxForwardDepth ?? 3)) {
+        forwarded.push(await parseMessageFile(ctx, att.stored.path, depth + 1));
+        continue;
+      }
+      warnings.push("转发邮件嵌套层数过多，内层未解析");
+    }
+    try {
+      files.push(
+        ...(await describeStoredFile(ctx, att.stored, {
+          originalName: name,
+          depth: 0,
+          inlineImage: att.related,
+        })),
+      );
+    } catch {
+      warnings.push(`附件「${name}」无法分析`);
+    }
+  }
+  const text = (streamed.text.trim() || (streamed.html ? htmlToPlainText(streamed.html) : "")).trim();
+  files.push(...findLargeAttachmentLinks(streamed.html, text));
+
+  const from = addressesOf(streamed.headerLines, "from")[0] ?? null;
+  return {
+    messageId: messageIdOf(headers),
+    subject: headers.subject?.[0] ?? "",
+    from,
+    to: addressesOf(streamed.headerLines, "to").map((a) => a.address),
+    date: dateOf(headers),
+    headers,
+    contentType: contentTypeOf(headers),
+    text,
+    ownText: stripQuoted(text),
+    forwarded,
+    files,
+    warnings,
+  };
+}
+
+/** Our own decoding of the raw header first; else mailsplit's name, which leaves a raw 8-bit name as latin1 (one char a byte): read those bytes again. */
+function attachmentName(att: StreamedAttachment): string | undefined {
+  if (att.rawName && !att.rawName.includes("\ufffd")) return att.rawName;
+  const name = att.filename?.trim();
+  if (!name) return undefined;
+  return att.rawEightBitName ? recoverLatin1Mojibake(name) : name;
+}
