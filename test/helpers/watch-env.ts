@@ -1,0 +1,128 @@
+import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
+import { Queue } from "bullmq";
+import pino from "pino";
+import { createProcessEnqueuer } from "../../src/adapters/queue/enqueue.ts";
+import { type ProcessJob, queueNames } from "../../src/adapters/queue/queues.ts";
+import { ContentStore } from "../../src/adapters/store/content-store.ts";
+import { type DeepPartial, loadConfig } from "../../src/config/load.ts";
+import type { Config } from "../../src/config/schema.ts";
+import type { Logger } from "../../src/logger.ts";
+import { createTestDb, type TestDb } from "./db.ts";
+
+export const testRedisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** A config for a watcher on a test Dovecot: plain IMAP, fast timers, the test's own prefix. */
+export function watchConfig(
+  server: { host: string; port: number },
+  login: { user: string; pass: string },
+  dataDir: string,
+  imap: DeepPartial<Config["imap"]> = {},
+  queuePrefix = `test-${randomBytes(5).toString("hex")}`,
+): Config {
+  return loadConfig({
+    env: {},
+    overrides: {
+      dataDir,
+      redisUrl: testRedisUrl,
+      queuePrefix,
+      imap: {
+        host: server.host,
+        port: server.port,
+        secure: false,
+        user: login.user,
+        pass: login.pass,
+        since: "2000-01-01",
+        idle: true,
+        pollSeconds: 3600,
+        noopSeconds: 30,
+        reconnectMinSeconds: 0.2,
+        reconnectMaxSeconds: 1,
+        authRetrySeconds: 3600,
+        ...imap,
+      },
+    },
+  });
+}
+
+/** A logger whose JSON lines the test can read back. */
+export function memoryLogger(): {
+  logger: Logger;
+  lines: () => Array<Record<string, unknown>>;
+  text: () => string;
+} {
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  const logger = pino({ level: "debug" }, sink);
+  const text = () => chunks.join("");
+  const lines = () =>
+    text()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { logger, lines, text };
+}
+
+export interface WatchTestEnv {
+  db: TestDb;
+  store: ContentStore;
+  queue: Queue<ProcessJob>;
+  queuePrefix: string;
+  enqueueProcessing(messageId: string): Promise<void>;
+  /** Job ids in the process queue (every state). */
+  jobIds(): Promise<string[]>;
+  /** messages.id of every recorded message. */
+  messageIds(): Promise<string[]>;
+  cleanup(): Promise<void>;
+}
+
+/** Own SQLite database, own data dir, own queue prefix in the real Redis. */
+export async function createWatchTestEnv(): Promise<WatchTestEnv> {
+  const db = await createTestDb("sqlite");
+  const store = new ContentStore(db.dataDir);
+  const queuePrefix = `test-${randomBytes(5).toString("hex")}`;
+  const queue = new Queue<ProcessJob>(queueNames.process, {
+    connection: { url: testRedisUrl },
+    prefix: queuePrefix,
+  });
+  queue.on("error", () => {});
+  return {
+    db,
+    store,
+    queue,
+    queuePrefix,
+    enqueueProcessing: createProcessEnqueuer(queue),
+    jobIds: async () => {
+      const jobs = await queue.getJobs([
+        "waiting",
+        "active",
+        "completed",
+        "failed",
+        "delayed",
+        "prioritized",
+      ]);
+      return jobs.map((j) => j.id!).filter(Boolean);
+    },
+    messageIds: async () => (await db.db.selectFrom("messages").select("id").execute()).map((r) => r.id),
+    cleanup: async () => {
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      await db.cleanup();
+    },
+  };
+}
+
+/** Waits until check() is true; a generous bound, never a speed assertion. */
+export async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

@@ -1,0 +1,129 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createWatchWorker, type WatchWorker } from "../../workers/watch-worker.ts";
+import { appendMessages, type DovecotInstance, startDovecot, testMessage } from "../helpers/dovecot.ts";
+import {
+  createWatchTestEnv,
+  eventually,
+  memoryLogger,
+  type WatchTestEnv,
+  watchConfig,
+} from "../helpers/watch-env.ts";
+
+let dovecot: DovecotInstance;
+let env: WatchTestEnv;
+let worker: WatchWorker | undefined;
+
+beforeAll(async () => {
+  dovecot = await startDovecot();
+});
+afterAll(async () => {
+  await dovecot?.stop();
+});
+afterEach(async () => {
+  await worker?.stop();
+  worker = undefined;
+  await env?.cleanup();
+});
+
+async function startWatcher(imap: Parameters<typeof watchConfig>[3], login?: { user: string; pass: string }) {
+  env = await createWatchTestEnv();
+  const mailbox = login ?? (await dovecot.addUser());
+  const config = watchConfig(dovecot, mailbox, env.db.dataDir, imap, env.queuePrefix);
+  const log = memoryLogger();
+  worker = createWatchWorker({
+    config,
+    db: env.db.db,
+    store: env.store,
+    enqueueProcessing: env.enqueueProcessing,
+    logger: log.logger,
+  });
+  worker.start();
+  return { mailbox, log, config };
+}
+
+describe("watcher on a live connection", () => {
+  it("stores and queues a message appended while idle, without waiting for a poll (IDLE)", async () => {
+    const { mailbox } = await startWatcher({ idle: true, pollSeconds: 3600 });
+    await eventually(() => worker!.health().ok, "first sync");
+    await new Promise((r) => setTimeout(r, 1500)); // let imapflow enter IDLE
+    await appendMessages(dovecot, mailbox, [testMessage("idle")]);
+    await eventually(async () => (await env.messageIds()).length === 1, "message stored via IDLE");
+    const [id] = await env.messageIds();
+    expect(await env.jobIds()).toEqual([id]);
+    const row = await env.db.db.selectFrom("messages").selectAll().executeTakeFirstOrThrow();
+    expect(row.source).toBe("imap");
+    expect(row.mailbox).toBe("INBOX");
+    expect(row.uid).toBe(1);
+    expect((await env.store.read(id!)).toString()).toContain("第 idle 封测试邮件");
+  });
+
+  it("with IDLE off, picks new mail up on the next poll", async () => {
+    const { mailbox } = await startWatcher({ idle: false, pollSeconds: 1 });
+    await eventually(() => worker!.health().ok, "first sync");
+    await appendMessages(dovecot, mailbox, [testMessage("poll-1"), testMessage("poll-2")]);
+    await eventually(async () => (await env.messageIds()).length === 2, "messages stored by polling");
+    expect((await env.jobIds()).sort()).toEqual((await env.messageIds()).sort());
+    const state = await env.db.db.selectFrom("mailbox_state").selectAll().executeTakeFirstOrThrow();
+    expect(state.last_uid).toBe(2);
+    expect(state.last_sync_at).not.toBeNull();
+  });
+
+  it("takes only mail since imap.since on the first start, and never downloads it again", async () => {
+    env = await createWatchTestEnv();
+    const mailbox = await dovecot.addUser();
+    await appendMessages(dovecot, mailbox, [testMessage("old")]);
+    // Make the old one older than `since` the way a server would: by its INTERNALDATE.
+    const { ImapFlow } = await import("imapflow");
+    const c = new ImapFlow({
+      host: dovecot.host,
+      port: dovecot.port,
+      secure: false,
+      auth: mailbox,
+      logger: false,
+    });
+    await c.connect();
+    await c.append("INBOX", testMessage("older"), [], new Date("2020-03-01T00:00:00Z"));
+    await c.logout();
+    const config = watchConfig(dovecot, mailbox, env.db.dataDir, { since: "2021-01-01" }, env.queuePrefix);
+    worker = createWatchWorker({
+      config,
+      db: env.db.db,
+      store: env.store,
+      enqueueProcessing: env.enqueueProcessing,
+      logger: memoryLogger().logger,
+    });
+    expect(await worker.syncOnce()).toEqual({ fetched: 1, new: 1 });
+    expect(await worker.syncOnce()).toEqual({ fetched: 0, new: 0 });
+    await appendMessages(dovecot, mailbox, [testMessage("later")]);
+    expect(await worker.syncOnce()).toEqual({ fetched: 1, new: 1 });
+    expect((await env.messageIds()).length).toBe(2);
+  });
+
+  it("sends the IMAP ID command (163.com refuses logins without it)", async () => {
+    const { log } = await startWatcher({});
+    await eventually(() => worker!.health().ok, "first sync").catch((e) => {
+      console.log(log.text(), worker!.health());
+      throw e;
+    });
+    expect(await dovecot.readLog()).toMatch(/ID sent: name=report-inbox/);
+  });
+
+  it("wrong password: one clear Chinese line, no retry storm, no secret in the log, still alive", async () => {
+    const real = await dovecot.addUser();
+    const wrong = { user: real.user, pass: "wrong-Secret-123" };
+    const { log } = await startWatcher({ authRetrySeconds: 3600, reconnectMinSeconds: 0.1 }, wrong);
+    await eventually(() => worker!.health().state === "auth_failed", "auth failure noticed");
+    await new Promise((r) => setTimeout(r, 1500));
+    const errors = log.lines().filter((l) => l.level === 50);
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0]!.msg)).toContain(`IMAP 登录失败 (${real.user}@127.0.0.1)`);
+    expect(String(errors[0]!.msg)).toContain("授权码");
+    expect(log.text()).not.toContain("wrong-Secret-123");
+    // One login attempt, not a loop: Dovecot saw exactly one failed authentication.
+    const failures = (await dovecot.readLog())
+      .split("\n")
+      .filter((l) => l.includes(`user=<${real.user}>`) && /auth failed|Aborted login/.test(l));
+    expect(failures.length).toBeLessThanOrEqual(1);
+    expect(worker!.health()).toMatchObject({ ok: false, state: "auth_failed" });
+  });
+});

@@ -1,0 +1,205 @@
+import type { Readable } from "node:stream";
+import type { ImapFlow } from "imapflow";
+import type { Db } from "../src/adapters/db/connect.ts";
+import { recordSyncError } from "../src/adapters/imap/checkpoint.ts";
+import {
+  accountKey,
+  createImapClient,
+  describeImapFailure,
+  type ImapFailure,
+  reconnectDelayMs,
+} from "../src/adapters/imap/client.ts";
+import { type SyncCounts, syncFolder } from "../src/adapters/imap/folder-sync.ts";
+import { type Session, startSession } from "../src/adapters/imap/session.ts";
+import type { ContentStore } from "../src/adapters/store/content-store.ts";
+import { type Clock, systemClock } from "../src/clock.ts";
+import type { Config } from "../src/config/schema.ts";
+import type { Logger } from "../src/logger.ts";
+import { type IngestMeta, ingestRawMessage } from "../src/usecases/ingest-message.ts";
+
+export interface WatchWorkerDeps {
+  config: Config;
+  db: Db;
+  store: ContentStore;
+  enqueueProcessing(messageId: string): Promise<void>;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export type WatchState = "stopped" | "connecting" | "connected" | "waiting" | "auth_failed";
+
+export interface WatchHealth {
+  /** Connected and every folder synced recently. */
+  ok: boolean;
+  state: WatchState;
+  folders: Record<string, { lastSyncAt: string | null; lastError: string | null }>;
+  lastError: string | null;
+}
+
+export interface WatchWorker {
+  start(): void;
+  /** Finishes the message in hand, logs out, and stops reconnecting. */
+  stop(): Promise<void>;
+  /** One sync of every folder now (on the live connection when running, else a short one). */
+  syncOnce(): Promise<SyncCounts>;
+  health(): WatchHealth;
+}
+
+/** Watches the office mailbox and hands every new message to ingestRawMessage exactly once. */
+export function createWatchWorker(deps: WatchWorkerDeps): WatchWorker {
+  const { config, db, logger } = deps;
+  const imap = config.imap;
+  const clock = deps.clock ?? systemClock;
+  const account = accountKey(imap);
+  let state: WatchState = "stopped";
+  let stopping = false;
+  let loop: Promise<void> | null = null;
+  let session: Session | null = null;
+  let lastError: string | null = null;
+  let wakeUp: (() => void) | null = null;
+  const folders: WatchHealth["folders"] = Object.fromEntries(
+    imap.folders.map((f) => [f, { lastSyncAt: null, lastError: null }]),
+  );
+
+  const ingest = (raw: Readable, meta: IngestMeta) =>
+    ingestRawMessage({ db, store: deps.store, enqueueProcessing: deps.enqueueProcessing }, raw, meta);
+
+  async function syncAll(client: ImapFlow): Promise<SyncCounts> {
+    const total: SyncCounts = { fetched: 0, new: 0 };
+    for (const folder of imap.folders) {
+      if (stopping) break;
+      try {
+        const counts = await syncFolder(client, folder, {
+          db,
+          account,
+          imap,
+          ingest,
+          logger,
+          clock,
+          shouldStop: () => stopping,
+        });
+        total.fetched += counts.fetched;
+        total.new += counts.new;
+        folders[folder] = { lastSyncAt: clock.now().toISOString(), lastError: null };
+      } catch (err) {
+        const message = `同步文件夹 ${folder} 失败: ${(err as Error).message}`;
+        folders[folder] = { lastSyncAt: folders[folder]?.lastSyncAt ?? null, lastError: message };
+        await recordSyncError(db, account, folder, message, clock.now()).catch(() => undefined);
+        throw err;
+      }
+    }
+    // IDLE watches the selected folder: go back to the first one after visiting the others.
+    const home = imap.folders[0]!;
+    if (imap.idle && !stopping && client.usable && client.mailbox && client.mailbox.path !== home) {
+      await client.mailboxOpen(home);
+    }
+    return total;
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeUp = null;
+        resolve();
+      }
+      wakeUp = done;
+    });
+  }
+
+  async function run(): Promise<void> {
+    let attempt = 0;
+    let authFailedBefore = false;
+    while (!stopping) {
+      state = "connecting";
+      let failure: ImapFailure | null = null;
+      let client: ImapFlow | null = null;
+      try {
+        client = createImapClient(imap);
+        await client.connect();
+        if (stopping) break;
+        state = "connected";
+        lastError = null;
+        attempt = 0;
+        authFailedBefore = false;
+        logger.info({ account }, `IMAP 已连接 (${account})，开始收取 ${imap.folders.join(", ")}`);
+        session = startSession({
+          client,
+          syncAll,
+          idle: imap.idle,
+          pollSeconds: imap.pollSeconds,
+          noopSeconds: imap.noopSeconds,
+          logger,
+        });
+        await session.ended;
+        session = null;
+        if (!stopping) logger.warn({ account }, "IMAP 连接已断开，将重新连接");
+      } catch (err) {
+        failure = describeImapFailure(err, imap);
+      } finally {
+        session = null;
+        client?.close();
+      }
+      if (stopping) break;
+      let delayMs: number;
+      if (failure?.kind === "auth") {
+        state = "auth_failed";
+        // One clear line per streak of refusals, then quiet slow retries: no crash loop, no spam.
+        if (!authFailedBefore) logger.error({ account }, failure.message);
+        authFailedBefore = true;
+        delayMs = imap.authRetrySeconds * 1000;
+      } else {
+        state = "waiting";
+        if (failure) logger.warn({ account }, failure.message);
+        delayMs = reconnectDelayMs(attempt++, imap);
+      }
+      lastError = failure?.message ?? lastError;
+      await sleep(delayMs);
+    }
+    state = "stopped";
+  }
+
+  return {
+    start() {
+      if (loop) return;
+      stopping = false;
+      loop = run().catch((err) => {
+        // run() catches everything it expects; this is the last guard against an exit.
+        logger.error({ err: (err as Error).message }, "邮箱监视意外停止");
+        state = "stopped";
+      });
+    },
+    async stop() {
+      stopping = true;
+      wakeUp?.();
+      await session?.close();
+      await loop;
+      loop = null;
+      state = "stopped";
+    },
+    async syncOnce() {
+      if (session) return session.requestSync();
+      const client = createImapClient(imap);
+      try {
+        await client.connect();
+      } catch (err) {
+        client.close();
+        throw new Error(describeImapFailure(err, imap).message);
+      }
+      try {
+        return await syncAll(client);
+      } finally {
+        await client.logout().catch(() => client.close());
+      }
+    },
+    health() {
+      const staleMs = (imap.pollSeconds * 2 + imap.noopSeconds + 30) * 1000;
+      const now = clock.now().getTime();
+      const fresh = Object.values(folders).every(
+        (f) => f.lastSyncAt !== null && now - Date.parse(f.lastSyncAt) <= staleMs && !f.lastError,
+      );
+      return { ok: state === "connected" && fresh, state, folders: structuredClone(folders), lastError };
+    },
+  };
+}
