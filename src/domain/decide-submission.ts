@@ -1,0 +1,268 @@
+// The decision about one message: not a report, a case for the office to review, or a unit's
+// report for a period, with what it brought. Pure: the caller reads mail and documents.
+
+import {
+  type ContactExclusions,
+  extractContacts,
+  type FoundContact,
+  rankContacts,
+  stripQuoted,
+  withoutExcluded,
+} from "./contact.ts";
+import {
+  cleanSubject,
+  type FileText,
+  identifyUnit,
+  isForwardSubject,
+  type MatchedBy,
+  type UnitEvidence,
+  unitsOfSender,
+} from "./identify-unit.ts";
+import { classifyNotAReport } from "./not-a-report.ts";
+import { defaultPeriod, findExplicitPeriod, isLate, parsePeriod } from "./period.ts";
+import { allFiles, messageTree, summarizeFiles } from "./submission-files.ts";
+import type { Contact, ContactSource, FileKind, ParsedMessage, Period, Unit } from "./types.ts";
+import { findUnknownUnitName } from "./unit-names.ts";
+
+export type { FileText, MatchedBy } from "./identify-unit.ts";
+
+/** Everything the decision needs; nothing else is read. */
+export interface DecideInput {
+  message: ParsedMessage;
+  /** The registry (inactive units are ignored). */
+  units: Unit[];
+  receivedAt: Date;
+  /** Time zone of periods and deadlines (Asia/Shanghai). */
+  tz: string;
+  /** Reports are due by the end of this day of the month after the period (28). */
+  deadlineDay: number;
+  /** The office's own addresses: mail from them is never a report. */
+  ownAddresses: string[];
+  /** The office's own contact people and phones (quoted from its notice), never the unit's. */
+  officeContact?: ContactExclusions;
+  /** Texts of the documents the caller chose to read (see needsDocumentText); may be empty. */
+  fileTexts: FileText[];
+  /** Whether a PDF with a text layer counts as the electronic version. @defaultValue false */
+  textPdfCountsAsElectronic: boolean;
+}
+
+/** How far a report's sender can be trusted to speak for the unit. */
+export type Trust = "verified" | "name_only" | "unverified";
+
+/** What a message is. */
+export type Verdict =
+  | { kind: "not_report"; code: string; reason: string }
+  | {
+      kind: "review";
+      code: "review.multiple_units" | "review.unknown_unit" | "review.no_unit";
+      reason: string;
+      /** Unit ids the office may choose from. */
+      candidates: string[];
+      /** A well-formed unit name not in the registry, for the office to add. */
+      unknownUnitName?: string;
+      period?: Period;
+    }
+  | {
+      kind: "report";
+      unitId: string;
+      matchedBy: MatchedBy;
+      /** The sender address is registered to the unit. */
+      senderVerified: boolean;
+      /** verified: registered sender; name_only: the unit has no registered address; unverified: it has, but not this one. */
+      trust: Trust;
+      period: Period;
+      periodSource: "explicit" | "default";
+      late: boolean;
+      hasScan: boolean;
+      hasElectronic: boolean;
+      /** Best first (see rankContacts). */
+      contacts: Contact[];
+      /** For the office and the acknowledgement, in Chinese. */
+      notes: string[];
+    };
+
+const LEVEL_LABEL: Record<MatchedBy, string> = {
+  sender: "发件地址",
+  subject: "邮件主题",
+  filename: "附件名称",
+  document: "文档抬头或落款",
+  body: "邮件正文",
+};
+
+/** The places a message may name its unit, over the message and those forwarded inside it. */
+function evidenceOf(message: ParsedMessage, fileTexts: FileText[]): UnitEvidence {
+  const tree = messageTree(message);
+  return {
+    senderAddress: message.from?.address.toLowerCase() ?? null,
+    subjects: tree.map((m) => cleanSubject(m.subject)).filter(Boolean),
+    fileNames: allFiles(message).map((f) => f.originalName),
+    fileTexts,
+    ownTexts: tree.map((m) => m.ownText || stripQuoted(m.text)).filter((t) => t.trim()),
+  };
+}
+
+function contactSourceOf(kind: FileKind): ContactSource {
+  if (kind === "text_pdf") return "pdf";
+  if (kind === "scan") return "ocr";
+  return "electronic";
+}
+
+/** Contacts from the body the sender wrote; from the whole body of a forward, whose original is the point. */
+function bodyContacts(
+  message: ParsedMessage,
+  evidence: UnitEvidence,
+  exclude?: ContactExclusions,
+): FoundContact[] {
+  const own = withoutExcluded(evidence.ownTexts.flatMap(extractContacts), exclude);
+  if (own.length > 0 || !isForwardSubject(message.subject)) return own;
+  return withoutExcluded(extractContacts(message.text), exclude);
+}
+
+/** All contacts of a message, best first. */
+function gatherContacts(input: DecideInput, evidence: UnitEvidence): Contact[] {
+  const body = bodyContacts(input.message, evidence, input.officeContact).map(
+    (c): Contact => ({ ...c, source: "body" }),
+  );
+  const docs = input.fileTexts.flatMap((f) =>
+    withoutExcluded(extractContacts(f.text), input.officeContact).map(
+      (c): Contact => ({ ...c, source: contactSourceOf(f.kind) }),
+    ),
+  );
+  return rankContacts([...body, ...docs]);
+}
+
+function periodOf(input: DecideInput, evidence: UnitEvidence) {
+  const texts = [
+    ...evidence.subjects,
+    ...evidence.fileNames,
+    ...evidence.ownTexts,
+    ...input.fileTexts.map((f) => f.text.slice(0, 300)),
+  ];
+  const explicit = findExplicitPeriod(texts, input.receivedAt, input.tz);
+  return explicit
+    ? { period: explicit.period, periodSource: "explicit" as const }
+    : { period: defaultPeriod(input.receivedAt, input.tz), periodSource: "default" as const };
+}
+
+function monthLabel(period: Period): string {
+  const { year, month } = parsePeriod(period);
+  return `${year}年${month}月`;
+}
+
+/**
+ * Decides what `input.message` is. Not a report: auto-replies, bounces, lists, our own mail, and
+ * mail naming no unit without attachments. Review: several units at the deciding level, an
+ * unknown unit name, or attachments from no recognisable unit. Otherwise a report, with the
+ * unit found by (in order) sender address, subject, file names, document heading/signature, body.
+ */
+export function decideSubmission(input: DecideInput): Verdict {
+  const { message, units } = input;
+  const notReport = classifyNotAReport(message, { ownAddresses: input.ownAddresses });
+  if (notReport) return { kind: "not_report", ...notReport };
+
+  const evidence = evidenceOf(message, input.fileTexts);
+  const { period, periodSource } = periodOf(input, evidence);
+  const found = identifyUnit(evidence, units);
+
+  if (found.kind === "ambiguous") {
+    const names = found.candidates.join("、");
+    return {
+      kind: "review",
+      code: "review.multiple_units",
+      reason: `${LEVEL_LABEL[found.matchedBy]}中出现多个单位（${names}），无法确定报送单位，请人工指定`,
+      candidates: found.candidates,
+      period,
+    };
+  }
+  if (found.kind === "none") {
+    const everything = [
+      ...evidence.subjects,
+      ...evidence.fileNames,
+      ...input.fileTexts.map((f) => f.text),
+      ...evidence.ownTexts,
+    ];
+    const unknown = everything.map((t) => findUnknownUnitName(t, units)).find((n) => n !== null);
+    if (unknown) {
+      return {
+        kind: "review",
+        code: "review.unknown_unit",
+        reason: `“${unknown}”不在成员单位名录中，请确认后添加该单位或指定为已有单位`,
+        candidates: [],
+        unknownUnitName: unknown,
+        period,
+      };
+    }
+    if (allFiles(message).length === 0) {
+      return {
+        kind: "not_report",
+        code: "not_report.no_unit_no_attachment",
+        reason: "未识别出报送单位且没有附件，不是报送",
+      };
+    }
+    return {
+      kind: "review",
+      code: "review.no_unit",
+      reason: "无法识别报送单位，请人工指定",
+      candidates: [],
+      period,
+    };
+  }
+
+  const unit = units.find((u) => u.id === found.unitId)!;
+  const trust: Trust = found.senderVerified
+    ? "verified"
+    : unit.emails.length === 0
+      ? "name_only"
+      : "unverified";
+  const files = summarizeFiles(allFiles(message), input.textPdfCountsAsElectronic);
+  const notes = [...files.notes];
+  if (trust === "unverified") {
+    notes.push(`发件地址 ${evidence.senderAddress ?? "（无）"} 未登记为${unit.id}的邮箱，需核实`);
+  }
+  if (found.otherMentions.length > 0) {
+    notes.push(`发件地址登记为${unit.id}，但邮件中还提到：${found.otherMentions.join("、")}`);
+  }
+  const expected = defaultPeriod(input.receivedAt, input.tz);
+  if (period !== expected)
+    notes.push(`邮件注明的是${monthLabel(period)}的情况（本期应报${monthLabel(expected)}）`);
+
+  return {
+    kind: "report",
+    unitId: unit.id,
+    matchedBy: found.matchedBy,
+    senderVerified: found.senderVerified,
+    trust,
+    period,
+    periodSource,
+    late: isLate(input.receivedAt, period, input.deadlineDay, input.tz),
+    hasScan: files.hasScan,
+    hasElectronic: files.hasElectronic,
+    contacts: gatherContacts(input, evidence),
+    notes,
+  };
+}
+
+/**
+ * Whether the caller must read the documents' text before deciding: when neither the sender's
+ * address, the subject nor the file names settle the unit (the document heading comes next), or
+ * the body gives no contact with both name and phone. Reading documents is the slow part, so the
+ * pipeline does it only then. When this says false, reading them would not change the unit nor the
+ * chosen contact (it could only add lower-ranked contacts, or a period from a heading when no
+ * subject, file name or body names one).
+ */
+export function needsDocumentText(
+  message: ParsedMessage,
+  units: Unit[],
+  exclude?: ContactExclusions,
+): boolean {
+  const readable = allFiles(message).some((f) => f.kind === "electronic" || f.kind === "text_pdf");
+  if (!readable) return false;
+  const evidence = evidenceOf(message, []);
+  const settledBySender = unitsOfSender(evidence.senderAddress, units).length === 1;
+  const found = identifyUnit(evidence, units);
+  const settled =
+    settledBySender ||
+    (found.kind !== "none" && (found.matchedBy === "subject" || found.matchedBy === "filename"));
+  if (!settled) return true;
+  return !bodyContacts(message, evidence, exclude).some((c) => c.name && c.phone);
+}
