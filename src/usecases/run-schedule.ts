@@ -21,7 +21,7 @@ import { sendOverdueNotices, sendReminderStage } from "./send-reminders.ts";
 // overdue notices and the final log within catchUpMs of their time. Everything passed over is
 // recorded as skipped, so it is never sent later either.
 
-export const catchUpMs = 72 * 3_600_000;
+export const catchUpMs = 24 * 3_600_000;
 const dailyCatchUpMs = 24 * 3_600_000;
 
 export interface FiredItem {

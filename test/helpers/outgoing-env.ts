@@ -1,0 +1,204 @@
+import { randomBytes } from "node:crypto";
+import type { Queue, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { createQueue, createRedis, type OutgoingJob, queueNames } from "../../src/adapters/queue/queues.ts";
+import { createMailTransport, type MailTransport } from "../../src/adapters/smtp/transport.ts";
+import { ManualClock } from "../../src/clock.ts";
+import { type DeepPartial, deepMerge, loadConfig } from "../../src/config/load.ts";
+import type { Config } from "../../src/config/schema.ts";
+import { silentLogger } from "../../src/logger.ts";
+import type { OutboxDeps } from "../../src/usecases/outbox.ts";
+import { createOutgoingWorker } from "../../workers/outgoing-worker.ts";
+import { createTestDb, type TestBackend, type TestDb } from "./db.ts";
+import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from "./smtp-server.ts";
+
+export const testRedisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+export const officeFrom = "huanzichu@example.gov.cn";
+export const officeStaff = "staff@example.gov.cn";
+
+export interface OutgoingEnv {
+  config: Config;
+  tdb: TestDb;
+  smtp: TestSmtpServer;
+  clock: ManualClock;
+  redis: Redis;
+  queue: Queue<OutgoingJob>;
+  prefix: string;
+  transport: MailTransport;
+  deps: OutboxDeps;
+  startWorker(): Promise<Worker<OutgoingJob>>;
+  /** Waits until the queue is empty (nothing waiting, active or delayed). */
+  drain(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export async function createOutgoingEnv(
+  options: { backend?: TestBackend; smtp?: TestSmtpOptions; config?: DeepPartial<Config>; now?: Date } = {},
+): Promise<OutgoingEnv> {
+  const smtp = await startSmtpServer(options.smtp);
+  const tdb = await createTestDb(options.backend ?? "sqlite");
+  const prefix = `test-out-${randomBytes(5).toString("hex")}`;
+  const base: DeepPartial<Config> = {
+    dataDir: tdb.dataDir,
+    queuePrefix: prefix,
+    office: { emails: [officeStaff] },
+    imap: { user: officeFrom },
+    smtp: {
+      host: "127.0.0.1",
+      port: smtp.port,
+      secure: false,
+      from: officeFrom,
+      perMinute: 10_000,
+      perDay: 10_000,
+    },
+  };
+  const config = loadConfig({
+    env: {},
+    overrides: deepMerge(
+      base as Record<string, unknown>,
+      (options.config ?? {}) as Record<string, unknown>,
+    ) as DeepPartial<Config>,
+  });
+  const clock = new ManualClock(options.now ?? new Date("2023-05-01T00:00:00Z"));
+  const redis = createRedis(testRedisUrl);
+  const queue = createQueue<OutgoingJob>(queueNames.outgoing, { redisUrl: testRedisUrl, prefix }, redis);
+  const transport = createMailTransport(config);
+  const deps: OutboxDeps = { db: tdb.db, config, clock, queue };
+  const workers: Worker<OutgoingJob>[] = [];
+  return {
+    config,
+    tdb,
+    smtp,
+    clock,
+    redis,
+    queue,
+    prefix,
+    transport,
+    deps,
+    async startWorker() {
+      const worker = await createOutgoingWorker({
+        db: tdb.db,
+        config,
+        clock,
+        transport,
+        connection: redis,
+        prefix,
+        logger: silentLogger,
+        limiter: { max: 1000, duration: 1000 },
+      });
+      workers.push(worker);
+      return worker;
+    },
+    async drain() {
+      await eventually(async () => {
+        const c = await queue.getJobCounts("waiting", "active", "delayed", "prioritized");
+        return Object.values(c).every((n) => n === 0);
+      }, "outgoing queue drained");
+    },
+    async cleanup() {
+      for (const w of workers) await w.close(true);
+      await queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+      transport.close();
+      await smtp.stop();
+      redis.disconnect();
+      await tdb.cleanup();
+    },
+  };
+}
+
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for: ${what}`);
+}
+
+export interface TestUnit {
+  id: string;
+  emails?: string[];
+  active?: boolean;
+  kind?: string;
+}
+
+/** Registry rows written directly (what seeding + the office's config would produce). */
+export async function insertUnits(env: OutgoingEnv, units: TestUnit[]): Promise<void> {
+  const at = new Date().toISOString();
+  await env.tdb.db
+    .insertInto("units")
+    .values(
+      units.map((u, i) => ({
+        id: u.id,
+        name: u.id,
+        kind: u.kind ?? "department",
+        aliases: "[]",
+        emails: JSON.stringify(u.emails ?? []),
+        active: u.active === false ? 0 : 1,
+        sort_order: i + 1,
+        created_at: at,
+        updated_at: at,
+      })),
+    )
+    .execute();
+}
+
+/** A receipt row as the processing step would write it. */
+export async function putReceipt(
+  env: OutgoingEnv,
+  r: {
+    unitId: string;
+    period: string;
+    status: "complete" | "incomplete" | "exempt";
+    missing?: string[];
+    at: Date;
+    late?: boolean;
+    contact?: [string, string];
+  },
+): Promise<void> {
+  const db = env.tdb.db;
+  const values = {
+    status: r.status,
+    late: r.late ? 1 : 0,
+    has_scan: r.missing?.includes("scan") ? 0 : 1,
+    has_electronic: r.missing?.includes("electronic") ? 0 : 1,
+    contact_name: r.contact?.[0] ?? null,
+    contact_phone: r.contact?.[1] ?? null,
+    contacts: "[]",
+    missing: JSON.stringify(r.missing ?? []),
+    last_received_at: r.at.toISOString(),
+    completed_at: r.status === "complete" ? r.at.toISOString() : null,
+    verified: 1,
+    note: null,
+    updated_at: r.at.toISOString(),
+  };
+  const existing = await db
+    .selectFrom("receipts")
+    .select("unit_id")
+    .where("unit_id", "=", r.unitId)
+    .where("period", "=", r.period)
+    .executeTakeFirst();
+  if (existing) {
+    await db
+      .updateTable("receipts")
+      .set(values)
+      .where("unit_id", "=", r.unitId)
+      .where("period", "=", r.period)
+      .execute();
+  } else {
+    await db
+      .insertInto("receipts")
+      .values({ unit_id: r.unitId, period: r.period, first_received_at: r.at.toISOString(), ...values })
+      .execute();
+  }
+}
+
+/** Mails the SMTP server got for one address. */
+export function mailsTo(env: OutgoingEnv, address: string) {
+  return env.smtp.messages.filter((m) => m.to.includes(address));
+}
