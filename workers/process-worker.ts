@@ -1,5 +1,5 @@
 import { type ConnectionOptions, UnrecoverableError, Worker } from "bullmq";
-import { queueNames, type ProcessJob } from "../src/adapters/queue/queues.ts";
+import { type ProcessJob, queueNames } from "../src/adapters/queue/queues.ts";
 import { PermanentProcessError, type ProcessDeps, processMessage } from "../src/usecases/process-message.ts";
 
 export interface ProcessWorkerOptions {
@@ -30,7 +30,10 @@ export function createProcessWorker(deps: ProcessDeps, options: ProcessWorkerOpt
   worker.on("failed", (job, err) => {
     if (!job) return;
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
-    deps.logger.warn({ messageId: job.data.messageId, attempt: job.attemptsMade, err: err.message }, "处理邮件失败");
+    deps.logger.warn(
+      { messageId: job.data.messageId, attempt: job.attemptsMade, err: err.message },
+      "处理邮件失败",
+    );
     if (!final) return;
     void deps.db
       .updateTable("messages")

@@ -1,8 +1,12 @@
 import { Command } from "commander";
 import { ConfigError } from "../config/load.ts";
 import { registerConfigCommands } from "./commands/config.ts";
+import { registerMarkCommand } from "./commands/mark.ts";
+import { registerQuarantineCommand } from "./commands/quarantine.ts";
 import { registerSeedCommand } from "./commands/seed.ts";
+import { registerStatusCommand } from "./commands/status.ts";
 import { registerUnitsCommand } from "./commands/units.ts";
+import { registerWorkerCommand } from "./commands/worker.ts";
 import { createCliContext } from "./context.ts";
 
 // Each command lives in commands/<name>.ts and exports register<Name>Command(program, ctx).
@@ -17,6 +21,10 @@ const ctx = createCliContext({
 
 registerConfigCommands(program, ctx);
 // registrations: keep one line per command module below this comment.
+registerStatusCommand(program, ctx);
+registerQuarantineCommand(program, ctx);
+registerMarkCommand(program, ctx);
+registerWorkerCommand(program, ctx);
 registerSeedCommand(program, ctx);
 registerUnitsCommand(program, ctx);
 

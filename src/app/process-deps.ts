@@ -1,0 +1,22 @@
+import type { ProcessDeps } from "../usecases/process-message.ts";
+import { sendAcknowledgement } from "../usecases/send-ack.ts";
+import type { Runtime } from "./runtime.ts";
+
+/** Processing as the process worker does it, acknowledgement included, for CLI commands. */
+export function processDepsOf(rt: Runtime): ProcessDeps {
+  const ackDeps = { db: rt.db, config: rt.config, clock: rt.clock, queue: rt.outgoingQueue };
+  return {
+    db: rt.db,
+    backend: rt.backend,
+    store: rt.store,
+    config: rt.config,
+    clock: rt.clock,
+    logger: rt.logger,
+    loadUnits: rt.loadUnits,
+    onReportRecorded: rt.config.acknowledgements.enabled
+      ? async (messageId) => {
+          await sendAcknowledgement(ackDeps, messageId);
+        }
+      : undefined,
+  };
+}

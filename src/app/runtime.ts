@@ -1,0 +1,95 @@
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { type OpenedDb, openDb } from "../adapters/db/connect.ts";
+import { createProcessEnqueuer } from "../adapters/queue/enqueue.ts";
+import {
+  createQueue,
+  createRedis,
+  type OutgoingJob,
+  type ProcessJob,
+  queueNames,
+} from "../adapters/queue/queues.ts";
+import { ContentStore } from "../adapters/store/content-store.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import type { Config } from "../config/schema.ts";
+import type { Unit } from "../domain/types.ts";
+import type { Logger } from "../logger.ts";
+import { loadUnits, syncUnitOverrides } from "../usecases/load-registry.ts";
+import { ensureRegistrySeeded } from "../usecases/seed-registry.ts";
+
+/** Everything the workers share, opened once by main or the CLI and closed on shutdown. */
+export interface Runtime extends OpenedDb {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  store: ContentStore;
+  /** Connection for queues and workers (bullmq duplicates it per worker). */
+  redis: Redis;
+  processQueue: Queue<ProcessJob>;
+  outgoingQueue: Queue<OutgoingJob>;
+  enqueueProcessing(messageId: string): Promise<void>;
+  /** Active units, cached a few seconds: the registry changes rarely, messages arrive in bursts. */
+  loadUnits(): Promise<Unit[]>;
+  close(): Promise<void>;
+}
+
+/** Says in one line that Redis is not there, and how to start one. */
+export class RedisUnavailableError extends Error {
+  constructor(url: string) {
+    super(
+      `无法连接 Redis (${url})。请先启动 Redis，例如: redis-server --daemonize yes --port 6379，或设置 REDIS_URL`,
+    );
+    this.name = "RedisUnavailableError";
+  }
+}
+
+export async function checkRedis(url: string): Promise<void> {
+  const probe = createRedis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch {
+    throw new RedisUnavailableError(url);
+  } finally {
+    probe.disconnect();
+  }
+}
+
+export async function createRuntime(options: {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+}): Promise<Runtime> {
+  const { config, logger } = options;
+  await checkRedis(config.redisUrl);
+  const opened = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await ensureRegistrySeeded(opened.db);
+  await syncUnitOverrides(opened.db, config);
+  const redis = createRedis(config.redisUrl);
+  const settings = { redisUrl: config.redisUrl, prefix: config.queuePrefix };
+  const processQueue = createQueue<ProcessJob>(queueNames.process, settings, redis);
+  const outgoingQueue = createQueue<OutgoingJob>(queueNames.outgoing, settings, redis);
+  let cached: { at: number; units: Promise<Unit[]> } | undefined;
+  return {
+    ...opened,
+    config,
+    logger,
+    clock: options.clock ?? systemClock,
+    store: new ContentStore(config.dataDir),
+    redis,
+    processQueue,
+    outgoingQueue,
+    enqueueProcessing: createProcessEnqueuer(processQueue),
+    loadUnits: () => {
+      if (!cached || Date.now() - cached.at > 5_000)
+        cached = { at: Date.now(), units: loadUnits(opened.db, config) };
+      return cached.units;
+    },
+    close: async () => {
+      await processQueue.close();
+      await outgoingQueue.close();
+      redis.disconnect();
+      await opened.close();
+    },
+  };
+}

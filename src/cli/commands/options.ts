@@ -1,0 +1,33 @@
+/** Parsing of the options several commands share; errors say what and how to fix. */
+
+export function parseNowOption(value: string | undefined): Date {
+  if (!value) return new Date();
+  const t = Date.parse(value);
+  if (Number.isNaN(t))
+    throw new Error(`--now "${value}" 不是有效的时间，例如 --now 2023-05-27T09:00:00+08:00`);
+  return new Date(t);
+}
+
+export function parsePeriodOption(value: string): string {
+  const m = value.match(/^(\d{4})-(\d{1,2})$/);
+  const month = m ? Number(m[2]) : 0;
+  if (!m || month < 1 || month > 12)
+    throw new Error(`--period "${value}" 不是有效的月份，例如 --period 2023-04`);
+  return `${m[1]}-${String(month).padStart(2, "0")}`;
+}
+
+/** A time as the office reads it: 2023-05-26 14:03 in the office's timezone. */
+export function formatShanghai(iso: string | Date, tz: string): string {
+  const d = typeof iso === "string" ? new Date(iso) : iso;
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: tz,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(d);
+  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
+  return `${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")}`;
+}

@@ -1,0 +1,120 @@
+import type { Command } from "commander";
+import { processDepsOf } from "../../app/process-deps.ts";
+import { createRuntime, type Runtime } from "../../app/runtime.ts";
+import { assignMessage, dismissMessage, findMessage } from "../../usecases/office-corrections.ts";
+import { processMessage } from "../../usecases/process-message.ts";
+import { listReviewItems } from "../../usecases/review-list.ts";
+import type { CliContext } from "../context.ts";
+import { formatShanghai, parsePeriodOption } from "./options.ts";
+
+const stateLabels: Record<string, string> = {
+  review: "待人工确认",
+  failed: "处理失败",
+  processed: "需核实发件人",
+};
+
+export function registerQuarantineCommand(program: Command, ctx: CliContext): void {
+  const q = program
+    .command("quarantine")
+    .description("需要人工处理的邮件：无法识别单位、多个单位、未知单位、处理失败、发件人需核实")
+    .option("--json", "输出 JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const { db } = await ctx.db();
+      const items = await listReviewItems(db);
+      if (opts.json) {
+        console.log(JSON.stringify(items, null, 2));
+        return;
+      }
+      if (items.length === 0) {
+        console.log("没有需要人工处理的邮件。");
+        return;
+      }
+      const tz = ctx.config().timezone;
+      for (const i of items) {
+        console.log(
+          `${i.id.slice(0, 12)}  ${formatShanghai(i.receivedAt, tz)}  ${stateLabels[i.state] ?? i.state}  ${i.from ?? "(无发件人)"}`,
+        );
+        console.log(`    主题: ${i.subject ?? "(无)"}`);
+        console.log(`    原因: ${i.reason ?? ""}`);
+        if (i.candidates.length) console.log(`    候选单位: ${i.candidates.join("、")}`);
+      }
+      console.log(
+        `共 ${items.length} 封。指定单位: report-inbox quarantine assign <编号> --unit <单位>；重新处理: report-inbox quarantine reprocess <编号>`,
+      );
+    });
+
+  q.command("reprocess")
+    .description("重新处理邮件 (修正配置或名录后)")
+    .argument("[ids...]", "邮件编号 (可只写前几位)")
+    .option("--all", "重新处理全部待处理和失败的邮件")
+    .action(async (ids: string[], opts: { all?: boolean }) => {
+      await withRuntime(ctx, async (rt) => {
+        const targets = opts.all
+          ? (await listReviewItems(rt.db)).map((i) => i.id)
+          : await resolveIds(rt, ids);
+        if (targets.length === 0) throw new Error("请给出邮件编号，或使用 --all");
+        for (const id of targets) {
+          const outcome = await processMessage(processDepsOf(rt), id, { force: true });
+          console.log(`${id.slice(0, 12)}  ${describeOutcome(outcome)}`);
+        }
+      });
+    });
+
+  q.command("assign")
+    .description("把邮件指定给某个单位 (并重新处理)")
+    .argument("<id>", "邮件编号")
+    .requiredOption("--unit <单位>", "单位名称 (见 report-inbox units)")
+    .option("--period <YYYY-MM>", "报告所属月份 (默认按邮件判断)")
+    .option("--reason <说明>", "说明")
+    .option("--actor <姓名>", "操作人", "office")
+    .action(async (id: string, opts: { unit: string; period?: string; reason?: string; actor: string }) => {
+      await withRuntime(ctx, async (rt) => {
+        const period = opts.period ? parsePeriodOption(opts.period) : null;
+        const outcome = await assignMessage(
+          processDepsOf(rt),
+          { messageId: id, unitId: opts.unit, period },
+          { actor: opts.actor, reason: opts.reason ?? null },
+        );
+        console.log(describeOutcome(outcome));
+      });
+    });
+
+  q.command("dismiss")
+    .description("确认邮件不是报送")
+    .argument("<id>", "邮件编号")
+    .option("--reason <说明>", "说明")
+    .option("--actor <姓名>", "操作人", "office")
+    .action(async (id: string, opts: { reason?: string; actor: string }) => {
+      const config = ctx.config();
+      const { db, backend } = await ctx.db();
+      const settings = { deadlineDay: config.deadline.day, tz: config.timezone };
+      await dismissMessage(db, backend, id, settings, { actor: opts.actor, reason: opts.reason ?? null });
+      console.log("已标记为不是报送。");
+    });
+}
+
+async function resolveIds(rt: Runtime, ids: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const id of ids) out.push((await findMessage(rt.db, id)).id);
+  return out;
+}
+
+async function withRuntime(ctx: CliContext, fn: (rt: Runtime) => Promise<void>): Promise<void> {
+  const rt = await createRuntime({ config: ctx.config(), logger: ctx.logger() });
+  try {
+    await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+function describeOutcome(outcome: Awaited<ReturnType<typeof processMessage>>): string {
+  switch (outcome.state) {
+    case "processed":
+      return `已登记为 ${outcome.unitId} ${outcome.period} 的报送`;
+    case "skipped":
+      return `跳过: ${outcome.reason}`;
+    default:
+      return `${stateLabels[outcome.state] ?? outcome.state}: ${outcome.reason}`;
+  }
+}

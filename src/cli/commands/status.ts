@@ -1,0 +1,59 @@
+import type { Command } from "commander";
+import { currentCollectionPeriod } from "../../domain/period.ts";
+import { missingLabels } from "../../domain/receipt.ts";
+import { loadUnits } from "../../usecases/load-registry.ts";
+import { getPeriodStatus, type UnitStatusRow } from "../../usecases/period-status.ts";
+import type { CliContext } from "../context.ts";
+import { formatShanghai, parseNowOption, parsePeriodOption } from "./options.ts";
+
+const statusLabels: Record<UnitStatusRow["status"], string> = {
+  complete: "已齐全",
+  incomplete: "不齐全",
+  missing: "未报送",
+  exempt: "免报",
+};
+
+export function registerStatusCommand(program: Command, ctx: CliContext): void {
+  program
+    .command("status")
+    .description("查看某月报送情况登记表 (默认：当前正在收集的月份)")
+    .option("--period <YYYY-MM>", "报告所属月份")
+    .option("--json", "输出 JSON")
+    .option("--now <ISO>", "按此时间计算 (用于核对与演示)")
+    .action(async (opts: { period?: string; json?: boolean; now?: string }) => {
+      const config = ctx.config();
+      const now = parseNowOption(opts.now);
+      const period = opts.period
+        ? parsePeriodOption(opts.period)
+        : currentCollectionPeriod(now, config.timezone);
+      const { db } = await ctx.db();
+      const units = await loadUnits(db, config);
+      const status = await getPeriodStatus(db, units, period, {
+        now,
+        deadlineDay: config.deadline.day,
+        tz: config.timezone,
+      });
+      if (opts.json) {
+        console.log(JSON.stringify(status, null, 2));
+        return;
+      }
+      const counts = { complete: 0, incomplete: 0, missing: 0, exempt: 0 };
+      for (const u of status.units) counts[u.status]++;
+      console.log(`${period} 报送情况 (截止 ${formatShanghai(status.deadline, config.timezone)})`);
+      console.log(
+        `已齐全 ${counts.complete}，不齐全 ${counts.incomplete}，未报送 ${counts.missing}，免报 ${counts.exempt}，共 ${status.units.length} 个单位`,
+      );
+      for (const u of status.units) {
+        const parts = [
+          u.unit.padEnd(12, "　"),
+          statusLabels[u.status],
+          u.late ? "逾期" : "",
+          u.receivedAt ? `收到 ${formatShanghai(u.receivedAt, config.timezone)}` : "",
+          u.contactName ?? "",
+          u.contactPhone ?? "",
+          u.status === "incomplete" ? `缺: ${missingLabels(u.missing as never).join("、")}` : "",
+        ];
+        console.log(parts.filter(Boolean).join("  "));
+      }
+    });
+}

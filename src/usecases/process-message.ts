@@ -1,0 +1,214 @@
+import { randomUUID } from "node:crypto";
+import type { Db, DbBackend } from "../adapters/db/connect.ts";
+import { readFileText } from "../adapters/parse/document-text.ts";
+import { parseStoredMessage } from "../adapters/parse/parse-message.ts";
+import type { ContentStore } from "../adapters/store/content-store.ts";
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config/schema.ts";
+import { decideSubmission, needsDocumentText, type Verdict } from "../domain/decide-submission.ts";
+import type { ParsedFile, ParsedMessage, Unit } from "../domain/types.ts";
+import type { Logger } from "../logger.ts";
+import { recordReport, withdrawMessage } from "./record-receipt.ts";
+
+export interface ProcessDeps {
+  db: Db;
+  backend: DbBackend;
+  store: ContentStore;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  /** The active registry; cached by the caller, reloaded when the office changes it. */
+  loadUnits(): Promise<Unit[]>;
+  /** Called once a report is logged (sends the acknowledgement; idempotent per message). */
+  onReportRecorded?(messageId: string): Promise<void>;
+}
+
+export type ProcessOutcome =
+  | { state: "skipped"; reason: string }
+  | { state: "processed"; unitId: string; period: string }
+  | { state: "not_report" | "review" | "failed"; code: string; reason: string };
+
+/** A failure that no retry will mend (the message itself is unreadable). */
+export class PermanentProcessError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PermanentProcessError";
+  }
+}
+
+/**
+ * Turns one stored message into a fact in the receipt log (or a recorded reason why it is not
+ * a report). Idempotent: a message already processed is skipped unless `force` (reprocessing
+ * after a fix, or after the office edited the registry).
+ */
+export async function processMessage(
+  deps: ProcessDeps,
+  messageId: string,
+  options: { force?: boolean } = {},
+): Promise<ProcessOutcome> {
+  const row = await deps.db.selectFrom("messages").selectAll().where("id", "=", messageId).executeTakeFirst();
+  if (!row) return { state: "skipped", reason: "message not recorded" };
+  if (row.state !== "stored" && !options.force) return { state: "skipped", reason: `already ${row.state}` };
+
+  let parsed: ParsedMessage;
+  try {
+    parsed = await parseStoredMessage(deps.store, messageId, deps.config.archives);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? "parse.failed";
+    const reason = `无法解析邮件: ${(err as Error).message}`;
+    await markMessage(deps.db, messageId, { state: "failed", reason_code: code, reason });
+    return { state: "failed", code, reason };
+  }
+  await saveAttachments(deps.db, messageId, parsed);
+  await deps.db
+    .updateTable("messages")
+    .set({
+      message_id: parsed.messageId ?? row.message_id,
+      from_addr: parsed.from?.address.toLowerCase() ?? null,
+      from_name: parsed.from?.name ?? null,
+      subject: parsed.subject,
+      sent_at: parsed.date ? parsed.date.toISOString() : row.sent_at,
+      attempts: row.attempts + 1,
+    })
+    .where("id", "=", messageId)
+    .execute();
+
+  const receivedAt = new Date(row.received_at);
+  const assignment = row.assigned_unit ? { unitId: row.assigned_unit, period: row.assigned_period } : null;
+  const verdict = await decide(deps, parsed, receivedAt, assignment);
+
+  const settings = { deadlineDay: deps.config.deadline.day, tz: deps.config.timezone };
+  if (verdict.kind === "report") {
+    const reason = verdict.trust === "unverified" ? "发件地址未登记为该单位的地址，需核实" : null;
+    await recordReport(deps.db, deps.backend, { messageId, receivedAt, verdict, reason }, settings);
+    if (deps.onReportRecorded) await deps.onReportRecorded(messageId);
+    return { state: "processed", unitId: verdict.unitId, period: verdict.period };
+  }
+  // Reprocessed into something that is not a report: it no longer counts for any unit.
+  if (row.state === "processed") await withdrawMessage(deps.db, deps.backend, messageId, settings);
+  await markMessage(deps.db, messageId, {
+    state: verdict.kind,
+    reason_code: verdict.code,
+    reason: verdict.reason,
+    verdict: JSON.stringify(verdict),
+    unit_id: null,
+    period: verdict.kind === "review" ? (verdict.period ?? null) : null,
+  });
+  return { state: verdict.kind, code: verdict.code, reason: verdict.reason };
+}
+
+interface Assignment {
+  unitId: string;
+  period: string | null;
+}
+
+async function decide(
+  deps: ProcessDeps,
+  parsed: ParsedMessage,
+  receivedAt: Date,
+  assignment: Assignment | null,
+): Promise<Verdict> {
+  const units = assignment
+    ? assignedRegistry(await deps.loadUnits(), assignment.unitId, parsed)
+    : await deps.loadUnits();
+  const input = {
+    message: parsed,
+    units,
+    receivedAt,
+    tz: deps.config.timezone,
+    deadlineDay: deps.config.deadline.day,
+    ownAddresses: ownAddresses(deps.config),
+    textPdfCountsAsElectronic: deps.config.classification.textPdfCountsAsElectronic,
+    fileTexts: [] as { name: string; kind: ParsedFile["kind"]; text: string }[],
+  };
+  // Reading documents is the expensive part: only when the subject, names and body left the
+  // unit or the contact open.
+  if (needsDocumentText(parsed, units)) {
+    for (const file of allFiles(parsed)) {
+      if (file.kind !== "electronic" && file.kind !== "text_pdf") continue;
+      const { text } = await readFileText(deps.store, file);
+      if (text) input.fileTexts.push({ name: file.originalName, kind: file.kind, text });
+    }
+  }
+  const verdict = decideSubmission(input);
+  if (!assignment || verdict.kind !== "report") return verdict;
+  return {
+    ...verdict,
+    period: assignment.period ?? verdict.period,
+    notes: [...verdict.notes, "由办公室人工指定报送单位"],
+  };
+}
+
+/**
+ * The registry as the office's assignment makes it: for this one mail, its sender speaks for the
+ * assigned unit. The sender address is the first thing the decision looks at, so the unit is
+ * settled while files, contacts and the period are still read from the mail as usual.
+ */
+function assignedRegistry(units: Unit[], unitId: string, parsed: ParsedMessage): Unit[] {
+  const sender = parsed.from?.address.toLowerCase() ?? "";
+  return units.map((u) =>
+    u.id === unitId
+      ? { ...u, emails: [...u.emails, sender] }
+      : { ...u, emails: u.emails.filter((e) => e !== sender) },
+  );
+}
+
+function allFiles(message: ParsedMessage): ParsedFile[] {
+  return [...message.files, ...message.forwarded.flatMap(allFiles)];
+}
+
+/** The office's own addresses: its mail is never a report (our acknowledgements looping back). */
+export function ownAddresses(config: Config): string[] {
+  return [config.imap.user, config.smtp.from, config.smtp.user, ...config.office.ownAddresses]
+    .filter((a) => a.includes("@"))
+    .map((a) => a.toLowerCase());
+}
+
+async function saveAttachments(db: Db, messageId: string, parsed: ParsedMessage): Promise<void> {
+  const now = new Date().toISOString();
+  const files = allFiles(parsed);
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom("attachments").where("message_id", "=", messageId).execute();
+    if (files.length === 0) return;
+    await trx
+      .insertInto("attachments")
+      .values(
+        files.map((f) => ({
+          id: randomUUID(),
+          message_id: messageId,
+          parent_id: f.parentName ?? null,
+          content_hash: f.contentHash,
+          original_name: f.originalName,
+          safe_name: f.safeName,
+          detected_type: f.detectedType,
+          size: f.size,
+          kind: f.kind,
+          text_ref: null,
+          link_url: f.linkUrl ?? null,
+          note: f.note ?? null,
+          created_at: now,
+        })),
+      )
+      .execute();
+  });
+}
+
+type MessageUpdate = {
+  state: string;
+  reason_code: string | null;
+  reason: string | null;
+  verdict?: string | null;
+  unit_id?: string | null;
+  period?: string | null;
+};
+
+async function markMessage(db: Db, id: string, update: MessageUpdate): Promise<void> {
+  await db
+    .updateTable("messages")
+    .set({ ...update, updated_at: new Date().toISOString() })
+    .where("id", "=", id)
+    .execute();
+}

@@ -1,0 +1,222 @@
+import { sql, type Transaction, type Updateable } from "kysely";
+import type { Db, DbBackend } from "../adapters/db/connect.ts";
+import type { Database } from "../adapters/db/tables.ts";
+import type { Verdict } from "../domain/decide-submission.ts";
+import { deadlineOf } from "../domain/period.ts";
+import { exemptReceipt, mergeReceipt, type ReceiptState } from "../domain/receipt.ts";
+
+export type ReportVerdict = Extract<Verdict, { kind: "report" }>;
+
+export interface ReceiptSettings {
+  deadlineDay: number;
+  tz: string;
+}
+
+type Trx = Transaction<Database>;
+
+/**
+ * Logs a report: marks the message processed with its verdict and rebuilds the unit's receipt
+ * for the period, in one transaction, so a crash leaves either both or neither. The receipt is
+ * always rebuilt from every message that contributed (in the order they arrived), which makes
+ * a duplicate, a retry, a reprocessing or an office reassignment give the same answer.
+ */
+export async function recordReport(
+  db: Db,
+  backend: DbBackend,
+  input: { messageId: string; receivedAt: Date; verdict: ReportVerdict; reason: string | null },
+  settings: ReceiptSettings,
+): Promise<void> {
+  const { messageId, verdict } = input;
+  await db.transaction().execute(async (trx) => {
+    await lockReceipt(trx, backend, verdict.unitId, verdict.period);
+    const previous = await detachContributions(trx, messageId);
+    await trx
+      .updateTable("messages")
+      .set({
+        state: "processed",
+        reason_code: null,
+        reason: input.reason,
+        verdict: JSON.stringify(verdict),
+        unit_id: verdict.unitId,
+        period: verdict.period,
+        updated_at: new Date().toISOString(),
+      })
+      .where("id", "=", messageId)
+      .execute();
+    await trx
+      .insertInto("receipt_messages")
+      .values({
+        unit_id: verdict.unitId,
+        period: verdict.period,
+        message_id: messageId,
+        received_at: input.receivedAt.toISOString(),
+        verified: verdict.trust === "unverified" ? 0 : 1,
+      })
+      .execute();
+    for (const key of [...previous, { unitId: verdict.unitId, period: verdict.period }]) {
+      await rebuildReceipt(trx, key.unitId, key.period, settings);
+    }
+  });
+}
+
+/** Takes a message out of any receipt it counted in (when it is reprocessed into something else). */
+export async function withdrawMessage(
+  db: Db,
+  backend: DbBackend,
+  messageId: string,
+  settings: ReceiptSettings,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const previous = await detachContributions(trx, messageId);
+    for (const key of previous) {
+      await lockReceipt(trx, backend, key.unitId, key.period);
+      await rebuildReceipt(trx, key.unitId, key.period, settings);
+    }
+  });
+}
+
+/** Sets or clears the office's exemption of a unit for a period. */
+export async function setExempt(
+  db: Db,
+  backend: DbBackend,
+  key: { unitId: string; period: string },
+  exempt: boolean,
+  settings: ReceiptSettings,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await lockReceipt(trx, backend, key.unitId, key.period);
+    await upsertReceiptRow(trx, key.unitId, key.period, { exempt: exempt ? 1 : 0 });
+    await rebuildReceipt(trx, key.unitId, key.period, settings);
+  });
+}
+
+// Two workers logging two messages of one unit at once would each rebuild from what they see;
+// PostgreSQL serialises them on an advisory lock, SQLite's single writer does it by itself.
+async function lockReceipt(trx: Trx, backend: DbBackend, unitId: string, period: string): Promise<void> {
+  if (backend !== "postgres") return;
+  await sql`select pg_advisory_xact_lock(hashtext(${`${unitId}|${period}`}))`.execute(trx);
+}
+
+async function detachContributions(
+  trx: Trx,
+  messageId: string,
+): Promise<{ unitId: string; period: string }[]> {
+  const rows = await trx
+    .selectFrom("receipt_messages")
+    .select(["unit_id", "period"])
+    .where("message_id", "=", messageId)
+    .execute();
+  if (rows.length) await trx.deleteFrom("receipt_messages").where("message_id", "=", messageId).execute();
+  return rows.map((r) => ({ unitId: r.unit_id, period: r.period }));
+}
+
+async function rebuildReceipt(
+  trx: Trx,
+  unitId: string,
+  period: string,
+  settings: ReceiptSettings,
+): Promise<void> {
+  const deadline = deadlineOf(period, settings.deadlineDay, settings.tz);
+  const rows = await trx
+    .selectFrom("receipt_messages as rm")
+    .innerJoin("messages as m", "m.id", "rm.message_id")
+    .select(["rm.message_id", "rm.received_at", "rm.verified", "m.verdict"])
+    .where("rm.unit_id", "=", unitId)
+    .where("rm.period", "=", period)
+    .orderBy("rm.received_at")
+    .orderBy("rm.message_id")
+    .execute();
+  let state: ReceiptState | null = null;
+  for (const row of rows) {
+    const verdict = JSON.parse(row.verdict ?? "null") as ReportVerdict | null;
+    if (!verdict || verdict.kind !== "report") continue;
+    state = mergeReceipt(
+      state,
+      {
+        messageId: row.message_id,
+        receivedAt: new Date(row.received_at),
+        verified: row.verified === 1,
+        hasScan: verdict.hasScan,
+        hasElectronic: verdict.hasElectronic,
+        contacts: verdict.contacts,
+        late: verdict.late,
+      },
+      deadline,
+    );
+  }
+  const existing = await trx
+    .selectFrom("receipts")
+    .select(["exempt"])
+    .where("unit_id", "=", unitId)
+    .where("period", "=", period)
+    .executeTakeFirst();
+  const exempt = existing?.exempt === 1;
+  if (exempt) state = exemptReceipt(state);
+  if (!state) {
+    await trx.deleteFrom("receipts").where("unit_id", "=", unitId).where("period", "=", period).execute();
+    return;
+  }
+  await upsertReceiptRow(trx, unitId, period, {
+    status: state.status,
+    late: state.late ? 1 : 0,
+    has_scan: state.hasScan ? 1 : 0,
+    has_electronic: state.hasElectronic ? 1 : 0,
+    contact_name: state.contactName,
+    contact_phone: state.contactPhone,
+    contacts: JSON.stringify(state.contacts),
+    missing: JSON.stringify(state.missing),
+    first_received_at: state.firstReceivedAt?.toISOString() ?? null,
+    last_received_at: state.lastReceivedAt?.toISOString() ?? null,
+    completed_at: state.completedAt?.toISOString() ?? null,
+    verified: state.verified ? 1 : 0,
+    exempt: exempt ? 1 : 0,
+  });
+}
+
+type ReceiptFields = Omit<Updateable<Database["receipts"]>, "unit_id" | "period" | "updated_at">;
+
+async function upsertReceiptRow(
+  trx: Trx,
+  unitId: string,
+  period: string,
+  fields: ReceiptFields,
+): Promise<void> {
+  const updated_at = new Date().toISOString();
+  const existing = await trx
+    .selectFrom("receipts")
+    .select(["unit_id"])
+    .where("unit_id", "=", unitId)
+    .where("period", "=", period)
+    .executeTakeFirst();
+  if (existing) {
+    await trx
+      .updateTable("receipts")
+      .set({ ...fields, updated_at })
+      .where("unit_id", "=", unitId)
+      .where("period", "=", period)
+      .execute();
+    return;
+  }
+  await trx
+    .insertInto("receipts")
+    .values({
+      unit_id: unitId,
+      period,
+      status: fields.exempt ? "exempt" : "incomplete",
+      late: 0,
+      has_scan: 0,
+      has_electronic: 0,
+      contact_name: null,
+      contact_phone: null,
+      contacts: "[]",
+      missing: JSON.stringify(["scan", "electronic", "contact", "phone"]),
+      first_received_at: null,
+      last_received_at: null,
+      completed_at: null,
+      verified: 0,
+      note: null,
+      ...fields,
+      updated_at,
+    })
+    .execute();
+}

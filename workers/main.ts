@@ -1,0 +1,85 @@
+import type { Worker } from "bullmq";
+import { createMailTransport } from "../src/adapters/smtp/transport.ts";
+import { processDepsOf } from "../src/app/process-deps.ts";
+import type { Runtime } from "../src/app/runtime.ts";
+import { createOutgoingWorker } from "./outgoing-worker.ts";
+import { createProcessWorker } from "./process-worker.ts";
+import { createScheduler } from "./scheduler.ts";
+import { createWatchWorker } from "./watch-worker.ts";
+
+export const workerNames = ["watch", "process", "outgoing", "schedule"] as const;
+export type WorkerName = (typeof workerNames)[number];
+
+export interface RunningWorkers {
+  /** Graceful: the watcher finishes the message in hand, queue workers their current jobs. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires and starts the chosen workers in this process. `npm start` runs them all; each can run
+ * alone (`report-inbox worker watch`) so several machines can share one Redis and one database.
+ */
+export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): Promise<RunningWorkers> {
+  const { config, logger } = rt;
+  const stops: (() => Promise<void>)[] = [];
+  const connection = rt.redis;
+  const transport = createMailTransport(config);
+
+  if (names.includes("process")) {
+    const worker = createProcessWorker(processDepsOf(rt), { connection, prefix: config.queuePrefix });
+    stops.push(() => closeWorker(worker));
+  }
+  if (names.includes("outgoing")) {
+    const worker = await createOutgoingWorker({
+      db: rt.db,
+      config,
+      clock: rt.clock,
+      transport,
+      connection,
+      prefix: config.queuePrefix,
+      logger,
+    });
+    stops.push(async () => {
+      await closeWorker(worker);
+      transport.close();
+    });
+  }
+  if (names.includes("schedule")) {
+    const scheduler = createScheduler({
+      db: rt.db,
+      config,
+      clock: rt.clock,
+      queue: rt.outgoingQueue,
+      logger,
+    });
+    await scheduler.start();
+    stops.push(() => scheduler.stop());
+  }
+  if (names.includes("watch")) {
+    if (!config.imap.host) {
+      logger.warn("未配置 IMAP_HOST，不监听邮箱 (可用 report-inbox import 导入邮件)");
+    } else {
+      const watcher = createWatchWorker({
+        config,
+        db: rt.db,
+        store: rt.store,
+        enqueueProcessing: rt.enqueueProcessing,
+        logger,
+        clock: rt.clock,
+      });
+      watcher.start();
+      stops.push(() => watcher.stop());
+    }
+  }
+  logger.info({ workers: names }, "已启动");
+  return {
+    stop: async () => {
+      // Watcher first (no new mail in), then the queues drain what they hold.
+      for (const stop of stops.reverse()) await stop();
+    },
+  };
+}
+
+async function closeWorker(worker: Worker): Promise<void> {
+  await worker.close();
+}
