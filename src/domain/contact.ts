@@ -95,6 +95,8 @@ export function extractContacts(text: string): FoundContact[] {
   const out: FoundContact[] = [];
   // A name still waiting for its phone, and where its line ends (the phone may follow 2 lines on).
   let pending: { contact: FoundContact; until: number } | null = null;
+  // A phone written before its name on the same line ("电话：138…，联系人：张三"), and where it was.
+  let lonePhone: { contact: FoundContact; at: number } | null = null;
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i]!;
     const next = labels[i + 1]?.at ?? t.length;
@@ -106,7 +108,11 @@ export function extractContacts(text: string): FoundContact[] {
           pending.contact.phone = phone;
         } else if (pending && label.at <= pending.until && pending.contact.name) {
           out.push({ name: pending.contact.name, phone });
-        } else out.push({ name: null, phone });
+        } else {
+          const contact: FoundContact = { name: null, phone };
+          out.push(contact);
+          lonePhone = { contact, at: label.at };
+        }
       }
       continue;
     }
@@ -123,7 +129,11 @@ export function extractContacts(text: string): FoundContact[] {
       from = p.index + p.raw.length;
     }
     const tailName = cleanName(value.text.slice(from));
-    if (tailName || phones.length === 0) {
+    const sameLine = lonePhone !== null && !t.slice(lonePhone.at, label.at).includes("\n");
+    if (tailName && phones.length === 0 && sameLine && lonePhone?.contact.name === null) {
+      lonePhone.contact.name = tailName;
+      pending = { contact: lonePhone.contact, until: lineEndAfter(t, value.lineEnd, 2) };
+    } else if (tailName || phones.length === 0) {
       const contact: FoundContact = { name: tailName, phone: null };
       if (tailName) out.push(contact);
       pending = tailName ? { contact, until: lineEndAfter(t, value.lineEnd, 2) } : null;

@@ -11,6 +11,7 @@ import {
 } from "./contact.ts";
 import {
   cleanSubject,
+  documentEnds,
   type FileText,
   identifyUnit,
   isForwardSubject,
@@ -175,13 +176,16 @@ export function decideSubmission(input: DecideInput): Verdict {
     };
   }
   if (found.kind === "none") {
-    const everything = [
+    const hasFiles = allFiles(message).length > 0;
+    // Where a unit names itself; the body only with files, since a chatty mail without any (an
+    // advertisement, a question) mentioning "某某市政府" is no report from a new unit.
+    const selfNaming = [
       ...evidence.subjects,
       ...evidence.fileNames,
-      ...input.fileTexts.map((f) => f.text),
-      ...evidence.ownTexts,
+      ...input.fileTexts.map((f) => documentEnds(f.text)),
+      ...(hasFiles ? evidence.ownTexts : []),
     ];
-    const unknown = everything.map((t) => findUnknownUnitName(t, units)).find((n) => n !== null);
+    const unknown = selfNaming.map((t) => findUnknownUnitName(t, units)).find((n) => n !== null);
     if (unknown) {
       return {
         kind: "review",
@@ -192,7 +196,7 @@ export function decideSubmission(input: DecideInput): Verdict {
         period,
       };
     }
-    if (allFiles(message).length === 0) {
+    if (!hasFiles) {
       return {
         kind: "not_report",
         code: "not_report.no_unit_no_attachment",

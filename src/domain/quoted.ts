@@ -43,6 +43,8 @@ function firstQuoteLine(lines: string[]): number {
     if (CUT_LINES.some((re) => re.test(line))) return i;
     if (spansTo(lines, i, WROTE_START, WROTE_END, 3)) return i;
     if (spansTo(lines, i, ON_WROTE_START, ON_WROTE_END, 3)) return i;
+    // Apple Mail and others: "2023年5月3日 09:00，张三 <a@b.cn> 写道：" without 在.
+    if (WROTE_END.test(line) && line.length <= 200) return i;
     for (const [start, follow] of HEADER_BLOCKS) {
       if (start.test(line) && lines.slice(i + 1, i + 5).some((l) => follow.test(l))) return i;
     }

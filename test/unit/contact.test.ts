@@ -115,6 +115,11 @@ describe("extractContacts", () => {
       [{ name: "张三", phone: "13812345678" }],
     ],
     ["office head by title", "联系人：办公室王主任", [{ name: "王主任", phone: null }]],
+    [
+      "phone before the name",
+      "联系电话：13812345678，联系人：张三",
+      [{ name: "张三", phone: "13812345678" }],
+    ],
     ["no label, no contact", "现将我局4月份工作进展报送如下，请审阅。13812345678", []],
   ])("%s", (_, text, expected) => {
     expect(extractContacts(text)).toEqual(expected);
@@ -144,6 +149,14 @@ describe("stripQuoted", () => {
     [
       "Foxmail 发件人/发送时间",
       `已报送。\n联系人：张三 13812345678\n\n发件人：huanzichu@163.com\n发送时间：2023-05-03 09:00\n收件人：x\n${notice}`,
+    ],
+    [
+      "写道 without 在 (Apple Mail)",
+      `已报送。\n联系人：张三 13812345678\n2023年5月3日 09:00，市生态文明办 <huanzichu@163.com> 写道：\n${notice}`,
+    ],
+    [
+      "QQ HTML with no-break spaces",
+      `已报送。\n联系人：张三 13812345678\n------------------\u00a0原始邮件\u00a0------------------\n${notice}`,
     ],
     ["> quotes", `已报送。\n联系人：张三 13812345678\n> ${notice.replace(/\n/g, "\n> ")}`],
   ])("%s: the office's contact is gone, the sender's stays", (_, text) => {

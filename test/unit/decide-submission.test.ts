@@ -150,6 +150,26 @@ describe("decideSubmission: which unit", () => {
       { kind: "review", code: "review.unknown_unit", unknownUnitName: "石家庄市水务局" },
     ],
     [
+      "an unknown unit in the document's letterhead",
+      { subject: "4月份工作进展", files: [docx] },
+      {
+        fileTexts: [
+          {
+            name: "4月份工作进展.docx",
+            kind: "electronic",
+            text: "石家庄市人民防空办公室\n关于4月份工作进展的报告",
+          },
+        ],
+      },
+      { kind: "review", code: "review.unknown_unit", unknownUnitName: "石家庄市人民防空办公室" },
+    ],
+    [
+      "a mail without files mentioning a government is no report",
+      { subject: "政务服务满意度调查", text: "尊敬的用户：某某县人民政府邀请您参加调查。" },
+      {},
+      { kind: "not_report", code: "not_report.no_unit_no_attachment" },
+    ],
+    [
       "no unit, attachments",
       { subject: "4月份材料", files: [scan] },
       {},
