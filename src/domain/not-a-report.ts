@@ -20,8 +20,11 @@ const BOUNCE_SUBJECT =
   /退信|系统退信|投递失败|发送失败通知|未能送达|Undeliver|Delivery Status Notification|Mail delivery failed|Returned mail|Delivery failure|failure notice/iu;
 const AUTO_REPLY_SUBJECT =
   /自动回复|自动答复|Auto[- ]?Reply|Automatic reply|Autoreply|Out of (?:the )?Office|^\s*(?:\[?休假\]?|我正在休假|正在休假)/iu;
-// Outlook sets X-Auto-Response-Suppress on the auto-replies and notifications it generates.
-const SUPPRESS_VALUES = /\b(?:All|OOF|AutoReply|DR|NDR|RN|NRN)\b/iu;
+// X-Auto-Response-Suppress is deliberately NOT a sign: it asks *others* not to auto-reply, and
+// Exchange puts it on ordinary mail a person sends (e.g. through a distribution list). Discourse
+// (PR #21367), osTicket (PR #5320), GLPI (issue #2170) and Redmine (#19558) all dropped it from
+// their auto-reply detection after it swallowed real mail; losing a unit's report silently is
+// worse than logging an auto-reply, which the other headers and the subject catch anyway.
 
 function header(msg: ParsedMessage, name: string): string[] {
   return msg.headers[name] ?? [];
@@ -31,7 +34,7 @@ function header(msg: ParsedMessage, name: string): string[] {
  * Why `msg` is not a report, or null when it may be one. Checked in this order: mail from the
  * office's own addresses, bounces (multipart/report, delivery-status, MAILER-DAEMON/postmaster,
  * 退信 subjects), auto-replies (Auto-Submitted other than "no", X-Autoreply, X-Autorespond,
- * X-Auto-Response-Suppress, 自动回复/Out of Office subjects), mailing lists (List-Id,
+ * 自动回复/Out of Office subjects; not X-Auto-Response-Suppress, see above), mailing lists (List-Id,
  * List-Unsubscribe) and bulk mail (Precedence bulk/list/junk).
  */
 export function classifyNotAReport(msg: ParsedMessage, opts: { ownAddresses: string[] }): NotAReport | null {
@@ -58,7 +61,6 @@ export function classifyNotAReport(msg: ParsedMessage, opts: { ownAddresses: str
     autoSubmitted.some((v) => v !== "" && !v.startsWith("no")) ||
     header(msg, "x-autoreply").length > 0 ||
     header(msg, "x-autorespond").length > 0 ||
-    header(msg, "x-auto-response-suppress").some((v) => SUPPRESS_VALUES.test(v)) ||
     AUTO_REPLY_SUBJECT.test(msg.subject)
   ) {
     return { code: "not_report.auto_reply", reason: "自动回复邮件，不是报送" };

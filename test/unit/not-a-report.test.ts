@@ -44,8 +44,8 @@ describe("classifyNotAReport", () => {
     ["X-Autoreply", { headers: { "x-autoreply": ["yes"] } }, "not_report.auto_reply"],
     ["X-Autorespond", { headers: { "x-autorespond": ["1"] } }, "not_report.auto_reply"],
     [
-      "X-Auto-Response-Suppress",
-      { headers: { "x-auto-response-suppress": ["All"] } },
+      "Outlook auto-reply: suppress header plus its subject",
+      { subject: "自动答复: 报送通知", headers: { "x-auto-response-suppress": ["All"] } },
       "not_report.auto_reply",
     ],
     ["自动回复 subject", { subject: "自动回复：关于报送4月份工作进展的通知" }, "not_report.auto_reply"],
@@ -76,6 +76,8 @@ describe("classifyNotAReport", () => {
     ["Auto-Submitted: no", { headers: { "auto-submitted": ["no"] } }],
     ["Precedence first-class", { headers: { precedence: ["first-class"] } }],
     ["补充材料", { subject: "补充材料" }],
+    // Exchange sets it on mail people send (via distribution lists): not a sign by itself.
+    ["X-Auto-Response-Suppress alone", { headers: { "x-auto-response-suppress": ["All"] } }],
   ])("%s is a possible report", (_, over) => {
     expect(classifyNotAReport(message({ ...report, ...over }), opts)).toBeNull();
   });
