@@ -1,0 +1,74 @@
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { basicAuth } from "hono/basic-auth";
+import { HTTPException } from "hono/http-exception";
+import { registerExportRoute } from "./export.ts";
+import { registerHealthRoute } from "./health.ts";
+import { type BoardDeps, BoardError, isSameOrigin } from "./http.ts";
+import { errorPage } from "./layout.ts";
+import { registerPeriodRoutes } from "./period-page.ts";
+import { registerReviewRoutes } from "./review-page.ts";
+import { registerUnitRoutes } from "./unit-page.ts";
+
+// The office's web board: look at the receipt log and correct it. Server-rendered HTML with
+// plain forms (POST, then redirect), so it works without JavaScript on any office browser.
+
+export type { BoardDeps } from "./http.ts";
+
+export function createBoardApp(deps: BoardDeps): Hono {
+  const app = new Hono();
+  const logger = deps.processDeps.logger;
+
+  if (deps.auth) {
+    const { user, pass } = deps.auth;
+    app.use(
+      "*",
+      basicAuth({ username: user, password: pass, realm: "report-inbox", invalidUserMessage: "需要登录" }),
+    );
+  }
+  app.use("*", async (c, next) => {
+    if (c.req.method === "POST" && !isSameOrigin(c)) {
+      throw new BoardError("请求来源不是本系统页面，已拒绝（请从报送情况页面操作）", 403);
+    }
+    await next();
+  });
+
+  registerPeriodRoutes(app, deps);
+  registerUnitRoutes(app, deps);
+  registerReviewRoutes(app, deps);
+  registerExportRoute(app, deps);
+  registerHealthRoute(app, deps);
+
+  app.notFound((c) => c.html(errorPage("没有这个页面。"), 404));
+  app.onError((err, c) => {
+    if (err instanceof BoardError) return c.html(errorPage(err.message), err.status);
+    // basicAuth throws an HTTPException carrying its own 401 response (with WWW-Authenticate).
+    if (err instanceof HTTPException) return err.getResponse();
+    logger.error({ err, path: c.req.path }, "web board request failed");
+    return c.html(errorPage("服务器内部错误，请稍后再试；如果一直出现，请联系管理员查看日志。"), 500);
+  });
+  return app;
+}
+
+/** Starts listening (port 0: any free port). Nothing listens until this is called. */
+export async function startBoard(
+  deps: BoardDeps,
+  options: { host: string; port: number },
+): Promise<{ url: string; close(): Promise<void> }> {
+  const app = createBoardApp(deps);
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, (info) => {
+      const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
+      resolve({
+        url: `http://${host}:${info.port}`,
+        close: () =>
+          new Promise<void>((done, fail) => {
+            server.close((err) => (err ? fail(err) : done()));
+            // Idle keep-alive connections would hold close() open.
+            if ("closeAllConnections" in server) server.closeAllConnections();
+          }),
+      });
+    });
+    server.once("error", reject);
+  });
+}

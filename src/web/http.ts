@@ -1,0 +1,89 @@
+import type { Context } from "hono";
+import type { Db, DbBackend } from "../adapters/db/connect.ts";
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config/schema.ts";
+import { parsePeriod } from "../domain/period.ts";
+import type { Unit } from "../domain/types.ts";
+import type { Actor } from "../usecases/office-corrections.ts";
+import type { ProcessDeps } from "../usecases/process-message.ts";
+
+/** What the board needs; nothing is opened or listened on until startBoard is called. */
+export interface BoardDeps {
+  db: Db;
+  backend: DbBackend;
+  config: Config;
+  clock: Clock;
+  /** The active registry (units with their addresses and tasks). */
+  loadUnits(): Promise<Unit[]>;
+  /** For 重新处理 and 指定单位, which run the message through processing again. */
+  processDeps: ProcessDeps;
+  /** Basic auth for the whole board (WEB_USER / WEB_PASS); open when absent. */
+  auth?: { user: string; pass: string };
+}
+
+/** A request the board refuses with a message for the person at the screen (400 by default). */
+export class BoardError extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 403 | 404 = 400,
+  ) {
+    super(message);
+    this.name = "BoardError";
+  }
+}
+
+/** "YYYY-MM" or a BoardError in Chinese. */
+export function requirePeriod(value: string | undefined | null): string {
+  const period = (value ?? "").trim();
+  try {
+    parsePeriod(period);
+    return period;
+  } catch {
+    throw new BoardError(`月份“${period}”格式不对，应为 YYYY-MM，例如 2023-04`);
+  }
+}
+
+/** The active unit with this id, or a BoardError. */
+export async function requireUnit(deps: BoardDeps, unitId: string): Promise<Unit> {
+  const unit = (await deps.loadUnits()).find((u) => u.id === unitId);
+  if (!unit) throw new BoardError(`没有名为“${unitId}”的成员单位`);
+  return unit;
+}
+
+/** Text fields of a posted form (files ignored), trimmed. */
+export async function formOf(c: Context): Promise<Record<string, string>> {
+  const body = await c.req.parseBody();
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value === "string") out[key] = value.trim();
+  }
+  return out;
+}
+
+/** Who made a change, and why: the audit log records both. */
+export function actorOf(deps: BoardDeps, form: Record<string, string>): Actor {
+  const reason = form["reason"]?.slice(0, 500) || null;
+  return { actor: deps.auth?.user ?? "office", reason };
+}
+
+export function receiptSettings(config: Config) {
+  return { deadlineDay: config.deadline.day, tz: config.timezone };
+}
+
+/**
+ * Form posts must come from the board's own pages. Browsers send Origin (or at least Referer)
+ * on a form post; when either is present its host must be ours. Clients that send neither
+ * (curl, scripts on the office's machine) are let through: they cannot be a forged cross-site
+ * form post, which is what this guards against.
+ */
+export function isSameOrigin(c: Context): boolean {
+  const hosts = [c.req.header("host"), c.req.header("x-forwarded-host")].filter(Boolean);
+  const source = c.req.header("origin") ?? c.req.header("referer");
+  if (!source) return true;
+  if (source === "null") return false;
+  try {
+    return hosts.includes(new URL(source).host);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,114 @@
+import { html, raw } from "hono/html";
+import { zonedParts } from "../domain/period.ts";
+
+// The board's page frame and small shared pieces. Every value from mail or the registry goes
+// through hono's `html` tag, which escapes strings; only our own fragments are trusted.
+
+export type Html = ReturnType<typeof html>;
+
+const style = `
+body{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;margin:0;color:#222;background:#f6f7f9;font-size:14px}
+header{background:#1f4e79;color:#fff;padding:10px 20px;display:flex;gap:24px;align-items:center}
+header a{color:#fff;text-decoration:none}header strong{font-size:16px}
+main{padding:16px 20px}
+h1{font-size:20px;margin:4px 0 12px}h2{font-size:16px;margin:20px 0 8px}
+table{border-collapse:collapse;background:#fff;width:100%}
+th,td{border:1px solid #d8dce2;padding:5px 7px;text-align:left;vertical-align:top}
+th{background:#eef1f5;white-space:nowrap}
+.counts{display:flex;gap:10px;margin:8px 0 14px;flex-wrap:wrap}
+.count{background:#fff;border:1px solid #d8dce2;padding:6px 14px;border-radius:4px}
+.count b{font-size:18px;margin-left:6px}
+.s-missing{color:#b00020;font-weight:bold}.s-incomplete{color:#b36b00;font-weight:bold}
+.s-complete{color:#1b7f3b}.s-exempt{color:#666}.late{color:#b00020}
+.notice{background:#e8f4ea;border:1px solid #9bc9a6;padding:8px 12px;margin-bottom:12px}
+.error{background:#fdecee;border:1px solid #e3a1aa;padding:12px 16px}
+.muted{color:#777}.small{font-size:12px}
+form.inline{display:inline}
+details{margin-top:4px}summary{cursor:pointer;color:#1f4e79}
+details form{background:#fafbfc;border:1px solid #d8dce2;padding:6px;margin-top:4px}
+input[type=text]{padding:2px 4px}button{cursor:pointer}
+.toolbar{display:flex;gap:14px;align-items:center;flex-wrap:wrap;margin-bottom:8px}
+`;
+
+/** A whole page: title, navigation, an optional notice, the body. */
+export function page(title: string, body: Html, notice?: string | null): Html {
+  return html`<!doctype html>
+<html lang="zh-CN">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${title} - 报送收件箱</title><style>${raw(style)}</style></head>
+<body>
+<header><strong>报送收件箱</strong><a href="/">报送情况</a><a href="/review">待人工处理</a><a href="/health">运行状态</a></header>
+<main>
+${notice ? html`<div class="notice">${notice}</div>` : ""}
+${body}
+</main>
+</body>
+</html>`;
+}
+
+/** The page shown for a request the board cannot serve (bad period, unknown unit …). */
+export function errorPage(message: string): Html {
+  return page(
+    "出错了",
+    html`<h1>无法完成请求</h1><div class="error">${message}</div><p><a href="/">返回报送情况</a></p>`,
+  );
+}
+
+/** "2023-05-10 09:30" in the office's time zone; "" for nothing. */
+export function localTime(iso: string | null | undefined, tz: string): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  const p = zonedParts(date, tz);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}`;
+}
+
+/** "2023年4月" for "2023-04". */
+export function periodLabel(period: string): string {
+  const [y, m] = period.split("-");
+  return `${y}年${Number(m)}月`;
+}
+
+export const statusLabels = {
+  complete: "已齐全",
+  incomplete: "不齐全",
+  missing: "未报送",
+  exempt: "免报",
+} as const;
+
+export const fileKindLabels: Record<string, string> = {
+  scan: "盖章扫描件",
+  electronic: "电子版",
+  text_pdf: "文字PDF",
+  archive: "压缩包",
+  link: "超大附件链接",
+  other: "其他",
+};
+
+export const messageStateLabels: Record<string, string> = {
+  stored: "待处理",
+  processed: "已登记",
+  not_report: "不是报送",
+  review: "待人工核实",
+  failed: "处理失败",
+};
+
+/** The reason box every correction form carries: the audit log records it. */
+export function reasonInput(placeholder = "说明（可选）"): Html {
+  return html`<input type="text" name="reason" placeholder="${placeholder}" size="14">`;
+}
+
+/** Fixed texts for ?done=… after a redirect (never echo free text from the URL). */
+export const doneNotices: Record<string, string> = {
+  exempt: "已设为免报。",
+  unexempt: "已取消免报。",
+  received: "已登记为已收到。",
+  assigned: "已指定报送单位并重新处理。",
+  dismissed: "已标记为不是报送。",
+  reprocessed: "已重新处理。",
+};
+
+export function noticeOf(done: string | undefined): string | null {
+  return done ? (doneNotices[done] ?? null) : null;
+}

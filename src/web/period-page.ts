@@ -1,0 +1,165 @@
+import type { Hono } from "hono";
+import { html } from "hono/html";
+import { addMonths, currentCollectionPeriod } from "../domain/period.ts";
+import { type MissingItem, missingLabels } from "../domain/receipt.ts";
+import { exemptUnit, markReceivedOtherwise } from "../usecases/office-corrections.ts";
+import { getPeriodStatus, type UnitStatusRow } from "../usecases/period-status.ts";
+import {
+  actorOf,
+  type BoardDeps,
+  BoardError,
+  formOf,
+  receiptSettings,
+  requirePeriod,
+  requireUnit,
+} from "./http.ts";
+import { type Html, localTime, noticeOf, page, periodLabel, reasonInput, statusLabels } from "./layout.ts";
+
+// The period page: the receipt log of one month with the office's corrections beside each unit.
+
+const statusOrder = { missing: 0, incomplete: 1, complete: 2, exempt: 3 } as const;
+
+/** Units not yet submitted first (what the office acts on), registry order within a status. */
+export function boardOrder(rows: UnitStatusRow[]): UnitStatusRow[] {
+  return rows
+    .map((row, index) => ({ row, index }))
+    .sort((a, b) => statusOrder[a.row.status] - statusOrder[b.row.status] || a.index - b.index)
+    .map((x) => x.row);
+}
+
+export function countsOf(rows: UnitStatusRow[]) {
+  return {
+    complete: rows.filter((r) => r.status === "complete").length,
+    incomplete: rows.filter((r) => r.status === "incomplete").length,
+    missing: rows.filter((r) => r.status === "missing").length,
+    exempt: rows.filter((r) => r.status === "exempt").length,
+    late: rows.filter((r) => r.late).length,
+  };
+}
+
+export function registerPeriodRoutes(app: Hono, deps: BoardDeps): void {
+  const tz = deps.config.timezone;
+
+  app.get("/", (c) => c.redirect(`/periods/${currentCollectionPeriod(deps.clock.now(), tz)}`));
+  // The period picker is a plain GET form.
+  app.get("/periods", (c) => c.redirect(`/periods/${requirePeriod(c.req.query("period"))}`));
+
+  app.get("/periods/:period", async (c) => {
+    const period = requirePeriod(c.req.param("period"));
+    const now = deps.clock.now();
+    const status = await getPeriodStatus(deps.db, await deps.loadUnits(), period, {
+      now,
+      deadlineDay: deps.config.deadline.day,
+      tz,
+    });
+    const rows = boardOrder(status.units);
+    const counts = countsOf(rows);
+    const body = html`<h1>${periodLabel(period)}工作进展情况报送登记</h1>
+${picker(period, currentCollectionPeriod(now, tz))}
+<p class="muted">截止时间：${localTime(status.deadline, tz)}　统计时间：${localTime(now.toISOString(), tz)}　共 ${rows.length} 个单位</p>
+<div class="counts">
+<span class="count s-complete">已齐全<b>${counts.complete}</b></span>
+<span class="count s-incomplete">不齐全<b>${counts.incomplete}</b></span>
+<span class="count s-missing">未报送<b>${counts.missing}</b></span>
+<span class="count s-exempt">免报<b>${counts.exempt}</b></span>
+<span class="count late">逾期<b>${counts.late}</b></span>
+</div>
+<table>
+<thead><tr><th>单位</th><th>状态</th><th>首次收到</th><th>齐全时间</th><th>联系人</th><th>电话</th><th>缺少</th><th>逾期</th><th>来件数</th><th>操作</th></tr></thead>
+<tbody>${rows.map((r) => unitRow(r, period, tz))}</tbody>
+</table>`;
+    return c.html(page(`${periodLabel(period)}报送情况`, body, noticeOf(c.req.query("done"))));
+  });
+
+  app.post("/periods/:period/units/:unitId/exempt", async (c) => {
+    const period = requirePeriod(c.req.param("period"));
+    const unit = await requireUnit(deps, c.req.param("unitId"));
+    const form = await formOf(c);
+    const exempt = form["exempt"] === "1";
+    await exemptUnit(
+      deps.db,
+      deps.backend,
+      { unitId: unit.id, period, exempt },
+      receiptSettings(deps.config),
+      actorOf(deps, form),
+    );
+    return c.redirect(`/periods/${period}?done=${exempt ? "exempt" : "unexempt"}`, 303);
+  });
+
+  app.post("/periods/:period/units/:unitId/received", async (c) => {
+    const period = requirePeriod(c.req.param("period"));
+    const unit = await requireUnit(deps, c.req.param("unitId"));
+    const form = await formOf(c);
+    const hasScan = form["scan"] === "1";
+    const hasElectronic = form["electronic"] === "1";
+    if (!hasScan && !hasElectronic && !form["contactName"] && !form["contactPhone"]) {
+      throw new BoardError("请至少勾选收到的材料（扫描件或电子版）或填写联系人、电话");
+    }
+    await markReceivedOtherwise(
+      deps.db,
+      deps.backend,
+      {
+        unitId: unit.id,
+        period,
+        at: deps.clock.now(),
+        hasScan,
+        hasElectronic,
+        contactName: form["contactName"] || null,
+        contactPhone: form["contactPhone"] || null,
+      },
+      receiptSettings(deps.config),
+      actorOf(deps, form),
+    );
+    return c.redirect(`/periods/${period}?done=received`, 303);
+  });
+}
+
+function picker(period: string, current: string): Html {
+  const options = Array.from({ length: 24 }, (_, i) => addMonths(current, -i));
+  if (!options.includes(period)) options.unshift(period);
+  return html`<div class="toolbar">
+<a href="/periods/${addMonths(period, -1)}">« 上个月</a>
+<form method="get" action="/periods" class="inline">
+<select name="period">${options.map((p) => html`<option value="${p}"${p === period ? html` selected` : ""}>${periodLabel(p)}</option>`)}</select>
+<button type="submit">查看</button></form>
+<a href="/periods/${addMonths(period, 1)}">下个月 »</a>
+<a href="/export.xlsx?period=${period}">导出 Excel</a>
+</div>`;
+}
+
+function unitRow(r: UnitStatusRow, period: string, tz: string): Html {
+  const base = `/periods/${period}/units/${encodeURIComponent(r.unitId)}`;
+  const missing = r.status === "missing" ? "全部" : missingLabels(r.missing as MissingItem[]).join("、");
+  const unverified = r.messages.length > 0 && !r.verified;
+  return html`<tr>
+<td><a href="/units/${encodeURIComponent(r.unitId)}?period=${period}">${r.unit}</a>${
+    r.note ? html`<div class="muted small">${r.note}</div>` : ""
+  }${unverified ? html`<div class="late small">发件人未核实</div>` : ""}</td>
+<td class="s-${r.status}">${statusLabels[r.status]}</td>
+<td>${localTime(r.receivedAt, tz)}</td>
+<td>${localTime(r.completedAt, tz)}</td>
+<td>${r.contactName ?? ""}</td>
+<td>${r.contactPhone ?? ""}</td>
+<td>${r.status === "exempt" ? "" : missing}</td>
+<td class="late">${r.late ? "逾期" : ""}</td>
+<td>${r.messages.length}</td>
+<td>
+<form method="post" action="${base}/exempt" class="inline">
+<input type="hidden" name="exempt" value="${r.status === "exempt" ? "0" : "1"}">${reasonInput()}
+<button type="submit">${r.status === "exempt" ? "取消免报" : "免报"}</button></form>
+${r.status === "complete" || r.status === "exempt" ? "" : receivedForm(base)}
+</td>
+</tr>`;
+}
+
+function receivedForm(base: string): Html {
+  return html`<details><summary>登记为已收到</summary>
+<form method="post" action="${base}/received">
+<label><input type="checkbox" name="scan" value="1"> 扫描件</label>
+<label><input type="checkbox" name="electronic" value="1"> 电子版</label><br>
+<input type="text" name="contactName" placeholder="联系人" size="8">
+<input type="text" name="contactPhone" placeholder="电话" size="12"><br>
+${reasonInput("说明，如：纸质件送达")}
+<button type="submit">登记</button>
+</form></details>`;
+}

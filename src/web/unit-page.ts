@@ -1,0 +1,144 @@
+import type { Hono } from "hono";
+import { html } from "hono/html";
+import { currentCollectionPeriod } from "../domain/period.ts";
+import { type MissingItem, missingLabels } from "../domain/receipt.ts";
+import { loadTasks } from "../usecases/load-registry.ts";
+import { getPeriodStatus } from "../usecases/period-status.ts";
+import { type BoardDeps, requirePeriod, requireUnit } from "./http.ts";
+import {
+  fileKindLabels,
+  type Html,
+  localTime,
+  messageStateLabels,
+  page,
+  periodLabel,
+  statusLabels,
+} from "./layout.ts";
+
+// A unit's page: what it sent for one period (messages and their files), its registered
+// addresses and tasks, and what the office changed.
+
+export function registerUnitRoutes(app: Hono, deps: BoardDeps): void {
+  const tz = deps.config.timezone;
+
+  app.get("/units/:unitId", async (c) => {
+    const unit = await requireUnit(deps, c.req.param("unitId"));
+    const queried = c.req.query("period");
+    const period = queried ? requirePeriod(queried) : currentCollectionPeriod(deps.clock.now(), tz);
+    const status = await getPeriodStatus(deps.db, [unit], period, {
+      now: deps.clock.now(),
+      deadlineDay: deps.config.deadline.day,
+      tz,
+    });
+    const row = status.units[0];
+    const messages = await messagesOf(deps, unit.id, period);
+    const attachments = messages.length
+      ? await deps.db
+          .selectFrom("attachments")
+          .selectAll()
+          .where(
+            "message_id",
+            "in",
+            messages.map((m) => m.id),
+          )
+          .orderBy("created_at")
+          .execute()
+      : [];
+    const tasks = (await loadTasks(deps.db)).filter((t) => unit.tasks.includes(t.number));
+    const audit = await deps.db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("target", "=", `${unit.id}|${period}`)
+      .orderBy("at", "desc")
+      .execute();
+
+    const body = html`<p><a href="/periods/${period}">« 返回${periodLabel(period)}报送情况</a></p>
+<h1>${unit.name}　${periodLabel(period)}</h1>
+${
+  row
+    ? html`<p>状态：<span class="s-${row.status}">${statusLabels[row.status]}</span>${row.late ? html`　<span class="late">逾期</span>` : ""}
+　联系人：${row.contactName ?? "—"}　电话：${row.contactPhone ?? "—"}
+${row.status === "incomplete" || row.status === "missing" ? html`　缺少：${missingLabels(row.missing as MissingItem[]).join("、")}` : ""}</p>`
+    : ""
+}
+<h2>来件（${messages.length}）</h2>
+${
+  messages.length === 0
+    ? html`<p class="muted">本月尚未收到该单位的邮件。</p>`
+    : html`<table><thead><tr><th>收到时间</th><th>发件人</th><th>主题</th><th>处理结果</th><th>文件</th></tr></thead><tbody>
+${messages.map(
+  (m) => html`<tr><td>${localTime(m.received_at, tz)}</td>
+<td>${m.from_name ?? ""} ${m.from_addr ? html`&lt;${m.from_addr}&gt;` : ""}</td>
+<td>${m.subject ?? ""}</td>
+<td>${messageStateLabels[m.state] ?? m.state}${m.reason ? html`<div class="muted small">${m.reason}</div>` : ""}</td>
+<td>${fileList(attachments.filter((a) => a.message_id === m.id))}</td></tr>`,
+)}</tbody></table>`
+}
+<h2>登记的邮箱</h2>
+${unit.emails.length ? html`<ul>${unit.emails.map((e) => html`<li>${e}</li>`)}</ul>` : html`<p class="muted">未登记邮箱（在配置文件 units 中填写）。</p>`}
+<h2>承担的任务</h2>
+${
+  tasks.length
+    ? html`<ul>${tasks.map((t) => html`<li>${t.number}. ${t.title}${t.lead === unit.id ? html` <b>（牵头）</b>` : ""}</li>`)}</ul>`
+    : html`<p class="muted">无。</p>`
+}
+<h2>办公室操作记录</h2>
+${
+  audit.length
+    ? html`<table><thead><tr><th>时间</th><th>操作人</th><th>操作</th><th>说明</th></tr></thead><tbody>
+${audit.map((a) => html`<tr><td>${localTime(a.at, tz)}</td><td>${a.actor}</td><td>${auditLabels[a.action] ?? a.action}</td><td>${a.reason ?? ""}</td></tr>`)}
+</tbody></table>`
+    : html`<p class="muted">无。</p>`
+}`;
+    return c.html(page(`${unit.name} ${periodLabel(period)}`, body));
+  });
+}
+
+const auditLabels: Record<string, string> = {
+  exempt: "免报",
+  unexempt: "取消免报",
+  mark_received: "登记为已收到",
+};
+
+/** Messages that count for the unit in the period, and those processed for it. */
+async function messagesOf(deps: BoardDeps, unitId: string, period: string) {
+  const contributing = deps.db
+    .selectFrom("receipt_messages")
+    .select("message_id")
+    .where("unit_id", "=", unitId)
+    .where("period", "=", period);
+  return deps.db
+    .selectFrom("messages")
+    .selectAll()
+    .where((eb) =>
+      eb.or([eb("id", "in", contributing), eb.and([eb("unit_id", "=", unitId), eb("period", "=", period)])]),
+    )
+    .orderBy("received_at")
+    .execute();
+}
+
+interface FileRow {
+  original_name: string;
+  kind: string;
+  size: number;
+  link_url: string | null;
+  note: string | null;
+  parent_id: string | null;
+}
+
+function fileList(files: FileRow[]): Html {
+  if (files.length === 0) return html`<span class="muted">无附件</span>`;
+  return html`<ul>${files.map(
+    (f) => html`<li>${f.original_name}　<b>${fileKindLabels[f.kind] ?? f.kind}</b>
+${f.size ? html`<span class="muted small">${sizeLabel(f.size)}</span>` : ""}
+${f.parent_id ? html`<span class="muted small">（来自 ${f.parent_id}）</span>` : ""}
+${f.link_url ? html`<div class="small">${f.link_url}</div>` : ""}
+${f.note ? html`<div class="muted small">${f.note}</div>` : ""}</li>`,
+  )}</ul>`;
+}
+
+function sizeLabel(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
