@@ -1,28 +1,13 @@
 // The decision about one message: not a report, a case for the office to review, or a unit's
 // report for a period, with what it brought. Pure: the caller reads mail and documents.
 
-import {
-  type ContactExclusions,
-  extractContacts,
-  type FoundContact,
-  rankContacts,
-  stripQuoted,
-  withoutExcluded,
-} from "./contact.ts";
-import {
-  cleanSubject,
-  documentEnds,
-  type FileText,
-  identifyUnit,
-  isForwardSubject,
-  type MatchedBy,
-  type UnitEvidence,
-  unitsOfSender,
-} from "./identify-unit.ts";
+import type { ContactExclusions } from "./contact.ts";
+import { documentEnds, type FileText, identifyUnit, type MatchedBy, unitsOfSender } from "./identify-unit.ts";
 import { classifyNotAReport } from "./not-a-report.ts";
-import { defaultPeriod, findExplicitPeriod, isLate, parsePeriod } from "./period.ts";
-import { allFiles, messageTree, summarizeFiles } from "./submission-files.ts";
-import type { Contact, ContactSource, FileKind, ParsedMessage, Period, Unit } from "./types.ts";
+import { defaultPeriod, isLate, parsePeriod } from "./period.ts";
+import { bodyContacts, evidenceOf, gatherContacts, periodOf } from "./submission-evidence.ts";
+import { allFiles, summarizeFiles } from "./submission-files.ts";
+import type { Contact, ParsedMessage, Period, Unit } from "./types.ts";
 import { findUnknownUnitName } from "./unit-names.ts";
 
 export type { FileText, MatchedBy } from "./identify-unit.ts";
@@ -90,61 +75,6 @@ const LEVEL_LABEL: Record<MatchedBy, string> = {
   body: "邮件正文",
 };
 
-/** The places a message may name its unit, over the message and those forwarded inside it. */
-function evidenceOf(message: ParsedMessage, fileTexts: FileText[]): UnitEvidence {
-  const tree = messageTree(message);
-  return {
-    senderAddress: message.from?.address.toLowerCase() ?? null,
-    subjects: tree.map((m) => cleanSubject(m.subject)).filter(Boolean),
-    fileNames: allFiles(message).map((f) => f.originalName),
-    fileTexts,
-    ownTexts: tree.map((m) => m.ownText || stripQuoted(m.text)).filter((t) => t.trim()),
-  };
-}
-
-function contactSourceOf(kind: FileKind): ContactSource {
-  if (kind === "text_pdf") return "pdf";
-  if (kind === "scan") return "ocr";
-  return "electronic";
-}
-
-/** Contacts from the body the sender wrote; from the whole body of a forward, whose original is the point. */
-function bodyContacts(
-  message: ParsedMessage,
-  evidence: UnitEvidence,
-  exclude?: ContactExclusions,
-): FoundContact[] {
-  const own = withoutExcluded(evidence.ownTexts.flatMap(extractContacts), exclude);
-  if (own.length > 0 || !isForwardSubject(message.subject)) return own;
-  return withoutExcluded(extractContacts(message.text), exclude);
-}
-
-/** All contacts of a message, best first. */
-function gatherContacts(input: DecideInput, evidence: UnitEvidence): Contact[] {
-  const body = bodyContacts(input.message, evidence, input.officeContact).map(
-    (c): Contact => ({ ...c, source: "body" }),
-  );
-  const docs = input.fileTexts.flatMap((f) =>
-    withoutExcluded(extractContacts(f.text), input.officeContact).map(
-      (c): Contact => ({ ...c, source: contactSourceOf(f.kind) }),
-    ),
-  );
-  return rankContacts([...body, ...docs]);
-}
-
-function periodOf(input: DecideInput, evidence: UnitEvidence) {
-  const texts = [
-    ...evidence.subjects,
-    ...evidence.fileNames,
-    ...evidence.ownTexts,
-    ...input.fileTexts.map((f) => f.text.slice(0, 300)),
-  ];
-  const explicit = findExplicitPeriod(texts, input.receivedAt, input.tz);
-  return explicit
-    ? { period: explicit.period, periodSource: "explicit" as const }
-    : { period: defaultPeriod(input.receivedAt, input.tz), periodSource: "default" as const };
-}
-
 function monthLabel(period: Period): string {
   const { year, month } = parsePeriod(period);
   return `${year}年${month}月`;
@@ -162,7 +92,7 @@ export function decideSubmission(input: DecideInput): Verdict {
   if (notReport) return { kind: "not_report", ...notReport };
 
   const evidence = evidenceOf(message, input.fileTexts);
-  const { period, periodSource } = periodOf(input, evidence);
+  const { period, periodSource } = periodOf(evidence, input.receivedAt, input.tz);
   const found = identifyUnit(evidence, units);
 
   if (found.kind === "ambiguous") {
@@ -241,7 +171,7 @@ export function decideSubmission(input: DecideInput): Verdict {
     late: isLate(input.receivedAt, period, input.deadlineDay, input.tz),
     hasScan: files.hasScan,
     hasElectronic: files.hasElectronic,
-    contacts: gatherContacts(input, evidence),
+    contacts: gatherContacts(message, evidence, input.officeContact),
     notes,
   };
 }
