@@ -86,6 +86,8 @@ export function streamMessage(store: ContentStore, path: string): Promise<Stream
       };
       result.attachments.push(entry);
       active.add(data.content);
+      // Destroyed by finish() before the store has attached its listeners: not an uncaught error.
+      data.content.on("error", () => undefined);
       pending.push(
         store
           .putStream(data.content)

@@ -1,15 +1,16 @@
-import { stat } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
+import { stripQuoted } from "../../domain/quoted.ts";
 import type { ParsedFile, ParsedMessage } from "../../domain/types.ts";
 import type { ContentStore } from "../store/content-store.ts";
 import { recoverLatin1Mojibake } from "./charset.ts";
 import { describeStoredFile, type FileContext } from "./classify-file.ts";
 import { ParseError } from "./errors.ts";
+import { parseHeaderParams } from "./header-params.ts";
 import { htmlToPlainText } from "./html-text.ts";
 import { findLargeAttachmentLinks } from "./large-attachment-links.ts";
 import type { ParseLimits } from "./limits.ts";
 import { addressesOf, contentTypeOf, dateOf, decodeHeaderLines, messageIdOf } from "./message-headers.ts";
 import { type StreamedAttachment, streamMessage } from "./mime-stream.ts";
-import { stripQuoted } from "./quoted.ts";
 
 export { ParseError } from "./errors.ts";
 export type { ArchiveLimits, ParseLimits } from "./limits.ts";
@@ -61,6 +62,9 @@ async function parseMessageFile(ctx: FileContext, path: string, depth: number): 
   const warnings: string[] = [];
   if (streamed.headerLines.length === 0) warnings.push("邮件没有可识别的信头，可能不是一封邮件");
   if (streamed.brokenOff) warnings.push("邮件结构有误或内容被截断，只解析了能读出的部分");
+  if (!streamed.brokenOff && (await looksTruncated(path, headers))) {
+    warnings.push("邮件可能被截断（缺少结束分隔线），最后一个附件可能不完整");
+  }
   if (streamed.text.includes("\ufffd")) warnings.push("正文中有无法识别的字符（字符集标注可能有误）");
 
   const files: ParsedFile[] = [];
@@ -109,6 +113,24 @@ async function parseMessageFile(ctx: FileContext, path: string, depth: number): 
     files,
     warnings,
   };
+}
+
+/** A multipart message whose closing delimiter is missing from its last bytes was cut off. */
+async function looksTruncated(path: string, headers: Record<string, string[]>): Promise<boolean> {
+  const type = headers["content-type"]?.[0] ?? "";
+  if (!/^\s*multipart\//i.test(type)) return false;
+  const boundary = parseHeaderParams(type).boundary;
+  if (!boundary) return false;
+  const fh = await open(path, "r");
+  try {
+    const { size } = await fh.stat();
+    const length = Math.min(size, 64 * 1024);
+    const tail = Buffer.alloc(length);
+    await fh.read(tail, 0, length, size - length);
+    return !tail.includes(`--${boundary}--`);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Our own decoding of the raw header first; else mailsplit's name, which leaves a raw 8-bit name as latin1 (one char a byte): read those bytes again. */

@@ -1,4 +1,3 @@
-import { Transform } from "node:stream";
 import yauzl from "yauzl";
 import type { FileKind, ParsedFile } from "../../domain/types.ts";
 import type { StoredObject } from "../store/content-store.ts";
@@ -73,6 +72,13 @@ export async function expandZip(
         problems.push(name);
       }
     }
+    if (problems.length > 0 && problems.length === entries.length) {
+      return {
+        kind: "archive",
+        note: `压缩包内的文件都无法解出（已损坏或大小与声明不符），需人工查看`,
+        entries: out,
+      };
+    }
     const note =
       problems.length > 0
         ? `压缩包「${archiveName}」已解开，其中 ${problems.length} 个文件损坏无法读取：${problems.join("、")}`
@@ -134,19 +140,22 @@ class BudgetExceeded extends Error {}
 
 async function storeEntry(ctx: FileContext, zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<StoredObject> {
   const source = await zip.openReadStreamPromise(entry);
+  // The store attaches its own listeners only after an await; until then an inflate error (an
+  // entry larger than declared) must not be an unhandled 'error' event. The iterator below
+  // still sees the error and rejects.
+  source.on("error", () => undefined);
   const budget = ctx.budget;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
+  async function* metered(): AsyncGenerator<Buffer> {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
       budget.bytes -= chunk.length;
       if (budget.bytes < 0) {
-        done(new BudgetExceeded("压缩包解压后超出大小上限，疑似压缩炸弹，未解开"));
-        return;
+        source.destroy();
+        throw new BudgetExceeded("压缩包解压后超出大小上限，疑似压缩炸弹，未解开");
       }
-      done(null, chunk);
-    },
-  });
-  source.on("error", (err) => meter.destroy(err));
-  return ctx.store.putStream(source.pipe(meter));
+      yield chunk;
+    }
+  }
+  return ctx.store.putStream(metered());
 }
 
 function formatBytes(n: number): string {

@@ -1,0 +1,44 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { classifyPdf, scanPdfStructure } from "../../src/adapters/parse/pdf-kind.ts";
+import { FIXTURES } from "./parse-helpers.ts";
+
+// PDFs written by test/fixtures/make-fixtures.py the way scanners, Word and WPS write them.
+const pdf = (name: string) => join(FIXTURES, "files", name);
+
+describe("scan or text PDF, without rendering", () => {
+  it("an image-only scan (page JPEGs, no font) is a scan, decided by the byte scan alone", async () => {
+    expect(await classifyPdf(pdf("scan.pdf"))).toMatchObject({ kind: "scan", reason: "no-fonts" });
+  });
+
+  it("a scan with an invisible OCR text layer is still a scan", async () => {
+    expect(await classifyPdf(pdf("ocr-scan.pdf"))).toMatchObject({
+      kind: "scan",
+      reason: "page-images-with-text-layer",
+    });
+  });
+
+  it("a document exported to PDF is text_pdf, also with a small logo image", async () => {
+    expect(await classifyPdf(pdf("text.pdf"))).toMatchObject({ kind: "text_pdf" });
+    expect(await classifyPdf(pdf("text-with-logo.pdf"))).toMatchObject({ kind: "text_pdf" });
+  });
+
+  it("fonts hidden in compressed object streams (PDF 1.5) are found by asking pdf.js", async () => {
+    const s = await scanPdfStructure(pdf("text-objstm.pdf"));
+    expect(s).toMatchObject({ fonts: 0, objectStreams: true });
+    expect(await classifyPdf(pdf("text-objstm.pdf"))).toMatchObject({
+      kind: "text_pdf",
+      reason: "pdfjs-text",
+    });
+  });
+
+  it("a typed page followed by a scanned seal page counts as a scan", async () => {
+    expect(await classifyPdf(pdf("text-then-scan.pdf"))).toMatchObject({ kind: "scan" });
+  });
+
+  it("an encrypted PDF is classified from its dictionaries and noted", async () => {
+    const v = await classifyPdf(pdf("encrypted.pdf"));
+    expect(v.kind).toBe("text_pdf");
+    expect(v.note).toContain("加密");
+  });
+});
