@@ -1,8 +1,11 @@
 import { Command } from "commander";
 import { ConfigError } from "../config/load.ts";
 import { registerConfigCommands } from "./commands/config.ts";
+import { registerDigestCommand } from "./commands/digest.ts";
+import { registerDemoCommand } from "./commands/demo.ts";
 import { registerMarkCommand } from "./commands/mark.ts";
 import { registerQuarantineCommand } from "./commands/quarantine.ts";
+import { registerRemindCommand } from "./commands/remind.ts";
 import { registerSeedCommand } from "./commands/seed.ts";
 import { registerStatusCommand } from "./commands/status.ts";
 import { registerUnitsCommand } from "./commands/units.ts";
@@ -25,8 +28,11 @@ registerStatusCommand(program, ctx);
 registerQuarantineCommand(program, ctx);
 registerMarkCommand(program, ctx);
 registerWorkerCommand(program, ctx);
+registerDemoCommand(program, ctx);
 registerSeedCommand(program, ctx);
 registerUnitsCommand(program, ctx);
+registerRemindCommand(program, ctx);
+registerDigestCommand(program, ctx);
 
 try {
   await program.parseAsync(process.argv);

@@ -129,7 +129,7 @@ async function rebuildReceipt(
   let state: ReceiptState | null = null;
   for (const row of rows) {
     const verdict = JSON.parse(row.verdict ?? "null") as ReportVerdict | null;
-    if (!verdict || verdict.kind !== "report") continue;
+    if (verdict?.kind !== "report") continue;
     state = mergeReceipt(
       state,
       {

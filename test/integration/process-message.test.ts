@@ -1,0 +1,276 @@
+import { Readable } from "node:stream";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ContentStore } from "../../src/adapters/store/content-store.ts";
+import { ManualClock } from "../../src/clock.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import type { Config } from "../../src/config/schema.ts";
+import { makeDocx, makeScanPdf } from "../../src/demo/sample-files.ts";
+import { silentLogger } from "../../src/logger.ts";
+import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
+import { loadUnits, syncUnitOverrides } from "../../src/usecases/load-registry.ts";
+import { assignMessage, exemptUnit, markReceivedOtherwise } from "../../src/usecases/office-corrections.ts";
+import { getPeriodStatus } from "../../src/usecases/period-status.ts";
+import { type ProcessDeps, processMessage } from "../../src/usecases/process-message.ts";
+import { listReviewItems } from "../../src/usecases/review-list.ts";
+import { ensureRegistrySeeded } from "../../src/usecases/seed-registry.ts";
+import { composeMail } from "../helpers/compose.ts";
+import { backends, createTestDb, type TestDb } from "../helpers/db.ts";
+
+const at = (iso: string) => new Date(`${iso}+08:00`);
+
+describe.each(backends)("recording submissions on %s", (backend) => {
+  let t: TestDb;
+  let config: Config;
+  let deps: ProcessDeps;
+  let acked: string[];
+
+  beforeEach(async () => {
+    t = await createTestDb(backend);
+    await ensureRegistrySeeded(t.db);
+    config = loadConfig({
+      env: {},
+      overrides: {
+        dataDir: t.dataDir,
+        units: { 市发展改革委: { emails: ["fgw@sjz.gov.cn"], aliases: [], active: true } },
+      },
+    });
+    await syncUnitOverrides(t.db, config);
+    acked = [];
+    deps = {
+      db: t.db,
+      backend: t.backend,
+      store: new ContentStore(t.dataDir),
+      config,
+      clock: new ManualClock(at("2023-05-31T12:00:00")),
+      logger: silentLogger,
+      loadUnits: () => loadUnits(t.db, config),
+      onReportRecorded: async (id) => {
+        acked.push(id);
+      },
+    };
+  });
+  afterEach(async () => {
+    await t.cleanup();
+  });
+
+  async function deliver(raw: Buffer, receivedAt: Date) {
+    const r = await ingestRawMessage(
+      { db: t.db, store: deps.store, enqueueProcessing: async () => {} },
+      Readable.from([raw]),
+      {
+        source: "import",
+        receivedAt,
+      },
+    );
+    return { ...r, outcome: await processMessage(deps, r.messageId) };
+  }
+
+  async function unitRow(unit: string, now = at("2023-05-31T12:00:00")) {
+    const units = await loadUnits(t.db, config);
+    const status = await getPeriodStatus(t.db, units, "2023-04", {
+      now,
+      deadlineDay: 28,
+      tz: "Asia/Shanghai",
+    });
+    expect(status.units).toHaveLength(46);
+    return status.units.find((u) => u.unitId === unit)!;
+  }
+
+  const docx = (unit: string) =>
+    makeDocx([`石家庄${unit}关于4月份工作进展情况的报告`, "联系人：王芳 联系电话：13931100001"]);
+
+  it("logs a complete report with its contact, and an incomplete one completed by 补充材料", async () => {
+    await deliver(
+      await composeMail({
+        from: "sthjj@qq.com",
+        subject: "市生态环境局4月份工作进展情况",
+        text: "联系人：李明 联系电话：0311-87654321",
+        attachments: [
+          { filename: "盖章件.pdf", content: makeScanPdf() },
+          { filename: "电子版.docx", content: await docx("市生态环境局") },
+        ],
+      }),
+      at("2023-05-08T10:00:00"),
+    );
+    const complete = await unitRow("市生态环境局");
+    expect(complete).toMatchObject({
+      status: "complete",
+      late: false,
+      contactName: "李明",
+      contactPhone: "0311-87654321",
+      missing: [],
+    });
+
+    const first = await deliver(
+      await composeMail({
+        from: "slj@163.com",
+        subject: "市水利局4月份工作进展情况",
+        text: "请查收",
+        attachments: [{ filename: "市水利局.docx", content: await docx("市水利局") }],
+      }),
+      at("2023-05-10T15:00:00"),
+    );
+    expect(await unitRow("市水利局")).toMatchObject({
+      status: "incomplete",
+      missing: ["scan"],
+      contactName: "王芳",
+    });
+    await deliver(
+      await composeMail({
+        from: "slj@163.com",
+        subject: "补充材料：市水利局4月份盖章件",
+        text: "补充",
+        attachments: [{ filename: "盖章.pdf", content: makeScanPdf({ seed: 3 }) }],
+      }),
+      at("2023-05-22T16:00:00"),
+    );
+    const completed = await unitRow("市水利局");
+    expect(completed).toMatchObject({
+      status: "complete",
+      receivedAt: at("2023-05-10T15:00:00").toISOString(),
+      completedAt: at("2023-05-22T16:00:00").toISOString(),
+    });
+    expect(completed.messages.map((m) => m.id)).toContain(first.messageId);
+    expect(completed.messages).toHaveLength(2);
+    expect(acked).toHaveLength(3);
+  });
+
+  it("records a duplicate delivery once and changes nothing", async () => {
+    const raw = await composeMail({
+      from: "a@qq.com",
+      subject: "桥西区4月份工作进展",
+      text: "联系人：张三 电话：13800000001",
+      attachments: [{ filename: "x.pdf", content: makeScanPdf() }],
+    });
+    const one = await deliver(raw, at("2023-05-09T09:00:00"));
+    const two = await deliver(raw, at("2023-05-09T09:05:00"));
+    expect(two.messageId).toBe(one.messageId);
+    expect(two.isNew).toBe(false);
+    expect(two.outcome.state).toBe("skipped");
+    expect((await unitRow("桥西区")).messages).toHaveLength(1);
+    expect(acked).toHaveLength(1);
+  });
+
+  it("never logs an auto-reply, and sends no acknowledgement for it", async () => {
+    const r = await deliver(
+      await composeMail({
+        from: "x@sjz.gov.cn",
+        subject: "自动回复：市水利局4月份工作进展情况",
+        text: "我休假了",
+        headers: { "Auto-Submitted": "auto-replied" },
+      }),
+      at("2023-05-11T09:00:00"),
+    );
+    expect(r.outcome.state).toBe("not_report");
+    expect((await unitRow("市水利局")).status).toBe("missing");
+    expect(acked).toHaveLength(0);
+  });
+
+  it("puts an unrecognisable mail on the review list; the office assigns it, with an audit entry", async () => {
+    const r = await deliver(
+      await composeMail({
+        from: "123456@qq.com",
+        subject: "4月份材料",
+        text: "请查收",
+        attachments: [{ filename: "材料.pdf", content: makeScanPdf() }],
+      }),
+      at("2023-05-12T09:00:00"),
+    );
+    expect(r.outcome.state).toBe("review");
+    expect((await listReviewItems(t.db)).map((i) => i.id)).toEqual([r.messageId]);
+    const outcome = await assignMessage(
+      deps,
+      { messageId: r.messageId.slice(0, 12), unitId: "赵县", period: null },
+      { actor: "王科长", reason: "电话确认" },
+    );
+    expect(outcome).toEqual({ state: "processed", unitId: "赵县", period: "2023-04" });
+    expect(await unitRow("赵县")).toMatchObject({
+      status: "incomplete",
+      hasScan: true,
+      hasElectronic: false,
+    });
+    expect(await listReviewItems(t.db)).toEqual([]);
+    const audit = await t.db.selectFrom("audit_log").selectAll().execute();
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ actor: "王科长", action: "assign", reason: "电话确认" });
+    // Reprocessing keeps the office's assignment.
+    expect(await processMessage(deps, r.messageId, { force: true })).toMatchObject({ unitId: "赵县" });
+  });
+
+  it("counts a report from an unregistered address but lists it for checking", async () => {
+    const r = await deliver(
+      await composeMail({
+        from: "someone@qq.com",
+        subject: "市发改委4月份工作进展",
+        text: "联系人：孙丽 联系电话：0311-86012345",
+        attachments: [
+          { filename: "a.pdf", content: makeScanPdf() },
+          { filename: "a.docx", content: await docx("市发改委") },
+        ],
+      }),
+      at("2023-05-20T09:00:00"),
+    );
+    expect(r.outcome).toMatchObject({ state: "processed", unitId: "市发展改革委" });
+    const row = await unitRow("市发展改革委");
+    expect(row.verified).toBe(false);
+    const review = await listReviewItems(t.db);
+    expect(review.map((i) => i.id)).toEqual([r.messageId]);
+    expect(review[0]!.reason).toContain("需核实");
+  });
+
+  it("marks a report received after the 28th as late, and a unit never heard from as late after the deadline", async () => {
+    await deliver(
+      await composeMail({
+        from: "lq@163.com",
+        subject: "鹿泉区4月份工作进展情况",
+        text: "联系人：周杰 手机：15100000009",
+        attachments: [
+          { filename: "a.pdf", content: makeScanPdf() },
+          { filename: "a.docx", content: await docx("鹿泉区") },
+        ],
+      }),
+      at("2023-05-29T09:30:00"),
+    );
+    expect(await unitRow("鹿泉区")).toMatchObject({ status: "complete", late: true });
+    expect(await unitRow("赵县", at("2023-05-27T09:00:00"))).toMatchObject({
+      status: "missing",
+      late: false,
+    });
+    expect(await unitRow("赵县", at("2023-05-29T00:00:01"))).toMatchObject({ status: "missing", late: true });
+  });
+
+  it("lets the office exempt a unit and record a report received on paper", async () => {
+    const settings = { deadlineDay: 28, tz: "Asia/Shanghai" };
+    await exemptUnit(t.db, t.backend, { unitId: "市妇联", period: "2023-04", exempt: true }, settings, {
+      actor: "office",
+      reason: "本月无任务",
+    });
+    expect(await unitRow("市妇联")).toMatchObject({ status: "exempt", late: false, missing: [] });
+    await exemptUnit(t.db, t.backend, { unitId: "市妇联", period: "2023-04", exempt: false }, settings, {
+      actor: "office",
+      reason: null,
+    });
+    expect((await unitRow("市妇联")).status).not.toBe("exempt");
+    await markReceivedOtherwise(
+      t.db,
+      t.backend,
+      {
+        unitId: "市统计局",
+        period: "2023-04",
+        at: at("2023-05-25T10:00:00"),
+        hasScan: true,
+        hasElectronic: true,
+        contactName: "钱七",
+        contactPhone: "13900000007",
+      },
+      settings,
+      { actor: "office", reason: "纸质报送" },
+    );
+    expect(await unitRow("市统计局")).toMatchObject({ status: "complete", contactName: "钱七", late: false });
+    expect(await t.db.selectFrom("audit_log").select("action").orderBy("at").execute()).toEqual([
+      { action: "exempt" },
+      { action: "unexempt" },
+      { action: "mark_received" },
+    ]);
+  });
+});
