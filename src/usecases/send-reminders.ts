@@ -37,7 +37,13 @@ export interface StageResult {
   dryRun: boolean;
   targets: PendingUnit[];
   /** Units that cannot be reminded: no registered address. With addresses seen on past reports. */
-  unreachable: { unitId: string; unitName: string; status: "missing" | "incomplete"; candidates: string[] }[];
+  unreachable: {
+    unitId: string;
+    unitName: string;
+    status: "missing" | "incomplete";
+    missing: string[];
+    candidates: string[];
+  }[];
 }
 
 const everything = ["scan", "electronic", "contact", "phone"];
@@ -65,6 +71,7 @@ async function collectTargets(deps: OutboxDeps, period: string, stage: string) {
         unitId: unit.id,
         unitName: unit.name,
         status: receipt ? "incomplete" : "missing",
+        missing: receipt ? receipt.missing : everything,
         candidates: candidates.get(unit.id) ?? [],
       });
       continue;
@@ -166,7 +173,7 @@ export async function sendOverdueNotices(
     ...result.unreachable.map((u) => ({
       unit: u.unitName,
       status: u.status,
-      missing: [] as string[],
+      missing: u.missing,
       notified: "无登记邮箱",
     })),
   ];
@@ -178,7 +185,7 @@ export async function sendOverdueNotices(
     units: listed.map((u) => ({
       unit: u.unit,
       status: u.status === "missing" ? "未报送" : "不完整",
-      missing: missingText(u.missing).join("、"),
+      missing: u.status === "missing" ? "全部材料" : missingText(u.missing).join("、"),
       notified: u.notified,
     })),
   });

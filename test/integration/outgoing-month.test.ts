@@ -197,7 +197,7 @@ describe("a simulated month of reminders, overdue notices and receipt logs", () 
     expect(overdueList?.parsed.text).toContain(
       "市林业局 | 不完整 | 尚缺：加盖公章的扫描件 | 逾期提醒：已发送",
     );
-    expect(overdueList?.parsed.text).toContain("赵县 | 未报送");
+    expect(overdueList?.parsed.text).toContain("赵县 | 未报送 | 尚缺：全部材料 | 逾期提醒：无登记邮箱");
     expect(overdueList?.parsed.text).toContain("无登记邮箱");
 
     // The final log: xlsx attached, opens, rows with units not submitted first.

@@ -21,7 +21,8 @@ export interface MailRenderer {
 
 export function createMailRenderer(templatesDir = defaultTemplatesDir): MailRenderer {
   const html = new Eta({ views: templatesDir, autoEscape: true, cache: true });
-  const text = new Eta({ views: templatesDir, autoEscape: false, cache: true });
+  // No trimming in plain text: a line that ends in a tag must keep its line break.
+  const text = new Eta({ views: templatesDir, autoEscape: false, autoTrim: false, cache: true });
   return {
     render(name, title, data) {
       const body = html.render(`./${name}-html`, data);

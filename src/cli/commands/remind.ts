@@ -1,0 +1,101 @@
+import type { Command } from "commander";
+import { createMailTransport } from "../../adapters/smtp/transport.ts";
+import { ManualClock } from "../../clock.ts";
+import { missingText } from "../../domain/mail-content/render.ts";
+import { collectionPeriod } from "../../domain/schedule-plan.ts";
+import { deliverOutboxRow, type OutboxDeps } from "../../usecases/outbox.ts";
+import { ensureRegistrySeeded } from "../../usecases/seed-registry.ts";
+import { type StageResult, sendOverdueNotices, sendReminderStage } from "../../usecases/send-reminders.ts";
+import type { CliContext } from "../context.ts";
+import { parseNowOption, parsePeriodOption } from "./options.ts";
+
+interface RemindOptions {
+  stage: string;
+  dryRun?: boolean;
+  now?: string;
+  json?: boolean;
+  period?: string;
+}
+
+/** Sends the outbox rows a command just created, in this process (no worker needed). */
+export async function deliverNow(
+  deps: OutboxDeps,
+  ids: string[],
+): Promise<{ sent: number; failed: string[] }> {
+  const transport = createMailTransport(deps.config);
+  let sent = 0;
+  const failed: string[] = [];
+  try {
+    for (const id of ids) {
+      try {
+        const r = await deliverOutboxRow({ ...deps, transport }, id);
+        if (r.outcome === "sent") sent++;
+      } catch (err) {
+        failed.push(`${id}: ${(err as Error).message}`);
+      }
+    }
+  } finally {
+    transport.close();
+  }
+  return { sent, failed };
+}
+
+function describe(result: StageResult): string {
+  const lines = [
+    `${result.period} ${result.stage}: 需提醒 ${result.targets.length} 家${result.dryRun ? "（预览，未发送）" : ""}`,
+  ];
+  for (const t of result.targets) {
+    const what = t.status === "missing" ? "未报送" : `尚缺 ${missingText(t.missing).join("、")}`;
+    const state = t.outbox ? (t.outbox.created ? "已发送" : "此前已发送，不重复") : "";
+    lines.push(`  ${t.unitName}  ${what}  → ${t.recipients.join(", ")}  ${state}`.trimEnd());
+  }
+  if (result.unreachable.length) {
+    lines.push(`无登记邮箱、无法提醒 ${result.unreachable.length} 家:`);
+    for (const u of result.unreachable) {
+      lines.push(`  ${u.unitName}${u.candidates.length ? `  (曾用地址: ${u.candidates.join(", ")})` : ""}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+export function registerRemindCommand(program: Command, ctx: CliContext): void {
+  program
+    .command("remind")
+    .description("立即发送 (或预览) 一轮催报提醒；--stage overdue 发送逾期提醒")
+    .requiredOption("--stage <name>", "提醒轮次名称 (见配置 reminders.stages) 或 overdue")
+    .option("--dry-run", "只列出会提醒哪些单位，不发送")
+    .option("--now <iso>", "按此时间计算 (默认现在)")
+    .option("--period <YYYY-MM>", "报送期 (默认：上个月)")
+    .option("--json", "以 JSON 输出")
+    .action(async (opts: RemindOptions) => {
+      const config = ctx.config();
+      const stages = config.reminders.stages.map((s) => s.name);
+      if (opts.stage !== "overdue" && !stages.includes(opts.stage)) {
+        throw new Error(`未知的提醒轮次 "${opts.stage}"；可选: ${[...stages, "overdue"].join("、")}`);
+      }
+      const now = parseNowOption(opts.now);
+      const period = opts.period ? parsePeriodOption(opts.period) : collectionPeriod(now, config.timezone);
+      const { db } = await ctx.db();
+      await ensureRegistrySeeded(db);
+      const deps: OutboxDeps = { db, config, clock: new ManualClock(now), queue: null };
+      const input = { period, now, dryRun: Boolean(opts.dryRun) };
+      const result =
+        opts.stage === "overdue"
+          ? await sendOverdueNotices(deps, input)
+          : await sendReminderStage(deps, { ...input, stage: opts.stage });
+      const ids = result.targets.filter((t) => t.outbox?.created).map((t) => t.outbox!.id);
+      const officeId = (result as { officeOutboxId?: string }).officeOutboxId;
+      if (officeId) ids.push(officeId);
+      const delivery = opts.dryRun ? { sent: 0, failed: [] } : await deliverNow(deps, ids);
+      if (opts.json) {
+        console.log(JSON.stringify({ ...result, delivery }, null, 2));
+      } else {
+        console.log(describe(result));
+        if (!opts.dryRun) console.log(`本次发出 ${delivery.sent} 封。`);
+      }
+      if (delivery.failed.length) {
+        console.error(`发送失败:\n  ${delivery.failed.join("\n  ")}`);
+        process.exitCode = 1;
+      }
+    });
+}
