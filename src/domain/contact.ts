@@ -95,7 +95,7 @@ export function extractContacts(text: string): FoundContact[] {
   const out: FoundContact[] = [];
   // A name still waiting for its phone, and where its line ends (the phone may follow 2 lines on).
   let pending: { contact: FoundContact; until: number } | null = null;
-  // A phone written before its name on the same line ("电话：138…，联系人：张三"), and where it was.
+  // A phone written before its name ("电话：138…，联系人：张三"), and where it was.
   let lonePhone: { contact: FoundContact; at: number } | null = null;
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i]!;
@@ -129,8 +129,9 @@ export function extractContacts(text: string): FoundContact[] {
       from = p.index + p.raw.length;
     }
     const tailName = cleanName(value.text.slice(from));
-    const sameLine = lonePhone !== null && !t.slice(lonePhone.at, label.at).includes("\n");
-    if (tailName && phones.length === 0 && sameLine && lonePhone?.contact.name === null) {
+    // The phone's line or the next one ("联系电话：138…\n联系人：张三").
+    const near = lonePhone !== null && (t.slice(lonePhone.at, label.at).match(/\n/g) ?? []).length <= 1;
+    if (tailName && phones.length === 0 && near && lonePhone?.contact.name === null) {
       lonePhone.contact.name = tailName;
       pending = { contact: lonePhone.contact, until: lineEndAfter(t, value.lineEnd, 2) };
     } else if (tailName || phones.length === 0) {
@@ -182,9 +183,20 @@ export function isExcludedContact(contact: FoundContact, exclude: ContactExclusi
   return contact.name !== null && exclude.names.includes(contact.name);
 }
 
-/** `contacts` without the office's own (see isExcludedContact). */
+/**
+ * `contacts` without the office's own: an office phone or name is blanked, and a contact left
+ * with neither is dropped (a unit's name paired by accident with the office's number keeps its name).
+ */
 export function withoutExcluded<T extends FoundContact>(contacts: T[], exclude?: ContactExclusions): T[] {
-  return exclude ? contacts.filter((c) => !isExcludedContact(c, exclude)) : contacts;
+  if (!exclude) return contacts;
+  const phones = new Set(exclude.phones.map(phoneDigits));
+  return contacts
+    .map((c) => ({
+      ...c,
+      name: c.name !== null && exclude.names.includes(c.name) ? null : c.name,
+      phone: c.phone !== null && phones.has(phoneDigits(c.phone)) ? null : c.phone,
+    }))
+    .filter((c) => c.name !== null || c.phone !== null);
 }
 
 const SOURCE_RANK: Record<ContactSource, number> = { body: 0, electronic: 1, pdf: 2, ocr: 3 };

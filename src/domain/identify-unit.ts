@@ -24,6 +24,7 @@ export interface UnitEvidence {
   ownTexts: string[];
 }
 
+/** The unit found (and the other units the message mentions), several equally likely, or none. */
 export type UnitIdentification =
   | { kind: "unit"; unitId: string; matchedBy: MatchedBy; senderVerified: boolean; otherMentions: string[] }
   | { kind: "ambiguous"; matchedBy: MatchedBy; candidates: string[] }

@@ -120,6 +120,39 @@ describe("extractContacts", () => {
       "联系电话：13812345678，联系人：张三",
       [{ name: "张三", phone: "13812345678" }],
     ],
+    [
+      "phone on the line before the name",
+      "联系电话：13812345678\n联系人：张三",
+      [{ name: "张三", phone: "13812345678" }],
+    ],
+    [
+      "a lone phone far above a name stays apart",
+      "电话：13812345678\n\n\n联系人：张三",
+      [
+        { name: null, phone: "13812345678" },
+        { name: "张三", phone: null },
+      ],
+    ],
+    [
+      "填报人 beside 审核人",
+      "填报人：李四      审核人：王五    联系电话：13812345678",
+      [{ name: "李四", phone: "13812345678" }],
+    ],
+    [
+      "phone in brackets after the name",
+      "联系人：张三（13812345678）",
+      [{ name: "张三", phone: "13812345678" }],
+    ],
+    [
+      "a four-character name",
+      "联系人：欧阳娜娜 手机号：13812345678",
+      [{ name: "欧阳娜娜", phone: "13812345678" }],
+    ],
+    [
+      "a postcode is no phone",
+      "地址：中山路1号 邮编：050000 电话：0311-86688888",
+      [{ name: null, phone: "0311-86688888" }],
+    ],
     ["no label, no contact", "现将我局4月份工作进展报送如下，请审阅。13812345678", []],
   ])("%s", (_, text, expected) => {
     expect(extractContacts(text)).toEqual(expected);
@@ -180,6 +213,11 @@ describe("office exclusions and picking", () => {
     [{ name: "张三", phone: "13812345678" }, false],
   ])("%o excluded=%s", (contact, excluded) => {
     expect(isExcludedContact(contact, exclude)).toBe(excluded);
+  });
+
+  it("keeps a unit's name that was paired with the office's number", () => {
+    const found = extractContacts("报送邮箱电话：0311-87001234\n联系人：李四");
+    expect(withoutExcluded(found, exclude)).toEqual([{ name: "李四", phone: null }]);
   });
 
   it("drops the office's contact from a list", () => {
