@@ -176,6 +176,20 @@ describe("parseStoredMessage on real-world Chinese mail", () => {
     });
   });
 
+  it("keeps a signature icon from counting as a scan and reads a forwarded .eml attachment", async () => {
+    const m = await parse("15-inline-and-eml.eml");
+    expect(m.text).toBe("请查收。\n联系人：张三");
+    expect(m.files.map((f) => [f.originalName, f.kind])).toEqual([
+      ["logo.jpg", "other"],
+      ["盖章页.jpg", "scan"],
+      ["短.doc", "other"],
+      ["鹿泉区4月进展(重排).docx", "electronic"],
+    ]);
+    expect(m.files[0]?.note).toContain("签名或图标");
+    expect(m.files[2]?.note).toContain("不是Word格式");
+    expect(m.forwarded.map((f) => f.subject)).toEqual(["市水利局4月份工作进展情况"]);
+  });
+
   it("leaves the quoted original out of ownText", async () => {
     const m = await parse("14-reply-quoted.eml");
     expect(m.subject).toBe("回复：请补报4月份材料");

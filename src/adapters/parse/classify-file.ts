@@ -99,6 +99,13 @@ export async function describeStoredFile(
       setNote("Outlook 专用格式（winmail.dat），其中的附件无法读取，请发件人以普通附件重发");
       return [file];
     default: {
+      if (
+        origin.originalName.toLowerCase().endsWith("winmail.dat") ||
+        detected.mime === "application/ms-tnef"
+      ) {
+        setNote("Outlook 专用格式（winmail.dat），其中的附件无法读取，请发件人以普通附件重发");
+        return [file];
+      }
       const expected = EXPECTED_BY_EXT[ext];
       if (expected) setNote(`文件内容不是${expected}格式（扩展名为 .${ext}），无法识别`);
       return [file];

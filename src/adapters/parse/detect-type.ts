@@ -1,5 +1,6 @@
 import { open } from "node:fs/promises";
 import { fileTypeFromFile } from "file-type";
+import yauzl from "yauzl";
 import { extensionOf } from "./file-names.ts";
 
 /** What the bytes are, independent of the name; `format` drives classification. */
@@ -40,7 +41,8 @@ export async function detectType(path: string, size: number, name: string): Prom
   const ext = extensionOf(name);
   // PDF: the header may sit after some junk (allowed within the first 1024 bytes).
   if (head.subarray(0, 1024).includes("%PDF-")) return { mime: "application/pdf", format: "pdf" };
-  if (head.readUInt32LE(0) === 0x223e9f78) return { mime: "application/vnd.ms-tnef", format: "tnef" };
+  if (head.length >= 4 && head.readUInt32LE(0) === 0x223e9f78)
+    return { mime: "application/vnd.ms-tnef", format: "tnef" };
   if (head.subarray(0, 5).toString("latin1") === "{\\rtf") return { mime: "application/rtf", format: "rtf" };
   if (head.subarray(0, 8).equals(Buffer.from("d0cf11e0a1b11ae1", "hex"))) return detectOle(path, ext);
 
@@ -53,13 +55,50 @@ export async function detectType(path: string, size: number, name: string): Prom
   if (!ft) return { mime: "application/octet-stream", format: "other" };
   if (ft.ext === "docx") return { mime: ft.mime, format: "docx" };
   if (ft.ext === "odt") return { mime: ft.mime, format: "odt" };
-  if (ft.ext === "zip") return { mime: ft.mime, format: "zip" };
+  if (ft.ext === "zip" || ft.ext === "xlsx" || ft.ext === "pptx") return detectZipPackage(path, ft.mime);
   if (ft.ext === "rar") return { mime: ft.mime, format: "rar" };
   if (ft.ext === "7z") return { mime: ft.mime, format: "7z" };
   if (ft.ext === "cfb") return detectOle(path, ext);
   if (IMAGE_EXTS.has(ft.ext) || ft.ext === "jpg" || ft.ext === "tif")
     return { mime: ft.mime, format: "image" };
   return { mime: ft.mime, format: "other" };
+}
+
+/**
+ * file-type recognises a docx only when the package parts come in the usual order; the central
+ * directory tells for sure: word/document.xml is a Word document, content.xml an OpenDocument.
+ */
+async function detectZipPackage(path: string, mime: string): Promise<DetectedType> {
+  const names = await zipEntryNames(path).catch(() => [] as string[]);
+  if (names.includes("word/document.xml")) {
+    return {
+      mime: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+      format: "docx",
+    };
+  }
+  if (names.includes("content.xml") && names.includes("mimetype")) {
+    return { mime: "application/vnd.oasis.opendocument.text", format: "odt" };
+  }
+  if (names.some((n) => n.startsWith("xl/") || n.startsWith("ppt/"))) return { mime, format: "other" };
+  return { mime: "application/zip", format: "zip" };
+}
+
+async function zipEntryNames(path: string): Promise<string[]> {
+  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, decodeStrings: false });
+  try {
+    return await new Promise<string[]>((resolve, reject) => {
+      const names: string[] = [];
+      zip.on("entry", (entry: yauzl.Entry) => {
+        if (names.length < 5000) names.push(Buffer.from(entry.fileNameRaw).toString("latin1"));
+        zip.readEntry();
+      });
+      zip.once("end", () => resolve(names));
+      zip.once("error", reject);
+      zip.readEntry();
+    });
+  } finally {
+    zip.close();
+  }
 }
 
 async function detectOle(path: string, ext: string): Promise<DetectedType> {

@@ -76,12 +76,16 @@ async function parseMessageFile(ctx: FileContext, path: string, depth: number): 
       warnings.push(`附件「${name}」读取失败（邮件可能被截断）`);
       continue;
     }
-    if (att.contentType === "message/rfc822" || att.contentType === "message/global") {
+    const isMessage = att.contentType === "message/rfc822" || att.contentType === "message/global";
+    // Some clients attach a forwarded mail as a plain .eml file (application/octet-stream).
+    if (isMessage || /\.eml$/i.test(name)) {
       if (depth + 1 <= (ctx.limits.maxForwardDepth ?? 3)) {
-        forwarded.push(await parseMessageFile(ctx, att.stored.path, depth + 1));
-        continue;
-      }
-      warnings.push("转发邮件嵌套层数过多，内层未解析");
+        const inner = await parseMessageFile(ctx, att.stored.path, depth + 1);
+        if (isMessage || Object.keys(inner.headers).length > 0) {
+          forwarded.push(inner);
+          continue;
+        }
+      } else warnings.push("转发邮件嵌套层数过多，内层未解析");
     }
     try {
       files.push(
