@@ -46,7 +46,11 @@ export async function createOutgoingWorker(deps: OutgoingWorkerDeps): Promise<Wo
     switch (result.outcome) {
       case "deferred":
         // Over the provider's daily limit: wait for tomorrow without using up an attempt.
-        await job.moveToDelayed(result.until.getTime(), token);
+        // bullmq counts in real time; the clock may be simulated (demo, tests): keep the distance.
+        await job.moveToDelayed(
+          Date.now() + Math.max(0, result.until.getTime() - deps.clock.now().getTime()),
+          token,
+        );
         throw new DelayedError();
       case "in-flight":
         // Another process is sending it right now (or died doing so): look again later.
