@@ -138,7 +138,10 @@ export function extractContacts(text: string): FoundContact[] {
       const contact: FoundContact = { name: tailName, phone: null };
       if (tailName) out.push(contact);
       pending = tailName ? { contact, until: lineEndAfter(t, value.lineEnd, 2) } : null;
-    } else pending = null;
+    } else {
+      // "联系人：张三 138… 办公电话：0311-…": a further number on that line is still 张三's.
+      pending = last?.name ? { contact: last, until: value.lineEnd } : null;
+    }
   }
   return dedupe(out);
 }

@@ -80,7 +80,10 @@ export function unitsOfSender(address: string | null, units: Unit[]): Unit[] {
 export function identifyUnit(evidence: UnitEvidence, units: Unit[]): UnitIdentification {
   const registered = unitsOfSender(evidence.senderAddress, units);
   const levels = unitsByLevel(evidence, units);
-  const mentioned = [...new Set(levels.flatMap(([, ids]) => ids))];
+  // Only where a sender names who the mail is from; a body mentioning other units is normal.
+  const mentioned = [
+    ...new Set(levels.filter(([l]) => l === "subject" || l === "filename").flatMap(([, ids]) => ids)),
+  ];
   if (registered.length === 1) {
     const unitId = registered[0]!.id;
     const others = mentioned.filter((id) => id !== unitId);

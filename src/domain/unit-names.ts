@@ -78,9 +78,9 @@ function keysOf(units: Unit[]): Key[] {
   return keys;
 }
 
-// A name followed by one of these is part of a longer word, not the unit: 高新区域 is not 高新区,
-// 市场 after 市 is handled by the keys themselves.
-const CONTINUES_WORD = /^(?:域|内|外|级)/u;
+// A name followed by 域 is part of a longer word (新华区域, 高新区域), not the unit. 县内/区内
+// ("within the county") still mean the unit, so only 域.
+const CONTINUES_WORD = /^域/u;
 
 /**
  * Every mention of an active unit in `text` (subject, file name, letterhead, body), by name or

@@ -97,6 +97,14 @@ describe("extractContacts", () => {
         { name: "张三", phone: "13812345678" },
       ],
     ],
+    [
+      "a second number after a name and number on one line",
+      "联系人：张三 13812345678 办公电话：0311-86688888",
+      [
+        { name: "张三", phone: "13812345678" },
+        { name: "张三", phone: "0311-86688888" },
+      ],
+    ],
     ["name only", "联系人：钱七", [{ name: "钱七", phone: null }]],
     ["phone only", "联系电话：0311-86688888", [{ name: null, phone: "0311-86688888" }]],
     [

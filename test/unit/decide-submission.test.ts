@@ -117,6 +117,17 @@ describe("decideSubmission: which unit", () => {
       },
     ],
     [
+      "registered sender whose body mentions other units: no note",
+      {
+        from: qq("slj@sjz.gov.cn"),
+        subject: "4月份进展",
+        text: "按照市生态环境局要求，现报送。",
+        files: [scan],
+      },
+      {},
+      { kind: "report", unitId: "市水利局", notes: [] },
+    ],
+    [
       "shared address settled by the subject",
       { from: qq("shared@qq.com"), subject: "新华区4月份工作进展", files: [scan] },
       {},

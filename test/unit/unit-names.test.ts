@@ -55,6 +55,7 @@ describe("matchUnitsInText", () => {
     // Not units.
     ["高新技术企业培育情况", []],
     ["新华区域内河道整治", []],
+    ["正定县内河道整治进展", ["正定县"]],
     ["关于报送4月份工作进展情况的通知", []],
     // A county's own bureau is the county, not the city bureau of the same name.
     ["正定县水利局4月份进展", ["正定县"]],
