@@ -1,0 +1,83 @@
+import { parseArgs } from "node:util";
+
+export interface BenchArgs {
+  n: number;
+  runs: number;
+  quick: boolean;
+  db: "sqlite" | "postgres";
+  /** Messages appended one by one for the notice latency. */
+  latencySamples: number;
+  /** Run the process worker in a second OS process beside the all-in-one service. */
+  split: boolean;
+  /** Acknowledgements on during ingest (off by default: the issue times fetch → log). */
+  acks: boolean;
+  /** Write V8 CPU profiles of the service processes (ingest) to bench/profiles/. */
+  cpuProf: boolean;
+  /** Only these sections (comma list); all when empty. */
+  only: string[];
+  bigMb: number;
+}
+
+export const sectionNames = ["raw", "naive", "ingest", "latency", "memory", "fanout", "queries"] as const;
+
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      n: { type: "string" },
+      runs: { type: "string" },
+      quick: { type: "boolean", default: false },
+      db: { type: "string", default: "sqlite" },
+      "latency-samples": { type: "string" },
+      "single-process": { type: "boolean", default: false },
+      acks: { type: "boolean", default: false },
+      "cpu-prof": { type: "boolean", default: false },
+      only: { type: "string" },
+      "big-mb": { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(
+      [
+        "用法: npm run bench -- [选项]",
+        "  --n <数量>            邮箱中的报送邮件数 (默认 1000；--quick 为 50)",
+        "  --runs <次数>         每项测几轮取中位数 (默认 3；--quick 为 1)",
+        "  --quick               冒烟测试: N=50, 1 轮",
+        "  --db sqlite|postgres  数据库 (默认 SQLite 临时目录；postgres 用 127.0.0.1:5432/test 的独立 schema)",
+        "  --latency-samples <n> 通知延迟的样本数 (默认 50；--quick 为 15)",
+        "  --single-process      处理 worker 不另起第二个进程",
+        "  --acks                收取时同时发送回执",
+        "  --cpu-prof            为服务进程写 CPU profile 到 bench/profiles/",
+        `  --only <a,b>          只测这些部分: ${sectionNames.join(",")}`,
+        "  --big-mb <MB>         大附件大小 (默认 100)",
+      ].join("\n"),
+    );
+    process.exit(0);
+  }
+  const quick = values.quick ?? false;
+  const int = (v: string | undefined, fallback: number, name: string) => {
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} 应为正整数`);
+    return n;
+  };
+  const db = values.db === "postgres" ? "postgres" : "sqlite";
+  if (values.db !== "sqlite" && values.db !== "postgres") throw new Error("--db 只能是 sqlite 或 postgres");
+  const only = (values.only ?? "").split(",").filter(Boolean);
+  const unknown = only.filter((s) => !(sectionNames as readonly string[]).includes(s));
+  if (unknown.length) throw new Error(`未知的部分 ${unknown.join(",")}；可选 ${sectionNames.join(",")}`);
+  return {
+    n: int(values.n, quick ? 50 : 1000, "n"),
+    runs: int(values.runs, quick ? 1 : 3, "runs"),
+    quick,
+    db,
+    latencySamples: int(values["latency-samples"], quick ? 15 : 50, "latency-samples"),
+    split: !values["single-process"],
+    acks: values.acks ?? false,
+    cpuProf: values["cpu-prof"] ?? false,
+    only,
+    bigMb: int(values["big-mb"], 100, "big-mb"),
+  };
+}

@@ -1,0 +1,79 @@
+import { chown, copyFile, link, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { ImapFlow } from "imapflow";
+import type { CorpusFile } from "./corpus/build.ts";
+
+export interface ImapServer {
+  host: string;
+  port: number;
+  maildirOf(user: string): string;
+  addUser(user?: string, pass?: string): Promise<{ user: string; pass: string }>;
+  stop(): Promise<void>;
+}
+
+export interface Login {
+  user: string;
+  pass: string;
+}
+
+/** Dovecot (started as root here) runs mail processes as nobody; as anyone else, as that user. */
+function mailOwner(): { uid: number; gid: number } {
+  const uid = process.getuid?.() ?? 65534;
+  return uid === 0 ? { uid: 65534, gid: 65534 } : { uid, gid: process.getgid?.() ?? uid };
+}
+
+export async function startImapServer(): Promise<ImapServer> {
+  // The test helper is the one place that knows how to run a private Dovecot.
+  const { startDovecot } = await import("../test/helpers/dovecot.ts");
+  return startDovecot();
+}
+
+/**
+ * A new user whose INBOX holds the corpus: the files are hard-linked into the Maildir's cur/
+ * (copied when linking fails), then one STATUS lets Dovecot index them before any timing starts.
+ * Far faster than APPEND, and the bytes are exactly the corpus bytes.
+ */
+export async function loadMailbox(server: ImapServer, files: CorpusFile[]): Promise<Login> {
+  const login = await server.addUser();
+  const root = server.maildirOf(login.user);
+  const owner = mailOwner();
+  for (const sub of ["", "cur", "new", "tmp"]) {
+    await mkdir(join(root, sub), { recursive: true });
+    await chown(join(root, sub), owner.uid, owner.gid);
+  }
+  const base = Math.floor(Date.now() / 1000) - files.length;
+  for (const [i, f] of files.entries()) {
+    const target = join(root, "cur", `${base + i}.M${i}P${process.pid}.bench,S=${f.size}:2,`);
+    await link(f.path, target).catch(() => copyFile(f.path, target));
+  }
+  const client = imapClient(server, login);
+  await client.connect();
+  try {
+    const status = await client.status("INBOX", { messages: true });
+    const seen = status ? status.messages : undefined;
+    if (seen !== files.length) {
+      throw new Error(`Dovecot 只看到 ${seen} 封邮件，应为 ${files.length}`);
+    }
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+  return login;
+}
+
+/** A fresh user with an empty INBOX. */
+export async function emptyMailbox(server: ImapServer): Promise<Login> {
+  return loadMailbox(server, []);
+}
+
+export function imapClient(server: { host: string; port: number }, login: Login): ImapFlow {
+  const client = new ImapFlow({
+    host: server.host,
+    port: server.port,
+    secure: false,
+    auth: { user: login.user, pass: login.pass },
+    logger: false,
+    clientInfo: { name: "report-inbox-bench" },
+  });
+  client.on("error", () => {});
+  return client;
+}

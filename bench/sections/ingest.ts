@@ -1,0 +1,134 @@
+import { sql } from "kysely";
+import { type Db, openDb } from "../../src/adapters/db/connect.ts";
+import type { Corpus } from "../corpus/build.ts";
+import { createServiceEnv, type EnvOptions } from "../env.ts";
+import type { ImapServer, Login } from "../mailbox.ts";
+import { type ServiceProcess, sampleRss, spawnService } from "../service.ts";
+import { waitUntil } from "../stats.ts";
+import { type Throughput, throughput } from "./download.ts";
+
+export interface IngestResult extends Throughput {
+  layout: string;
+  states: Record<string, number>;
+  receiptUnits: number;
+  rss: { maxProcess: number; sum: number; perProcess: number[]; samples: number };
+}
+
+export interface IngestOptions {
+  env: Omit<EnvOptions, "name" | "imap">;
+  server: ImapServer;
+  login: Login;
+  corpus: Corpus;
+  period: string;
+  unitCount: number;
+  split: boolean;
+  cpuProfDir?: string;
+}
+
+/**
+ * The real service from empty to a complete receipt log: workers started in child processes
+ * (watch+process+outgoing+schedule, plus a process-only one when split), the clock from the
+ * moment the workers start until every message is in a final state and every unit has its
+ * receipt row. The end time is the last write the service made (from the database), not when
+ * the bench's poll happened to look.
+ */
+export async function runIngest(o: IngestOptions): Promise<IngestResult> {
+  const env = await createServiceEnv({
+    ...o.env,
+    name: "ingest",
+    imap: { port: o.server.port, login: o.login },
+  });
+  const services: ServiceProcess[] = [];
+  let db: Awaited<ReturnType<typeof openDb>> | null = null;
+  try {
+    const main = await spawnService({
+      configFile: env.configFile,
+      workers: ["watch", "process", "outgoing", "schedule"],
+      role: "all",
+      logPath: `${env.dir}/service-all.log`,
+      cpuProfDir: o.cpuProfDir,
+    });
+    services.push(main);
+    if (o.split) {
+      services.push(
+        await spawnService({
+          configFile: env.configFile,
+          workers: ["process"],
+          role: "process",
+          logPath: `${env.dir}/service-process.log`,
+          cpuProfDir: o.cpuProfDir,
+        }),
+      );
+    }
+    db = await openDb({ databaseUrl: env.databaseUrl, dataDir: env.dataDir });
+    const rss = sampleRss(services.map((s) => s.pid));
+    for (const s of services.slice(1)) await s.start();
+    const startedAt = await main.start();
+    const n = o.corpus.files.length;
+    const q = db.db;
+    const timeoutMs = Math.max(180_000, n * 2_000);
+    try {
+      await waitUntil(
+        async () => {
+          const row = await q
+            .selectFrom("messages")
+            .select([
+              sql<number>`count(*)`.as("total"),
+              sql<number>`sum(case when state = 'stored' then 1 else 0 end)`.as("open"),
+            ])
+            .executeTakeFirstOrThrow();
+          if (Number(row.total) < n || Number(row.open) > 0) return undefined;
+          const receipts = await q
+            .selectFrom("receipts")
+            .select(sql<number>`count(*)`.as("c"))
+            .where("period", "=", o.period)
+            .executeTakeFirstOrThrow();
+          return Number(receipts.c) >= Math.min(o.unitCount, n) ? true : undefined;
+        },
+        `等待 ${n} 封邮件处理完毕并写入登记表`,
+        timeoutMs,
+        250,
+      );
+    } catch (err) {
+      const states = await stateCounts(q);
+      throw new Error(
+        `${(err as Error).message}；当前状态 ${JSON.stringify(states)}\n${await main.logTail()}`,
+      );
+    }
+    const peak = rss.stop();
+    const lastMessage = await q
+      .selectFrom("messages")
+      .select(sql<string>`max(updated_at)`.as("t"))
+      .executeTakeFirstOrThrow();
+    const lastReceipt = await q
+      .selectFrom("receipts")
+      .select(sql<string>`max(updated_at)`.as("t"))
+      .executeTakeFirstOrThrow();
+    const endedAt = Math.max(Date.parse(lastMessage.t), Date.parse(lastReceipt.t));
+    const receiptUnits = await q
+      .selectFrom("receipts")
+      .select(sql<number>`count(*)`.as("c"))
+      .where("period", "=", o.period)
+      .executeTakeFirstOrThrow();
+    return {
+      ...throughput(n, o.corpus.bytes, endedAt - startedAt),
+      layout: services.map((s) => s.role).join(" + "),
+      states: await stateCounts(q),
+      receiptUnits: Number(receiptUnits.c),
+      rss: peak,
+    };
+  } finally {
+    for (const s of services) await s.stop();
+    await db?.close();
+    await env.cleanup();
+  }
+}
+
+async function stateCounts(db: Db): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom("messages")
+    .select(["state", sql<number>`count(*)`.as("c")])
+    .groupBy("state")
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.state, Number(r.c)]));
+}

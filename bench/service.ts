@@ -1,0 +1,146 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { openSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface ServiceProcess {
+  pid: number;
+  role: string;
+  /** Date.now() in the child right before startWorkers. */
+  start(): Promise<number>;
+  stop(): Promise<void>;
+  /** The child's log, shown when something fails. */
+  logTail(): Promise<string>;
+}
+
+type FromChild =
+  | { type: "ready" }
+  | { type: "started"; at: number }
+  | { type: "stopped" }
+  | { type: "error"; message: string };
+
+export async function writeConfigFile(path: string, overrides: Record<string, unknown>): Promise<string> {
+  // JSON is YAML: loadConfig reads it as an override file.
+  await writeFile(path, JSON.stringify(overrides, null, 2));
+  return path;
+}
+
+/**
+ * Spawns `node bin/run-ts.js bench/service-child.ts` running the given workers, waits until its
+ * runtime is open (database migrated, registry seeded), and returns before the workers start.
+ */
+export async function spawnService(options: {
+  configFile: string;
+  workers: string[];
+  role: string;
+  logPath: string;
+  cpuProfDir?: string;
+}): Promise<ServiceProcess> {
+  const log = openSync(options.logPath, "a");
+  const nodeArgs = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, "bin/run-ts.js", "bench/service-child.ts", options.configFile, options.workers.join(",")],
+    { cwd: repoRoot, stdio: ["ignore", log, log, "ipc"], env: { ...process.env, LOG_PRETTY: "0" } },
+  );
+  const messages: FromChild[] = [];
+  const waiters: (() => void)[] = [];
+  let exited: string | null = null;
+  child.on("message", (m: FromChild) => {
+    messages.push(m);
+    for (const w of waiters.splice(0)) w();
+  });
+  child.on("exit", (code, signal) => {
+    exited = `服务进程已退出 (code ${code}, signal ${signal})`;
+    for (const w of waiters.splice(0)) w();
+  });
+  const logTail = async () =>
+    (await readFile(options.logPath, "utf8").catch(() => "")).split("\n").slice(-15).join("\n");
+  const next = async <T extends FromChild["type"]>(
+    type: T,
+    timeoutMs: number,
+  ): Promise<Extract<FromChild, { type: T }>> => {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const error = messages.find((m) => m.type === "error");
+      if (error && error.type === "error") throw new Error(error.message);
+      const found = messages.find((m) => m.type === type);
+      if (found) return found as Extract<FromChild, { type: T }>;
+      if (exited) throw new Error(`${exited}\n${await logTail()}`);
+      if (Date.now() > until) throw new Error(`服务进程 ${type} 超时`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 200);
+        waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  };
+  try {
+    await next("ready", 60_000);
+  } catch (err) {
+    child.kill("SIGKILL");
+    throw err;
+  }
+  return {
+    pid: child.pid ?? 0,
+    role: options.role,
+    async start() {
+      child.send({ type: "go" });
+      return (await next("started", 30_000)).at;
+    },
+    async stop() {
+      if (exited) return;
+      child.send({ type: "stop" });
+      try {
+        await next("stopped", 30_000);
+        await new Promise<void>((r) => (exited ? r() : child.once("exit", () => r())));
+      } catch {
+        child.kill("SIGKILL");
+      }
+    },
+    logTail,
+  };
+}
+
+/** Reads VmRSS of each pid every intervalMs: the peak of each process and of their sum. */
+export function sampleRss(pids: number[], intervalMs = 50) {
+  const peaks = new Map<number, number>(pids.map((p) => [p, 0]));
+  let peakSum = 0;
+  let samples = 0;
+  const read = async (pid: number) => {
+    const text = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+    const kb = Number(text.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
+    return kb * 1024;
+  };
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    const values = await Promise.all(pids.map(read));
+    let sum = 0;
+    values.forEach((v, i) => {
+      const pid = pids[i]!;
+      peaks.set(pid, Math.max(peaks.get(pid) ?? 0, v));
+      sum += v;
+    });
+    peakSum = Math.max(peakSum, sum);
+    samples++;
+    busy = false;
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      return {
+        perProcess: [...peaks.values()],
+        maxProcess: Math.max(0, ...peaks.values()),
+        sum: peakSum,
+        samples,
+      };
+    },
+  };
+}
