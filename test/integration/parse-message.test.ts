@@ -190,6 +190,13 @@ describe("parseStoredMessage on real-world Chinese mail", () => {
     expect(m.forwarded.map((f) => f.subject)).toEqual(["市水利局4月份工作进展情况"]);
   });
 
+  it("decodes GBK text whose charset labels lie (us-ascii, utf-8), with a warning", async () => {
+    const m = await parse("16-lying-charset.eml");
+    expect(m.subject).toBe("市水利局4月份工作进展情况");
+    expect(m.text).toBe("联系人：张三 联系电话：0311-86688888");
+    expect(m.warnings).toEqual(["正文字符集标注有误，已按实际编码重新识别"]);
+  });
+
   it("leaves the quoted original out of ownText", async () => {
     const m = await parse("14-reply-quoted.eml");
     expect(m.subject).toBe("回复：请补报4月份材料");

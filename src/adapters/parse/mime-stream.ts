@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import { type AttachmentStream, type HeaderLines, MailParser, type MessageText } from "mailparser";
 import type { ContentStore, StoredObject } from "../store/content-store.ts";
 import { fileNameFromRawLines } from "./header-params.ts";
+import { instrumentParser, type ParserInstruments, type RawTextPart } from "./mailparser-hooks.ts";
 
 export interface StreamedAttachment {
   stored: StoredObject | null;
@@ -21,6 +22,8 @@ export interface StreamedMessage {
   text: string;
   html: string | null;
   attachments: StreamedAttachment[];
+  /** Transfer-decoded bytes of the body's text parts, to re-decode when a charset label lied. */
+  rawTextParts: RawTextPart[];
   /** The MIME stream broke off (malformed structure, read error); what came before is kept. */
   brokenOff: boolean;
 }
@@ -39,21 +42,22 @@ export function streamMessage(store: ContentStore, path: string): Promise<Stream
       text: "",
       html: null,
       attachments: [],
+      rawTextParts: [],
       brokenOff: false,
     };
     const pending: Promise<void>[] = [];
     const active = new Set<Readable>();
     let finished = false;
-    const parser = withRawPartHeaders(
-      new MailParser({
-        ignoreEmbedded: true,
-        skipImageLinks: true,
-        skipTextToHtml: true,
-        skipTextLinks: true,
-        checksumAlgo: false,
-        maxHtmlLengthToParse: 5 * 1024 * 1024,
-      }),
-    );
+    const parser = new MailParser({
+      ignoreEmbedded: true,
+      skipImageLinks: true,
+      skipTextToHtml: true,
+      skipTextLinks: true,
+      checksumAlgo: false,
+      maxHtmlLengthToParse: 5 * 1024 * 1024,
+    });
+    const raw = instrumentParser(parser);
+    result.rawTextParts = raw.textParts;
     const input = createReadStream(path);
     const finish = (broken: boolean) => {
       if (finished) return;
@@ -80,7 +84,7 @@ export function streamMessage(store: ContentStore, path: string): Promise<Stream
         contentType: (data.contentType || "application/octet-stream").toLowerCase(),
         ...(data.filename ? { filename: data.filename } : {}),
         rawEightBitName: hasReplacementInNameParams(data),
-        ...nameFromRaw(parser, data),
+        ...nameFromRaw(raw, data),
         related: data.related === true,
         failed: false,
       };
@@ -110,35 +114,8 @@ export function streamMessage(store: ContentStore, path: string): Promise<Stream
   });
 }
 
-type RawLines = readonly { key: string; line: string }[];
-interface WithRawHeaders {
-  rawHeaderLines: WeakMap<object, RawLines>;
-}
-
-/**
- * mailparser hands out a part's decoded headers only, and decodes raw 8-bit names and unknown
- * charset labels (big5_tw) to U+FFFD. Its internal createNode sees the raw lines (binary strings):
- * remember them per part, keyed by the headers object the attachment carries. If a mailparser
- * release renames createNode this finds nothing and the parser's own names are used.
- */
-function withRawPartHeaders(parser: MailParser): MailParser & WithRawHeaders {
-  const p = parser as MailParser & WithRawHeaders & { createNode?: (node: unknown) => unknown };
-  p.rawHeaderLines = new WeakMap();
-  const original = p.createNode;
-  if (typeof original === "function") {
-    p.createNode = function (this: unknown, node: unknown) {
-      const created = original.call(this, node) as { headers?: object; headerLines?: RawLines };
-      if (created?.headers && Array.isArray(created.headerLines)) {
-        p.rawHeaderLines.set(created.headers, created.headerLines);
-      }
-      return created;
-    };
-  }
-  return p;
-}
-
-function nameFromRaw(parser: WithRawHeaders, att: AttachmentStream): { rawName?: string } {
-  const lines = parser.rawHeaderLines.get(att.headers);
+function nameFromRaw(instruments: ParserInstruments, att: AttachmentStream): { rawName?: string } {
+  const lines = instruments.rawHeaderLines.get(att.headers);
   if (!lines) return {};
   try {
     const name = fileNameFromRawLines(lines);

@@ -2,11 +2,11 @@ import { open, stat } from "node:fs/promises";
 import { stripQuoted } from "../../domain/quoted.ts";
 import type { ParsedFile, ParsedMessage } from "../../domain/types.ts";
 import type { ContentStore } from "../store/content-store.ts";
+import { bodyText } from "./body-text.ts";
 import { recoverLatin1Mojibake } from "./charset.ts";
 import { describeStoredFile, type FileContext } from "./classify-file.ts";
 import { ParseError } from "./errors.ts";
 import { parseHeaderParams } from "./header-params.ts";
-import { htmlToPlainText } from "./html-text.ts";
 import { findLargeAttachmentLinks } from "./large-attachment-links.ts";
 import type { ParseLimits } from "./limits.ts";
 import { addressesOf, contentTypeOf, dateOf, decodeHeaderLines, messageIdOf } from "./message-headers.ts";
@@ -65,7 +65,9 @@ async function parseMessageFile(ctx: FileContext, path: string, depth: number): 
   if (!streamed.brokenOff && (await looksTruncated(path, headers))) {
     warnings.push("邮件可能被截断（缺少结束分隔线），最后一个附件可能不完整");
   }
-  if (streamed.text.includes("\ufffd")) warnings.push("正文中有无法识别的字符（字符集标注可能有误）");
+  const body = bodyText(streamed);
+  if (body.repaired) warnings.push("正文字符集标注有误，已按实际编码重新识别");
+  if (body.text.includes("\ufffd")) warnings.push("正文中有无法识别的字符");
 
   const files: ParsedFile[] = [];
   const forwarded: ParsedMessage[] = [];
@@ -99,8 +101,8 @@ async function parseMessageFile(ctx: FileContext, path: string, depth: number): 
       warnings.push(`附件「${name}」无法分析`);
     }
   }
-  const text = (streamed.text.trim() || (streamed.html ? htmlToPlainText(streamed.html) : "")).trim();
-  files.push(...findLargeAttachmentLinks(streamed.html, text));
+  const text = body.text;
+  files.push(...findLargeAttachmentLinks(body.html, text));
 
   const from = addressesOf(streamed.headerLines, "from")[0] ?? null;
   return {
