@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { Queue } from "bullmq";
+import { startWorkers } from "../../workers/main.ts";
+import { drainQueues } from "../app/drain.ts";
 import { createRuntime, type Runtime } from "../app/runtime.ts";
 import { ManualClock } from "../clock.ts";
 import { loadConfig } from "../config/load.ts";
@@ -11,7 +12,6 @@ import { importPaths } from "../usecases/import-files.ts";
 import { getPeriodStatus } from "../usecases/period-status.ts";
 import { buildReceiptLog } from "../usecases/receipt-log.ts";
 import { runDueSchedule } from "../usecases/run-schedule.ts";
-import { startWorkers } from "../../workers/main.ts";
 import { demoMailbox, mayAt } from "./scenario.ts";
 import { demoUnitAddresses } from "./units.ts";
 
@@ -32,7 +32,11 @@ const stepMs = 30 * 60_000;
  * when its time comes, fires the schedule (reminders, receipt logs, overdue notices) and waits
  * for the queues to drain at every step. Mail goes to .eml files instead of an SMTP server.
  */
-export async function runDemo(base: Config, logger: Logger, say: (line: string) => void): Promise<DemoResult> {
+export async function runDemo(
+  base: Config,
+  logger: Logger,
+  say: (line: string) => void,
+): Promise<DemoResult> {
   const dataDir = resolve(base.dataDir, "demo");
   await rm(dataDir, { recursive: true, force: true });
   const config = demoConfig(base, dataDir, await demoUnitAddresses());
@@ -43,7 +47,11 @@ export async function runDemo(base: Config, logger: Logger, say: (line: string) 
   await mkdir(inbox, { recursive: true });
   try {
     const pending = demoMailbox();
-    for (let t = mayAt(1, "00:00").getTime(); t <= mayAt(31, "23:30").getTime() + 12 * 3_600_000; t += stepMs) {
+    for (
+      let t = mayAt(1, "00:00").getTime();
+      t <= mayAt(31, "23:30").getTime() + 12 * 3_600_000;
+      t += stepMs
+    ) {
       clock.set(new Date(t));
       const due = pending.filter((m) => m.at.getTime() <= t);
       for (const mail of due) {
@@ -53,12 +61,17 @@ export async function runDemo(base: Config, logger: Logger, say: (line: string) 
         await importPaths({ db: rt.db, store: rt.store, enqueueProcessing: rt.enqueueProcessing }, [file]);
         say(`  ${formatDay(mail.at)}  收到: ${mail.label}`);
       }
-      await drain(rt);
+      await drainQueues(rt);
       const fired = await runDueSchedule({ db: rt.db, config, clock, queue: rt.outgoingQueue }, clock.now());
-      for (const f of fired.filter((x) => x.result === "fired")) say(`  ${formatDay(clock.now())}  ${describeFired(f.kind)}`);
-      await drain(rt);
+      for (const f of fired.filter((x) => x.result === "fired"))
+        say(`  ${formatDay(clock.now())}  ${describeFired(f.kind)}`);
+      await drainQueues(rt);
     }
-    const status = await getPeriodStatus(rt.db, await rt.loadUnits(), period, { now: clock.now(), deadlineDay: config.deadline.day, tz: config.timezone });
+    const status = await getPeriodStatus(rt.db, await rt.loadUnits(), period, {
+      now: clock.now(),
+      deadlineDay: config.deadline.day,
+      tz: config.timezone,
+    });
     const log = await buildReceiptLog(rt.db, config, period, clock.now(), { final: true });
     const outboxDir = join(dataDir, "outbox");
     await mkdir(outboxDir, { recursive: true });
@@ -91,20 +104,6 @@ function demoConfig(base: Config, dataDir: string, units: Config["units"]): Conf
       units,
     },
   });
-}
-
-/** Waits until both queues hold no job that is waiting, running or due for a retry. */
-async function drain(rt: Runtime): Promise<void> {
-  for (;;) {
-    const busy = (await pendingJobs(rt.processQueue)) + (await pendingJobs(rt.outgoingQueue));
-    if (busy === 0) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function pendingJobs(queue: Queue): Promise<number> {
-  const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
-  return Object.values(counts).reduce((a, b) => a + b, 0);
 }
 
 async function cleanQueues(rt: Runtime): Promise<void> {

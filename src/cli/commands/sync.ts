@@ -1,0 +1,43 @@
+import type { Command } from "commander";
+import { startWorkers } from "../../../workers/main.ts";
+import { createWatchWorker } from "../../../workers/watch-worker.ts";
+import { drainQueues } from "../../app/drain.ts";
+import { createRuntime } from "../../app/runtime.ts";
+import type { CliContext } from "../context.ts";
+
+export function registerSyncCommand(program: Command, ctx: CliContext): void {
+  program
+    .command("sync")
+    .description("收取邮箱中的新邮件，全部处理完 (含回执) 后退出")
+    .option("--once", "只收取一次 (目前唯一的方式，保留以便与 cron 脚本一致)")
+    .option("--timeout <秒>", "最多等待处理完成的时间", "600")
+    .action(async (opts: { timeout: string }) => {
+      const config = ctx.config();
+      if (!config.imap.host)
+        throw new Error(
+          "未配置 IMAP_HOST：请设置 IMAP_HOST、IMAP_USER 和 IMAP_PASS，或用 report-inbox import 导入邮件",
+        );
+      const logger = ctx.logger();
+      const rt = await createRuntime({ config, logger });
+      const workers = await startWorkers(rt, ["process", "outgoing"]);
+      try {
+        const watcher = createWatchWorker({
+          config,
+          db: rt.db,
+          store: rt.store,
+          enqueueProcessing: rt.enqueueProcessing,
+          logger,
+        });
+        const counts = await watcher.syncOnce();
+        const drained = await drainQueues(rt, { timeoutMs: Number(opts.timeout) * 1000, pollMs: 100 });
+        console.log(`收取完成：下载 ${counts.fetched} 封，其中新邮件 ${counts.new} 封`);
+        if (!drained) {
+          console.error(`处理未在 ${opts.timeout} 秒内完成，剩余的邮件会在服务运行时继续处理`);
+          process.exitCode = 1;
+        }
+      } finally {
+        await workers.stop();
+        await rt.close();
+      }
+    });
+}
