@@ -143,7 +143,7 @@ export function extractContacts(text: string): FoundContact[] {
       pending = last?.name ? { contact: last, until: value.lineEnd } : null;
     }
   }
-  return dedupe(out);
+  return dedupeContacts(out);
 }
 
 /** Text after a label up to the next label or the end of the line; the next line if that is empty. */
@@ -169,9 +169,17 @@ function lineEndAfter(t: string, from: number, lines: number): number {
   return at;
 }
 
-function dedupe(contacts: FoundContact[]): FoundContact[] {
+/**
+ * `contacts` without repeats, and without a partial contact that a complete one covers (张三 alone
+ * when 张三 with a phone is also there; a number alone when it is also someone's). Order kept.
+ */
+export function dedupeContacts<T extends FoundContact>(contacts: T[]): T[] {
+  const names = new Set(contacts.filter((c) => c.name && c.phone).map((c) => c.name));
+  const phones = new Set(contacts.filter((c) => c.name && c.phone).map((c) => c.phone));
   const seen = new Set<string>();
   return contacts.filter((c) => {
+    if (!c.phone && c.name && names.has(c.name)) return false;
+    if (!c.name && c.phone && phones.has(c.phone)) return false;
     const key = `${c.name ?? ""}|${c.phone ?? ""}`;
     if (seen.has(key)) return false;
     seen.add(key);

@@ -1,7 +1,7 @@
 // A unit's receipt for one period: what has arrived over all its messages (the first report, then
 // 补充材料 and corrections), what is still missing, and whether it was late.
 
-import { pickContact } from "./contact.ts";
+import { dedupeContacts, pickContact } from "./contact.ts";
 import type { Contact } from "./types.ts";
 
 /** What a complete submission has that this one lacks. */
@@ -79,16 +79,6 @@ export function isLateAt(state: ReceiptState, deadline: Date, now: Date): boolea
   if (state.status === "exempt") return false;
   if (state.status === "complete") return (state.completedAt?.getTime() ?? 0) > deadline.getTime();
   return now.getTime() > deadline.getTime();
-}
-
-function dedupeContacts(contacts: Contact[]): Contact[] {
-  const seen = new Set<string>();
-  return contacts.filter((c) => {
-    const key = `${c.name ?? ""}|${c.phone ?? ""}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 const EMPTY: ReceiptState = {

@@ -3,6 +3,7 @@
 
 import {
   type ContactExclusions,
+  dedupeContacts,
   extractContacts,
   type FoundContact,
   rankContacts,
@@ -55,7 +56,7 @@ export function gatherContacts(
       (c): Contact => ({ ...c, source: contactSourceOf(f.kind) }),
     ),
   );
-  return rankContacts([...body, ...docs]);
+  return rankContacts(dedupeContacts([...body, ...docs]));
 }
 
 /**

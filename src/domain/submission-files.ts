@@ -48,11 +48,11 @@ export function summarizeFiles(files: ParsedFile[], textPdfCountsAsElectronic: b
     else if (kind === "text_pdf") {
       if (textPdfCountsAsElectronic) hasElectronic = true;
       textPdfs.push(file.originalName);
-    } else if (kind === "archive") {
-      notes.push(`压缩包“${file.originalName}”无法查看内容，未计入扫描件或电子版`);
     }
-    if (file.kind === "link") notes.push(`超大附件链接“${file.originalName}”按文件名计入，未下载核对`);
+    // The parser's own note says more (password, bomb, expired link…); ours only when it is silent.
     if (file.note) notes.push(`${file.originalName}：${file.note}`);
+    else if (kind === "archive") notes.push(`压缩包“${file.originalName}”无法查看内容，未计入扫描件或电子版`);
+    else if (file.kind === "link") notes.push(`超大附件链接“${file.originalName}”按文件名计入，未下载核对`);
   }
   if (textPdfs.length > 0) {
     const names = textPdfs.map((n) => `“${n}”`).join("、");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  dedupeContacts,
   extractContacts,
   isExcludedContact,
   pickContact,
@@ -226,6 +227,40 @@ describe("office exclusions and picking", () => {
   it("keeps a unit's name that was paired with the office's number", () => {
     const found = extractContacts("报送邮箱电话：0311-87001234\n联系人：李四");
     expect(withoutExcluded(found, exclude)).toEqual([{ name: "李四", phone: null }]);
+  });
+
+  it.each<
+    [string, { name: string | null; phone: string | null }[], { name: string | null; phone: string | null }[]]
+  >([
+    [
+      "a name alone covered by the same name with a phone",
+      [
+        { name: "张三", phone: "13812345678" },
+        { name: "张三", phone: null },
+      ],
+      [{ name: "张三", phone: "13812345678" }],
+    ],
+    [
+      "a number alone covered by someone's",
+      [
+        { name: null, phone: "13812345678" },
+        { name: "张三", phone: "13812345678" },
+      ],
+      [{ name: "张三", phone: "13812345678" }],
+    ],
+    [
+      "different people stay",
+      [
+        { name: "张三", phone: null },
+        { name: "李四", phone: "13912345678" },
+      ],
+      [
+        { name: "张三", phone: null },
+        { name: "李四", phone: "13912345678" },
+      ],
+    ],
+  ])("dedupeContacts: %s", (_, contacts, expected) => {
+    expect(dedupeContacts(contacts)).toEqual(expected);
   });
 
   it("drops the office's contact from a list", () => {

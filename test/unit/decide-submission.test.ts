@@ -285,7 +285,22 @@ describe("decideSubmission: files", () => {
     ],
     ["超大附件 link to a zip is the scan", [file("扫描件.zip", "link")], false, true, false, null],
     ["超大附件 link to a .docx is electronic", [file("进展.docx", "link")], false, false, true, null],
-    ["unreadable archive", [file("材料.rar", "archive")], false, false, false, /压缩包/u],
+    [
+      "unreadable archive",
+      [file("材料.rar", "archive")],
+      false,
+      false,
+      false,
+      /压缩包“材料.rar”无法查看内容/u,
+    ],
+    [
+      "the parser's note replaces the generic one",
+      [file("加密材料.zip", "archive", { note: "压缩包设有密码，无法解开，需人工查看" })],
+      false,
+      false,
+      false,
+      /^加密材料.zip：压缩包设有密码，无法解开，需人工查看$/mu,
+    ],
   ])("%s", (_, files, textPdf, hasScan, hasElectronic, note) => {
     const verdict = decide(
       { subject: "市水利局4月份工作进展", files },
@@ -294,6 +309,14 @@ describe("decideSubmission: files", () => {
     expect(verdict).toMatchObject({ kind: "report", hasScan, hasElectronic });
     if (note && verdict.kind === "report") expect(verdict.notes.join("\n")).toMatch(note);
   });
+});
+
+it("decideSubmission: the parser's note on a file is not repeated by a generic one", () => {
+  const files = [file("加密材料.zip", "archive", { note: "压缩包设有密码，无法解开，需人工查看" })];
+  const verdict = decide({ subject: "市水利局4月份工作进展", files });
+  expect(verdict.kind === "report" && verdict.notes.filter((n) => n.includes("加密材料.zip"))).toEqual([
+    "加密材料.zip：压缩包设有密码，无法解开，需人工查看",
+  ]);
 });
 
 describe("decideSubmission: contacts", () => {
@@ -342,6 +365,12 @@ describe("decideSubmission: contacts", () => {
         { name: "张三", phone: "13812345678", source: "body" },
         { name: "赵六", phone: "0311-86688888", source: "electronic" },
       ],
+    ],
+    [
+      "the same person in body and document once",
+      { text: "联系人：张三" },
+      { fileTexts: [{ name: "进展.docx", kind: "electronic", text: "联系人：张三 联系电话：13812345678" }] },
+      [{ name: "张三", phone: "13812345678", source: "electronic" }],
     ],
     [
       "a complete contact in a document beats a name alone in the body",
