@@ -58,12 +58,12 @@ export function formatLocalDate(year: number, month: number, day: number): Local
   return `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
 }
 
-/** Date and wall-clock time of an instant in a timezone. */
-export function zonedParts(
-  at: Date,
-  tz: string,
-): { date: LocalDate; time: string; year: number; month: number; day: number } {
-  const parts = new Intl.DateTimeFormat("en-CA", {
+// Building an Intl formatter is costly; the scheduler asks for the same timezone all the time.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(tz: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(tz);
+  if (formatter) return formatter;
+  formatter = new Intl.DateTimeFormat("en-CA", {
     timeZone: tz,
     year: "numeric",
     month: "2-digit",
@@ -72,7 +72,17 @@ export function zonedParts(
     minute: "2-digit",
     second: "2-digit",
     hourCycle: "h23",
-  }).formatToParts(at);
+  });
+  formatters.set(tz, formatter);
+  return formatter;
+}
+
+/** Date and wall-clock time of an instant in a timezone. */
+export function zonedParts(
+  at: Date,
+  tz: string,
+): { date: LocalDate; time: string; year: number; month: number; day: number } {
+  const parts = formatterFor(tz).formatToParts(at);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "00";
   const year = Number(get("year"));
   const month = Number(get("month"));

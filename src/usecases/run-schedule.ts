@@ -40,10 +40,26 @@ export async function runDueSchedule(deps: OutboxDeps, now: Date): Promise<Fired
   const out: FiredItem[] = [];
   for (const period of [shiftPeriod(current, -1), current]) {
     const due = planFor(period, config, tz, calendar).filter((i) => i.at.getTime() <= now.getTime());
+    if (due.length === 0) continue;
+    // One read to pass over what already ran (the insert below stays the real lock).
+    const done = new Set(
+      (
+        await deps.db
+          .selectFrom("schedule_runs")
+          .select("key")
+          .where(
+            "key",
+            "in",
+            due.map((i) => i.key),
+          )
+          .execute()
+      ).map((r) => r.key),
+    );
     const latest = (kind: PlanItem["kind"]) => due.filter((i) => i.kind === kind).at(-1);
     const latestRemind = latest("remind");
     const latestDigest = latest("digest");
     for (const item of due) {
+      if (done.has(item.key)) continue;
       const late = now.getTime() - item.at.getTime();
       let skip: string | null = null;
       if (item.kind === "remind") {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { zonedTime } from "../../src/domain/working-days.ts";
 import { buildReceiptLog } from "../../src/usecases/receipt-log.ts";
 import { runDueSchedule } from "../../src/usecases/run-schedule.ts";
+import { backends } from "../helpers/db.ts";
 import {
   createOutgoingEnv,
   insertUnits,
@@ -230,47 +231,50 @@ describe("a simulated month of reminders, overdue notices and receipt logs", () 
     expect(env.smtp.messages).toHaveLength(rows.length);
   });
 
-  it("after downtime sends only the latest due stage, before the deadline, once across instances", async () => {
-    env = await createOutgoingEnv({ now: at("2023-05-01", "00:00") });
-    await seedRegistry(env);
-    await env.startWorker();
-    expect(await runDueSchedule(env.deps, at("2023-05-01", "00:00"))).toSatisfy((f: { result: string }[]) =>
-      f.every((x) => x.result === "skipped"),
-    );
-    // Down from the 1st until the morning of the 26th, after the final stage's 09:00: two
-    // instances come back at once.
-    env.clock.set(at("2023-05-26", "09:30"));
-    const [a, b] = await Promise.all([
-      runDueSchedule(env.deps, env.clock.now()),
-      runDueSchedule(env.deps, env.clock.now()),
-    ]);
-    const all = [...a, ...b];
-    const byKey = (key: string) => all.filter((f) => f.key === key);
-    expect(byKey("remind:2023-04:final").map((f) => f.result)).toEqual(["fired"]);
-    expect(byKey("remind:2023-04:first").map((f) => f.result)).toEqual(["skipped"]);
-    expect(byKey("remind:2023-04:second").map((f) => f.result)).toEqual(["skipped"]);
-    // Only the latest missed daily log (25th) is sent.
-    expect(all.filter((f) => f.kind === "digest" && f.result === "fired").map((f) => f.key)).toEqual([
-      "digest:2023-04:2023-05-25:daily-1730",
-    ]);
-    await env.drain();
-    for (const addr of ["slj@example.gov.cn", "zdx@example.gov.cn", "lyj@example.gov.cn"]) {
-      expect(subjects(env, addr), addr).toHaveLength(1);
-      expect(subjects(env, addr)[0]).toMatch(/^【最后提醒】/);
-    }
+  it.each(backends)(
+    "after downtime sends only the latest due stage, before the deadline, once across instances (%s)",
+    async (backend) => {
+      env = await createOutgoingEnv({ backend, now: at("2023-05-01", "00:00") });
+      await seedRegistry(env);
+      await env.startWorker();
+      expect(await runDueSchedule(env.deps, at("2023-05-01", "00:00"))).toSatisfy((f: { result: string }[]) =>
+        f.every((x) => x.result === "skipped"),
+      );
+      // Down from the 1st until the morning of the 26th, after the final stage's 09:00: two
+      // instances come back at once.
+      env.clock.set(at("2023-05-26", "09:30"));
+      const [a, b] = await Promise.all([
+        runDueSchedule(env.deps, env.clock.now()),
+        runDueSchedule(env.deps, env.clock.now()),
+      ]);
+      const all = [...a, ...b];
+      const byKey = (key: string) => all.filter((f) => f.key === key);
+      expect(byKey("remind:2023-04:final").map((f) => f.result)).toEqual(["fired"]);
+      expect(byKey("remind:2023-04:first").map((f) => f.result)).toEqual(["skipped"]);
+      expect(byKey("remind:2023-04:second").map((f) => f.result)).toEqual(["skipped"]);
+      // Only the latest missed daily log (25th) is sent.
+      expect(all.filter((f) => f.kind === "digest" && f.result === "fired").map((f) => f.key)).toEqual([
+        "digest:2023-04:2023-05-25:daily-1730",
+      ]);
+      await env.drain();
+      for (const addr of ["slj@example.gov.cn", "zdx@example.gov.cn", "lyj@example.gov.cn"]) {
+        expect(subjects(env, addr), addr).toHaveLength(1);
+        expect(subjects(env, addr)[0]).toMatch(/^【最后提醒】/);
+      }
 
-    // Down again until after the deadline: no reminder any more, the overdue notices go out.
-    env.clock.set(at("2023-05-29", "10:00"));
-    const late = await runDueSchedule(env.deps, env.clock.now());
-    expect(
-      late
-        .filter((f) => f.result === "fired")
-        .map((f) => f.key)
-        .sort(),
-    ).toEqual(["digest-final:2023-04", "overdue:2023-04"]);
-    await env.drain();
-    expect(subjects(env, "slj@example.gov.cn").filter((s) => s.startsWith("【逾期提醒】"))).toHaveLength(1);
-  });
+      // Down again until after the deadline: no reminder any more, the overdue notices go out.
+      env.clock.set(at("2023-05-29", "10:00"));
+      const late = await runDueSchedule(env.deps, env.clock.now());
+      expect(
+        late
+          .filter((f) => f.result === "fired")
+          .map((f) => f.key)
+          .sort(),
+      ).toEqual(["digest-final:2023-04", "overdue:2023-04"]);
+      await env.drain();
+      expect(subjects(env, "slj@example.gov.cn").filter((s) => s.startsWith("【逾期提醒】"))).toHaveLength(1);
+    },
+  );
 
   it("builds the receipt log for the office on demand", async () => {
     env = await createOutgoingEnv();

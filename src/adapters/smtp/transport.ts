@@ -101,6 +101,8 @@ export function createMailTransport(
     // secure: TLS from the first byte (465); otherwise STARTTLS when the server offers it (587),
     // plain only for a local relay.
     secure: config.smtp.secure,
+    // On the submission port never fall back to plain text: the password would travel in clear.
+    requireTLS: !config.smtp.secure && config.smtp.port === 587,
     ...(config.smtp.user ? { auth: { user: config.smtp.user, pass: config.smtp.pass } } : {}),
     pool: true,
     maxConnections: 2,
