@@ -194,6 +194,9 @@ export function isExcludedContact(contact: FoundContact, exclude: ContactExclusi
   return contact.name !== null && exclude.names.includes(contact.name);
 }
 
+/** Same as isExcludedContact, under the name the pipeline's brief uses. */
+export const isOfficeContact = isExcludedContact;
+
 /**
  * `contacts` without the office's own: an office phone or name is blanked, and a contact left
  * with neither is dropped (a unit's name paired by accident with the office's number keeps its name).

@@ -150,6 +150,7 @@ export function decideSubmission(input: DecideInput): Verdict {
       : "unverified";
   const files = summarizeFiles(allFiles(message), input.textPdfCountsAsElectronic);
   const notes = [...files.notes];
+  if (allFiles(message).length === 0) notes.push("邮件未附任何文件（盖章扫描件和电子版都没有收到）");
   if (trust === "unverified") {
     notes.push(`发件地址 ${evidence.senderAddress ?? "（无）"} 未登记为${unit.id}的邮箱，需核实`);
   }

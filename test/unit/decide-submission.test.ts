@@ -106,6 +106,18 @@ describe("decideSubmission: which unit", () => {
       { kind: "review", code: "review.no_unit" },
     ],
     [
+      "a contact-only supplement without files is still the unit's, with a note",
+      { from: qq("slj@sjz.gov.cn"), subject: "补充联系人", text: "联系人：张三 13812345678" },
+      {},
+      {
+        kind: "report",
+        unitId: "市水利局",
+        hasScan: false,
+        hasElectronic: false,
+        notes: ["邮件未附任何文件（盖章扫描件和电子版都没有收到）"],
+      },
+    ],
+    [
       "registered sender mentioning another unit: the sender wins, the office is told",
       { from: qq("slj@sjz.gov.cn"), subject: "正定县4月份进展（代报）", files: [scan] },
       {},
