@@ -71,10 +71,12 @@ function cleanName(segment: string): string | null {
   const s = segment.replace(/(姓名|名字)[:]?/g, "").replace(/[:;,.、。()\s]/g, " ");
   for (const word of s.split(/\s+/)) {
     // "综合科张三" / "办公室王主任": the department before the person is not part of the name.
-    const m = NAME.exec(word.replace(ORG_PREFIX, ""));
+    const w = word.replace(ORG_PREFIX, "");
+    // "李四副主任" → 李四; but "王主任" stays whole, a surname alone says too little.
+    const untitled = w.replace(TITLES, "");
+    const m = NAME.exec(untitled.length >= 2 ? untitled : w);
     if (!m) continue;
-    let name = m[0];
-    if (TITLES.test(name) && name.replace(TITLES, "").length >= 2) name = name.replace(TITLES, "");
+    const name = m[0];
     if (!NOT_NAMES.has(name) && !NOT_NAME_ENDING.test(name)) return name;
   }
   return null;

@@ -125,6 +125,11 @@ describe("extractContacts", () => {
     ],
     ["office head by title", "联系人：办公室王主任", [{ name: "王主任", phone: null }]],
     [
+      "a long title after the name",
+      "联系人：李四副主任 13812345678",
+      [{ name: "李四", phone: "13812345678" }],
+    ],
+    [
       "phone before the name",
       "联系电话：13812345678，联系人：张三",
       [{ name: "张三", phone: "13812345678" }],
