@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,6 +66,21 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Ids of the processes of one instance (their titles start with "dovecot-<instance_name>/").
+ * Stopping the master leaves running imap sessions alive here, although a real restart drops
+ * them; the helper ends them itself, by id, to get what a restart means to a client.
+ */
+async function instancePids(instance: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc").catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.startsWith(`dovecot-${instance}/`)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
@@ -75,11 +90,16 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
   throw new Error(`Dovecot: timed out waiting for ${what}`);
 }
 
-function configText(dir: string, port: number, owner: { uid: number; gid: number }): string {
+function configText(
+  dir: string,
+  port: number,
+  instance: string,
+  owner: { uid: number; gid: number },
+): string {
   return `# Written by test/helpers/dovecot.ts; nothing here touches the system's Dovecot.
 base_dir = ${dir}/run
 state_dir = ${dir}/state
-instance_name = ri-${port}
+instance_name = ${instance}
 protocols = imap
 listen = 127.0.0.1
 ssl = no
@@ -133,9 +153,10 @@ export async function startDovecot(): Promise<DovecotInstance> {
   await mkdir(join(dir, "mail"));
   await chown(join(dir, "mail"), owner.uid, owner.gid);
   const port = await freePort();
+  const instance = `ri-${port}`;
   const configPath = join(dir, "dovecot.conf");
   const logPath = join(dir, "dovecot.log");
-  await writeFile(configPath, configText(dir, port, owner));
+  await writeFile(configPath, configText(dir, port, instance, owner));
   await mkdir(join(dir, "users"));
 
   const addUser = async (
@@ -158,6 +179,13 @@ export async function startDovecot(): Promise<DovecotInstance> {
     if (!running) return;
     running = false;
     await run("doveadm", ["-c", configPath, "stop"]).catch(() => {});
+    for (const pid of await instancePids(instance)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
     await waitFor(async () => !(await canConnect(port)), `port ${port} to close`);
     // The master leaves after its children; give the pid file a moment to go.
     await waitFor(

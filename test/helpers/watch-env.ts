@@ -1,5 +1,7 @@
+import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { Queue } from "bullmq";
 import pino from "pino";
 import { createProcessEnqueuer } from "../../src/adapters/queue/enqueue.ts";
@@ -125,4 +127,52 @@ export async function eventually(check: () => Promise<boolean> | boolean, what: 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+export interface WatcherProcess {
+  child: ChildProcess;
+  /** Memory samples reported by the child (when memoryEveryMs was set). */
+  memory: Array<{ rss: number; heapUsed: number; external: number; arrayBuffers: number }>;
+  stderr(): string;
+  /** Resolves once the child started its watcher. */
+  ready: Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Runs test/helpers/watch-process.ts in a child process with this config. */
+export function forkWatcher(config: Config, options: { memoryEveryMs?: number } = {}): WatcherProcess {
+  const child = fork(fileURLToPath(new URL("./watch-process.ts", import.meta.url)), [], {
+    execArgv: ["--import", "tsx", ...(options.memoryEveryMs ? ["--expose-gc"] : [])],
+    env: {
+      ...process.env,
+      WATCH_CONFIG: JSON.stringify(config),
+      WATCH_MEMORY_MS: String(options.memoryEveryMs ?? 0),
+      LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+  });
+  let err = "";
+  child.stderr?.on("data", (d) => {
+    err += d.toString();
+  });
+  const memory: WatcherProcess["memory"] = [];
+  const ready = new Promise<void>((resolve, reject) => {
+    child.on("message", (m: { type: string } & WatcherProcess["memory"][number]) => {
+      if (m.type === "ready") resolve();
+      if (m.type === "memory") memory.push(m);
+    });
+    child.on("exit", (code) => reject(new Error(`watcher exited (${code}) before ready: ${err}`)));
+  });
+  ready.catch(() => undefined);
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  return {
+    child,
+    memory,
+    stderr: () => err,
+    ready,
+    kill: async (signal = "SIGKILL") => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
 }

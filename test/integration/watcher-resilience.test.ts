@@ -1,0 +1,123 @@
+import { ImapFlow } from "imapflow";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createWatchWorker, type WatchWorker } from "../../workers/watch-worker.ts";
+import { appendMessages, type DovecotInstance, startDovecot, testMessage } from "../helpers/dovecot.ts";
+import {
+  createWatchTestEnv,
+  eventually,
+  memoryLogger,
+  type WatchTestEnv,
+  watchConfig,
+} from "../helpers/watch-env.ts";
+
+let dovecot: DovecotInstance;
+let env: WatchTestEnv;
+let worker: WatchWorker | undefined;
+
+beforeAll(async () => {
+  dovecot = await startDovecot();
+});
+afterAll(async () => {
+  await dovecot?.stop();
+});
+afterEach(async () => {
+  await worker?.stop();
+  worker = undefined;
+  await env?.cleanup();
+});
+
+async function withClient<T>(
+  login: { user: string; pass: string },
+  fn: (c: ImapFlow) => Promise<T>,
+): Promise<T> {
+  const client = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.port,
+    secure: false,
+    auth: login,
+    logger: false,
+  });
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}
+
+describe("watcher resilience", () => {
+  it("reconnects after a Dovecot restart and picks up what arrived meanwhile", async () => {
+    env = await createWatchTestEnv();
+    const login = await dovecot.addUser();
+    const config = watchConfig(
+      dovecot,
+      login,
+      env.db.dataDir,
+      // Slow enough that mail lands while the watcher is still waiting to reconnect.
+      { idle: true, pollSeconds: 3600, reconnectMinSeconds: 2, reconnectMaxSeconds: 3 },
+      env.queuePrefix,
+    );
+    const log = memoryLogger();
+    worker = createWatchWorker({ ...env, db: env.db.db, config, logger: log.logger });
+    await appendMessages(dovecot, login, [testMessage("before-1"), testMessage("before-2")]);
+    worker.start();
+    await eventually(async () => (await env.messageIds()).length === 2, "first two messages");
+
+    await dovecot.restart();
+    await appendMessages(dovecot, login, [testMessage("meanwhile-1"), testMessage("meanwhile-2")]);
+    await eventually(async () => (await env.messageIds()).length === 4, "messages that arrived meanwhile");
+    expect(log.text()).toContain("IMAP 连接已断开");
+    await eventually(() => worker!.health().ok, "healthy again");
+
+    // The new connection is a working IDLE session, not just a one-off sync.
+    await new Promise((r) => setTimeout(r, 1500));
+    await appendMessages(dovecot, login, [testMessage("after")]);
+    await eventually(async () => (await env.messageIds()).length === 5, "message after reconnect");
+    expect((await env.jobIds()).sort()).toEqual((await env.messageIds()).sort());
+  });
+
+  it("a UIDVALIDITY change resyncs the folder without duplicates and without losing mail", async () => {
+    env = await createWatchTestEnv();
+    const login = await dovecot.addUser();
+    const folder = "报送";
+    const config = watchConfig(
+      dovecot,
+      login,
+      env.db.dataDir,
+      { folders: ["INBOX", folder] },
+      env.queuePrefix,
+    );
+    worker = createWatchWorker({ ...env, db: env.db.db, config, logger: memoryLogger().logger });
+    const old = [testMessage("v1"), testMessage("v2"), testMessage("v3")];
+    await withClient(login, (c) => c.mailboxCreate(folder));
+    await appendMessages(dovecot, login, old, folder);
+    expect(await worker.syncOnce()).toEqual({ fetched: 3, new: 3 });
+    const stateBefore = await env.db.db
+      .selectFrom("mailbox_state")
+      .selectAll()
+      .where("folder", "=", folder)
+      .executeTakeFirstOrThrow();
+
+    // The folder is deleted and made again (as a server migration would): same mail, new UIDs.
+    await withClient(login, async (c) => {
+      await c.mailboxDelete(folder);
+      await c.mailboxCreate(folder);
+    });
+    await appendMessages(dovecot, login, [...old, testMessage("v4")], folder);
+
+    expect(await worker.syncOnce()).toEqual({ fetched: 4, new: 1 });
+    const rows = await env.db.db.selectFrom("messages").select(["id", "uid"]).execute();
+    expect(rows).toHaveLength(4);
+    const stateAfter = await env.db.db
+      .selectFrom("mailbox_state")
+      .selectAll()
+      .where("folder", "=", folder)
+      .executeTakeFirstOrThrow();
+    expect(stateAfter.uid_validity).not.toBe(stateBefore.uid_validity);
+    expect(stateAfter.last_uid).toBe(4);
+    expect((await env.jobIds()).sort()).toEqual(rows.map((r) => r.id).sort());
+    // And from now on only new mail is read.
+    expect(await worker.syncOnce()).toEqual({ fetched: 0, new: 0 });
+  });
+});
