@@ -9,6 +9,9 @@ import { type OpenedDb, openDb } from "../../src/adapters/db/connect.ts";
 export const testPostgresUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 export const backends = ["sqlite", "postgres"] as const;
+
+/** Advisory lock between migrating a test schema and dropping one (see createTestDb). */
+const schemaLockKey = 727_001;
 export type TestBackend = (typeof backends)[number];
 
 export interface TestDb extends OpenedDb {
@@ -32,7 +35,12 @@ export async function createTestDb(backend: TestBackend = "sqlite"): Promise<Tes
     };
   }
   const schema = `t_${randomBytes(6).toString("hex")}`;
-  const opened = await openDb({ databaseUrl: testPostgresUrl, dataDir, schema });
+  // Kysely's migrator introspects every schema; a schema another test file drops meanwhile makes
+  // that query fail. Migrations hold this lock shared, drops take it exclusively.
+  const lock = new pg.Client({ connectionString: testPostgresUrl });
+  await lock.connect();
+  await lock.query("select pg_advisory_lock_shared($1)", [schemaLockKey]);
+  const opened = await openDb({ databaseUrl: testPostgresUrl, dataDir, schema }).finally(() => lock.end());
   return {
     ...opened,
     dataDir,
@@ -40,6 +48,7 @@ export async function createTestDb(backend: TestBackend = "sqlite"): Promise<Tes
       await opened.close();
       const client = new pg.Client({ connectionString: testPostgresUrl });
       await client.connect();
+      await client.query("select pg_advisory_lock($1)", [schemaLockKey]);
       await client.query(`drop schema if exists ${schema} cascade`);
       await client.end();
       await rm(dataDir, { recursive: true, force: true });

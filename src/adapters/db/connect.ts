@@ -63,12 +63,18 @@ export async function openDb(options: OpenDbOptions): Promise<OpenedDb> {
     sqlite.pragma("busy_timeout = 10000");
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   }
-  await migrate(db);
+  await migrate(db, options.schema);
   return { db, backend, close: () => db.destroy() };
 }
 
-async function migrate(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+async function migrate(db: Db, schema?: string): Promise<void> {
+  // Without migrationTableSchema, Kysely sees another schema's kysely_migration_lock as ours and
+  // skips creating it: two test schemas migrating at once then fail on PostgreSQL.
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "?";
