@@ -48,7 +48,9 @@ export function registerUnitRoutes(app: Hono, deps: BoardDeps): void {
     const audit = await deps.db
       .selectFrom("audit_log")
       .selectAll()
-      .where("target", "=", `${unit.id}|${period}`)
+      .where((eb) =>
+        eb.or([eb("target", "=", `${unit.id}|${period}`), ...messages.map((m) => eb("target", "=", m.id))]),
+      )
       .orderBy("at", "desc")
       .execute();
 
@@ -98,6 +100,9 @@ const auditLabels: Record<string, string> = {
   exempt: "免报",
   unexempt: "取消免报",
   mark_received: "登记为已收到",
+  assign: "指定单位",
+  dismiss: "标记为不是报送",
+  reprocess: "重新处理",
 };
 
 /** Messages that count for the unit in the period, and those processed for it. */
