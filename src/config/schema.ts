@@ -37,7 +37,13 @@ export const configSchema = z.object({
     ),
   redisUrl: z.string().regex(/^rediss?:\/\//, "应以 redis:// 开头"),
   queuePrefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/, "只能包含字母、数字和 _.:-"),
-  office: z.object({ name: z.string().min(1), emails: z.array(email), ownAddresses: z.array(email) }),
+  office: z.object({
+    name: z.string().min(1),
+    emails: z.array(email),
+    ownAddresses: z.array(email),
+    contactNames: z.array(z.string().min(1)),
+    contactPhones: z.array(z.string().min(1)),
+  }),
   imap: z.object({
     host: z.string(),
     port,

@@ -122,11 +122,12 @@ async function decide(
     deadlineDay: deps.config.deadline.day,
     ownAddresses: ownAddresses(deps.config),
     textPdfCountsAsElectronic: deps.config.classification.textPdfCountsAsElectronic,
+    officeContact: { names: deps.config.office.contactNames, phones: deps.config.office.contactPhones },
     fileTexts: [] as { name: string; kind: ParsedFile["kind"]; text: string }[],
   };
   // Reading documents is the expensive part: only when the subject, names and body left the
   // unit or the contact open.
-  if (needsDocumentText(parsed, units)) {
+  if (needsDocumentText(parsed, units, input.officeContact)) {
     for (const file of allFiles(parsed)) {
       if (file.kind !== "electronic" && file.kind !== "text_pdf") continue;
       const { text } = await readFileText(deps.store, file);

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
-import { createLogger } from "../../logger.ts";
-import { runDemo } from "../../demo/run-demo.ts";
 import { missingLabels } from "../../domain/receipt.ts";
+import { createLogger } from "../../logger.ts";
 import type { CliContext } from "../context.ts";
 
 const kindLabels: Record<string, string> = {
@@ -19,18 +18,25 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
     .action(async () => {
       const config = ctx.config();
       console.log("演示：2023年5月收集各成员单位4月份工作进展 (模拟时钟从5月1日走到6月1日)");
+      // Loaded on use: the whole pipeline is heavy, and other commands should start fast.
+      const { runDemo } = await import("../../demo/run-demo.ts");
       const result = await runDemo(config, createLogger({ level: "warn" }), (line) => console.log(line));
       const units = result.status.units;
       const count = (s: string) => units.filter((u) => u.status === s).length;
       console.log("");
-      console.log(`最终登记 (${result.status.period})：已齐全 ${count("complete")}，不齐全 ${count("incomplete")}，未报送 ${count("missing")}，共 ${units.length} 个单位`);
+      console.log(
+        `最终登记 (${result.status.period})：已齐全 ${count("complete")}，不齐全 ${count("incomplete")}，未报送 ${count("missing")}，共 ${units.length} 个单位`,
+      );
       for (const u of units.filter((x) => x.status !== "missing")) {
         const missing = u.missing.length ? `，缺${missingLabels(u.missing as never).join("、")}` : "";
-        console.log(`  ${u.unit}: ${u.status === "complete" ? "已齐全" : "不齐全"}${missing}${u.late ? "，逾期" : ""}  联系人 ${u.contactName ?? "-"} ${u.contactPhone ?? ""}`);
+        console.log(
+          `  ${u.unit}: ${u.status === "complete" ? "已齐全" : "不齐全"}${missing}${u.late ? "，逾期" : ""}  联系人 ${u.contactName ?? "-"} ${u.contactPhone ?? ""}`,
+        );
       }
       console.log("");
       console.log("发出的邮件：");
-      for (const [kind, n] of Object.entries(result.mailCounts)) console.log(`  ${kindLabels[kind] ?? kind}: ${n} 封`);
+      for (const [kind, n] of Object.entries(result.mailCounts))
+        console.log(`  ${kindLabels[kind] ?? kind}: ${n} 封`);
       console.log("");
       console.log(`邮件 (.eml) 在: ${result.outboxDir}`);
       console.log(`登记表 (.xlsx): ${result.xlsxPath}`);
