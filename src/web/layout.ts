@@ -7,7 +7,7 @@ import { zonedParts } from "../domain/period.ts";
 export type Html = ReturnType<typeof html>;
 
 const style = `
-body{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;margin:0;color:#222;background:#f6f7f9;font-size:14px}
+body{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:0;color:#222;background:#f6f7f9;font-size:14px}
 header{background:#1f4e79;color:#fff;padding:10px 20px;display:flex;gap:24px;align-items:center}
 header a{color:#fff;text-decoration:none}header strong{font-size:16px}
 main{padding:16px 20px}
@@ -24,7 +24,8 @@ th{background:#eef1f5;white-space:nowrap}
 .error{background:#fdecee;border:1px solid #e3a1aa;padding:12px 16px}
 .muted{color:#777}.small{font-size:12px}
 form.inline{display:inline}
-details{margin-top:4px}summary{cursor:pointer;color:#1f4e79}
+details{display:inline-block;margin-left:8px}summary{cursor:pointer;color:#1f4e79}
+td.actions{white-space:nowrap}
 details form{background:#fafbfc;border:1px solid #d8dce2;padding:6px;margin-top:4px}
 input[type=text]{padding:2px 4px}button{cursor:pointer}
 .toolbar{display:flex;gap:14px;align-items:center;flex-wrap:wrap;margin-bottom:8px}
@@ -96,7 +97,7 @@ export const messageStateLabels: Record<string, string> = {
 
 /** The reason box every correction form carries: the audit log records it. */
 export function reasonInput(placeholder = "说明（可选）"): Html {
-  return html`<input type="text" name="reason" placeholder="${placeholder}" size="14">`;
+  return html`<input type="text" name="reason" placeholder="${placeholder}" size="10">`;
 }
 
 /** Fixed texts for ?done=… after a redirect (never echo free text from the URL). */

@@ -143,7 +143,7 @@ function unitRow(r: UnitStatusRow, period: string, tz: string): Html {
 <td>${r.status === "exempt" ? "" : missing}</td>
 <td class="late">${r.late ? "逾期" : ""}</td>
 <td>${r.messages.length}</td>
-<td>
+<td class="actions">
 <form method="post" action="${base}/exempt" class="inline">
 <input type="hidden" name="exempt" value="${r.status === "exempt" ? "0" : "1"}">${reasonInput()}
 <button type="submit">${r.status === "exempt" ? "取消免报" : "免报"}</button></form>

@@ -137,9 +137,15 @@ function fileList(files: FileRow[]): Html {
     (f) => html`<li>${f.original_name}　<b>${fileKindLabels[f.kind] ?? f.kind}</b>
 ${f.size ? html`<span class="muted small">${sizeLabel(f.size)}</span>` : ""}
 ${f.parent_id ? html`<span class="muted small">（来自 ${f.parent_id}）</span>` : ""}
-${f.link_url ? html`<div class="small">${f.link_url}</div>` : ""}
+${f.link_url ? linkOf(f.link_url) : ""}
 ${f.note ? html`<div class="muted small">${f.note}</div>` : ""}</li>`,
   )}</ul>`;
+}
+
+/** A 超大附件 download link: clickable only when it is plain http(s), never javascript: or data:. */
+function linkOf(url: string): Html {
+  if (!/^https?:\/\//i.test(url)) return html`<div class="small">${url}</div>`;
+  return html`<div class="small"><a href="${url}" rel="noopener noreferrer" target="_blank">${url}</a></div>`;
 }
 
 function sizeLabel(bytes: number): string {

@@ -102,6 +102,69 @@ describe.each(backends)("web board: review list (%s)", (backend) => {
     expect(list).toContain("&lt;script&gt;");
   });
 
+  it("lists reports from unregistered senders (需核实) with their unit, and shows their files", async () => {
+    env = await startBoardEnv(backend);
+    const id = "c".repeat(64);
+    const now = new Date().toISOString();
+    await env.tdb.db
+      .insertInto("messages")
+      .values({
+        id,
+        message_id: null,
+        source: "import",
+        mailbox: "INBOX",
+        uid_validity: 1,
+        uid: 7,
+        raw_size: 100,
+        from_addr: "zhangsan@163.com",
+        from_name: "张三",
+        subject: "【正定县】4月生态文明建设工作进展",
+        sent_at: null,
+        received_at: "2023-05-11T01:00:00Z",
+        state: "processed",
+        reason: "发件地址未登记为该单位的地址，需核实",
+        reason_code: null,
+        verdict: null,
+        unit_id: "正定县",
+        period: "2023-04",
+        attempts: 1,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await env.tdb.db
+      .insertInto("attachments")
+      .values({
+        id: "att-1",
+        message_id: id,
+        parent_id: null,
+        content_hash: null,
+        original_name: "盖章扫描件.pdf",
+        safe_name: "盖章扫描件.pdf",
+        detected_type: "link",
+        size: 0,
+        kind: "link",
+        text_ref: null,
+        link_url: "https://mail.163.com/large-attachment-download/index.html?file=abc&x=<b>",
+        note: null,
+        created_at: now,
+      })
+      .execute();
+    const list = await (await fetch(`${env.url}/review`)).text();
+    expect(list).toContain("【正定县】4月生态文明建设工作进展");
+    expect(list).toContain("已登记：正定县 2023-04");
+    expect(list).toContain("需核实");
+
+    const detail = await (
+      await fetch(`${env.url}/units/${encodeURIComponent("正定县")}?period=2023-04`)
+    ).text();
+    expect(detail).toContain("盖章扫描件.pdf");
+    expect(detail).toContain("超大附件链接");
+    expect(detail).toContain(
+      'href="https://mail.163.com/large-attachment-download/index.html?file=abc&amp;x=&lt;b&gt;"',
+    );
+  });
+
   it("refuses an assignment without a unit, or to an unknown message, with a Chinese message", async () => {
     env = await startBoardEnv(backend);
     const id = await reviewMessage(env);
