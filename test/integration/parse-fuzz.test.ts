@@ -51,6 +51,15 @@ const manglers: Record<string, Mangler> = {
   },
   garbage: (_raw, r) =>
     Buffer.from(Array.from({ length: 1 + Math.floor(r() * 4000) }, () => Math.floor(r() * 256))),
+  hostileText: (_raw, r) => {
+    // Patterns that make naive regexes backtrack: unclosed tags, endless encoded-word starts.
+    const pick = Math.floor(r() * 4);
+    const junk = ["<a href=x ", "<script", "=?a?b?", "[[LINK:"][pick] as string;
+    const body = junk.repeat(20_000 + Math.floor(r() * 20_000));
+    return Buffer.from(
+      `Subject: ${"=?utf-8?B?".repeat(2000)}\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${body}<a href="https://mail.163.com/large-attachment-download/x">a.pdf</a>\r\n`,
+    );
+  },
   deepNesting: (_raw, r) => {
     const depth = 50 + Math.floor(r() * 200);
     let msg = "Subject: deep\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n";

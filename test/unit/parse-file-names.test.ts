@@ -41,6 +41,17 @@ describe("超大附件 links", () => {
     ]);
   });
 
+  it("takes the name from the link's own text, once per file, when the name is the link (QQ)", () => {
+    const html =
+      '<div>超大附件</div><a href="https://mail.qq.com/cgi-bin/ftnExs_download?k=1&amp;t=exs"><img src="x.png">鹿泉区盖章版.pdf</a>' +
+      ' <span>(60M)</span> <a href="https://mail.qq.com/cgi-bin/ftnExs_download?k=1&amp;t=exs">下载</a>' +
+      '<a href="https://mail.163.com/large-attachment-download/index.html?file=2">照片.zip</a>';
+    expect(findLargeAttachmentLinks(html, "").map((f) => [f.originalName, f.linkUrl])).toEqual([
+      ["鹿泉区盖章版.pdf", "https://mail.qq.com/cgi-bin/ftnExs_download?k=1&t=exs"],
+      ["照片.zip", "https://mail.163.com/large-attachment-download/index.html?file=2"],
+    ]);
+  });
+
   it("ignores ordinary links", () => {
     expect(findLargeAttachmentLinks('<a href="https://www.sjz.gov.cn/a.pdf">通知.pdf</a>', "")).toEqual([]);
   });

@@ -41,14 +41,14 @@ function normaliseCharset(charset: string): string {
   return c;
 }
 
-const ENCODED_WORD = /=\?([^?\s*]+)(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=/g;
+const ENCODED_WORD = /=\?([^?\s*]{1,60})(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=/g;
 
 /**
  * Decodes RFC 2047 encoded words. Adjacent words separated only by whitespace are joined before
  * decoding, because clients split one multibyte character across two words.
  */
 export function decodeEncodedWords(value: string): string {
-  const joined = value.replace(/(=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)\s+(?==\?)/g, "$1");
+  const joined = value.replace(/(=\?[^?\s]{1,60}\?[bBqQ]\?[^?\s]*\?=)\s+(?==\?)/g, "$1");
   const pieces: { charset: string; bytes: Buffer }[] = [];
   let out = "";
   let last = 0;

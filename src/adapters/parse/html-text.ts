@@ -4,8 +4,7 @@
  */
 export function htmlToPlainText(html: string): string {
   return decodeEntities(
-    html
-      .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, " ")
+    dropElements(html.slice(0, 5 * 1024 * 1024), ["script", "style", "head"])
       .replace(/<br\s*\/?>/gi, "\n")
       .replace(/<\/(p|div|tr|li|h[1-6]|table|blockquote)\s*>/gi, "\n")
       .replace(/<[^>]*>/g, ""),
@@ -14,6 +13,31 @@ export function htmlToPlainText(html: string): string {
     .replace(/ *\n */g, "\n")
     .replace(/\n{3,}/g, "\n\n")
     .trim();
+}
+
+/** Removes elements with their content in one linear pass (a regex here is quadratic on junk). */
+function dropElements(html: string, names: string[]): string {
+  const lower = html.toLowerCase();
+  let out = "";
+  let pos = 0;
+  while (pos < html.length) {
+    let start = -1;
+    let name = "";
+    for (const n of names) {
+      const i = lower.indexOf(`<${n}`, pos);
+      if (i >= 0 && (start < 0 || i < start)) {
+        start = i;
+        name = n;
+      }
+    }
+    if (start < 0) break;
+    out += html.slice(pos, start);
+    const end = lower.indexOf(`</${name}`, start);
+    if (end < 0) return out;
+    const close = lower.indexOf(">", end);
+    pos = close < 0 ? html.length : close + 1;
+  }
+  return out + html.slice(pos);
 }
 
 export function decodeEntities(s: string): string {
