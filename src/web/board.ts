@@ -56,6 +56,12 @@ export async function startBoard(
   options: { host: string; port: number },
 ): Promise<{ url: string; close(): Promise<void> }> {
   const app = createBoardApp(deps);
+  if (!deps.auth && !["127.0.0.1", "::1", "localhost"].includes(options.host)) {
+    deps.processDeps.logger.warn(
+      { host: options.host },
+      "网页看板未设置登录（WEB_USER / WEB_PASS），且监听的不是本机地址：同一网络中的任何人都能查看和修改登记",
+    );
+  }
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, (info) => {
       const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
