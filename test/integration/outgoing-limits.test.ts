@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import ExcelJS from "exceljs";
+import { simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/logger.ts";
 import { enqueueMail } from "../../src/usecases/outbox.ts";
@@ -57,11 +58,9 @@ describe("sending limits and entry points", () => {
     );
     expect(env.smtp.messages).toHaveLength(2);
     // Delayed to just after midnight, Shanghai time, of the next day: 15 h 05 min from 09:00.
-    const [delayed] = await env.redis
-      .zrange(`${env.prefix}:outgoing:delayed`, 0, -1, "WITHSCORES")
-      .then((r) => [Number(r[1])]);
+    const scored = await env.redis.zrange(`${env.prefix}:outgoing:delayed`, "0", "-1", "WITHSCORES");
     // bullmq scores delayed jobs by timestamp * 4096 (+ a counter).
-    const dueInMinutes = (Math.floor(delayed! / 4096) - Date.now()) / 60_000;
+    const dueInMinutes = (Math.floor(Number(scored[1]) / 4096) - Date.now()) / 60_000;
     expect(dueInMinutes).toBeGreaterThan(15 * 60 + 5 - 2);
     expect(dueInMinutes).toBeLessThan(15 * 60 + 5 + 1);
     const row = await env.tdb.db
@@ -123,5 +122,19 @@ describe("sending limits and entry points", () => {
     const parsed = JSON.parse(remind.stdout) as { period: string; dryRun: boolean; unreachable: unknown[] };
     expect(parsed).toMatchObject({ period: "2023-04", dryRun: true });
     expect(parsed.unreachable).toHaveLength(46);
+
+    // Sending a stage now, with no SMTP host: .eml files in DATA_DIR/outbox; asking twice sends once.
+    const configFile = join(env.tdb.dataDir, "office.yaml");
+    await writeFile(configFile, "units:\n  市水利局: { emails: [slj@example.gov.cn] }\n");
+    const args = [bin, "-c", configFile, "remind", "--stage", "final", "--now", "2023-05-26T09:00:00+08:00"];
+    const sent = await run(process.execPath, args, { env: cliEnv });
+    expect(sent.stdout).toContain("本次发出 1 封");
+    const again = await run(process.execPath, args, { env: cliEnv });
+    expect(again.stdout).toContain("本次发出 0 封");
+    const files = await readdir(join(env.tdb.dataDir, "outbox"));
+    expect(files).toHaveLength(1);
+    const mail = await simpleParser(await readFile(join(env.tdb.dataDir, "outbox", files[0]!)));
+    expect(mail.to).toMatchObject({ text: "slj@example.gov.cn" });
+    expect(mail.subject).toMatch(/^【最后提醒】/);
   });
 });
