@@ -3,6 +3,7 @@ import { ConfigError } from "../config/load.ts";
 import { registerConfigCommands } from "./commands/config.ts";
 import { registerDemoCommand } from "./commands/demo.ts";
 import { registerDigestCommand } from "./commands/digest.ts";
+import { registerImportCommand } from "./commands/import.ts";
 import { registerMarkCommand } from "./commands/mark.ts";
 import { registerQuarantineCommand } from "./commands/quarantine.ts";
 import { registerRemindCommand } from "./commands/remind.ts";
@@ -35,6 +36,7 @@ registerSeedCommand(program, ctx);
 registerUnitsCommand(program, ctx);
 registerRemindCommand(program, ctx);
 registerDigestCommand(program, ctx);
+registerImportCommand(program, ctx);
 
 try {
   await program.parseAsync(process.argv);
