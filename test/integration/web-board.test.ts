@@ -171,6 +171,11 @@ describe.each(backends)("web board: period page, corrections, export (%s)", (bac
     const badText = await bad.text();
     expect(badText).toContain("格式不对");
     expect(badText).not.toMatch(/at .*\.ts:\d+/);
+    const picked = await fetch(`${env.url}/periods?period=2023-03`, { redirect: "manual" });
+    expect(picked.headers.get("location")).toBe("/periods/2023-03");
+    const badPick = await fetch(`${env.url}/periods?period=${encodeURIComponent("<b>x</b>")}`);
+    expect(badPick.status).toBe(400);
+    expect(await badPick.text()).toContain("月份“&lt;b&gt;x&lt;/b&gt;”格式不对");
     const unknown = await fetch(`${env.url}/units/${encodeURIComponent("市不存在局")}?period=2023-04`);
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toContain("没有名为“市不存在局”的成员单位");
