@@ -2,7 +2,7 @@ import type { Db } from "../adapters/db/connect.ts";
 import type { Config } from "../config/schema.ts";
 import { buildDigestMail, type DigestData } from "../domain/mail-content/builders.ts";
 import { buildReceiptXlsx } from "../domain/mail-content/receipt-xlsx.ts";
-import { createMailRenderer, missingText, periodLabel } from "../domain/mail-content/render.ts";
+import { missingText, periodLabel } from "../domain/mail-content/render.ts";
 import { parsePeriod } from "../domain/schedule-plan.ts";
 import { zonedParts } from "../domain/working-days.ts";
 import { loadUnits } from "./load-registry.ts";
@@ -104,21 +104,18 @@ export async function buildReceiptLog(
   const uncertain = uncertainRows.map((u) => `${u.subject} → ${parseJsonList(u.recipients).join(", ")}`);
 
   const asOf = localTimeLabel(now, config);
-  const mail = buildDigestMail(
-    {
-      officeName: config.office.name,
-      period,
-      deadline: deadlineLabel(period, config),
-      asOf,
-      final: Boolean(options.final),
-      counts,
-      headers: logHeaders,
-      rows,
-      unreachable,
-      uncertain,
-    },
-    createMailRenderer(),
-  );
+  const mail = buildDigestMail({
+    officeName: config.office.name,
+    period,
+    deadline: deadlineLabel(period, config),
+    asOf,
+    final: Boolean(options.final),
+    counts,
+    headers: logHeaders,
+    rows,
+    unreachable,
+    uncertain,
+  });
   const { year } = parsePeriod(period);
   const xlsx = await buildReceiptXlsx({
     title: `${periodLabel(period)}工作进展情况报送登记表（截至 ${asOf}）`,
