@@ -82,6 +82,8 @@ describe("parseStoredMessage on real-world Chinese mail", () => {
       ["盖章页.jpg", "scan", "4月份材料/照片.zip"],
     ]);
     expect(byName(m.files, "鹿泉区4月进展.docx")?.safeName).toBe("鹿泉区4月进展.docx");
+    // expanded without trouble: nothing for the office to read about the zip itself
+    expect(m.files[0]?.note).toBeUndefined();
   });
 
   it("does not expand zips nested deeper than maxDepth", async () => {

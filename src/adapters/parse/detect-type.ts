@@ -22,7 +22,8 @@ export interface DetectedType {
     | "other";
 }
 
-const IMAGE_EXTS = new Set(["jpg", "png", "tif", "bmp", "heic", "heif", "webp", "gif"]);
+// GIF is left out: it is icons and animations, never a scanned page.
+const IMAGE_EXTS = new Set(["jpg", "png", "tif", "bmp", "heic", "heif", "webp"]);
 const OLE_WORD_EXTS = new Set(["doc", "dot", "wps", "wpt"]);
 const OLE_MIME: Record<string, string> = {
   doc: "application/msword",
@@ -59,8 +60,7 @@ export async function detectType(path: string, size: number, name: string): Prom
   if (ft.ext === "rar") return { mime: ft.mime, format: "rar" };
   if (ft.ext === "7z") return { mime: ft.mime, format: "7z" };
   if (ft.ext === "cfb") return detectOle(path, ext);
-  if (IMAGE_EXTS.has(ft.ext) || ft.ext === "jpg" || ft.ext === "tif")
-    return { mime: ft.mime, format: "image" };
+  if (IMAGE_EXTS.has(ft.ext)) return { mime: ft.mime, format: "image" };
   return { mime: ft.mime, format: "other" };
 }
 

@@ -79,11 +79,13 @@ export async function expandZip(
         entries: out,
       };
     }
-    const note =
-      problems.length > 0
-        ? `压缩包「${archiveName}」已解开，其中 ${problems.length} 个文件损坏无法读取：${problems.join("、")}`
-        : `压缩包已解开，共 ${out.filter((f) => f.parentName === origin.originalName).length} 个文件`;
-    return { kind: "other", note, entries: out };
+    // A note says why a file could not be read; a zip expanded without trouble needs none.
+    if (problems.length === 0) return { kind: "other", entries: out };
+    return {
+      kind: "other",
+      note: `压缩包「${archiveName}」中 ${problems.length} 个文件损坏无法读取：${problems.join("、")}`,
+      entries: out,
+    };
   } finally {
     zip.close();
   }
