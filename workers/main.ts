@@ -2,12 +2,13 @@ import type { Worker } from "bullmq";
 import { createMailTransport } from "../src/adapters/smtp/transport.ts";
 import { processDepsOf } from "../src/app/process-deps.ts";
 import type { Runtime } from "../src/app/runtime.ts";
+import { startBoard } from "../src/web/board.ts";
 import { createOutgoingWorker } from "./outgoing-worker.ts";
 import { createProcessWorker } from "./process-worker.ts";
 import { createScheduler } from "./scheduler.ts";
 import { createWatchWorker } from "./watch-worker.ts";
 
-export const workerNames = ["watch", "process", "outgoing", "schedule"] as const;
+export const workerNames = ["watch", "process", "outgoing", "schedule", "web"] as const;
 export type WorkerName = (typeof workerNames)[number];
 
 export interface RunningWorkers {
@@ -54,6 +55,24 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
     });
     await scheduler.start();
     stops.push(() => scheduler.stop());
+  }
+  if (names.includes("web")) {
+    const auth =
+      config.web.user && config.web.pass ? { user: config.web.user, pass: config.web.pass } : undefined;
+    const board = await startBoard(
+      {
+        db: rt.db,
+        backend: rt.backend,
+        config,
+        clock: rt.clock,
+        loadUnits: rt.loadUnits,
+        processDeps: processDepsOf(rt),
+        auth,
+      },
+      { host: config.web.host, port: config.web.port },
+    );
+    logger.info({ url: board.url }, "看板已启动");
+    stops.push(() => board.close());
   }
   if (names.includes("watch")) {
     if (!config.imap.host) {

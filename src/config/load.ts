@@ -135,6 +135,7 @@ export function redactConfig(config: Config): Config {
     ...config,
     imap: { ...config.imap, pass: config.imap.pass ? "******" : "" },
     smtp: { ...config.smtp, pass: config.smtp.pass ? "******" : "" },
+    web: { ...config.web, pass: config.web.pass ? "******" : "" },
     redisUrl: config.redisUrl.replace(/\/\/[^@/]*@/, "//******@"),
     databaseUrl: config.databaseUrl.replace(/\/\/[^@/]*@/, "//******@"),
   };

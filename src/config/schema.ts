@@ -92,7 +92,12 @@ export const configSchema = z.object({
     maxTotalBytes: z.number().int().min(1),
     maxRatio: z.number().min(1),
   }),
-  web: z.object({ host: z.string().min(1), port }),
+  web: z.object({
+    host: z.string().min(1),
+    port,
+    user: z.string().default(""),
+    pass: z.string().default(""),
+  }),
   units: z.record(z.string(), unitOverrideSchema),
   calendar: z.object({ holidays: z.array(isoDate), workdays: z.array(isoDate) }),
 });
@@ -121,10 +126,12 @@ export const envKeys: Record<string, string> = {
   QUEUE_PREFIX: "queuePrefix",
   TZ_OFFICE: "timezone",
   WEB_PORT: "web.port",
+  WEB_USER: "web.user",
+  WEB_PASS: "web.pass",
 };
 
 /** Keys whose values must never reach a log line or an error message. */
-export const secretPaths = new Set(["imap.pass", "smtp.pass"]);
+export const secretPaths = new Set(["imap.pass", "smtp.pass", "web.pass"]);
 
 /** An example for each key that commonly goes wrong, quoted in the error message. */
 export const examples: Record<string, string> = {
