@@ -199,6 +199,15 @@ describe("parseStoredMessage on real-world Chinese mail", () => {
     expect(m.warnings).toEqual(["正文字符集标注有误，已按实际编码重新识别"]);
   });
 
+  it("counts a .doc saved as a web page as the electronic version and reads its GBK text", async () => {
+    const m = await parse("17-word-html-doc.eml");
+    expect(m.files).toMatchObject([
+      { originalName: "进展(网页).doc", kind: "electronic", detectedType: "text/html" },
+    ]);
+    const { text } = await readFileText(store, m.files[0] as ParsedFile);
+    expect(text).toBe("鹿泉区4月份工作进展情况\n联系人：王五 联系电话：0311-12345678");
+  });
+
   it("leaves the quoted original out of ownText", async () => {
     const m = await parse("14-reply-quoted.eml");
     expect(m.subject).toBe("回复：请补报4月份材料");

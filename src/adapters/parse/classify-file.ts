@@ -84,6 +84,10 @@ export async function describeStoredFile(
     case "ole-word":
       file.kind = "electronic";
       return [file];
+    case "word-html":
+      file.kind = "electronic";
+      setNote("网页格式保存的 Word 文件，按电子版计");
+      return [file];
     case "zip": {
       const expanded = await expandZip(ctx, stored, origin, file.safeName);
       file.kind = expanded.kind;

@@ -18,6 +18,7 @@ export interface DetectedType {
     | "rar"
     | "7z"
     | "tnef"
+    | "word-html"
     | "empty"
     | "other";
 }
@@ -46,6 +47,8 @@ export async function detectType(path: string, size: number, name: string): Prom
     return { mime: "application/vnd.ms-tnef", format: "tnef" };
   if (head.subarray(0, 5).toString("latin1") === "{\\rtf") return { mime: "application/rtf", format: "rtf" };
   if (head.subarray(0, 8).equals(Buffer.from("d0cf11e0a1b11ae1", "hex"))) return detectOle(path, ext);
+
+  if (WORD_EXTS.has(ext) && looksLikeWordHtml(head)) return { mime: "text/html", format: "word-html" };
 
   let ft: Awaited<ReturnType<typeof fileTypeFromFile>>;
   try {
@@ -99,6 +102,27 @@ async function zipEntryNames(path: string): Promise<string[]> {
   } finally {
     zip.close();
   }
+}
+
+const WORD_EXTS = new Set(["doc", "docx", "wps", "dot"]);
+
+/**
+ * Word and WPS can save a document as a web page (HTML or MHT) or as Word 2003 XML under a .doc
+ * name, and OA systems export .doc files that way: still the electronic version.
+ */
+function looksLikeWordHtml(head: Buffer): boolean {
+  const start = head
+    .subarray(0, 2048)
+    .toString("latin1")
+    .replace(/^\ufeff|^\xef\xbb\xbf/, "")
+    .trimStart()
+    .toLowerCase();
+  return (
+    start.startsWith("<html") ||
+    start.startsWith("<!doctype html") ||
+    start.startsWith("mime-version:") ||
+    (start.startsWith("<?xml") && /word\.document|wordml|w:worddocument/.test(start))
+  );
 }
 
 async function detectOle(path: string, ext: string): Promise<DetectedType> {

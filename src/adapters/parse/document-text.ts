@@ -5,8 +5,10 @@ import mammoth from "mammoth";
 import WordExtractor from "word-extractor";
 import type { ParsedFile } from "../../domain/types.ts";
 import type { ContentStore } from "../store/content-store.ts";
+import { decodeCharset, decodeUndeclared } from "./charset.ts";
 import { detectType } from "./detect-type.ts";
 import { extensionOf } from "./file-names.ts";
+import { htmlToPlainText } from "./html-text.ts";
 import { readOdtText } from "./odt-text.ts";
 import { openPdf } from "./pdf-open.ts";
 import { rtfToText } from "./rtf-text.ts";
@@ -60,6 +62,8 @@ async function extract(store: ContentStore, file: ParsedFile): Promise<FileText>
         return clean(await readOdtText(path));
       case "rtf":
         return clean(rtfToText(await readFile(path)));
+      case "word-html":
+        return wordHtmlText(await readFile(path));
       default:
         return { text: null, note: "此类文件没有可读取的文字" };
     }
@@ -85,6 +89,16 @@ async function pdfText(path: string, size: number): Promise<FileText> {
   } finally {
     await pdf.destroy().catch(() => undefined);
   }
+}
+
+/** A Word document saved as HTML or Word 2003 XML; MHT (a MIME file) is left to a person. */
+function wordHtmlText(data: Buffer): FileText {
+  const head = data.subarray(0, 4096).toString("latin1");
+  if (/^\s*mime-version:/i.test(head)) return { text: null, note: "MHT 网页格式文件，无法自动读取文字" };
+  const charset =
+    head.match(/charset\s*=\s*["']?([\w-]+)/i)?.[1] ?? head.match(/encoding\s*=\s*["']([\w-]+)/i)?.[1];
+  const html = charset ? decodeCharset(data, charset) : decodeUndeclared(data);
+  return clean(htmlToPlainText(html.replace(/<\/w:p>/gi, "</p>")));
 }
 
 function clean(text: string): FileText {
