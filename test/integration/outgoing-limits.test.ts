@@ -26,6 +26,15 @@ afterEach(async () => {
   env = undefined;
 });
 
+const cliEnvOf = (e: OutgoingEnv) => ({
+  ...process.env,
+  DATA_DIR: e.tdb.dataDir,
+  DATABASE_URL: "",
+  SMTP_HOST: "",
+  MAIL_FROM: "office@example.gov.cn",
+  OFFICE_EMAILS: "staff@example.gov.cn",
+});
+
 const payload = { text: "t", html: "<p>t</p>", autoSubmitted: "auto-generated" as const };
 
 describe("sending limits and entry points", () => {
@@ -90,18 +99,11 @@ describe("sending limits and entry points", () => {
     expect(runs).toHaveLength(1);
   });
 
-  it("CLI: digest --preview writes an .xlsx and .html; remind --dry-run lists without sending", async () => {
+  it("CLI: digest --preview writes an .xlsx and .html", async () => {
     env = await createOutgoingEnv();
     await env.tdb.close();
     const out = join(env.tdb.dataDir, "log.xlsx");
-    const cliEnv = {
-      ...process.env,
-      DATA_DIR: env.tdb.dataDir,
-      DATABASE_URL: "",
-      SMTP_HOST: "",
-      MAIL_FROM: "office@example.gov.cn",
-      OFFICE_EMAILS: "staff@example.gov.cn",
-    };
+    const cliEnv = cliEnvOf(env);
     const digest = await run(
       process.execPath,
       [bin, "digest", "--preview", "--out", out, "--period", "2023-04", "--now", "2023-05-22T17:30:00+08:00"],
@@ -114,6 +116,12 @@ describe("sending limits and entry points", () => {
     expect(sheet.getCell(3, 3).text).toBe("未报送");
     expect(sheet.rowCount).toBe(2 + 46);
     expect(await readFile(join(env.tdb.dataDir, "log.html"), "utf8")).toContain("<table");
+  });
+
+  it("CLI: remind --dry-run lists without sending; remind sends a stage now, once", async () => {
+    env = await createOutgoingEnv();
+    await env.tdb.close();
+    const cliEnv = cliEnvOf(env);
     const remind = await run(
       process.execPath,
       [bin, "remind", "--stage", "first", "--dry-run", "--json", "--now", "2023-05-19T09:00:00+08:00"],
