@@ -45,7 +45,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         "  --n <数量>            邮箱中的报送邮件数 (默认 1000；--quick 为 50)",
         "  --runs <次数>         每项测几轮取中位数 (默认 3；--quick 为 1)",
         "  --quick               冒烟测试: N=50, 1 轮",
-        "  --db sqlite|postgres  数据库 (默认 SQLite 临时目录；postgres 用 127.0.0.1:5432/test 的独立 schema)",
+        "  --db sqlite|postgres  数据库 (默认 SQLite 临时目录；postgres 在 127.0.0.1:5432 上为每项建立并删除独立的数据库)",
         "  --latency-samples <n> 通知延迟的样本数 (默认 50；--quick 为 15)",
         "  --single-process      处理 worker 不另起第二个进程",
         "  --acks                收取时同时发送回执",

@@ -38,18 +38,22 @@ export async function createServiceEnv(o: EnvOptions): Promise<ServiceEnv> {
   const dataDir = join(dir, "data");
   await mkdir(dataDir, { recursive: true });
   let databaseUrl = "";
-  let dropSchema = async () => {};
+  let dropDatabase = async () => {};
   if (o.db === "postgres") {
-    const schema = `bench_${o.name.replace(/[^a-z0-9]/g, "_")}_${id}`;
+    // A database of its own (not a schema): createRuntime opens the URL as it is, and Kysely's
+    // migration tables then cannot be confused with another run's.
+    const name = `bench_${o.name.replace(/[^a-z0-9]/g, "_")}_${id}`;
     const admin = new pg.Client({ connectionString: postgresUrl });
     await admin.connect();
-    await admin.query(`create schema ${schema}`);
+    await admin.query(`create database ${name}`);
     await admin.end();
-    databaseUrl = `${postgresUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    dropSchema = async () => {
+    const url = new URL(postgresUrl);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    dropDatabase = async () => {
       const c = new pg.Client({ connectionString: postgresUrl });
       await c.connect();
-      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.query(`drop database if exists ${name} with (force)`);
       await c.end();
     };
   }
@@ -94,7 +98,7 @@ export async function createServiceEnv(o: EnvOptions): Promise<ServiceEnv> {
     overrides,
     cleanup: async () => {
       await clearQueues(queuePrefix);
-      await dropSchema().catch(() => {});
+      await dropDatabase().catch(() => {});
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -107,16 +107,18 @@ export async function spawnService(options: {
   };
 }
 
+/** Resident set size of a process now (VmRSS, the figure process.memoryUsage().rss gives inside it). */
+export async function rssOf(pid: number): Promise<number> {
+  const text = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  return Number(text.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) * 1024;
+}
+
 /** Reads VmRSS of each pid every intervalMs: the peak of each process and of their sum. */
 export function sampleRss(pids: number[], intervalMs = 50) {
   const peaks = new Map<number, number>(pids.map((p) => [p, 0]));
   let peakSum = 0;
   let samples = 0;
-  const read = async (pid: number) => {
-    const text = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
-    const kb = Number(text.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0);
-    return kb * 1024;
-  };
+  const read = rssOf;
   let busy = false;
   const timer = setInterval(async () => {
     if (busy) return;

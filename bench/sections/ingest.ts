@@ -3,7 +3,7 @@ import { type Db, openDb } from "../../src/adapters/db/connect.ts";
 import type { Corpus } from "../corpus/build.ts";
 import { createServiceEnv, type EnvOptions } from "../env.ts";
 import type { ImapServer, Login } from "../mailbox.ts";
-import { type ServiceProcess, sampleRss, spawnService } from "../service.ts";
+import { rssOf, type ServiceProcess, sampleRss, spawnService } from "../service.ts";
 import { waitUntil } from "../stats.ts";
 import { type Throughput, throughput } from "./download.ts";
 
@@ -12,6 +12,8 @@ export interface IngestResult extends Throughput {
   states: Record<string, number>;
   receiptUnits: number;
   rss: { maxProcess: number; sum: number; perProcess: number[]; samples: number };
+  /** RSS of each process with its runtime open, before the workers start. */
+  idleRss: number[];
 }
 
 export interface IngestOptions {
@@ -61,6 +63,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
       );
     }
     db = await openDb({ databaseUrl: env.databaseUrl, dataDir: env.dataDir });
+    const idleRss = await Promise.all(services.map((s) => rssOf(s.pid)));
     const rss = sampleRss(services.map((s) => s.pid));
     for (const s of services.slice(1)) await s.start();
     const startedAt = await main.start();
@@ -116,6 +119,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
       states: await stateCounts(q),
       receiptUnits: Number(receiptUnits.c),
       rss: peak,
+      idleRss,
     };
   } finally {
     for (const s of services) await s.stop();

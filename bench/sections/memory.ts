@@ -7,7 +7,7 @@ import { seededRandom } from "../corpus/random.ts";
 import type { BenchUnit } from "../corpus/units.ts";
 import { createServiceEnv, type EnvOptions } from "../env.ts";
 import { type ImapServer, loadMailbox } from "../mailbox.ts";
-import { type ServiceProcess, sampleRss, spawnService } from "../service.ts";
+import { rssOf, type ServiceProcess, sampleRss, spawnService } from "../service.ts";
 import { MB, waitUntil } from "../stats.ts";
 
 export interface BigMessageResult {
@@ -17,6 +17,7 @@ export interface BigMessageResult {
   state: string;
   reason: string | null;
   rss: { maxProcess: number; sum: number; samples: number };
+  idleRss: number;
 }
 
 /** Builds the one big submission (a scan of bigMb MB) once; written to dir. */
@@ -52,6 +53,7 @@ export async function runBigMessage(o: {
       logPath: `${env.dir}/service.log`,
     });
     db = await openDb({ databaseUrl: env.databaseUrl, dataDir: env.dataDir });
+    const idleRss = await rssOf(service.pid);
     const rss = sampleRss([service.pid]);
     const startedAt = await service.start();
     const q = db.db;
@@ -83,6 +85,7 @@ export async function runBigMessage(o: {
       state: row.state,
       reason: row.reason,
       rss: peak,
+      idleRss,
     };
   } finally {
     await service?.stop();

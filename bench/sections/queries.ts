@@ -31,8 +31,9 @@ export async function runQueries(o: {
   const { getPeriodStatus } = await import("../../src/usecases/period-status.ts");
   const { buildReceiptLog } = await import("../../src/usecases/receipt-log.ts");
   const env = await createServiceEnv({ ...o.env, name: "queries" });
-  const opened = await openDb({ databaseUrl: env.databaseUrl, dataDir: env.dataDir });
+  let opened: Awaited<ReturnType<typeof openDb>> | null = null;
   try {
+    opened = await openDb({ databaseUrl: env.databaseUrl, dataDir: env.dataDir });
     const config = loadConfig({ file: env.configFile, env: {} });
     const { db } = opened;
     await ensureRegistrySeeded(db);
@@ -74,7 +75,7 @@ export async function runQueries(o: {
       officeLogIterations,
     } satisfies QueriesResult;
   } finally {
-    await opened.close();
+    await opened?.close();
     await env.cleanup();
   }
 }
