@@ -36,9 +36,14 @@ describe("scan or text PDF, without rendering", () => {
     expect(await classifyPdf(pdf("text-then-scan.pdf"))).toMatchObject({ kind: "scan" });
   });
 
-  it("an encrypted PDF is classified from its dictionaries and noted", async () => {
+  it("a PDF with only an owner password (no copying) opens and gets no note", async () => {
+    const v = await classifyPdf(pdf("owner-password-only.pdf"));
+    expect(v).toEqual({ kind: "text_pdf", reason: "fonts-no-page-images" });
+  });
+
+  it("a PDF with an open password is classified from its dictionaries and noted", async () => {
     const v = await classifyPdf(pdf("encrypted.pdf"));
     expect(v.kind).toBe("text_pdf");
-    expect(v.note).toContain("加密");
+    expect(v.note).toBe("PDF 有打开密码，无法读取文字");
   });
 });

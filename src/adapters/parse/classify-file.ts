@@ -62,7 +62,8 @@ export async function describeStoredFile(
       return [file];
     case "image":
       if (origin.inlineImage && stored.size < (ctx.limits.smallInlineImageBytes ?? 30 * 1024)) {
-        setNote("正文中的小图片（签名或图标），不计为扫描件");
+        // A signature icon or logo in the HTML body: kind "other", and no note, because a note
+        // would reach the unit's receipt for every mail it signs.
         return [file];
       }
       file.kind = "scan";

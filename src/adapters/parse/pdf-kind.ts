@@ -89,7 +89,10 @@ const PROBE_PAGES = 3;
  */
 export async function classifyPdf(path: string): Promise<PdfVerdict> {
   const s = await scanPdfStructure(path);
-  const encryptedNote = s.encrypted ? "PDF 已加密，可能无法读取其中文字" : undefined;
+  // Many official PDFs are "encrypted" with an owner password only (no copying): they open
+  // fine and deserve no note. Only an open password keeps the text from the office.
+  const encryptedNote =
+    s.encrypted && (await needsOpenPassword(path)) ? "PDF 有打开密码，无法读取文字" : undefined;
   const withNote = (v: PdfVerdict): PdfVerdict =>
     encryptedNote ? { ...v, note: v.note ? `${v.note}；${encryptedNote}` : encryptedNote } : v;
   if (s.fonts === 0 && !s.objectStreams) {
@@ -102,6 +105,19 @@ export async function classifyPdf(path: string): Promise<PdfVerdict> {
   if (s.fonts > 0 && s.pageImages === 0)
     return withNote({ kind: "text_pdf", reason: "fonts-no-page-images" });
   return withNote(await probeWithPdfjs(path, s));
+}
+
+async function needsOpenPassword(path: string): Promise<boolean> {
+  if ((await stat(path)).size > PROBE_MAX_BYTES) return false;
+  const pdf = openPdf(new Uint8Array(await readFile(path)));
+  try {
+    await pdf.getInfo();
+    return false;
+  } catch (err) {
+    return /Password/i.test((err as { name?: string }).name ?? "");
+  } finally {
+    await pdf.destroy().catch(() => undefined);
+  }
 }
 
 async function probeWithPdfjs(path: string, s: PdfStructure): Promise<PdfVerdict> {
@@ -120,7 +136,7 @@ async function probeWithPdfjs(path: string, s: PdfStructure): Promise<PdfVerdict
     return { kind: "text_pdf", reason: "pdfjs-text" };
   } catch (err) {
     const name = (err as { name?: string }).name ?? "";
-    if (/Password/i.test(name)) return { ...fallback, note: "PDF 有打开密码，无法读取" };
+    if (/Password/i.test(name)) return fallback;
     return { ...fallback, note: "PDF 文件损坏或格式异常，按结构猜测分类" };
   } finally {
     await pdf.destroy().catch(() => undefined);
