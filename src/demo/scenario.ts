@@ -24,18 +24,41 @@ async function compose(options: Mail.Options): Promise<Buffer> {
   return new MailComposer({ to: office, ...options }).compile().build();
 }
 
-async function report(unit: string, opts: { scan?: boolean; docx?: boolean; body?: string; subject?: string }) {
+async function report(
+  unit: string,
+  opts: { scan?: boolean; docx?: boolean; body?: string; subject?: string },
+) {
   const attachments: Mail.Attachment[] = [];
-  if (opts.scan) attachments.push({ filename: `${unit}4月份工作进展情况（盖章扫描件）.pdf`, content: makeScanPdf({ bytes: 40_000 }) });
+  if (opts.scan)
+    attachments.push({
+      filename: `${unit}4月份工作进展情况（盖章扫描件）.pdf`,
+      content: makeScanPdf({ bytes: 40_000 }),
+    });
   if (opts.docx) {
-    const lines = [`石家庄${unit.replace(/^市/, "市")}关于4月份生态文明建设工作进展情况的报告`, "一、工作进展", "……", "联系人：王芳  联系电话：13931100001"];
+    const lines = [
+      `石家庄${unit.replace(/^市/, "市")}关于4月份生态文明建设工作进展情况的报告`,
+      "一、工作进展",
+      "……",
+      "联系人：王芳  联系电话：13931100001",
+    ];
     attachments.push({ filename: `${unit}4月份工作进展情况.docx`, content: await makeDocx(lines) });
   }
-  return { subject: opts.subject ?? `${unit}4月份工作进展情况`, text: opts.body ?? "您好，附件为我单位4月份工作进展情况，请查收。", attachments };
+  return {
+    subject: opts.subject ?? `${unit}4月份工作进展情况`,
+    text: opts.body ?? "您好，附件为我单位4月份工作进展情况，请查收。",
+    attachments,
+  };
 }
 
 /** A message as Foxmail writes it: GBK subject and GBK file name, no UTF-8 anywhere. */
-function gbkMail(at: Date, from: string, subject: string, fileName: string, file: Buffer, body: string): Buffer {
+function gbkMail(
+  at: Date,
+  from: string,
+  subject: string,
+  fileName: string,
+  file: Buffer,
+  body: string,
+): Buffer {
   const b64 = (s: string) => iconv.encode(s, "gbk").toString("base64");
   const boundary = "----=_NextPart_demo_gbk";
   const head = [
@@ -71,45 +94,99 @@ export function demoMailbox(): DemoMail[] {
     {
       at: mayAt(8, "10:12"),
       label: "市生态环境局：扫描件 + 电子版 + 联系人，一次报齐",
-      raw: async () => compose({ from: "市生态环境局 <sthjj@sjz.example.gov.cn>", date: mayAt(8, "10:12"), ...(await report("市生态环境局", { scan: true, docx: true, body: "附件为我局4月份工作进展。\n联系人：李明 联系电话：0311-87654321" })) }),
+      raw: async () =>
+        compose({
+          from: "市生态环境局 <sthjj@sjz.example.gov.cn>",
+          date: mayAt(8, "10:12"),
+          ...(await report("市生态环境局", {
+            scan: true,
+            docx: true,
+            body: "附件为我局4月份工作进展。\n联系人：李明 联系电话：0311-87654321",
+          })),
+        }),
     },
     {
       at: mayAt(10, "15:40"),
       label: "市水利局：只有电子版，缺盖章扫描件",
-      raw: async () => compose({ from: "slj_office@163.com", date: mayAt(10, "15:40"), ...(await report("市水利局", { docx: true })) }),
+      raw: async () =>
+        compose({
+          from: "slj_office@163.com",
+          date: mayAt(10, "15:40"),
+          ...(await report("市水利局", { docx: true })),
+        }),
     },
     {
       at: mayAt(15, "09:05"),
       label: "正定县：Foxmail 发出的 GBK 编码主题和文件名",
       raw: async () =>
-        gbkMail(mayAt(15, "09:05"), "zdxhbj@qq.com", "【正定县】4月生态文明建设工作进展", "正定县4月份工作进展（盖章）.pdf", makeScanPdf({ bytes: 30_000 }), "联系人：赵强 电话：13833300003\r\n电子版稍后补报。"),
+        gbkMail(
+          mayAt(15, "09:05"),
+          "zdxhbj@qq.com",
+          "【正定县】4月生态文明建设工作进展",
+          "正定县4月份工作进展（盖章）.pdf",
+          makeScanPdf({ bytes: 30_000 }),
+          "联系人：赵强 电话：13833300003\r\n电子版稍后补报。",
+        ),
     },
     {
       at: mayAt(16, "11:00"),
       label: "自动回复：不是报送，不回执",
       raw: async () =>
-        compose({ from: "someone@sjz.example.gov.cn", date: mayAt(16, "11:00"), subject: "自动回复：关于报送4月份工作进展的通知", text: "您好，我已休假，5月20日返回。", headers: { "Auto-Submitted": "auto-replied", "X-Autoreply": "yes" } }),
+        compose({
+          from: "someone@sjz.example.gov.cn",
+          date: mayAt(16, "11:00"),
+          subject: "自动回复：关于报送4月份工作进展的通知",
+          text: "您好，我已休假，5月20日返回。",
+          headers: { "Auto-Submitted": "auto-replied", "X-Autoreply": "yes" },
+        }),
     },
     {
       at: mayAt(17, "14:30"),
       label: "陌生的QQ邮箱：看不出是哪个单位，进入人工确认列表",
-      raw: async () => compose({ from: "123456789@qq.com", date: mayAt(17, "14:30"), subject: "4月份材料", text: "请查收。", attachments: [{ filename: "材料.pdf", content: makeScanPdf({ bytes: 20_000 }) }] }),
+      raw: async () =>
+        compose({
+          from: "123456789@qq.com",
+          date: mayAt(17, "14:30"),
+          subject: "4月份材料",
+          text: "请查收。",
+          attachments: [{ filename: "材料.pdf", content: makeScanPdf({ bytes: 20_000 }) }],
+        }),
     },
     {
       at: mayAt(22, "16:20"),
       label: "市水利局：补充材料（盖章扫描件），报告齐全",
       raw: async () =>
-        compose({ from: "slj_office@163.com", date: mayAt(22, "16:20"), subject: "补充材料：市水利局4月份工作进展（盖章）", text: "补充盖章扫描件。", attachments: [{ filename: "市水利局4月份盖章扫描件.pdf", content: makeScanPdf({ bytes: 30_000 }) }] }),
+        compose({
+          from: "slj_office@163.com",
+          date: mayAt(22, "16:20"),
+          subject: "补充材料：市水利局4月份工作进展（盖章）",
+          text: "补充盖章扫描件。",
+          attachments: [{ filename: "市水利局4月份盖章扫描件.pdf", content: makeScanPdf({ bytes: 30_000 }) }],
+        }),
     },
     {
       at: mayAt(26, "10:00"),
       label: "市发改委（简称）：第一次催报之后报齐",
-      raw: async () => compose({ from: "fgw@sjz.example.gov.cn", date: mayAt(26, "10:00"), ...(await report("市发改委", { scan: true, docx: true, body: "联系人：孙丽 联系电话：0311-86012345" })) }),
+      raw: async () =>
+        compose({
+          from: "fgw@sjz.example.gov.cn",
+          date: mayAt(26, "10:00"),
+          ...(await report("市发改委", {
+            scan: true,
+            docx: true,
+            body: "联系人：孙丽 联系电话：0311-86012345",
+          })),
+        }),
     },
     {
       at: mayAt(29, "09:30"),
       label: "鹿泉区：截止日之后才报送，逾期",
-      raw: async () => compose({ from: "lqq_sthj@163.com", date: mayAt(29, "09:30"), ...(await report("鹿泉区", { scan: true, docx: true, body: "联系人：周杰 手机：15100000009" })) }),
+      raw: async () =>
+        compose({
+          from: "lqq_sthj@163.com",
+          date: mayAt(29, "09:30"),
+          ...(await report("鹿泉区", { scan: true, docx: true, body: "联系人：周杰 手机：15100000009" })),
+        }),
     },
   ];
   return mails;

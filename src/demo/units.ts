@@ -21,7 +21,11 @@ export async function demoUnitAddresses(): Promise<Record<string, UnitOverride>>
   const out: Record<string, UnitOverride> = {};
   catalog.forEach((unit, i) => {
     if (withoutAddress.has(unit.id)) return;
-    out[unit.id] = { emails: named[unit.id] ?? [`unit${String(i + 1).padStart(2, "0")}@units.example.cn`], aliases: [], active: true };
+    out[unit.id] = {
+      emails: named[unit.id] ?? [`unit${String(i + 1).padStart(2, "0")}@units.example.cn`],
+      aliases: [],
+      active: true,
+    };
   });
   return out;
 }

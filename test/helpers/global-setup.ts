@@ -25,9 +25,13 @@ function ensureDovecot(): void {
   if (process.getuid?.() !== 0) {
     throw new Error("测试需要 Dovecot IMAP 服务器: 请以 root 运行 apt-get install dovecot-imapd");
   }
-  execFileSync("bash", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd"], {
-    stdio: "inherit",
-  });
+  execFileSync(
+    "bash",
+    ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd"],
+    {
+      stdio: "inherit",
+    },
+  );
 }
 
 async function checkRedis(): Promise<void> {
