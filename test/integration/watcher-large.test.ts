@@ -53,6 +53,17 @@ function largeMessage(): Buffer {
   return Buffer.concat([Buffer.from(head), Buffer.from(lines.join("\r\n")), Buffer.from("\r\n--b--\r\n")]);
 }
 
+/** The message id the store gives: sha256 of the bytes with every CR left out. */
+function sha256WithoutCr(data: Buffer): string {
+  const hasher = createHash("sha256");
+  let start = 0;
+  for (let cr = data.indexOf(13); cr >= 0; cr = data.indexOf(13, start)) {
+    hasher.update(data.subarray(start, cr));
+    start = cr + 1;
+  }
+  return hasher.update(data.subarray(start)).digest("hex");
+}
+
 describe("a 60 MB message", () => {
   it("is stored whole while the watcher's memory stays flat", async () => {
     const login = await dovecot.addUser();
@@ -74,9 +85,7 @@ describe("a 60 MB message", () => {
     let message: Buffer | null = largeMessage();
     expect(message.length).toBeGreaterThan(58 * MB);
     const size = message.length;
-    const hash = createHash("sha256")
-      .update(message.filter((b) => b !== 13))
-      .digest("hex");
+    const hash = sha256WithoutCr(message);
     const sha256Raw = createHash("sha256").update(message).digest("hex");
     await appendMessages(dovecot, login, [message]);
     message = null;

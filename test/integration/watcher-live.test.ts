@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { getHealth } from "../../src/adapters/imap/checkpoint.ts";
 import { createWatchWorker, type WatchWorker } from "../../workers/watch-worker.ts";
 import { appendMessages, type DovecotInstance, startDovecot, testMessage } from "../helpers/dovecot.ts";
 import {
@@ -125,5 +126,75 @@ describe("watcher on a live connection", () => {
       .filter((l) => l.includes(`user=<${real.user}>`) && /auth failed|Aborted login/.test(l));
     expect(failures.length).toBeLessThanOrEqual(1);
     expect(worker!.health()).toMatchObject({ ok: false, state: "auth_failed" });
+  });
+});
+
+describe("after-storing actions and health", () => {
+  it("flags or moves handled mail only when configured, and never deletes it", async () => {
+    const { ImapFlow } = await import("imapflow");
+    env = await createWatchTestEnv();
+    const mailbox = await dovecot.addUser();
+    await appendMessages(dovecot, mailbox, [testMessage("flag-me"), testMessage("move-me")]);
+    const make = (imap: Parameters<typeof watchConfig>[3]) =>
+      createWatchWorker({
+        config: watchConfig(dovecot, mailbox, env.db.dataDir, imap, env.queuePrefix),
+        db: env.db.db,
+        store: env.store,
+        enqueueProcessing: env.enqueueProcessing,
+        logger: memoryLogger().logger,
+      });
+    const client = new ImapFlow({
+      host: dovecot.host,
+      port: dovecot.port,
+      secure: false,
+      auth: mailbox,
+      logger: false,
+    });
+    await client.connect();
+    try {
+      // Default (none): the mailbox is left exactly as it was.
+      expect(await make({}).syncOnce()).toEqual({ fetched: 2, new: 2 });
+      await client.mailboxOpen("INBOX");
+      const untouched = await client.fetchAll("1:*", { uid: true, flags: true });
+      expect(untouched.map((m) => [...(m.flags ?? [])].filter((f) => f !== "\\Recent"))).toEqual([[], []]);
+
+      await appendMessages(dovecot, mailbox, [testMessage("flag-2")]);
+      expect(await make({ postAction: "flag", postFlag: "$Registered" }).syncOnce()).toEqual({
+        fetched: 1,
+        new: 1,
+      });
+      await client.mailboxOpen("INBOX"); // see what other sessions did since
+      const flagged = await client.fetchOne("3", { uid: true, flags: true }, { uid: true });
+      expect(flagged && [...(flagged.flags ?? [])]).toContain("$Registered");
+
+      await appendMessages(dovecot, mailbox, [testMessage("move-2")]);
+      expect(await make({ postAction: "move", postFolder: "已登记" }).syncOnce()).toEqual({
+        fetched: 1,
+        new: 1,
+      });
+      const status = await client.status("已登记", { messages: true });
+      expect(status.messages).toBe(1);
+      const inbox = await client.status("INBOX", { messages: true });
+      expect(inbox.messages).toBe(3);
+    } finally {
+      await client.logout();
+    }
+    expect((await env.messageIds()).length).toBe(4);
+  });
+
+  it("getHealth reads the last successful sync per folder from the database", async () => {
+    await startWatcher({ folders: ["INBOX"] });
+    await eventually(() => worker!.health().ok, "first sync");
+    const now = new Date();
+    const fresh = await getHealth(env.db.db, { now, staleAfterSeconds: 120 });
+    expect(fresh.ok).toBe(true);
+    expect(fresh.folders).toHaveLength(1);
+    expect(fresh.folders[0]).toMatchObject({ folder: "INBOX", stale: false, lastError: null });
+    const later = await getHealth(env.db.db, {
+      now: new Date(now.getTime() + 3600_000),
+      staleAfterSeconds: 120,
+    });
+    expect(later.ok).toBe(false);
+    expect(later.folders[0]!.stale).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import { ImapFlow } from "imapflow";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createWatchWorker, type WatchWorker } from "../../workers/watch-worker.ts";
 import { appendMessages, type DovecotInstance, startDovecot, testMessage } from "../helpers/dovecot.ts";
+import { startTcpProxy } from "../helpers/tcp-proxy.ts";
 import {
   createWatchTestEnv,
   eventually,
@@ -119,5 +120,37 @@ describe("watcher resilience", () => {
     expect((await env.jobIds()).sort()).toEqual(rows.map((r) => r.id).sort());
     // And from now on only new mail is read.
     expect(await worker.syncOnce()).toEqual({ fetched: 0, new: 0 });
+  });
+});
+
+describe("a connection that dies without a word", () => {
+  it("is noticed by the NOOP check and replaced; mail that arrived meanwhile is picked up", async () => {
+    env = await createWatchTestEnv();
+    const login = await dovecot.addUser();
+    const proxy = await startTcpProxy(dovecot);
+    try {
+      const config = watchConfig(
+        proxy,
+        login,
+        env.db.dataDir,
+        { idle: true, pollSeconds: 3600, noopSeconds: 1 },
+        env.queuePrefix,
+      );
+      const log = memoryLogger();
+      worker = createWatchWorker({ ...env, db: env.db.db, config, logger: log.logger });
+      worker.start();
+      await eventually(() => worker!.health().ok, "first sync");
+
+      proxy.freezeOpenConnections();
+      // IDLE on the frozen connection never hears of this one.
+      await appendMessages(dovecot, login, [testMessage("while-frozen")]);
+      await eventually(async () => (await env.messageIds()).length === 1, "message after reconnect", 30_000);
+      expect(log.text()).toContain("NOOP 超时");
+      expect(await env.jobIds()).toEqual(await env.messageIds());
+    } finally {
+      await worker?.stop();
+      worker = undefined;
+      await proxy.close();
+    }
   });
 });

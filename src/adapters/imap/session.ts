@@ -31,7 +31,6 @@ export function startSession(options: SessionOptions): Session {
   const { client, logger } = options;
   let chain: Promise<unknown> = Promise.resolve();
   let queued: Promise<SyncCounts> | null = null;
-  let syncing = false;
   let closed = false;
   let endSession!: () => void;
   const ended = new Promise<void>((resolve) => {
@@ -44,12 +43,7 @@ export function startSession(options: SessionOptions): Session {
     const next = chain.then(async () => {
       queued = null;
       if (closed || !client.usable) return { fetched: 0, new: 0 };
-      syncing = true;
-      try {
-        return await options.syncAll(client);
-      } finally {
-        syncing = false;
-      }
+      return options.syncAll(client);
     });
     queued = next;
     chain = next.catch(() => undefined);
@@ -81,11 +75,15 @@ export function startSession(options: SessionOptions): Session {
   });
 
   timers.push(setInterval(syncInBackground, options.pollSeconds * 1000));
+  let checking = false;
   timers.push(
     setInterval(() => {
-      // A running sync proves the connection works; imapflow's socket timeout covers a hang.
-      if (syncing || closed) return;
+      // Also while a sync runs: imapflow queues the NOOP between the download's chunk fetches, so
+      // a transfer that stalls on a dead socket is noticed too, not only an idle connection.
+      if (checking || closed) return;
+      checking = true;
       checkAlive(client, options.noopSeconds).then((alive) => {
+        checking = false;
         if (alive || closed) return;
         logger.warn("IMAP 连接无响应 (NOOP 超时)，将重新连接");
         client.close();
@@ -109,7 +107,9 @@ export function startSession(options: SessionOptions): Session {
 
 /** NOOP with a deadline: a connection that died silently never answers. */
 async function checkAlive(client: ImapFlow, noopSeconds: number): Promise<boolean> {
-  const deadlineMs = Math.max(10_000, noopSeconds * 1000);
+  // As long as the check interval (30 s by default), at least 2 s: a server that takes longer
+  // than that to answer NOOP is as good as gone for mail that should arrive within seconds.
+  const deadlineMs = Math.max(2000, noopSeconds * 1000);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), deadlineMs);
