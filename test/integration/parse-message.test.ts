@@ -208,6 +208,23 @@ describe("parseStoredMessage on real-world Chinese mail", () => {
     expect(text).toBe("鹿泉区4月份工作进展情况\n联系人：王五 联系电话：0311-12345678");
   });
 
+  it("classifies real office files (LibreOffice output) and reads their Chinese text", async () => {
+    const m = await parse("18-real-office-files.eml");
+    expect(m.files.map((f) => [f.originalName, f.kind])).toEqual([
+      ["正定县4月进展.doc", "electronic"],
+      ["正定县4月进展.wps", "electronic"],
+      ["正定县4月进展.odt", "electronic"],
+      ["正定县4月进展.rtf", "electronic"],
+      ["正定县4月进展.pdf", "text_pdf"],
+    ]);
+    for (const f of m.files) {
+      const { text } = await readFileText(store, f);
+      expect(text?.replace(/\s+/g, ""), f.originalName).toBe(
+        "石家庄市水利局关于4月份工作进展情况的报告联系人：张三联系电话：0311-86688888",
+      );
+    }
+  });
+
   it("leaves the quoted original out of ownText", async () => {
     const m = await parse("14-reply-quoted.eml");
     expect(m.subject).toBe("回复：请补报4月份材料");

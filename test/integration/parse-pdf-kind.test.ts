@@ -23,6 +23,10 @@ describe("scan or text PDF, without rendering", () => {
     expect(await classifyPdf(pdf("text-with-logo.pdf"))).toMatchObject({ kind: "text_pdf" });
   });
 
+  it("a PDF exported by a word processor (LibreOffice Writer, embedded CJK font) is text_pdf", async () => {
+    expect(await classifyPdf(pdf("office-report.pdf"))).toMatchObject({ kind: "text_pdf" });
+  });
+
   it("fonts hidden in compressed object streams (PDF 1.5) are found by asking pdf.js", async () => {
     const s = await scanPdfStructure(pdf("text-objstm.pdf"));
     expect(s).toMatchObject({ fonts: 0, objectStreams: true });

@@ -65,4 +65,9 @@ describe("RTF text", () => {
     );
     expect(rtfToText(rtf).trim()).toBe("联系人：张三");
   });
+
+  it("skips the \\'3f fallback LibreOffice and Word write after each \\u character", () => {
+    const rtf = Buffer.from("{\\rtf1{\\dbch\n\\u30707\\'3f\\u23478\\'3f}{\\loch\n4}}", "latin1");
+    expect(rtfToText(rtf)).toBe("石家4");
+  });
 });

@@ -139,7 +139,10 @@ async function looksTruncated(path: string, headers: Record<string, string[]>): 
   }
 }
 
-/** Our own decoding of the raw header first; else mailsplit's name, which leaves a raw 8-bit name as latin1 (one char a byte): read those bytes again. */
+/**
+ * The adapter's own decoding of the part's raw header first; else mailsplit's name, which keeps a
+ * raw 8-bit name as latin1 (one char a byte): those bytes are read again.
+ */
 function attachmentName(att: StreamedAttachment): string | undefined {
   if (att.rawName && !att.rawName.includes("\ufffd")) return att.rawName;
   const name = att.filename?.trim();

@@ -34,6 +34,12 @@ export function rtfToText(data: Buffer): string {
     if (c === "\\") {
       const next = src[i + 1];
       if (next === "'") {
+        // The fallback after \uN is often written \'3f: it is skipped like a plain "?".
+        if (ucSkip > 0) {
+          ucSkip--;
+          i += 3;
+          continue;
+        }
         bytes.push(Number.parseInt(src.slice(i + 2, i + 4), 16) || 0x3f);
         i += 3;
         continue;
