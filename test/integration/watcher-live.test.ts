@@ -172,10 +172,8 @@ describe("after-storing actions and health", () => {
         fetched: 1,
         new: 1,
       });
-      const status = await client.status("已登记", { messages: true });
-      expect(status.messages).toBe(1);
-      const inbox = await client.status("INBOX", { messages: true });
-      expect(inbox.messages).toBe(3);
+      expect(await client.status("已登记", { messages: true })).toMatchObject({ messages: 1 });
+      expect(await client.status("INBOX", { messages: true })).toMatchObject({ messages: 3 });
     } finally {
       await client.logout();
     }
