@@ -78,6 +78,37 @@ function offsetAt(date: Date, tz: string): number {
   return asUtc - (date.getTime() - date.getUTCMilliseconds());
 }
 
+/** A calendar day "YYYY-MM-DD" as read in the office's time zone. */
+export type LocalDate = string;
+
+/** "YYYY-MM-DD" from a year, a month (1–12) and a day (no overflow handling: give a real date). */
+export function formatLocalDate(year: number, month: number, day: number): LocalDate {
+  return `${year}-${two(month)}-${two(day)}`;
+}
+
+function two(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+/** The calendar day `date` falls on in `tz`, "YYYY-MM-DD". */
+export function localDateOf(date: Date, tz: string): LocalDate {
+  const p = zonedParts(date, tz);
+  return formatLocalDate(p.year, p.month, p.day);
+}
+
+/** `date` as the office reads it: "2023-05-26 14:03" in `tz` (seconds dropped). */
+export function formatLocalDateTime(date: Date, tz: string): string {
+  const p = zonedParts(date, tz);
+  return `${formatLocalDate(p.year, p.month, p.day)} ${two(p.hour)}:${two(p.minute)}`;
+}
+
+/** The instant at which the wall clock in `tz` shows `date` ("YYYY-MM-DD") and `time` ("HH:MM" or "HH:MM:SS"). */
+export function zonedTime(date: LocalDate, time: string, tz: string): Date {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  const [hh, mm, ss] = time.split(":").map(Number) as [number, number, number | undefined];
+  return zonedTimeToInstant(tz, y, m, d, hh, mm, ss ?? 0);
+}
+
 /** "YYYY-MM" from a year and a month (1–12; overflow and underflow roll the year). */
 export function formatPeriod(year: number, month: number): Period {
   const index = year * 12 + (month - 1);
@@ -127,9 +158,17 @@ export function currentCollectionPeriod(now: Date, tz: string): Period {
  * 28th itself. So a report received before 00:00 on the 29th is on time.
  */
 export function deadlineOf(period: Period, deadlineDay: number, tz: string): Date {
+  return new Date(deadlineEnd(period, deadlineDay, tz).getTime() - 1);
+}
+
+/**
+ * The first instant after the deadline of `period`: 00:00 of the day after day `deadlineDay` of
+ * the month after the period (2023-04, day 28 → 2023-05-29T00:00+08:00). The scheduler stops
+ * reminding from here on.
+ */
+export function deadlineEnd(period: Period, deadlineDay: number, tz: string): Date {
   const { year, month } = parsePeriod(period);
-  const startOfNextDay = zonedTimeToInstant(tz, year, month + 1, deadlineDay + 1);
-  return new Date(startOfNextDay.getTime() - 1);
+  return zonedTimeToInstant(tz, year, month + 1, deadlineDay + 1);
 }
 
 /** Whether a report for `period` received at `receivedAt` is late (逾期). */

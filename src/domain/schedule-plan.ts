@@ -1,15 +1,7 @@
 import type { Config } from "../config/schema.ts";
+import { addMonths, formatLocalDate, type LocalDate, parsePeriod, zonedTime } from "./period.ts";
 import type { Period } from "./types.ts";
-import {
-  addDays,
-  createWorkingCalendar,
-  daysInMonth,
-  formatLocalDate,
-  type LocalDate,
-  type WorkingCalendar,
-  zonedParts,
-  zonedTime,
-} from "./working-days.ts";
+import { addDays, createWorkingCalendar, daysInMonth, type WorkingCalendar } from "./working-days.ts";
 
 // What the service sends, and when, for the collection of one period: all of it happens in the
 // month after the period (the month in which the report is due).
@@ -30,38 +22,15 @@ export interface PlanItem {
 
 type PlanConfig = Pick<Config, "deadline" | "reminders" | "digest" | "calendar">;
 
-export function parsePeriod(period: Period): { year: number; month: number } {
-  const m = /^(\d{4})-(\d{2})$/.exec(period);
-  if (!m) throw new Error(`报送期应为 YYYY-MM: ${period}`);
-  return { year: Number(m[1]), month: Number(m[2]) };
-}
-
-export function shiftPeriod(period: Period, months: number): Period {
-  const { year, month } = parsePeriod(period);
-  const index = year * 12 + (month - 1) + months;
-  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, "0")}`;
-}
-
-/** The period being collected at `now`: last month (January collects December). */
-export function collectionPeriod(now: Date, tz: string): Period {
-  const { year, month } = zonedParts(now, tz);
-  return shiftPeriod(`${year}-${String(month).padStart(2, "0")}`, -1);
-}
-
 /** The day of the month after the period, capped at that month's length. */
 function dayInDueMonth(period: Period, day: number): LocalDate {
-  const due = parsePeriod(shiftPeriod(period, 1));
+  const due = parsePeriod(addMonths(period, 1));
   return formatLocalDate(due.year, due.month, Math.min(day, daysInMonth(due.year, due.month)));
 }
 
 /** The last day on which a report for the period is on time. */
 export function deadlineDate(period: Period, config: Pick<Config, "deadline">): LocalDate {
   return dayInDueMonth(period, config.deadline.day);
-}
-
-/** The first instant after the deadline (the start of the day after it, in tz). */
-export function deadlineEnd(period: Period, config: Pick<Config, "deadline">, tz: string): Date {
-  return zonedTime(addDays(deadlineDate(period, config), 1), "00:00", tz);
 }
 
 /** Every scheduled item for the collection of `period`, in time order. */
@@ -93,7 +62,7 @@ export function planFor(
     period,
     at: zonedTime(overdueDay, config.reminders.overdueTime, tz),
   });
-  const due = parsePeriod(shiftPeriod(period, 1));
+  const due = parsePeriod(addMonths(period, 1));
   const lastDay = Math.min(config.digest.toDay, daysInMonth(due.year, due.month));
   for (let d = config.digest.fromDay; d <= lastDay; d++) {
     const date = formatLocalDate(due.year, due.month, d);

@@ -13,7 +13,8 @@ import {
 } from "../adapters/smtp/transport.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
-import { addDays, zonedParts, zonedTime } from "../domain/working-days.ts";
+import { localDateOf, zonedTime } from "../domain/period.ts";
+import { addDays } from "../domain/working-days.ts";
 
 // The outbox is the single record of every mail: its row (with a unique idempotency key) is
 // written BEFORE a job exists, so a key can never produce a second mail, whatever retries,
@@ -165,7 +166,7 @@ export async function deliverOutboxRow(deps: DeliverDeps, outboxId: string): Pro
   }
   if (!isClaimable(row)) return { outcome: "done-already", status: row.status };
   if ((await countSentToday(db, config.timezone, now)) >= config.smtp.perDay) {
-    const tomorrow = addDays(zonedParts(now, config.timezone).date, 1);
+    const tomorrow = addDays(localDateOf(now, config.timezone), 1);
     return { outcome: "deferred", until: zonedTime(tomorrow, "00:05", config.timezone) };
   }
   const claimed = await db
@@ -266,7 +267,7 @@ export async function resendOutbox(deps: OutboxDeps, id: string): Promise<void> 
 
 /** Mails sent (or in flight) since midnight in tz: the provider's daily limit counts them all. */
 export async function countSentToday(db: Db, tz: string, now: Date): Promise<number> {
-  const midnight = zonedTime(zonedParts(now, tz).date, "00:00", tz).toISOString();
+  const midnight = zonedTime(localDateOf(now, tz), "00:00", tz).toISOString();
   const row = await db
     .selectFrom("outbox")
     .select((eb) => eb.fn.countAll().as("n"))

@@ -3,8 +3,7 @@ import type { Config } from "../config/schema.ts";
 import { buildDigestMail, type DigestData } from "../domain/mail-content/builders.ts";
 import { buildReceiptXlsx } from "../domain/mail-content/receipt-xlsx.ts";
 import { missingText, periodLabel } from "../domain/mail-content/render.ts";
-import { parsePeriod } from "../domain/schedule-plan.ts";
-import { zonedParts } from "../domain/working-days.ts";
+import { localDateOf, parsePeriod } from "../domain/period.ts";
 import { loadUnits } from "./load-registry.ts";
 import { enqueueMail, type OutboxDeps, UNCERTAIN_PREFIX } from "./outbox.ts";
 import {
@@ -163,7 +162,7 @@ export async function sendReceiptLog(deps: OutboxDeps, input: { period: string; 
   const log = await buildReceiptLog(deps.db, deps.config, input.period, input.now, {
     final: input.kind === "final",
   });
-  const date = zonedParts(input.now, deps.config.timezone).date;
+  const date = localDateOf(input.now, deps.config.timezone);
   const queued = await enqueueMail(deps, {
     key: `digest:${date}:${input.kind}`,
     kind: "digest",

@@ -1,11 +1,6 @@
 import { isUniqueViolation } from "../adapters/db/connect.ts";
-import {
-  collectionPeriod,
-  deadlineEnd,
-  type PlanItem,
-  planFor,
-  shiftPeriod,
-} from "../domain/schedule-plan.ts";
+import { addMonths, currentCollectionPeriod, deadlineEnd } from "../domain/period.ts";
+import { type PlanItem, planFor } from "../domain/schedule-plan.ts";
 import { createWorkingCalendar } from "../domain/working-days.ts";
 import type { OutboxDeps } from "./outbox.ts";
 import { sendReceiptLog } from "./receipt-log.ts";
@@ -36,9 +31,9 @@ export async function runDueSchedule(deps: OutboxDeps, now: Date): Promise<Fired
   const { config } = deps;
   const tz = config.timezone;
   const calendar = createWorkingCalendar(config.calendar);
-  const current = collectionPeriod(now, tz);
+  const current = currentCollectionPeriod(now, tz);
   const out: FiredItem[] = [];
-  for (const period of [shiftPeriod(current, -1), current]) {
+  for (const period of [addMonths(current, -1), current]) {
     const due = planFor(period, config, tz, calendar).filter((i) => i.at.getTime() <= now.getTime());
     if (due.length === 0) continue;
     // One read to pass over what already ran (the insert below stays the real lock).
@@ -64,7 +59,7 @@ export async function runDueSchedule(deps: OutboxDeps, now: Date): Promise<Fired
       let skip: string | null = null;
       if (item.kind === "remind") {
         if (item !== latestRemind) skip = "已被后一轮提醒取代";
-        else if (now >= deadlineEnd(period, config, tz)) skip = "截止时间已过";
+        else if (now >= deadlineEnd(period, config.deadline.day, tz)) skip = "截止时间已过";
       } else if (item.kind === "digest") {
         if (item !== latestDigest) skip = "已被后一次登记表取代";
         else if (late > dailyCatchUpMs) skip = "错过时间过久";

@@ -1,8 +1,8 @@
 import type { Db } from "../adapters/db/connect.ts";
 import { senderAddress } from "../adapters/smtp/transport.ts";
 import type { Config } from "../config/schema.ts";
+import { formatLocalDateTime } from "../domain/period.ts";
 import { deadlineDate } from "../domain/schedule-plan.ts";
-import { zonedParts } from "../domain/working-days.ts";
 
 // Small shared readers for the mail use cases (acknowledgement, reminders, receipt log).
 
@@ -89,6 +89,5 @@ export function deadlineLabel(period: string, config: Config): string {
 /** 2023-05-10 14:03 in the office's timezone. */
 export function localTimeLabel(at: Date | string | null, config: Config): string {
   if (!at) return "";
-  const p = zonedParts(typeof at === "string" ? new Date(at) : at, config.timezone);
-  return `${p.date} ${p.time.slice(0, 5)}`;
+  return formatLocalDateTime(typeof at === "string" ? new Date(at) : at, config.timezone);
 }

@@ -4,8 +4,8 @@ import {
   buildReminderMail,
 } from "../domain/mail-content/builders.ts";
 import { missingText } from "../domain/mail-content/render.ts";
+import { localDateOf } from "../domain/period.ts";
 import type { Unit } from "../domain/types.ts";
-import { zonedParts } from "../domain/working-days.ts";
 import { loadTasks, loadUnits } from "./load-registry.ts";
 import { enqueueMail, type OutboxDeps } from "./outbox.ts";
 import {
@@ -190,7 +190,7 @@ export async function sendOverdueNotices(
     })),
   });
   const queued = await enqueueMail(deps, {
-    key: `digest:${zonedParts(input.now, config.timezone).date}:overdue-${input.period}`,
+    key: `digest:${localDateOf(input.now, config.timezone)}:overdue-${input.period}`,
     kind: "office-overdue",
     recipients: config.office.emails,
     subject: office.subject,

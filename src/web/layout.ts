@@ -1,5 +1,5 @@
 import { html, raw } from "hono/html";
-import { zonedParts } from "../domain/period.ts";
+import { formatLocalDateTime } from "../domain/period.ts";
 
 // The board's page frame and small shared pieces. Every value from mail or the registry goes
 // through hono's `html` tag, which escapes strings; only our own fragments are trusted.
@@ -60,9 +60,7 @@ export function localTime(iso: string | null | undefined, tz: string): string {
   if (!iso) return "";
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return "";
-  const p = zonedParts(date, tz);
-  const two = (n: number) => String(n).padStart(2, "0");
-  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}`;
+  return formatLocalDateTime(date, tz);
 }
 
 /** "2023年4月" for "2023-04". */

@@ -1,6 +1,6 @@
 import ExcelJS from "exceljs";
 import { afterEach, describe, expect, it } from "vitest";
-import { zonedTime } from "../../src/domain/working-days.ts";
+import { zonedTime } from "../../src/domain/period.ts";
 import { buildReceiptLog } from "../../src/usecases/receipt-log.ts";
 import { runDueSchedule } from "../../src/usecases/run-schedule.ts";
 import { backends } from "../helpers/db.ts";

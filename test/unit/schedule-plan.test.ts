@@ -1,14 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.ts";
-import { collectionPeriod, deadlineEnd, planFor, shiftPeriod } from "../../src/domain/schedule-plan.ts";
-import { zonedParts } from "../../src/domain/working-days.ts";
+import {
+  addMonths,
+  currentCollectionPeriod,
+  deadlineEnd,
+  formatLocalDateTime,
+} from "../../src/domain/period.ts";
+import { planFor } from "../../src/domain/schedule-plan.ts";
 
 const config = loadConfig({ env: {} });
 const tz = "Asia/Shanghai";
-const local = (d: Date) => {
-  const p = zonedParts(d, tz);
-  return `${p.date} ${p.time.slice(0, 5)}`;
-};
+const local = (d: Date) => formatLocalDateTime(d, tz);
 
 describe("planFor", () => {
   it("plans the April 2023 collection in May: stages, daily logs, overdue, final log", () => {
@@ -60,11 +62,11 @@ describe("planFor", () => {
   });
 
   it("knows the collection period and the deadline's end", () => {
-    expect(collectionPeriod(new Date("2023-05-10T02:00:00Z"), tz)).toBe("2023-04");
-    expect(collectionPeriod(new Date("2024-01-05T02:00:00Z"), tz)).toBe("2023-12");
+    expect(currentCollectionPeriod(new Date("2023-05-10T02:00:00Z"), tz)).toBe("2023-04");
+    expect(currentCollectionPeriod(new Date("2024-01-05T02:00:00Z"), tz)).toBe("2023-12");
     // 2023-05-31 23:30 in Shanghai is still May.
-    expect(collectionPeriod(new Date("2023-05-31T15:30:00Z"), tz)).toBe("2023-04");
-    expect(shiftPeriod("2023-01", -1)).toBe("2022-12");
-    expect(deadlineEnd("2023-04", config, tz).toISOString()).toBe("2023-05-28T16:00:00.000Z");
+    expect(currentCollectionPeriod(new Date("2023-05-31T15:30:00Z"), tz)).toBe("2023-04");
+    expect(addMonths("2023-01", -1)).toBe("2022-12");
+    expect(deadlineEnd("2023-04", config.deadline.day, tz).toISOString()).toBe("2023-05-28T16:00:00.000Z");
   });
 });

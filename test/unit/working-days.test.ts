@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { addDays, createWorkingCalendar, zonedParts, zonedTime } from "../../src/domain/working-days.ts";
+import { localDateOf, zonedTime } from "../../src/domain/period.ts";
+import { addDays, createWorkingCalendar } from "../../src/domain/working-days.ts";
 
 describe("working calendar (China, with 调休)", () => {
   const cal = createWorkingCalendar();
@@ -33,7 +34,7 @@ describe("working calendar (China, with 调休)", () => {
   it("converts between instants and Asia/Shanghai wall-clock time", () => {
     const at = zonedTime("2023-05-20", "09:00", "Asia/Shanghai");
     expect(at.toISOString()).toBe("2023-05-20T01:00:00.000Z");
-    expect(zonedParts(new Date("2023-05-31T16:30:00Z"), "Asia/Shanghai").date).toBe("2023-06-01");
+    expect(localDateOf(new Date("2023-05-31T16:30:00Z"), "Asia/Shanghai")).toBe("2023-06-01");
     expect(addDays("2024-02-28", 1)).toBe("2024-02-29");
     expect(addDays("2023-03-01", -1)).toBe("2023-02-28");
   });

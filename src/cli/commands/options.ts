@@ -1,5 +1,7 @@
 /** Parsing of the options several commands share; errors say what and how to fix. */
 
+import { formatLocalDateTime } from "../../domain/period.ts";
+
 export function parseNowOption(value: string | undefined): Date {
   if (!value) return new Date();
   const t = Date.parse(value);
@@ -18,16 +20,5 @@ export function parsePeriodOption(value: string): string {
 
 /** A time as the office reads it: 2023-05-26 14:03 in the office's timezone. */
 export function formatShanghai(iso: string | Date, tz: string): string {
-  const d = typeof iso === "string" ? new Date(iso) : iso;
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone: tz,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(d);
-  const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
-  return `${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")}`;
+  return formatLocalDateTime(typeof iso === "string" ? new Date(iso) : iso, tz);
 }
