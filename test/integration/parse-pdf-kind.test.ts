@@ -1,7 +1,9 @@
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readFileText } from "../../src/adapters/parse/document-text.ts";
 import { classifyPdf, scanPdfStructure } from "../../src/adapters/parse/pdf-kind.ts";
-import { FIXTURES } from "./parse-helpers.ts";
+import { FIXTURES, tempStore } from "./parse-helpers.ts";
 
 // PDFs written by test/fixtures/make-fixtures.py the way scanners, Word and WPS write them.
 const pdf = (name: string) => join(FIXTURES, "files", name);
@@ -49,5 +51,29 @@ describe("scan or text PDF, without rendering", () => {
     const v = await classifyPdf(pdf("encrypted.pdf"));
     expect(v.kind).toBe("text_pdf");
     expect(v.note).toBe("PDF 有打开密码，无法读取文字");
+  });
+
+  it("reads a long PDF's first 30 and last 10 pages only", async () => {
+    const { store, cleanup } = await tempStore();
+    try {
+      const stored = await store.putBuffer(await readFile(pdf("long-45-pages.pdf")));
+      const { text } = await readFileText(store, {
+        originalName: "long.pdf",
+        safeName: "long.pdf",
+        contentHash: stored.hash,
+        size: stored.size,
+        detectedType: "application/pdf",
+        kind: "text_pdf",
+      });
+      const pages = text?.split(/\s+/) ?? [];
+      expect(pages).toContain("第1页");
+      expect(pages).toContain("第30页");
+      expect(pages).not.toContain("第31页");
+      expect(pages).not.toContain("第35页");
+      expect(pages).toContain("第36页");
+      expect(pages).toContain("第45页");
+    } finally {
+      await cleanup();
+    }
   });
 });

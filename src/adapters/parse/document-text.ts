@@ -10,6 +10,7 @@ import { detectType } from "./detect-type.ts";
 import { extensionOf } from "./file-names.ts";
 import { htmlToPlainText } from "./html-text.ts";
 import { readOdtText } from "./odt-text.ts";
+import { zipExpandedBytes } from "./package-size.ts";
 import { openPdf } from "./pdf-open.ts";
 import { rtfToText } from "./rtf-text.ts";
 
@@ -22,6 +23,11 @@ export interface FileText {
 /** Bump when extraction changes, so cached text from an older extractor is not reused. */
 const EXTRACTOR_VERSION = 1;
 const MAX_PDF_BYTES = 100 * 1024 * 1024;
+const MAX_PACKAGE_BYTES = 200 * 1024 * 1024;
+const TOO_LARGE: FileText = { text: null, note: "文件解压后过大，未读取文字" };
+/** A long PDF is read at its start and end only: the unit, period and contact are there. */
+const PDF_HEAD_PAGES = 30;
+const PDF_TAIL_PAGES = 10;
 
 /**
  * The text of a document attachment (pdf, docx, doc, wps, odt, rtf), read only when a decision
@@ -55,10 +61,12 @@ async function extract(store: ContentStore, file: ParsedFile): Promise<FileText>
       case "pdf":
         return await pdfText(path, size);
       case "docx":
+        if ((await zipExpandedBytes(path)) > MAX_PACKAGE_BYTES) return TOO_LARGE;
         return clean((await mammoth.extractRawText({ path })).value);
       case "ole-word":
         return clean((await new WordExtractor().extract(path)).getBody());
       case "odt":
+        if ((await zipExpandedBytes(path)) > MAX_PACKAGE_BYTES) return TOO_LARGE;
         return clean(await readOdtText(path));
       case "rtf":
         return clean(rtfToText(await readFile(path)));
@@ -79,7 +87,15 @@ async function pdfText(path: string, size: number): Promise<FileText> {
   if (size > MAX_PDF_BYTES) return { text: null, note: "PDF 过大，未读取文字" };
   const pdf = openPdf(new Uint8Array(await readFile(path)));
   try {
-    const result = await pdf.getText({ pageJoiner: "" });
+    const { total } = await pdf.getInfo();
+    const partial =
+      total > PDF_HEAD_PAGES + PDF_TAIL_PAGES
+        ? [
+            ...Array.from({ length: PDF_HEAD_PAGES }, (_v, i) => i + 1),
+            ...Array.from({ length: PDF_TAIL_PAGES }, (_v, i) => total - PDF_TAIL_PAGES + i + 1),
+          ]
+        : undefined;
+    const result = await pdf.getText({ pageJoiner: "", ...(partial ? { partial } : {}) });
     return clean(result.text);
   } catch (err) {
     if (/Password/i.test((err as { name?: string }).name ?? "")) {

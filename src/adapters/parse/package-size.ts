@@ -1,0 +1,23 @@
+import yauzl from "yauzl";
+
+/**
+ * Declared expanded size of a zip package (docx, odt), from its central directory alone: a
+ * document whose XML expands to gigabytes is a bomb, and mammoth would inflate it into memory.
+ */
+export async function zipExpandedBytes(path: string): Promise<number> {
+  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, decodeStrings: false });
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      let total = 0;
+      zip.on("entry", (entry: yauzl.Entry) => {
+        total += entry.uncompressedSize;
+        zip.readEntry();
+      });
+      zip.once("end", () => resolve(total));
+      zip.once("error", reject);
+      zip.readEntry();
+    });
+  } finally {
+    zip.close();
+  }
+}
