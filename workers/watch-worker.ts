@@ -7,6 +7,7 @@ import {
   createImapClient,
   describeImapFailure,
   type ImapFailure,
+  imapErrorText,
   reconnectDelayMs,
 } from "../src/adapters/imap/client.ts";
 import { type SyncCounts, syncFolder } from "../src/adapters/imap/folder-sync.ts";
@@ -16,6 +17,9 @@ import { type Clock, systemClock } from "../src/clock.ts";
 import type { Config } from "../src/config/schema.ts";
 import type { Logger } from "../src/logger.ts";
 import { type IngestMeta, ingestRawMessage } from "../src/usecases/ingest-message.ts";
+
+/** Health as recorded in mailbox_state, readable from any process (status page, CLI). */
+export { getHealth } from "../src/adapters/imap/checkpoint.ts";
 
 export interface WatchWorkerDeps {
   config: Config;
@@ -66,8 +70,10 @@ export function createWatchWorker(deps: WatchWorkerDeps): WatchWorker {
 
   async function syncAll(client: ImapFlow): Promise<SyncCounts> {
     const total: SyncCounts = { fetched: 0, new: 0 };
+    let firstError: unknown = null;
     for (const folder of imap.folders) {
-      if (stopping) break;
+      // One bad folder (renamed, a typo in the config) must not keep mail in the others out.
+      if (stopping || (firstError && !client.usable)) break;
       try {
         const counts = await syncFolder(client, folder, {
           db,
@@ -82,17 +88,22 @@ export function createWatchWorker(deps: WatchWorkerDeps): WatchWorker {
         total.new += counts.new;
         folders[folder] = { lastSyncAt: clock.now().toISOString(), lastError: null };
       } catch (err) {
-        const message = `同步文件夹 ${folder} 失败: ${(err as Error).message}`;
+        const failure = describeImapFailure(err, imap);
+        const message =
+          failure.kind === "auth" ? failure.message : `同步文件夹 ${folder} 失败: ${imapErrorText(err)}`;
         folders[folder] = { lastSyncAt: folders[folder]?.lastSyncAt ?? null, lastError: message };
         await recordSyncError(db, account, folder, message, clock.now()).catch(() => undefined);
-        throw err;
+        firstError ??= err;
       }
     }
     // IDLE watches the selected folder: go back to the first one after visiting the others.
     const home = imap.folders[0]!;
     if (imap.idle && !stopping && client.usable && client.mailbox && client.mailbox.path !== home) {
-      await client.mailboxOpen(home);
+      await client.mailboxOpen(home).catch((err) => {
+        firstError ??= err;
+      });
     }
+    if (firstError) throw firstError;
     return total;
   }
 

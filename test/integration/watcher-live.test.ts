@@ -196,3 +196,31 @@ describe("after-storing actions and health", () => {
     expect(later.folders[0]!.stale).toBe(true);
   });
 });
+
+describe("a folder that does not exist", () => {
+  it("is reported in Chinese on its own row while the other folders keep being read", async () => {
+    env = await createWatchTestEnv();
+    const mailbox = await dovecot.addUser();
+    await appendMessages(dovecot, mailbox, [testMessage("still-read")]);
+    const config = watchConfig(
+      dovecot,
+      mailbox,
+      env.db.dataDir,
+      { folders: ["不存在", "INBOX"] },
+      env.queuePrefix,
+    );
+    worker = createWatchWorker({
+      config,
+      db: env.db.db,
+      store: env.store,
+      enqueueProcessing: env.enqueueProcessing,
+      logger: memoryLogger().logger,
+    });
+    await expect(worker.syncOnce()).rejects.toThrow();
+    expect(await env.messageIds()).toHaveLength(1);
+    const rows = await env.db.db.selectFrom("mailbox_state").selectAll().orderBy("folder").execute();
+    const missing = rows.find((r) => r.folder === "不存在");
+    expect(missing?.last_error).toMatch(/^同步文件夹 不存在 失败/);
+    expect(rows.find((r) => r.folder === "INBOX")?.last_error).toBeNull();
+  });
+});

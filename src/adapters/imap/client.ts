@@ -41,8 +41,6 @@ export function createImapClient(imap: ImapSettings): ImapFlow {
     greetingTimeout: 16_000,
     // A silent dead connection is noticed by our NOOP check; this is the last line of defence.
     socketTimeout: Math.max(5 * 60_000, imap.noopSeconds * 3000),
-    // Servers without STARTTLS in tests; a real 163 account uses secure: true anyway.
-    tls: { rejectUnauthorized: process.env.IMAP_TLS_INSECURE !== "1" },
   });
   // Without a listener an 'error' event would end the process; the session handles it instead.
   client.on("error", () => {});
@@ -72,9 +70,22 @@ export function describeImapFailure(err: unknown, imap: Pick<ImapSettings, "user
       message: `IMAP 登录失败 (${who}): 用户名或授权码错误；163 邮箱请使用授权码（网页邮箱 设置 → POP3/SMTP/IMAP 中开启 IMAP 并生成授权码），不是登录密码`,
     };
   }
+  const text = imapErrorText(err);
+  if (/Unsafe Login/i.test(text)) {
+    return {
+      kind: "auth",
+      message: `IMAP 服务器拒绝登录 (${who}): Unsafe Login。163 邮箱要求客户端发送 IMAP ID (本程序已发送)；请在网页邮箱设置中开启 IMAP 服务并使用授权码，必要时在 163 安全设置中允许第三方客户端`,
+    };
+  }
   const code = e?.code ? ` [${e.code}]` : "";
-  const detail = (e?.message ?? String(err)).split("\n")[0]!.slice(0, 200);
+  const detail = text.split("\n")[0]!.slice(0, 200);
   return { kind: "network", message: `IMAP 连接失败 (${who})${code}: ${detail}；稍后自动重连` };
+}
+
+/** What the server said (imapflow keeps it in responseText; its message is often just "Command failed"). */
+export function imapErrorText(err: unknown): string {
+  const e = err as { responseText?: string; message?: string } | undefined;
+  return e?.responseText || e?.message || String(err);
 }
 
 /** Capped exponential backoff with full jitter, in milliseconds (attempt counts from 0). */
