@@ -1,8 +1,9 @@
 import type { Db } from "../adapters/db/connect.ts";
 import { deadlineOf } from "../domain/period.ts";
+import type { UnitStatus } from "../domain/status-labels.ts";
 import type { Unit } from "../domain/types.ts";
 
-export type UnitStatus = "complete" | "incomplete" | "missing" | "exempt";
+export type { UnitStatus };
 
 /** One unit's line of the receipt log, as `status --json`, the board and the office mail show it. */
 export interface UnitStatusRow {

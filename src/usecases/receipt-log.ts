@@ -4,6 +4,7 @@ import { buildDigestMail, type DigestData } from "../domain/mail-content/builder
 import { buildReceiptXlsx } from "../domain/mail-content/receipt-xlsx.ts";
 import { missingText, periodLabel } from "../domain/mail-content/render.ts";
 import { localDateOf, parsePeriod } from "../domain/period.ts";
+import { lateLabel, statusLabel } from "../domain/status-labels.ts";
 import { loadUnits } from "./load-registry.ts";
 import { enqueueMail, type OutboxDeps, UNCERTAIN_PREFIX } from "./outbox.ts";
 import {
@@ -45,7 +46,6 @@ export interface ReceiptLog {
 }
 
 const statusOrder = { missing: 0, incomplete: 1, complete: 2, exempt: 3 } as const;
-const statusLabel = { missing: "未报送", incomplete: "不完整", complete: "已完整", exempt: "免报" } as const;
 
 export async function buildReceiptLog(
   db: Db,
@@ -72,7 +72,7 @@ export async function buildReceiptLog(
     r?.contactName ?? "",
     r?.contactPhone ?? "",
     status === "missing" ? "全部" : status === "incomplete" ? missingText(r?.missing ?? []).join("、") : "",
-    r?.late ? "逾期" : "",
+    r?.late ? lateLabel : "",
     r?.note ?? "",
   ]);
   const counts = {

@@ -1,6 +1,7 @@
 import { isUniqueViolation } from "../adapters/db/connect.ts";
 import { addMonths, currentCollectionPeriod, deadlineEnd } from "../domain/period.ts";
 import { type PlanItem, planFor } from "../domain/schedule-plan.ts";
+import { statusLabel } from "../domain/status-labels.ts";
 import { createWorkingCalendar } from "../domain/working-days.ts";
 import type { OutboxDeps } from "./outbox.ts";
 import { sendReceiptLog } from "./receipt-log.ts";
@@ -125,7 +126,7 @@ async function run(deps: OutboxDeps, item: PlanItem, now: Date): Promise<string>
     case "digest-final": {
       const kind = item.kind === "digest-final" ? "final" : (item.label ?? "daily");
       const r = await sendReceiptLog(deps, { period: item.period, now, kind });
-      return `登记表：已完整 ${r.log.counts.complete}/${r.log.counts.total}`;
+      return `登记表：${statusLabel.complete} ${r.log.counts.complete}/${r.log.counts.total}`;
     }
   }
 }

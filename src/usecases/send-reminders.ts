@@ -5,6 +5,7 @@ import {
 } from "../domain/mail-content/builders.ts";
 import { missingText } from "../domain/mail-content/render.ts";
 import { localDateOf } from "../domain/period.ts";
+import { statusLabel } from "../domain/status-labels.ts";
 import type { Unit } from "../domain/types.ts";
 import { loadTasks, loadUnits } from "./load-registry.ts";
 import { enqueueMail, type OutboxDeps } from "./outbox.ts";
@@ -184,7 +185,7 @@ export async function sendOverdueNotices(
     deadline: deadlineLabel(input.period, config),
     units: listed.map((u) => ({
       unit: u.unit,
-      status: u.status === "missing" ? "未报送" : "不完整",
+      status: statusLabel[u.status],
       missing: u.status === "missing" ? "全部材料" : missingText(u.missing).join("、"),
       notified: u.notified,
     })),

@@ -69,13 +69,6 @@ export function periodLabel(period: string): string {
   return `${y}年${Number(m)}月`;
 }
 
-export const statusLabels = {
-  complete: "已齐全",
-  incomplete: "不齐全",
-  missing: "未报送",
-  exempt: "免报",
-} as const;
-
 export const fileKindLabels: Record<string, string> = {
   scan: "盖章扫描件",
   electronic: "电子版",

@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import { html } from "hono/html";
 import { addMonths, currentCollectionPeriod } from "../domain/period.ts";
 import { type MissingItem, missingLabels } from "../domain/receipt.ts";
+import { lateLabel, statusLabel } from "../domain/status-labels.ts";
 import { exemptUnit, markReceivedOtherwise } from "../usecases/office-corrections.ts";
 import { getPeriodStatus, type UnitStatusRow } from "../usecases/period-status.ts";
 import {
@@ -13,7 +14,7 @@ import {
   requirePeriod,
   requireUnit,
 } from "./http.ts";
-import { type Html, localTime, noticeOf, page, periodLabel, reasonInput, statusLabels } from "./layout.ts";
+import { type Html, localTime, noticeOf, page, periodLabel, reasonInput } from "./layout.ts";
 
 // The period page: the receipt log of one month with the office's corrections beside each unit.
 
@@ -58,11 +59,11 @@ export function registerPeriodRoutes(app: Hono, deps: BoardDeps): void {
 ${picker(period, currentCollectionPeriod(now, tz))}
 <p class="muted">截止时间：${localTime(status.deadline, tz)}　统计时间：${localTime(now.toISOString(), tz)}　共 ${rows.length} 个单位</p>
 <div class="counts">
-<span class="count s-complete">已齐全<b>${counts.complete}</b></span>
-<span class="count s-incomplete">不齐全<b>${counts.incomplete}</b></span>
-<span class="count s-missing">未报送<b>${counts.missing}</b></span>
-<span class="count s-exempt">免报<b>${counts.exempt}</b></span>
-<span class="count late">逾期<b>${counts.late}</b></span>
+<span class="count s-complete">${statusLabel.complete}<b>${counts.complete}</b></span>
+<span class="count s-incomplete">${statusLabel.incomplete}<b>${counts.incomplete}</b></span>
+<span class="count s-missing">${statusLabel.missing}<b>${counts.missing}</b></span>
+<span class="count s-exempt">${statusLabel.exempt}<b>${counts.exempt}</b></span>
+<span class="count late">${lateLabel}<b>${counts.late}</b></span>
 </div>
 <table>
 <thead><tr><th>单位</th><th>状态</th><th>首次收到</th><th>齐全时间</th><th>联系人</th><th>电话</th><th>缺少</th><th>逾期</th><th>来件数</th><th>操作</th></tr></thead>
@@ -135,13 +136,13 @@ function unitRow(r: UnitStatusRow, period: string, tz: string): Html {
 <td><a href="/units/${encodeURIComponent(r.unitId)}?period=${period}">${r.unit}</a>${
     r.note ? html`<div class="muted small">${r.note}</div>` : ""
   }${unverified ? html`<div class="late small">发件人未核实</div>` : ""}</td>
-<td class="s-${r.status}">${statusLabels[r.status]}</td>
+<td class="s-${r.status}">${statusLabel[r.status]}</td>
 <td>${localTime(r.receivedAt, tz)}</td>
 <td>${localTime(r.completedAt, tz)}</td>
 <td>${r.contactName ?? ""}</td>
 <td>${r.contactPhone ?? ""}</td>
 <td>${r.status === "exempt" ? "" : missing}</td>
-<td class="late">${r.late ? "逾期" : ""}</td>
+<td class="late">${r.late ? lateLabel : ""}</td>
 <td>${r.messages.length}</td>
 <td class="actions">
 <form method="post" action="${base}/exempt" class="inline">

@@ -2,18 +2,11 @@ import type { Hono } from "hono";
 import { html } from "hono/html";
 import { currentCollectionPeriod } from "../domain/period.ts";
 import { type MissingItem, missingLabels } from "../domain/receipt.ts";
+import { lateLabel, statusLabel } from "../domain/status-labels.ts";
 import { loadTasks } from "../usecases/load-registry.ts";
 import { getPeriodStatus } from "../usecases/period-status.ts";
 import { type BoardDeps, requirePeriod, requireUnit } from "./http.ts";
-import {
-  fileKindLabels,
-  type Html,
-  localTime,
-  messageStateLabels,
-  page,
-  periodLabel,
-  statusLabels,
-} from "./layout.ts";
+import { fileKindLabels, type Html, localTime, messageStateLabels, page, periodLabel } from "./layout.ts";
 
 // A unit's page: what it sent for one period (messages and their files), its registered
 // addresses and tasks, and what the office changed.
@@ -58,7 +51,7 @@ export function registerUnitRoutes(app: Hono, deps: BoardDeps): void {
 <h1>${unit.name}　${periodLabel(period)}</h1>
 ${
   row
-    ? html`<p>状态：<span class="s-${row.status}">${statusLabels[row.status]}</span>${row.late ? html`　<span class="late">逾期</span>` : ""}
+    ? html`<p>状态：<span class="s-${row.status}">${statusLabel[row.status]}</span>${row.late ? html`　<span class="late">${lateLabel}</span>` : ""}
 　联系人：${row.contactName ?? "—"}　电话：${row.contactPhone ?? "—"}
 ${row.status === "incomplete" || row.status === "missing" ? html`　缺少：${missingLabels(row.missing as MissingItem[]).join("、")}` : ""}</p>`
     : ""

@@ -196,7 +196,7 @@ describe("a simulated month of reminders, overdue notices and receipt logs", () 
     const overdueList = mailsTo(env, officeStaff).find((m) => m.parsed.subject?.includes("逾期未报单位"));
     expect(overdueList?.parsed.subject).toContain("2家");
     expect(overdueList?.parsed.text).toContain(
-      "市林业局 | 不完整 | 尚缺：加盖公章的扫描件 | 逾期提醒：已发送",
+      "市林业局 | 不齐全 | 尚缺：加盖公章的扫描件 | 逾期提醒：已发送",
     );
     expect(overdueList?.parsed.text).toContain("赵县 | 未报送 | 尚缺：全部材料 | 逾期提醒：无登记邮箱");
     expect(overdueList?.parsed.text).toContain("无登记邮箱");
@@ -213,9 +213,9 @@ describe("a simulated month of reminders, overdue notices and receipt logs", () 
     const units = [3, 4, 5, 6, 7].map((r) => [sheet.getCell(r, 2).text, sheet.getCell(r, 3).text]);
     expect(units).toEqual([
       ["赵县", "未报送"],
-      ["市林业局", "不完整"],
-      ["市水利局", "已完整"],
-      ["正定县", "已完整"],
+      ["市林业局", "不齐全"],
+      ["市水利局", "已齐全"],
+      ["正定县", "已齐全"],
       ["市妇联", "免报"],
     ]);
     expect(sheet.getCell(5, 6).text).toBe("李四");

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { missingLabels } from "../../domain/receipt.ts";
+import { lateLabel, statusLabel } from "../../domain/status-labels.ts";
 import { createLogger } from "../../logger.ts";
 import type { CliContext } from "../context.ts";
 
@@ -25,12 +26,12 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       const count = (s: string) => units.filter((u) => u.status === s).length;
       console.log("");
       console.log(
-        `最终登记 (${result.status.period})：已齐全 ${count("complete")}，不齐全 ${count("incomplete")}，未报送 ${count("missing")}，共 ${units.length} 个单位`,
+        `最终登记 (${result.status.period})：${statusLabel.complete} ${count("complete")}，${statusLabel.incomplete} ${count("incomplete")}，${statusLabel.missing} ${count("missing")}，共 ${units.length} 个单位`,
       );
       for (const u of units.filter((x) => x.status !== "missing")) {
         const missing = u.missing.length ? `，缺${missingLabels(u.missing as never).join("、")}` : "";
         console.log(
-          `  ${u.unit}: ${u.status === "complete" ? "已齐全" : "不齐全"}${missing}${u.late ? "，逾期" : ""}  联系人 ${u.contactName ?? "-"} ${u.contactPhone ?? ""}`,
+          `  ${u.unit}: ${statusLabel[u.status]}${missing}${u.late ? `，${lateLabel}` : ""}  联系人 ${u.contactName ?? "-"} ${u.contactPhone ?? ""}`,
         );
       }
       console.log("");

@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { ManualClock } from "../../clock.ts";
 import { currentCollectionPeriod } from "../../domain/period.ts";
+import { statusLabel } from "../../domain/status-labels.ts";
 import type { OutboxDeps } from "../../usecases/outbox.ts";
 import { buildReceiptLog, sendReceiptLog } from "../../usecases/receipt-log.ts";
 import { ensureRegistrySeeded } from "../../usecases/seed-registry.ts";
@@ -30,7 +31,9 @@ export function registerDigestCommand(program: Command, ctx: CliContext): void {
       if (!opts.preview && !opts.send) throw new Error("请指定 --preview (生成文件) 或 --send (发送)");
       const config = ctx.config();
       const now = parseNowOption(opts.now);
-      const period = opts.period ? parsePeriodOption(opts.period) : currentCollectionPeriod(now, config.timezone);
+      const period = opts.period
+        ? parsePeriodOption(opts.period)
+        : currentCollectionPeriod(now, config.timezone);
       const { db } = await ctx.db();
       await ensureRegistrySeeded(db);
       if (opts.preview) {
@@ -41,7 +44,7 @@ export function registerDigestCommand(program: Command, ctx: CliContext): void {
         await writeFile(htmlPath, log.html);
         const c = log.counts;
         console.log(
-          `${period}: 应报 ${c.total}，已完整 ${c.complete}，不完整 ${c.incomplete}，未报送 ${c.missing}，免报 ${c.exempt}`,
+          `${period}: 应报 ${c.total}，${statusLabel.complete} ${c.complete}，${statusLabel.incomplete} ${c.incomplete}，${statusLabel.missing} ${c.missing}，${statusLabel.exempt} ${c.exempt}`,
         );
         console.log(`已写入 ${xlsxPath} 和 ${htmlPath}`);
       }

@@ -74,7 +74,9 @@ export function registerRemindCommand(program: Command, ctx: CliContext): void {
         throw new Error(`未知的提醒轮次 "${opts.stage}"；可选: ${[...stages, "overdue"].join("、")}`);
       }
       const now = parseNowOption(opts.now);
-      const period = opts.period ? parsePeriodOption(opts.period) : currentCollectionPeriod(now, config.timezone);
+      const period = opts.period
+        ? parsePeriodOption(opts.period)
+        : currentCollectionPeriod(now, config.timezone);
       const { db } = await ctx.db();
       await ensureRegistrySeeded(db);
       const deps: OutboxDeps = { db, config, clock: new ManualClock(now), queue: null };

@@ -1,17 +1,11 @@
 import type { Command } from "commander";
 import { currentCollectionPeriod } from "../../domain/period.ts";
 import { missingLabels } from "../../domain/receipt.ts";
+import { lateLabel, statusLabel } from "../../domain/status-labels.ts";
 import { loadUnits } from "../../usecases/load-registry.ts";
-import { getPeriodStatus, type UnitStatusRow } from "../../usecases/period-status.ts";
+import { getPeriodStatus } from "../../usecases/period-status.ts";
 import type { CliContext } from "../context.ts";
 import { formatShanghai, parseNowOption, parsePeriodOption } from "./options.ts";
-
-const statusLabels: Record<UnitStatusRow["status"], string> = {
-  complete: "已齐全",
-  incomplete: "不齐全",
-  missing: "未报送",
-  exempt: "免报",
-};
 
 export function registerStatusCommand(program: Command, ctx: CliContext): void {
   program
@@ -41,13 +35,13 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       for (const u of status.units) counts[u.status]++;
       console.log(`${period} 报送情况 (截止 ${formatShanghai(status.deadline, config.timezone)})`);
       console.log(
-        `已齐全 ${counts.complete}，不齐全 ${counts.incomplete}，未报送 ${counts.missing}，免报 ${counts.exempt}，共 ${status.units.length} 个单位`,
+        `${statusLabel.complete} ${counts.complete}，${statusLabel.incomplete} ${counts.incomplete}，${statusLabel.missing} ${counts.missing}，${statusLabel.exempt} ${counts.exempt}，共 ${status.units.length} 个单位`,
       );
       for (const u of status.units) {
         const parts = [
           u.unit.padEnd(12, "　"),
-          statusLabels[u.status],
-          u.late ? "逾期" : "",
+          statusLabel[u.status],
+          u.late ? lateLabel : "",
           u.receivedAt ? `收到 ${formatShanghai(u.receivedAt, config.timezone)}` : "",
           u.contactName ?? "",
           u.contactPhone ?? "",

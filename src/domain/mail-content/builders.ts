@@ -1,3 +1,4 @@
+import { lateLabel, statusLabel } from "../status-labels.ts";
 import {
   createMailRenderer,
   type MailRenderer,
@@ -108,13 +109,14 @@ export interface DigestData extends Omit<Common, "officeAddress"> {
 }
 
 export function buildDigestMail(data: DigestData, r?: MailRenderer): RenderedMail {
-  const view = { ...data, periodLabel: periodLabel(data.period) };
+  // The templates name the states with the same words as the board and the spreadsheet.
+  const view = { ...data, periodLabel: periodLabel(data.period), statusLabel, lateLabel };
   const subject = subjectLine(
     data.final ? "【最终】" : "",
     periodLabel(data.period),
     "工作进展报送情况登记表（",
     data.asOf,
-    "，已完整",
+    `，${statusLabel.complete}`,
     String(data.counts.complete),
     "/",
     String(data.counts.total),

@@ -1,4 +1,5 @@
 import ExcelJS from "exceljs";
+import { lateLabel, statusLabel } from "../status-labels.ts";
 
 // The office's Excel export: the period's log as one sheet, the year at a glance as another.
 
@@ -29,7 +30,9 @@ export async function buildReceiptXlsx(input: XlsxInput): Promise<Buffer> {
   year.addRow(["单位", ...months]).font = { bold: true };
   for (const m of input.matrix) year.addRow([m.unit, ...m.months]);
   year.addRow([]);
-  year.addRow(["说明：✓ 已完整  △ 不完整  ✗ 未报送  免 免报  (逾) 逾期"]);
+  year.addRow([
+    `说明：✓ ${statusLabel.complete}  △ ${statusLabel.incomplete}  ✗ ${statusLabel.missing}  免 ${statusLabel.exempt}  (逾) ${lateLabel}`,
+  ]);
   year.getColumn(1).width = 24;
   return Buffer.from(await book.xlsx.writeBuffer());
 }
