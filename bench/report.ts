@@ -33,7 +33,8 @@ export function evaluate(rows: Row[]): RowResult[] {
       spread: s,
       target: r.target?.label ?? null,
       verdict: s && r.target ? (r.target.pass(s.median) ? "PASS" : "MISS") : null,
-      unfinished: s ? null : (r.unfinished ?? "没有数据"),
+      // With values, a failure means some runs did not finish: said beside the figure.
+      unfinished: s ? (r.unfinished ? `部分轮未完成: ${r.unfinished}` : null) : (r.unfinished ?? "没有数据"),
     };
   });
 }

@@ -12,6 +12,8 @@ export interface IngestResult extends Throughput {
   states: Record<string, number>;
   receiptUnits: number;
   rss: { maxProcess: number; sum: number; perProcess: number[]; samples: number };
+  /** From the workers' start until the watcher had stored the last message (fetch + store only). */
+  storedSeconds: number;
   /** RSS of each process with its runtime open, before the workers start. */
   idleRss: number[];
 }
@@ -108,6 +110,10 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
       .select(sql<string>`max(updated_at)`.as("t"))
       .executeTakeFirstOrThrow();
     const endedAt = Math.max(Date.parse(lastMessage.t), Date.parse(lastReceipt.t));
+    const lastStored = await q
+      .selectFrom("messages")
+      .select(sql<string>`max(created_at)`.as("t"))
+      .executeTakeFirstOrThrow();
     const receiptUnits = await q
       .selectFrom("receipts")
       .select(sql<number>`count(*)`.as("c"))
@@ -119,6 +125,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
       states: await stateCounts(q),
       receiptUnits: Number(receiptUnits.c),
       rss: peak,
+      storedSeconds: (Date.parse(lastStored.t) - startedAt) / 1000,
       idleRss,
     };
   } finally {
