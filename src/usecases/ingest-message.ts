@@ -3,6 +3,7 @@ import type { Db } from "../adapters/db/connect.ts";
 import { isUniqueViolation } from "../adapters/db/connect.ts";
 import { peekHeaders } from "../adapters/parse/header-peek.ts";
 import type { ContentStore } from "../adapters/store/content-store.ts";
+import { newMessageRow } from "./message-row.ts";
 
 export interface IngestMeta {
   /** imap | import | demo */
@@ -51,33 +52,22 @@ export async function ingestRawMessage(
     }
     return { messageId: existing.id, isNew: false, queued: false };
   }
-  const now = new Date().toISOString();
   try {
     await deps.db
       .insertInto("messages")
-      .values({
-        id: stored.hash,
-        message_id: headers.messageId,
-        source: meta.source,
-        mailbox: meta.mailbox ?? null,
-        uid_validity: meta.uidValidity ?? null,
-        uid: meta.uid ?? null,
-        raw_size: stored.size,
-        from_addr: null,
-        from_name: null,
-        subject: null,
-        sent_at: sentAt,
-        received_at: meta.receivedAt.toISOString(),
-        state: "stored",
-        reason: null,
-        reason_code: null,
-        verdict: null,
-        unit_id: null,
-        period: null,
-        attempts: 0,
-        created_at: now,
-        updated_at: now,
-      })
+      .values(
+        newMessageRow({
+          id: stored.hash,
+          message_id: headers.messageId,
+          source: meta.source,
+          mailbox: meta.mailbox ?? null,
+          uid_validity: meta.uidValidity ?? null,
+          uid: meta.uid ?? null,
+          raw_size: stored.size,
+          sent_at: sentAt,
+          received_at: meta.receivedAt.toISOString(),
+        }),
+      )
       .execute();
   } catch (err) {
     // Another instance recorded it between our look-up and insert: theirs stands.

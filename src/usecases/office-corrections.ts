@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import type { Db, DbBackend } from "../adapters/db/connect.ts";
 import { isLate } from "../domain/period.ts";
 import type { Contact } from "../domain/types.ts";
+import { newMessageRow } from "./message-row.ts";
 import { type ProcessDeps, processMessage } from "./process-message.ts";
 import {
   type ReceiptSettings,
@@ -102,7 +103,6 @@ export async function markReceivedOtherwise(
   const id = createHash("sha256")
     .update(`manual|${input.unitId}|${input.period}|${randomUUID()}`)
     .digest("hex");
-  const now = new Date().toISOString();
   const contacts: Contact[] =
     input.contactName || input.contactPhone
       ? [{ name: input.contactName, phone: input.contactPhone, source: "body" }]
@@ -123,29 +123,16 @@ export async function markReceivedOtherwise(
   };
   await db
     .insertInto("messages")
-    .values({
-      id,
-      message_id: null,
-      source: "manual",
-      mailbox: null,
-      uid_validity: null,
-      uid: null,
-      raw_size: 0,
-      from_addr: null,
-      from_name: who.actor,
-      subject: "（办公室登记）",
-      sent_at: null,
-      received_at: input.at.toISOString(),
-      state: "stored",
-      reason: null,
-      reason_code: null,
-      verdict: null,
-      unit_id: null,
-      period: null,
-      attempts: 0,
-      created_at: now,
-      updated_at: now,
-    })
+    .values(
+      newMessageRow({
+        id,
+        source: "manual",
+        raw_size: 0,
+        from_name: who.actor,
+        subject: "（办公室登记）",
+        received_at: input.at.toISOString(),
+      }),
+    )
     .execute();
   await recordReport(
     db,
