@@ -8,8 +8,9 @@ import { ManualClock } from "../clock.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../logger.ts";
-import { importPaths } from "../usecases/import-files.ts";
+import { importFiles } from "../usecases/import-files.ts";
 import { getPeriodStatus } from "../usecases/period-status.ts";
+import { listReviewItems } from "../usecases/review-list.ts";
 import { buildReceiptLog } from "../usecases/receipt-log.ts";
 import { runDueSchedule } from "../usecases/run-schedule.ts";
 import { demoMailbox, mayAt } from "./scenario.ts";
@@ -20,6 +21,8 @@ export interface DemoResult {
   outboxDir: string;
   xlsxPath: string;
   mailCounts: Record<string, number>;
+  /** Mails that need a person (unknown sender …), as `quarantine` lists them. */
+  reviewCount: number;
   status: Awaited<ReturnType<typeof getPeriodStatus>>;
 }
 
@@ -58,7 +61,7 @@ export async function runDemo(
         pending.splice(pending.indexOf(mail), 1);
         const file = join(inbox, `${mail.at.getTime()}.eml`);
         await writeFile(file, await mail.raw());
-        await importPaths({ db: rt.db, store: rt.store, enqueueProcessing: rt.enqueueProcessing }, [file]);
+        await importFiles({ db: rt.db, store: rt.store, enqueueProcessing: rt.enqueueProcessing }, [file], { source: "demo", receivedAt: mail.at });
         say(`  ${formatDay(mail.at)}  收到: ${mail.label}`);
       }
       await drainQueues(rt);
@@ -80,7 +83,8 @@ export async function runDemo(
     const rows = await rt.db.selectFrom("outbox").select(["kind", "status"]).execute();
     const mailCounts: Record<string, number> = {};
     for (const r of rows) if (r.status === "sent") mailCounts[r.kind] = (mailCounts[r.kind] ?? 0) + 1;
-    return { dataDir, outboxDir, xlsxPath, mailCounts, status };
+    const reviewCount = (await listReviewItems(rt.db)).length;
+    return { dataDir, outboxDir, xlsxPath, mailCounts, reviewCount, status };
   } finally {
     await workers.stop();
     await cleanQueues(rt);

@@ -125,9 +125,6 @@ async function importMbox(
   }
 }
 
-/** The name the demo uses. */
-export const importPaths = importFiles;
-
 /** The one line the CLI prints, in the office's language. */
 export function formatImportReport(report: ImportReport): string {
   let line = `导入完成：新登记 ${report.new} 封，重复 ${report.duplicate} 封`;
