@@ -1,0 +1,59 @@
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import ExcelJS from "exceljs";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/load.ts";
+import { runDemo } from "../../src/demo/run-demo.ts";
+import { silentLogger } from "../../src/logger.ts";
+import { testRedisUrl } from "../helpers/watch-env.ts";
+
+// `npm run demo` is the README's first command: the month it walks through must end with the
+// log and the mails the office would expect, exactly.
+describe("the demo month", () => {
+  let dir: string;
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("logs each sample case right and sends exactly the expected mails", async () => {
+    dir = await mkdtemp(join(tmpdir(), "report-inbox-demo-"));
+    const config = loadConfig({ env: {}, overrides: { dataDir: dir, redisUrl: testRedisUrl } });
+    const lines: string[] = [];
+    const result = await runDemo(config, silentLogger, (l) => lines.push(l));
+
+    const byUnit = new Map(result.status.units.map((u) => [u.unitId, u]));
+    expect(byUnit.get("市生态环境局")).toMatchObject({
+      status: "complete",
+      late: false,
+      contactPhone: "0311-87654321",
+    });
+    expect(byUnit.get("市水利局")).toMatchObject({ status: "complete", late: false });
+    expect(byUnit.get("市发展改革委")).toMatchObject({ status: "complete", late: false });
+    expect(byUnit.get("鹿泉区")).toMatchObject({ status: "complete", late: true });
+    expect(byUnit.get("正定县")).toMatchObject({
+      status: "incomplete",
+      missing: ["electronic"],
+      late: true,
+      contactName: "赵强",
+    });
+    expect(result.status.units.filter((u) => u.status === "missing")).toHaveLength(41);
+    expect(result.reviewCount).toBe(1);
+
+    // Reminders go to units not complete at each stage, less the 3 without a registered address:
+    // 19 May (20th is a Saturday) 45-3, 25 May 44-3, 26 May (27th is a Saturday) 44-3.
+    expect(result.mailCounts).toEqual({
+      ack: 6,
+      remind: 42 + 41 + 41,
+      digest: 6,
+      overdue: 40,
+      "office-overdue": 1,
+    });
+    expect(lines.some((l) => l.includes("5月19日 09:00") && l.includes("催报"))).toBe(true);
+
+    expect((await stat(result.xlsxPath)).size).toBeGreaterThan(0);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(result.xlsxPath);
+    expect(book.worksheets.length).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+});
