@@ -1,5 +1,6 @@
 import type { ImapFlow } from "imapflow";
 import type { Logger } from "../../logger.ts";
+import { imapErrorText } from "./client.ts";
 import type { SyncCounts } from "./folder-sync.ts";
 
 export interface SessionOptions {
@@ -51,7 +52,7 @@ export function startSession(options: SessionOptions): Session {
   };
   const syncInBackground = () => {
     requestSync().catch((err) => {
-      logger.warn({ err: (err as Error).message }, "邮件同步失败，稍后重试");
+      logger.warn({ err: imapErrorText(err) }, `邮件同步失败，稍后重试: ${imapErrorText(err)}`);
       // A sync that failed because the connection broke ends the session; other failures
       // (a full disk, a database hiccup) are retried by the next poll on the same connection.
       if (!client.usable) client.close();
@@ -90,7 +91,9 @@ export function startSession(options: SessionOptions): Session {
       });
     }, options.noopSeconds * 1000),
   );
-  syncInBackground();
+  // Closed between connect() and here: 'close' was already emitted and would never come again.
+  if (!client.usable) finish();
+  else syncInBackground();
 
   return {
     ended,
