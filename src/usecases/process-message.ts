@@ -6,6 +6,7 @@ import type { ContentStore } from "../adapters/store/content-store.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
 import { decideSubmission, needsDocumentText, type Verdict } from "../domain/decide-submission.ts";
+import { looksSpoofed, readSenderAuth } from "../domain/sender-auth.ts";
 import type { ParsedFile, ParsedMessage, Unit } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
 import { recordReport, withdrawMessage } from "./record-receipt.ts";
@@ -78,11 +79,11 @@ export async function processMessage(
 
   const receivedAt = new Date(row.received_at);
   const assignment = row.assigned_unit ? { unitId: row.assigned_unit, period: row.assigned_period } : null;
-  const verdict = await decide(deps, parsed, receivedAt, assignment);
+  const verdict = distrustSpoofedSender(await decide(deps, parsed, receivedAt, assignment), parsed);
 
   const settings = { deadlineDay: deps.config.deadline.day, tz: deps.config.timezone };
   if (verdict.kind === "report") {
-    const reason = verdict.trust === "unverified" ? "发件地址未登记为该单位的地址，需核实" : null;
+    const reason = verdict.trust === "unverified" ? unverifiedReason(verdict) : null;
     await recordReport(deps.db, deps.backend, { messageId, receivedAt, verdict, reason }, settings);
     if (deps.onReportRecorded) await deps.onReportRecorded(messageId);
     return { state: "processed", unitId: verdict.unitId, period: verdict.period };
@@ -98,6 +99,22 @@ export async function processMessage(
     period: verdict.kind === "review" ? (verdict.period ?? null) : null,
   });
   return { state: verdict.kind, code: verdict.code, reason: verdict.reason };
+}
+
+const spoofNote = "发件地址未通过邮件服务商的 DMARC/SPF/DKIM 验证，疑似伪造";
+
+/**
+ * A registered address is only worth what the provider's check says: a report whose From is a
+ * unit's address but failed DMARC (or SPF without DKIM) is recorded as unverified, never trusted.
+ */
+function distrustSpoofedSender(verdict: Verdict, parsed: ParsedMessage): Verdict {
+  if (verdict.kind !== "report" || verdict.trust !== "verified") return verdict;
+  if (!looksSpoofed(readSenderAuth(parsed.headers))) return verdict;
+  return { ...verdict, trust: "unverified", senderVerified: false, notes: [...verdict.notes, spoofNote] };
+}
+
+function unverifiedReason(verdict: Extract<Verdict, { kind: "report" }>): string {
+  return verdict.notes.includes(spoofNote) ? `${spoofNote}，需核实` : "发件地址未登记为该单位的地址，需核实";
 }
 
 interface Assignment {

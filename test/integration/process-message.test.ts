@@ -218,6 +218,26 @@ describe.each(backends)("recording submissions on %s", (backend) => {
     expect(review[0]!.reason).toContain("需核实");
   });
 
+  it("does not trust a registered address that failed the provider's DMARC check", async () => {
+    const r = await deliver(
+      await composeMail({
+        from: "fgw@sjz.gov.cn",
+        subject: "市发改委4月份工作进展",
+        text: "联系人：孙丽 联系电话：0311-86012345",
+        headers: {
+          "Authentication-Results": "mx.163.com; dkim=none; spf=fail smtp.mailfrom=sjz.gov.cn; dmarc=fail",
+        },
+        attachments: [{ filename: "a.pdf", content: makeScanPdf() }],
+      }),
+      at("2023-05-20T09:00:00"),
+    );
+    expect(r.outcome).toMatchObject({ state: "processed", unitId: "市发展改革委" });
+    expect((await unitRow("市发展改革委")).verified).toBe(false);
+    const review = await listReviewItems(t.db);
+    expect(review.map((i) => i.id)).toEqual([r.messageId]);
+    expect(review[0]!.reason).toContain("疑似伪造");
+  });
+
   it("marks a report received after the 28th as late, and a unit never heard from as late after the deadline", async () => {
     await deliver(
       await composeMail({
