@@ -10,8 +10,8 @@ import type { Config } from "../config/schema.ts";
 import type { Logger } from "../logger.ts";
 import { importFiles } from "../usecases/import-files.ts";
 import { getPeriodStatus } from "../usecases/period-status.ts";
-import { listReviewItems } from "../usecases/review-list.ts";
 import { buildReceiptLog } from "../usecases/receipt-log.ts";
+import { listReviewItems } from "../usecases/review-list.ts";
 import { runDueSchedule } from "../usecases/run-schedule.ts";
 import { demoMailbox, mayAt } from "./scenario.ts";
 import { demoUnitAddresses } from "./units.ts";
@@ -61,7 +61,10 @@ export async function runDemo(
         pending.splice(pending.indexOf(mail), 1);
         const file = join(inbox, `${mail.at.getTime()}.eml`);
         await writeFile(file, await mail.raw());
-        await importFiles({ db: rt.db, store: rt.store, enqueueProcessing: rt.enqueueProcessing }, [file], { source: "demo", receivedAt: mail.at });
+        await importFiles({ db: rt.db, store: rt.store, enqueueProcessing: rt.enqueueProcessing }, [file], {
+          source: "demo",
+          receivedAt: mail.at,
+        });
         say(`  ${formatDay(mail.at)}  收到: ${mail.label}`);
       }
       await drainQueues(rt);

@@ -162,7 +162,10 @@ const migrations: Record<string, Migration> = {
       // assigned, an exempt unit stays exempt whatever mail arrives.
       await db.schema.alterTable("messages").addColumn("assigned_unit", "text").execute();
       await db.schema.alterTable("messages").addColumn("assigned_period", "text").execute();
-      await db.schema.alterTable("receipts").addColumn("exempt", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable("receipts")
+        .addColumn("exempt", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
     },
   },
 };
