@@ -24,6 +24,9 @@ export interface DovecotInstance {
   user: string;
   pass: string;
   configPath: string;
+  /** With { tls: true }: the implicit-TLS port and the certificate to trust. */
+  tlsPort?: number;
+  caPath?: string;
   /** Where Dovecot writes its log (the IMAP ID the client sent shows up here). */
   logPath: string;
   /** Maildir root of one user (for tests that change dovecot-uidvalidity by hand). */
@@ -90,11 +93,18 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
   throw new Error(`Dovecot: timed out waiting for ${what}`);
 }
 
+interface TlsFiles {
+  port: number;
+  certPath: string;
+  keyPath: string;
+}
+
 function configText(
   dir: string,
   port: number,
   instance: string,
   owner: { uid: number; gid: number },
+  tls: TlsFiles | null,
 ): string {
   return `# Written by test/helpers/dovecot.ts; nothing here touches the system's Dovecot.
 base_dir = ${dir}/run
@@ -102,7 +112,7 @@ state_dir = ${dir}/state
 instance_name = ${instance}
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+${tls ? `ssl = yes\nssl_cert = <${tls.certPath}\nssl_key = <${tls.keyPath}` : "ssl = no"}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 log_path = ${dir}/dovecot.log
@@ -130,7 +140,8 @@ service imap-login {
     port = ${port}
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = ${tls ? tls.port : 0}
   }
 }
 service stats {
@@ -145,7 +156,36 @@ service stats {
 }
 
 /** Starts a private Dovecot (own dirs, own port, plain auth, maildir) with one test user. */
-export async function startDovecot(): Promise<DovecotInstance> {
+/** A self-signed certificate for 127.0.0.1 (clients trust it via NODE_EXTRA_CA_CERTS). */
+async function makeCertificate(dir: string): Promise<{ certPath: string; keyPath: string }> {
+  const certPath = join(dir, "cert.pem");
+  const keyPath = join(dir, "key.pem");
+  await run("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    keyPath,
+    "-out",
+    certPath,
+    "-days",
+    "2",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
+  ]);
+  return { certPath, keyPath };
+}
+
+export interface StartDovecotOptions {
+  /** Also offer TLS: STARTTLS on the plain port and implicit TLS on tlsPort. */
+  tls?: boolean;
+}
+
+export async function startDovecot(options: StartDovecotOptions = {}): Promise<DovecotInstance> {
   const dir = await mkdtemp(join(tmpdir(), "ri-dovecot-"));
   // The mail processes run as the mail owner and must traverse the temp dir.
   await chmod(dir, 0o755);
@@ -156,7 +196,8 @@ export async function startDovecot(): Promise<DovecotInstance> {
   const instance = `ri-${port}`;
   const configPath = join(dir, "dovecot.conf");
   const logPath = join(dir, "dovecot.log");
-  await writeFile(configPath, configText(dir, port, instance, owner));
+  const tls = options.tls ? { port: await freePort(), ...(await makeCertificate(dir)) } : null;
+  await writeFile(configPath, configText(dir, port, instance, owner, tls));
   await mkdir(join(dir, "users"));
 
   const addUser = async (
@@ -206,6 +247,7 @@ export async function startDovecot(): Promise<DovecotInstance> {
     pass: first.pass,
     configPath,
     logPath,
+    ...(tls ? { tlsPort: tls.port, caPath: tls.certPath } : {}),
     maildirOf: (user) => join(dir, "mail", user),
     addUser,
     readLog: () => readFile(logPath, "utf8").catch(() => ""),
@@ -235,6 +277,8 @@ export async function appendMessages(
     secure: false,
     auth: { user: login.user, pass: login.pass },
     logger: false,
+    // The test's own client stays plain even where the server offers STARTTLS (test certificate).
+    doSTARTTLS: false,
   });
   client.on("error", () => {});
   await client.connect();

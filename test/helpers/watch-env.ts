@@ -140,7 +140,10 @@ export interface WatcherProcess {
 }
 
 /** Runs test/helpers/watch-process.ts in a child process with this config. */
-export function forkWatcher(config: Config, options: { memoryEveryMs?: number } = {}): WatcherProcess {
+export function forkWatcher(
+  config: Config,
+  options: { memoryEveryMs?: number; env?: Record<string, string> } = {},
+): WatcherProcess {
   const child = fork(fileURLToPath(new URL("./watch-process.ts", import.meta.url)), [], {
     execArgv: ["--import", "tsx", ...(options.memoryEveryMs ? ["--expose-gc"] : [])],
     env: {
@@ -148,6 +151,7 @@ export function forkWatcher(config: Config, options: { memoryEveryMs?: number } 
       WATCH_CONFIG: JSON.stringify(config),
       WATCH_MEMORY_MS: String(options.memoryEveryMs ?? 0),
       LOG_LEVEL: "warn",
+      ...options.env,
     },
     stdio: ["ignore", "ignore", "pipe", "ipc"],
   });
