@@ -10,9 +10,10 @@ import { silentLogger } from "../../src/logger.ts";
 import type { OutboxDeps } from "../../src/usecases/outbox.ts";
 import { createOutgoingWorker } from "../../workers/outgoing-worker.ts";
 import { createTestDb, type TestBackend, type TestDb } from "./db.ts";
+import { testRedisUrl } from "./env.ts";
 import { startSmtpServer, type TestSmtpOptions, type TestSmtpServer } from "./smtp-server.ts";
+import { eventually } from "./wait.ts";
 
-export const testRedisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 export const officeFrom = "huanzichu@example.gov.cn";
 export const officeStaff = "staff@example.gov.cn";
 
@@ -105,19 +106,6 @@ export async function createOutgoingEnv(
       await tdb.cleanup();
     },
   };
-}
-
-export async function eventually(
-  check: () => Promise<boolean> | boolean,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for: ${what}`);
 }
 
 export interface TestUnit {

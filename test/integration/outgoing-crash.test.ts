@@ -5,14 +5,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { resendOutbox, UNCERTAIN_PREFIX } from "../../src/usecases/outbox.ts";
 import { buildReceiptLog } from "../../src/usecases/receipt-log.ts";
 import { sendReminderStage } from "../../src/usecases/send-reminders.ts";
-import {
-  createOutgoingEnv,
-  eventually,
-  insertUnits,
-  type OutgoingEnv,
-  testRedisUrl,
-} from "../helpers/outgoing-env.ts";
+import { testRedisUrl } from "../helpers/env.ts";
+import { createOutgoingEnv, insertUnits, type OutgoingEnv } from "../helpers/outgoing-env.ts";
 import type { TestSmtpOptions } from "../helpers/smtp-server.ts";
+import { eventually } from "../helpers/wait.ts";
 
 const childScript = join(dirname(fileURLToPath(import.meta.url)), "../helpers/outgoing-sender-child.ts");
 const units = Array.from({ length: 8 }, (_, i) => ({

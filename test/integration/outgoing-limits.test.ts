@@ -9,13 +9,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/logger.ts";
 import { enqueueMail } from "../../src/usecases/outbox.ts";
 import { createScheduler } from "../../workers/scheduler.ts";
-import {
-  createOutgoingEnv,
-  eventually,
-  insertUnits,
-  mailsTo,
-  type OutgoingEnv,
-} from "../helpers/outgoing-env.ts";
+import { createOutgoingEnv, insertUnits, mailsTo, type OutgoingEnv } from "../helpers/outgoing-env.ts";
+import { eventually } from "../helpers/wait.ts";
 
 const run = promisify(execFile);
 const bin = join(dirname(fileURLToPath(import.meta.url)), "../../bin/report-inbox.js");

@@ -10,13 +10,13 @@ import { sendReminderStage } from "../../src/usecases/send-reminders.ts";
 import { backends } from "../helpers/db.ts";
 import {
   createOutgoingEnv,
-  eventually,
   insertUnits,
   mailsTo,
   type OutgoingEnv,
   officeFrom,
   putReceipt,
 } from "../helpers/outgoing-env.ts";
+import { eventually } from "../helpers/wait.ts";
 
 let env: OutgoingEnv | undefined;
 afterEach(async () => {

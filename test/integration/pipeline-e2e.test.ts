@@ -12,8 +12,9 @@ import { getPeriodStatus } from "../../src/usecases/period-status.ts";
 import { type RunningWorkers, startWorkers } from "../../workers/main.ts";
 import { composeMail } from "../helpers/compose.ts";
 import { appendMessages, type DovecotInstance, startDovecot } from "../helpers/dovecot.ts";
+import { testRedisUrl } from "../helpers/env.ts";
 import { startSmtpServer, type TestSmtpServer } from "../helpers/smtp-server.ts";
-import { eventually, testRedisUrl } from "../helpers/watch-env.ts";
+import { eventually } from "../helpers/wait.ts";
 
 // The whole service as the office runs it: mail appended to a real Dovecot, noticed by the
 // watcher, stored, parsed and logged by the process worker, acknowledged through a real SMTP
