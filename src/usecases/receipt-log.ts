@@ -4,7 +4,13 @@ import { buildDigestMail, type DigestData } from "../domain/mail-content/builder
 import { buildReceiptXlsx } from "../domain/mail-content/receipt-xlsx.ts";
 import { missingText, periodLabel } from "../domain/mail-content/render.ts";
 import { localDateOf, parsePeriod } from "../domain/period.ts";
-import { lateLabel, statusLabel } from "../domain/status-labels.ts";
+import {
+  countStatuses,
+  inStatusOrder,
+  lateLabel,
+  statusLabel,
+  type UnitStatus,
+} from "../domain/status-labels.ts";
 import { loadUnits } from "./load-registry.ts";
 import { enqueueMail, type OutboxDeps, UNCERTAIN_PREFIX } from "./outbox.ts";
 import {
@@ -45,8 +51,6 @@ export interface ReceiptLog {
   xlsxName: string;
 }
 
-const statusOrder = { missing: 0, incomplete: 1, complete: 2, exempt: 3 } as const;
-
 export async function buildReceiptLog(
   db: Db,
   config: Config,
@@ -56,13 +60,14 @@ export async function buildReceiptLog(
 ): Promise<ReceiptLog> {
   const units = await loadUnits(db, config);
   const receipts = await loadReceipts(db, period);
-  const entries = units
-    .map((unit, index) => {
+  const entries = inStatusOrder(
+    units.map((unit) => {
       const r = receipts.get(unit.id);
-      const status: keyof typeof statusOrder = r ? r.status : "missing";
-      return { unit, r, status, index };
-    })
-    .sort((a, b) => statusOrder[a.status] - statusOrder[b.status] || a.index - b.index);
+      const status: UnitStatus = r ? r.status : "missing";
+      return { unit, r, status };
+    }),
+    (e) => e.status,
+  );
   const rows = entries.map(({ unit, r, status }, i) => [
     String(i + 1),
     unit.name,
@@ -77,11 +82,11 @@ export async function buildReceiptLog(
   ]);
   const counts = {
     total: entries.length,
-    complete: entries.filter((e) => e.status === "complete").length,
-    incomplete: entries.filter((e) => e.status === "incomplete").length,
-    missing: entries.filter((e) => e.status === "missing").length,
-    exempt: entries.filter((e) => e.status === "exempt").length,
-    late: entries.filter((e) => e.r?.late).length,
+    ...countStatuses(
+      entries,
+      (e) => e.status,
+      (e) => Boolean(e.r?.late),
+    ),
   };
   const pendingNoAddress = entries.filter(
     (e) => (e.status === "missing" || e.status === "incomplete") && e.unit.emails.length === 0,

@@ -2,7 +2,7 @@ import type { Hono } from "hono";
 import { html } from "hono/html";
 import { addMonths, currentCollectionPeriod } from "../domain/period.ts";
 import { type MissingItem, missingLabels } from "../domain/receipt.ts";
-import { lateLabel, statusLabel } from "../domain/status-labels.ts";
+import { countStatuses, inStatusOrder, lateLabel, statusLabel } from "../domain/status-labels.ts";
 import { exemptUnit, markReceivedOtherwise } from "../usecases/office-corrections.ts";
 import { getPeriodStatus, type UnitStatusRow } from "../usecases/period-status.ts";
 import {
@@ -18,26 +18,6 @@ import { type Html, localTime, noticeOf, page, periodLabel, reasonInput } from "
 
 // The period page: the receipt log of one month with the office's corrections beside each unit.
 
-const statusOrder = { missing: 0, incomplete: 1, complete: 2, exempt: 3 } as const;
-
-/** Units not yet submitted first (what the office acts on), registry order within a status. */
-export function boardOrder(rows: UnitStatusRow[]): UnitStatusRow[] {
-  return rows
-    .map((row, index) => ({ row, index }))
-    .sort((a, b) => statusOrder[a.row.status] - statusOrder[b.row.status] || a.index - b.index)
-    .map((x) => x.row);
-}
-
-export function countsOf(rows: UnitStatusRow[]) {
-  return {
-    complete: rows.filter((r) => r.status === "complete").length,
-    incomplete: rows.filter((r) => r.status === "incomplete").length,
-    missing: rows.filter((r) => r.status === "missing").length,
-    exempt: rows.filter((r) => r.status === "exempt").length,
-    late: rows.filter((r) => r.late).length,
-  };
-}
-
 export function registerPeriodRoutes(app: Hono, deps: BoardDeps): void {
   const tz = deps.config.timezone;
 
@@ -50,11 +30,14 @@ export function registerPeriodRoutes(app: Hono, deps: BoardDeps): void {
     const now = deps.clock.now();
     const status = await getPeriodStatus(deps.db, await deps.loadUnits(), period, {
       now,
-      deadlineDay: deps.config.deadline.day,
-      tz,
+      ...receiptSettings(deps.config),
     });
-    const rows = boardOrder(status.units);
-    const counts = countsOf(rows);
+    const rows = inStatusOrder(status.units, (r) => r.status);
+    const counts = countStatuses(
+      rows,
+      (r) => r.status,
+      (r) => r.late,
+    );
     const body = html`<h1>${periodLabel(period)}工作进展情况报送登记</h1>
 ${picker(period, currentCollectionPeriod(now, tz))}
 <p class="muted">截止时间：${localTime(status.deadline, tz)}　统计时间：${localTime(now.toISOString(), tz)}　共 ${rows.length} 个单位</p>

@@ -5,7 +5,7 @@ import { type MissingItem, missingLabels } from "../domain/receipt.ts";
 import { lateLabel, statusLabel } from "../domain/status-labels.ts";
 import { loadTasks } from "../usecases/load-registry.ts";
 import { getPeriodStatus } from "../usecases/period-status.ts";
-import { type BoardDeps, requirePeriod, requireUnit } from "./http.ts";
+import { type BoardDeps, receiptSettings, requirePeriod, requireUnit } from "./http.ts";
 import { fileKindLabels, type Html, localTime, messageStateLabels, page, periodLabel } from "./layout.ts";
 
 // A unit's page: what it sent for one period (messages and their files), its registered
@@ -20,8 +20,7 @@ export function registerUnitRoutes(app: Hono, deps: BoardDeps): void {
     const period = queried ? requirePeriod(queried) : currentCollectionPeriod(deps.clock.now(), tz);
     const status = await getPeriodStatus(deps.db, [unit], period, {
       now: deps.clock.now(),
-      deadlineDay: deps.config.deadline.day,
-      tz,
+      ...receiptSettings(deps.config),
     });
     const row = status.units[0];
     const messages = await messagesOf(deps, unit.id, period);
