@@ -10,7 +10,7 @@ import { ContentStore } from "../../src/adapters/store/content-store.ts";
 import { type DeepPartial, loadConfig } from "../../src/config/load.ts";
 import type { Config } from "../../src/config/schema.ts";
 import type { Logger } from "../../src/logger.ts";
-import { createTestDb, type TestDb } from "./db.ts";
+import { createTestDb, type TestBackend, type TestDb } from "./db.ts";
 
 export const testRedisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -83,9 +83,9 @@ export interface WatchTestEnv {
   cleanup(): Promise<void>;
 }
 
-/** Own SQLite database, own data dir, own queue prefix in the real Redis. */
-export async function createWatchTestEnv(): Promise<WatchTestEnv> {
-  const db = await createTestDb("sqlite");
+/** Own database (SQLite file or PostgreSQL schema), own data dir, own queue prefix in Redis. */
+export async function createWatchTestEnv(backend: TestBackend = "sqlite"): Promise<WatchTestEnv> {
+  const db = await createTestDb(backend);
   const store = new ContentStore(db.dataDir);
   const queuePrefix = `test-${randomBytes(5).toString("hex")}`;
   const queue = new Queue<ProcessJob>(queueNames.process, {

@@ -1,6 +1,8 @@
 import { ImapFlow } from "imapflow";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { loadCheckpoint, saveCheckpoint } from "../../src/adapters/imap/checkpoint.ts";
 import { createWatchWorker, type WatchWorker } from "../../workers/watch-worker.ts";
+import { backends } from "../helpers/db.ts";
 import { appendMessages, type DovecotInstance, startDovecot, testMessage } from "../helpers/dovecot.ts";
 import { startTcpProxy } from "../helpers/tcp-proxy.ts";
 import {
@@ -78,48 +80,81 @@ describe("watcher resilience", () => {
     expect((await env.jobIds()).sort()).toEqual((await env.messageIds()).sort());
   });
 
-  it("a UIDVALIDITY change resyncs the folder without duplicates and without losing mail", async () => {
+  it.each(backends)(
+    "a UIDVALIDITY change resyncs the folder without duplicates and without losing mail (%s)",
+    async (backend) => {
+      env = await createWatchTestEnv(backend);
+      const login = await dovecot.addUser();
+      const folder = "报送";
+      const config = watchConfig(
+        dovecot,
+        login,
+        env.db.dataDir,
+        { folders: ["INBOX", folder] },
+        env.queuePrefix,
+      );
+      worker = createWatchWorker({ ...env, db: env.db.db, config, logger: memoryLogger().logger });
+      const old = [testMessage("v1"), testMessage("v2"), testMessage("v3")];
+      await withClient(login, (c) => c.mailboxCreate(folder));
+      await appendMessages(dovecot, login, old, folder);
+      expect(await worker.syncOnce()).toEqual({ fetched: 3, new: 3 });
+      const stateBefore = await env.db.db
+        .selectFrom("mailbox_state")
+        .selectAll()
+        .where("folder", "=", folder)
+        .executeTakeFirstOrThrow();
+
+      // The folder is deleted and made again (as a server migration would): same mail, new UIDs.
+      await withClient(login, async (c) => {
+        await c.mailboxDelete(folder);
+        await c.mailboxCreate(folder);
+      });
+      await appendMessages(dovecot, login, [...old, testMessage("v4")], folder);
+
+      expect(await worker.syncOnce()).toEqual({ fetched: 4, new: 1 });
+      const rows = await env.db.db.selectFrom("messages").select(["id", "uid"]).execute();
+      expect(rows).toHaveLength(4);
+      const stateAfter = await env.db.db
+        .selectFrom("mailbox_state")
+        .selectAll()
+        .where("folder", "=", folder)
+        .executeTakeFirstOrThrow();
+      expect(stateAfter.uid_validity).not.toBe(stateBefore.uid_validity);
+      expect(stateAfter.last_uid).toBe(4);
+      expect((await env.jobIds()).sort()).toEqual(rows.map((r) => r.id).sort());
+      // And from now on only new mail is read.
+      expect(await worker.syncOnce()).toEqual({ fetched: 0, new: 0 });
+    },
+  );
+});
+
+describe("two watchers at once", () => {
+  it("(the service and a sync run) record each message once; the checkpoint never moves back", async () => {
     env = await createWatchTestEnv();
     const login = await dovecot.addUser();
-    const folder = "报送";
-    const config = watchConfig(
+    await appendMessages(
       dovecot,
       login,
-      env.db.dataDir,
-      { folders: ["INBOX", folder] },
-      env.queuePrefix,
+      Array.from({ length: 20 }, (_, i) => testMessage(`overlap-${i}`)),
     );
-    worker = createWatchWorker({ ...env, db: env.db.db, config, logger: memoryLogger().logger });
-    const old = [testMessage("v1"), testMessage("v2"), testMessage("v3")];
-    await withClient(login, (c) => c.mailboxCreate(folder));
-    await appendMessages(dovecot, login, old, folder);
-    expect(await worker.syncOnce()).toEqual({ fetched: 3, new: 3 });
-    const stateBefore = await env.db.db
-      .selectFrom("mailbox_state")
-      .selectAll()
-      .where("folder", "=", folder)
-      .executeTakeFirstOrThrow();
-
-    // The folder is deleted and made again (as a server migration would): same mail, new UIDs.
-    await withClient(login, async (c) => {
-      await c.mailboxDelete(folder);
-      await c.mailboxCreate(folder);
-    });
-    await appendMessages(dovecot, login, [...old, testMessage("v4")], folder);
-
-    expect(await worker.syncOnce()).toEqual({ fetched: 4, new: 1 });
-    const rows = await env.db.db.selectFrom("messages").select(["id", "uid"]).execute();
-    expect(rows).toHaveLength(4);
-    const stateAfter = await env.db.db
-      .selectFrom("mailbox_state")
-      .selectAll()
-      .where("folder", "=", folder)
-      .executeTakeFirstOrThrow();
-    expect(stateAfter.uid_validity).not.toBe(stateBefore.uid_validity);
-    expect(stateAfter.last_uid).toBe(4);
-    expect((await env.jobIds()).sort()).toEqual(rows.map((r) => r.id).sort());
-    // And from now on only new mail is read.
-    expect(await worker.syncOnce()).toEqual({ fetched: 0, new: 0 });
+    const config = watchConfig(dovecot, login, env.db.dataDir, {}, env.queuePrefix);
+    const make = () => createWatchWorker({ ...env, db: env.db.db, config, logger: memoryLogger().logger });
+    const [a, b] = await Promise.all([make().syncOnce(), make().syncOnce()]);
+    expect(a.new + b.new).toBe(20);
+    expect(await env.messageIds()).toHaveLength(20);
+    expect((await env.jobIds()).sort()).toEqual((await env.messageIds()).sort());
+    const account = `${login.user}@${dovecot.host}`;
+    const state = await loadCheckpoint(env.db.db, account, "INBOX");
+    expect(state?.lastUid).toBe(20);
+    // A watcher that is behind cannot pull the checkpoint back.
+    await saveCheckpoint(
+      env.db.db,
+      account,
+      "INBOX",
+      { uidValidity: state!.uidValidity, lastUid: 7 },
+      new Date(),
+    );
+    expect((await loadCheckpoint(env.db.db, account, "INBOX"))?.lastUid).toBe(20);
   });
 });
 

@@ -44,7 +44,11 @@ async function upsert(db: Db, account: string, folder: string, patch: StatePatch
     .execute();
 }
 
-/** Records the checkpoint; called only after the message with lastUid is stored and queued. */
+/**
+ * Records the checkpoint; called only after the message with lastUid is stored and queued.
+ * Never moves back within one UIDVALIDITY: when two watchers overlap (the service and a
+ * `report-inbox sync` run), the one behind must not pull the other's checkpoint back.
+ */
 export async function saveCheckpoint(
   db: Db,
   account: string,
@@ -52,13 +56,35 @@ export async function saveCheckpoint(
   checkpoint: Checkpoint,
   now: Date,
 ): Promise<void> {
-  await upsert(
-    db,
-    account,
-    folder,
-    { uid_validity: checkpoint.uidValidity, last_uid: checkpoint.lastUid },
-    now,
-  );
+  const updated_at = now.toISOString();
+  const result = await db
+    .updateTable("mailbox_state")
+    .set({ uid_validity: checkpoint.uidValidity, last_uid: checkpoint.lastUid, updated_at })
+    .where("account", "=", account)
+    .where("folder", "=", folder)
+    .where((eb) =>
+      eb.or([
+        eb("uid_validity", "is", null),
+        eb("uid_validity", "!=", checkpoint.uidValidity),
+        eb("last_uid", "<", checkpoint.lastUid),
+      ]),
+    )
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) > 0) return;
+  // No row yet (first sync), or a row that is already as far or further: insert or leave it.
+  await db
+    .insertInto("mailbox_state")
+    .values({
+      account,
+      folder,
+      uid_validity: checkpoint.uidValidity,
+      last_uid: checkpoint.lastUid,
+      last_sync_at: null,
+      last_error: null,
+      updated_at,
+    })
+    .onConflict((oc) => oc.columns(["account", "folder"]).doNothing())
+    .execute();
 }
 
 /** A sync of the folder finished with nothing left behind. */
