@@ -1,13 +1,12 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { ManualClock } from "../../clock.ts";
-import { currentCollectionPeriod } from "../../domain/period.ts";
 import { statusLabel } from "../../domain/status-labels.ts";
 import type { OutboxDeps } from "../../usecases/outbox.ts";
 import { buildReceiptLog, sendReceiptLog } from "../../usecases/receipt-log.ts";
 import { ensureRegistrySeeded } from "../../usecases/seed-registry.ts";
 import type { CliContext } from "../context.ts";
-import { parseNowOption, parsePeriodOption } from "./options.ts";
+import { parseNowOption, periodOptionOrCurrent } from "./options.ts";
 import { deliverNow } from "./remind.ts";
 
 interface DigestOptions {
@@ -31,9 +30,7 @@ export function registerDigestCommand(program: Command, ctx: CliContext): void {
       if (!opts.preview && !opts.send) throw new Error("请指定 --preview (生成文件) 或 --send (发送)");
       const config = ctx.config();
       const now = parseNowOption(opts.now);
-      const period = opts.period
-        ? parsePeriodOption(opts.period)
-        : currentCollectionPeriod(now, config.timezone);
+      const period = periodOptionOrCurrent(opts.period, now, config.timezone);
       const { db } = await ctx.db();
       await ensureRegistrySeeded(db);
       if (opts.preview) {

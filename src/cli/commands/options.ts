@@ -1,6 +1,6 @@
 /** Parsing of the options several commands share; errors say what and how to fix. */
 
-import { formatLocalDateTime } from "../../domain/period.ts";
+import { currentCollectionPeriod, formatLocalDateTime, formatPeriod } from "../../domain/period.ts";
 
 export function parseNowOption(value: string | undefined): Date {
   if (!value) return new Date();
@@ -15,7 +15,12 @@ export function parsePeriodOption(value: string): string {
   const month = m ? Number(m[2]) : 0;
   if (!m || month < 1 || month > 12)
     throw new Error(`--period "${value}" 不是有效的月份，例如 --period 2023-04`);
-  return `${m[1]}-${String(month).padStart(2, "0")}`;
+  return formatPeriod(Number(m[1]), month);
+}
+
+/** The --period given, or else the period being collected at `now` (last month). */
+export function periodOptionOrCurrent(value: string | undefined, now: Date, tz: string): string {
+  return value ? parsePeriodOption(value) : currentCollectionPeriod(now, tz);
 }
 
 /** A time as the office reads it: 2023-05-26 14:03 in the office's timezone. */

@@ -2,12 +2,11 @@ import type { Command } from "commander";
 import { createMailTransport } from "../../adapters/smtp/transport.ts";
 import { ManualClock } from "../../clock.ts";
 import { missingText } from "../../domain/mail-content/render.ts";
-import { currentCollectionPeriod } from "../../domain/period.ts";
 import { deliverOutboxRow, type OutboxDeps } from "../../usecases/outbox.ts";
 import { ensureRegistrySeeded } from "../../usecases/seed-registry.ts";
 import { type StageResult, sendOverdueNotices, sendReminderStage } from "../../usecases/send-reminders.ts";
 import type { CliContext } from "../context.ts";
-import { parseNowOption, parsePeriodOption } from "./options.ts";
+import { parseNowOption, periodOptionOrCurrent } from "./options.ts";
 
 interface RemindOptions {
   stage: string;
@@ -74,9 +73,7 @@ export function registerRemindCommand(program: Command, ctx: CliContext): void {
         throw new Error(`未知的提醒轮次 "${opts.stage}"；可选: ${[...stages, "overdue"].join("、")}`);
       }
       const now = parseNowOption(opts.now);
-      const period = opts.period
-        ? parsePeriodOption(opts.period)
-        : currentCollectionPeriod(now, config.timezone);
+      const period = periodOptionOrCurrent(opts.period, now, config.timezone);
       const { db } = await ctx.db();
       await ensureRegistrySeeded(db);
       const deps: OutboxDeps = { db, config, clock: new ManualClock(now), queue: null };

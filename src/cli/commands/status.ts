@@ -1,11 +1,10 @@
 import type { Command } from "commander";
-import { currentCollectionPeriod } from "../../domain/period.ts";
 import { missingLabels } from "../../domain/receipt.ts";
 import { lateLabel, statusLabel } from "../../domain/status-labels.ts";
 import { loadUnits } from "../../usecases/load-registry.ts";
 import { getPeriodStatus } from "../../usecases/period-status.ts";
 import type { CliContext } from "../context.ts";
-import { formatShanghai, parseNowOption, parsePeriodOption } from "./options.ts";
+import { formatShanghai, parseNowOption, periodOptionOrCurrent } from "./options.ts";
 
 export function registerStatusCommand(program: Command, ctx: CliContext): void {
   program
@@ -17,9 +16,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     .action(async (opts: { period?: string; json?: boolean; now?: string }) => {
       const config = ctx.config();
       const now = parseNowOption(opts.now);
-      const period = opts.period
-        ? parsePeriodOption(opts.period)
-        : currentCollectionPeriod(now, config.timezone);
+      const period = periodOptionOrCurrent(opts.period, now, config.timezone);
       const { db } = await ctx.db();
       const units = await loadUnits(db, config);
       const status = await getPeriodStatus(db, units, period, {
