@@ -3,7 +3,7 @@ import {
   buildOverdueMail,
   buildReminderMail,
 } from "../domain/mail-content/builders.ts";
-import { missingText } from "../domain/mail-content/render.ts";
+import { missingText, type RenderedMail } from "../domain/mail-content/render.ts";
 import { localDateOf } from "../domain/period.ts";
 import { statusLabel } from "../domain/status-labels.ts";
 import type { Unit } from "../domain/types.ts";
@@ -120,18 +120,37 @@ export async function sendReminderStage(deps: OutboxDeps, input: StageInput): Pr
         .map((t) => ({ number: t.number, title: t.title, lead: Boolean(unit?.leads.includes(t.number)) })),
       final,
     });
-    const queued = await enqueueMail(deps, {
-      key: `remind:${target.unitId}:${input.period}:${input.stage}`,
-      kind: "remind",
-      recipients: target.recipients,
-      subject: mail.subject,
-      payload: { text: mail.text, html: mail.html, autoSubmitted: "auto-generated" },
-      unitId: target.unitId,
-      period: input.period,
-    });
-    target.outbox = { id: queued.id, created: queued.created };
+    await queueForUnit(
+      deps,
+      target,
+      input.period,
+      "remind",
+      `remind:${target.unitId}:${input.period}:${input.stage}`,
+      mail,
+    );
   }
   return result;
+}
+
+/** Queues one mail to a pending unit's registered addresses and notes its outbox row on the target. */
+async function queueForUnit(
+  deps: OutboxDeps,
+  target: PendingUnit,
+  period: string,
+  kind: "remind" | "overdue",
+  key: string,
+  mail: RenderedMail,
+): Promise<void> {
+  const queued = await enqueueMail(deps, {
+    key,
+    kind,
+    recipients: target.recipients,
+    subject: mail.subject,
+    payload: { text: mail.text, html: mail.html, autoSubmitted: "auto-generated" },
+    unitId: target.unitId,
+    period,
+  });
+  target.outbox = { id: queued.id, created: queued.created };
 }
 
 /** After the deadline: a notice to every unit still not complete, and one list to the office. */
@@ -153,16 +172,14 @@ export async function sendOverdueNotices(
       missing: target.missing,
       submitted: target.status === "incomplete",
     });
-    const queued = await enqueueMail(deps, {
-      key: `overdue:${target.unitId}:${input.period}`,
-      kind: "overdue",
-      recipients: target.recipients,
-      subject: mail.subject,
-      payload: { text: mail.text, html: mail.html, autoSubmitted: "auto-generated" },
-      unitId: target.unitId,
-      period: input.period,
-    });
-    target.outbox = { id: queued.id, created: queued.created };
+    await queueForUnit(
+      deps,
+      target,
+      input.period,
+      "overdue",
+      `overdue:${target.unitId}:${input.period}`,
+      mail,
+    );
   }
   const listed = [
     ...result.targets.map((t) => ({
