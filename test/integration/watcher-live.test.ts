@@ -224,3 +224,26 @@ describe("a folder that does not exist", () => {
     expect(rows.find((r) => r.folder === "INBOX")?.last_error).toBeNull();
   });
 });
+
+describe("stopping", () => {
+  it("finishes the message in hand, leaves the checkpoint on it, and the next start goes on from there", async () => {
+    env = await createWatchTestEnv();
+    const mailbox = await dovecot.addUser();
+    const big = (n: number) => testMessage(`stop-${n}`, { body: "报告正文 ".repeat(200_000) });
+    await appendMessages(dovecot, mailbox, [1, 2, 3, 4, 5, 6].map(big));
+    const config = watchConfig(dovecot, mailbox, env.db.dataDir, {}, env.queuePrefix);
+    const make = () => createWatchWorker({ ...env, db: env.db.db, config, logger: memoryLogger().logger });
+    worker = make();
+    worker.start();
+    await eventually(async () => (await env.messageIds()).length >= 1, "first message");
+    await worker.stop();
+    const recorded = (await env.messageIds()).length;
+    const state = await env.db.db.selectFrom("mailbox_state").selectAll().executeTakeFirstOrThrow();
+    expect(state.last_uid).toBe(recorded);
+    expect(worker.health().state).toBe("stopped");
+
+    worker = make();
+    expect((await worker.syncOnce()).fetched).toBe(6 - recorded);
+    expect(await env.messageIds()).toHaveLength(6);
+  });
+});
