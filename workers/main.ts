@@ -6,7 +6,7 @@ import { startBoard } from "../src/web/board.ts";
 import { createOutgoingWorker } from "./outgoing-worker.ts";
 import { createProcessWorker } from "./process-worker.ts";
 import { createScheduler } from "./scheduler.ts";
-import { createWatchWorker } from "./watch-worker.ts";
+import { createWatchWorker, type WatchWorker } from "./watch-worker.ts";
 
 export const workerNames = ["watch", "process", "outgoing", "schedule", "web"] as const;
 export type WorkerName = (typeof workerNames)[number];
@@ -78,14 +78,7 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
     if (!config.imap.host) {
       logger.warn("未配置 IMAP_HOST，不监听邮箱 (可用 report-inbox import 导入邮件)");
     } else {
-      const watcher = createWatchWorker({
-        config,
-        db: rt.db,
-        store: rt.store,
-        enqueueProcessing: rt.enqueueProcessing,
-        logger,
-        clock: rt.clock,
-      });
+      const watcher = createRuntimeWatcher(rt);
       watcher.start();
       stops.push(() => watcher.stop());
     }
@@ -97,6 +90,18 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
       for (const stop of stops.reverse()) await stop();
     },
   };
+}
+
+/** The mailbox watcher on the runtime's database, store, queue and clock. */
+export function createRuntimeWatcher(rt: Runtime): WatchWorker {
+  return createWatchWorker({
+    config: rt.config,
+    db: rt.db,
+    store: rt.store,
+    enqueueProcessing: rt.enqueueProcessing,
+    logger: rt.logger,
+    clock: rt.clock,
+  });
 }
 
 async function closeWorker(worker: Worker): Promise<void> {

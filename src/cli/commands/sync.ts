@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { startWorkers } from "../../../workers/main.ts";
-import { createWatchWorker } from "../../../workers/watch-worker.ts";
+import { createRuntimeWatcher, startWorkers } from "../../../workers/main.ts";
 import { drainQueues } from "../../app/drain.ts";
 import { createRuntime } from "../../app/runtime.ts";
 import type { CliContext } from "../context.ts";
@@ -21,13 +20,7 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
       const rt = await createRuntime({ config, logger });
       const workers = await startWorkers(rt, ["process", "outgoing"]);
       try {
-        const watcher = createWatchWorker({
-          config,
-          db: rt.db,
-          store: rt.store,
-          enqueueProcessing: rt.enqueueProcessing,
-          logger,
-        });
+        const watcher = createRuntimeWatcher(rt);
         const counts = await watcher.syncOnce();
         const drained = await drainQueues(rt, { timeoutMs: Number(opts.timeout) * 1000, pollMs: 100 });
         console.log(`收取完成：下载 ${counts.fetched} 封，其中新邮件 ${counts.new} 封`);
