@@ -77,6 +77,20 @@ export function buildRows(runs: RunRecord[], failures: Failures, n: number, bigM
     },
     {
       section: "ingest",
+      figure: "服务收取→登记表总用时",
+      unit: "秒",
+      values: take("ingest", (v) => v.seconds),
+      unfinished: why("ingest"),
+    },
+    {
+      section: "ingest",
+      figure: "其中: 监视器存完全部原文用时",
+      unit: "秒",
+      values: take("ingest", (v) => v.storedSeconds),
+      unfinished: why("ingest"),
+    },
+    {
+      section: "ingest",
       figure: "ingest/naive",
       unit: "倍",
       values: ratio("ingest", "naive", "messagesPerSecond"),
@@ -128,6 +142,13 @@ export function buildRows(runs: RunRecord[], failures: Failures, n: number, bigM
       unit: "MB",
       values: take("ingest", (v) => v.rss.maxProcess / MB),
       target: { label: `≤ ${rssLimit}`, pass: (m) => m <= rssLimit },
+      unfinished: why("ingest"),
+    },
+    {
+      section: "memory",
+      figure: "服务进程空闲 RSS (运行时已打开，未开始工作)",
+      unit: "MB",
+      values: take("ingest", (v) => Math.max(...v.idleRss) / MB),
       unfinished: why("ingest"),
     },
     {

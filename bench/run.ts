@@ -179,8 +179,9 @@ try {
     }
   }
 
-  const results = evaluate(buildRows(runs, failures, args.n, args.bigMb)).filter((r) =>
-    wanted(r.section as never),
+  // A row shows when its section was asked for or it has figures (ingest's RSS is a memory row).
+  const results = evaluate(buildRows(runs, failures, args.n, args.bigMb)).filter(
+    (r) => wanted(r.section as never) || r.spread !== null,
   );
   const header = `report-inbox 基准 — ${machine.cores} 核 ${machine.model}，Node ${machine.node}，N=${args.n}，${args.runs} 轮 (中位数/最小/最大)，数据库 ${args.db}，收取进程: ${args.split && machine.cores > 1 ? "全部 worker + 第二个 process worker 进程" : "单进程"}`;
   console.log(`\n${renderTable(results, header)}`);
