@@ -1,0 +1,79 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeDocx, makeScanPdf } from "../../src/demo/sample-files.ts";
+import { composeMail } from "../helpers/compose.ts";
+import { appendMessages, type DovecotInstance, startDovecot } from "../helpers/dovecot.ts";
+import { testRedisUrl } from "../helpers/env.ts";
+import { startSmtpServer, type TestSmtpServer } from "../helpers/smtp-server.ts";
+
+const run = promisify(execFile);
+
+// `report-inbox sync --once` as cron would run it: configured only through the environment,
+// it fetches, processes, acknowledges and exits; a second run finds nothing new.
+describe("report-inbox sync --once", () => {
+  let dovecot: DovecotInstance;
+  let smtp: TestSmtpServer;
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    dovecot = await startDovecot();
+    smtp = await startSmtpServer();
+    dataDir = await mkdtemp(join(tmpdir(), "report-inbox-sync-"));
+    env = {
+      ...process.env,
+      DATA_DIR: dataDir,
+      REDIS_URL: testRedisUrl,
+      QUEUE_PREFIX: `test-sync-${randomBytes(4).toString("hex")}`,
+      IMAP_HOST: dovecot.host,
+      IMAP_PORT: String(dovecot.port),
+      IMAP_SECURE: "false",
+      IMAP_USER: dovecot.user,
+      IMAP_PASS: dovecot.pass,
+      SMTP_HOST: "127.0.0.1",
+      SMTP_PORT: String(smtp.port),
+      SMTP_SECURE: "false",
+      MAIL_FROM: "huanzichu@163.com",
+      LOG_LEVEL: "warn",
+    };
+  });
+  afterAll(async () => {
+    await smtp?.stop();
+    await dovecot?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const cli = (...args: string[]) => run("node", ["bin/report-inbox.js", ...args], { env, timeout: 90_000 });
+
+  it("fetches, logs and acknowledges, then exits; the next run finds nothing new", async () => {
+    await appendMessages(dovecot, dovecot, [
+      await composeMail({
+        from: "slj@163.com",
+        to: "huanzichu@163.com",
+        subject: "市水利局上月工作进展情况",
+        date: new Date(),
+        text: "联系人：张三 联系电话：0311-86688888",
+        attachments: [
+          { filename: "盖章.pdf", content: makeScanPdf() },
+          { filename: "电子版.docx", content: await makeDocx(["石家庄市水利局"]) },
+        ],
+      }),
+    ]);
+    const first = await cli("sync", "--once");
+    expect(first.stdout).toContain("新邮件 1 封");
+    const status = JSON.parse((await cli("status", "--json")).stdout);
+    const unit = status.units.find((u: { unitId: string }) => u.unitId === "市水利局");
+    expect(unit).toMatchObject({ status: "complete", contactName: "张三", contactPhone: "0311-86688888" });
+    expect(smtp.messages).toHaveLength(1);
+    expect(smtp.messages[0]!.to).toEqual(["slj@163.com"]);
+
+    const second = await cli("sync", "--once");
+    expect(second.stdout).toContain("新邮件 0 封");
+    expect(smtp.messages).toHaveLength(1);
+  });
+});
