@@ -7,8 +7,12 @@ export interface BenchArgs {
   db: "sqlite" | "postgres";
   /** Messages appended one by one for the notice latency. */
   latencySamples: number;
-  /** Run the process worker in a second OS process beside the all-in-one service. */
-  split: boolean;
+  /**
+   * Ingest process layout. split: all workers + a second process-only process (default);
+   * single: everything in one process; separate: watch/outgoing/schedule in one process and the
+   * process worker in two others, so parsing never delays the watcher's event loop.
+   */
+  layout: "split" | "single" | "separate";
   /** Acknowledgements on during ingest (off by default: the issue times fetch → log). */
   acks: boolean;
   /** Write V8 CPU profiles of the service processes (ingest) to bench/profiles/. */
@@ -29,7 +33,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       quick: { type: "boolean", default: false },
       db: { type: "string", default: "sqlite" },
       "latency-samples": { type: "string" },
-      "single-process": { type: "boolean", default: false },
+      layout: { type: "string", default: "split" },
       acks: { type: "boolean", default: false },
       "cpu-prof": { type: "boolean", default: false },
       only: { type: "string" },
@@ -47,7 +51,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         "  --quick               冒烟测试: N=50, 1 轮",
         "  --db sqlite|postgres  数据库 (默认 SQLite 临时目录；postgres 在 127.0.0.1:5432 上为每项建立并删除独立的数据库)",
         "  --latency-samples <n> 通知延迟的样本数 (默认 50；--quick 为 15)",
-        "  --single-process      处理 worker 不另起第二个进程",
+        "  --layout split|single|separate  收取时的进程布局 (默认 split: 全部 worker + 第二个处理进程；",
+        "                        single: 单进程；separate: 监视进程不做处理，两个处理进程)",
         "  --acks                收取时同时发送回执",
         "  --cpu-prof            为服务进程写 CPU profile 到 bench/profiles/",
         `  --only <a,b>          只测这些部分: ${sectionNames.join(",")}`,
@@ -74,10 +79,15 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     quick,
     db,
     latencySamples: int(values["latency-samples"], quick ? 15 : 50, "latency-samples"),
-    split: !values["single-process"],
+    layout: parseLayout(values.layout),
     acks: values.acks ?? false,
     cpuProf: values["cpu-prof"] ?? false,
     only,
     bigMb: int(values["big-mb"], 100, "big-mb"),
   };
+}
+
+function parseLayout(v: string | undefined): BenchArgs["layout"] {
+  if (v === undefined || v === "split" || v === "single" || v === "separate") return v ?? "split";
+  throw new Error("--layout 只能是 split、single 或 separate");
 }

@@ -45,6 +45,12 @@ function log(message: string): void {
   console.error(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 }
 
+const layoutLabel = {
+  split: "全部 worker + 第二个 process worker 进程",
+  single: "单进程",
+  separate: "监视/发送进程 + 两个 process worker 进程",
+} as const;
+
 const failures: Failures = {};
 function fail(section: keyof RunRecord, err: unknown): void {
   const text = (err as Error)?.message ?? String(err);
@@ -126,7 +132,7 @@ try {
             corpus,
             period,
             unitCount: units.length,
-            split: args.split && machine.cores > 1,
+            layout: machine.cores > 1 ? args.layout : "single",
             ...(profileThisRun ? { cpuProfDir: profileThisRun } : {}),
           });
           const i = run.ingest;
@@ -183,7 +189,7 @@ try {
   const results = evaluate(buildRows(runs, failures, args.n, args.bigMb)).filter(
     (r) => wanted(r.section as never) || r.spread !== null,
   );
-  const header = `report-inbox 基准 — ${machine.cores} 核 ${machine.model}，Node ${machine.node}，N=${args.n}，${args.runs} 轮 (中位数/最小/最大)，数据库 ${args.db}，收取进程: ${args.split && machine.cores > 1 ? "全部 worker + 第二个 process worker 进程" : "单进程"}`;
+  const header = `report-inbox 基准 — ${machine.cores} 核 ${machine.model}，Node ${machine.node}，N=${args.n}，${args.runs} 轮 (中位数/最小/最大)，数据库 ${args.db}，收取进程布局: ${machine.cores > 1 ? layoutLabel[args.layout] : layoutLabel.single}`;
   console.log(`\n${renderTable(results, header)}`);
   await writeFile(
     join(here, "results.json"),

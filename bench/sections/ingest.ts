@@ -25,7 +25,7 @@ export interface IngestOptions {
   corpus: Corpus;
   period: string;
   unitCount: number;
-  split: boolean;
+  layout: "split" | "single" | "separate";
   cpuProfDir?: string;
 }
 
@@ -45,25 +45,31 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
   const services: ServiceProcess[] = [];
   let db: Awaited<ReturnType<typeof openDb>> | null = null;
   try {
-    const main = await spawnService({
-      configFile: env.configFile,
-      workers: ["watch", "process", "outgoing", "schedule"],
-      role: "all",
-      logPath: `${env.dir}/service-all.log`,
-      cpuProfDir: o.cpuProfDir,
-    });
-    services.push(main);
-    if (o.split) {
+    const plans: { role: string; workers: string[] }[] =
+      o.layout === "separate"
+        ? [
+            { role: "watch+outgoing+schedule", workers: ["watch", "outgoing", "schedule"] },
+            { role: "process", workers: ["process"] },
+            { role: "process", workers: ["process"] },
+          ]
+        : o.layout === "single"
+          ? [{ role: "all", workers: ["watch", "process", "outgoing", "schedule"] }]
+          : [
+              { role: "all", workers: ["watch", "process", "outgoing", "schedule"] },
+              { role: "process", workers: ["process"] },
+            ];
+    for (const [i, plan] of plans.entries()) {
       services.push(
         await spawnService({
           configFile: env.configFile,
-          workers: ["process"],
-          role: "process",
-          logPath: `${env.dir}/service-process.log`,
-          cpuProfDir: o.cpuProfDir,
+          workers: plan.workers,
+          role: plan.role,
+          logPath: `${env.dir}/service-${i}.log`,
+          ...(o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
         }),
       );
     }
+    const main = services[0]!;
     db = await openDb({ databaseUrl: env.databaseUrl, dataDir: env.dataDir });
     const idleRss = await Promise.all(services.map((s) => rssOf(s.pid)));
     const rss = sampleRss(services.map((s) => s.pid));
