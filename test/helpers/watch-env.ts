@@ -11,8 +11,10 @@ import { type DeepPartial, loadConfig } from "../../src/config/load.ts";
 import type { Config } from "../../src/config/schema.ts";
 import type { Logger } from "../../src/logger.ts";
 import { createTestDb, type TestBackend, type TestDb } from "./db.ts";
+import { testRedisUrl } from "./env.ts";
+import { eventually as waitUntil } from "./wait.ts";
 
-export const testRedisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+export { testRedisUrl };
 
 /** A config for a watcher on a test Dovecot: plain IMAP, fast timers, the test's own prefix. */
 export function watchConfig(
@@ -119,14 +121,13 @@ export async function createWatchTestEnv(backend: TestBackend = "sqlite"): Promi
   };
 }
 
-/** Waits until check() is true; a generous bound, never a speed assertion. */
-export async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+/** The shared wait, with the 20 s bound the watcher tests were written against. */
+export function eventually(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  return waitUntil(check, what, timeoutMs);
 }
 
 export interface WatcherProcess {

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.ts";
 import { runDemo } from "../../src/demo/run-demo.ts";
 import { silentLogger } from "../../src/logger.ts";
-import { testRedisUrl } from "../helpers/watch-env.ts";
+import { testRedisUrl } from "../helpers/env.ts";
 
 // `npm run demo` is the README's first command: the month it walks through must end with the
 // log and the mails the office would expect, exactly.
