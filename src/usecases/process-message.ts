@@ -1,11 +1,17 @@
 import { randomUUID } from "node:crypto";
 import type { Db, DbBackend } from "../adapters/db/connect.ts";
 import { readFileText } from "../adapters/parse/document-text.ts";
+import { ocrScanText } from "../adapters/parse/ocr.ts";
 import { parseStoredMessage } from "../adapters/parse/parse-message.ts";
 import type { ContentStore } from "../adapters/store/content-store.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
-import { decideSubmission, needsDocumentText, type Verdict } from "../domain/decide-submission.ts";
+import {
+  type DecideInput,
+  decideSubmission,
+  needsDocumentText,
+  type Verdict,
+} from "../domain/decide-submission.ts";
 import { looksSpoofed, readSenderAuth } from "../domain/sender-auth.ts";
 import type { ParsedFile, ParsedMessage, Unit } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
@@ -151,13 +157,40 @@ async function decide(
       if (text) input.fileTexts.push({ name: file.originalName, kind: file.kind, text });
     }
   }
-  const verdict = decideSubmission(input);
+  const verdict = await decideReadingScans(deps, parsed, input);
   if (!assignment || verdict.kind !== "report") return verdict;
   return {
     ...verdict,
     period: assignment.period ?? verdict.period,
     notes: [...verdict.notes, "由办公室人工指定报送单位"],
   };
+}
+
+/** OCR costs about a second a page: a mail with more scans than this is left to the office. */
+const MAX_OCR_SCANS = 3;
+
+/**
+ * The decision, with the scans read by OCR (config classification.ocr, off by default) when it
+ * still lacks the unit, or a contact with both name and phone, and the scans might name them.
+ */
+async function decideReadingScans(
+  deps: ProcessDeps,
+  parsed: ParsedMessage,
+  input: DecideInput,
+): Promise<Verdict> {
+  const verdict = decideSubmission(input);
+  const lacking =
+    (verdict.kind === "review" && verdict.code === "review.no_unit") ||
+    (verdict.kind === "report" && !verdict.contacts.some((c) => c.name && c.phone));
+  if (!deps.config.classification.ocr || !lacking) return verdict;
+  const scans = allFiles(parsed).filter((f) => f.kind === "scan");
+  const scanTexts: DecideInput["fileTexts"] = [];
+  for (const file of scans.slice(0, MAX_OCR_SCANS)) {
+    const { text } = await ocrScanText(deps.store, file, { lang: "chi_sim", logger: deps.logger });
+    if (text) scanTexts.push({ name: file.originalName, kind: "scan", text });
+  }
+  if (scanTexts.length === 0) return verdict;
+  return decideSubmission({ ...input, fileTexts: [...input.fileTexts, ...scanTexts] });
 }
 
 /**
