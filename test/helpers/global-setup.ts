@@ -7,6 +7,7 @@ import { testPostgresUrl } from "./db.ts";
 // there, so a missing one fails in one clear line instead of in dozens of time-outs.
 export default async function setup(): Promise<void> {
   ensureDovecot();
+  ensureOcr();
   await checkRedis();
   await checkPostgres();
 }
@@ -32,6 +33,37 @@ function ensureDovecot(): void {
       stdio: "inherit",
     },
   );
+}
+
+/** The OCR tests run the real tesseract (Chinese language data) and poppler's pdftoppm/pdfinfo. */
+function ensureOcr(): void {
+  if (has("tesseract") && has("pdftoppm") && hasChineseOcr()) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      "测试需要 OCR: 请以 root 运行 apt-get install tesseract-ocr tesseract-ocr-chi-sim poppler-utils",
+    );
+  }
+  execFileSync(
+    "bash",
+    [
+      "-c",
+      "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-chi-sim poppler-utils",
+    ],
+    { stdio: "inherit" },
+  );
+}
+
+function hasChineseOcr(): boolean {
+  try {
+    return execFileSync("tesseract", ["--list-langs"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    })
+      .split("\n")
+      .includes("chi_sim");
+  } catch {
+    return false;
+  }
 }
 
 async function checkRedis(): Promise<void> {
