@@ -16,6 +16,7 @@ import { runIngest } from "./sections/ingest.ts";
 import { runLatency } from "./sections/latency.ts";
 import { buildBigMessage, runBigMessage } from "./sections/memory.ts";
 import { runQueries } from "./sections/queries.ts";
+import { killServices } from "./service.ts";
 import { MB } from "./stats.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,6 +30,7 @@ let server: ImapServer | null = null;
 const cleanups: (() => Promise<void>)[] = [];
 
 async function cleanup(): Promise<void> {
+  killServices();
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
   await server?.stop().catch(() => {});
   server = null;

@@ -42,6 +42,8 @@ async function main(): Promise<void> {
       });
     }
   });
+  // The bench went away (Ctrl-C, crash): never outlive it.
+  process.on("disconnect", () => process.exit(0));
   send({ type: "ready" });
 }
 

@@ -16,6 +16,15 @@ export interface ServiceProcess {
   logTail(): Promise<string>;
 }
 
+/** Every service process still running, so an interrupted bench can end them all. */
+const live = new Set<ChildProcess>();
+
+/** Ends every service process this bench started (on Ctrl-C or a crash of the bench). */
+export function killServices(): void {
+  for (const child of live) child.kill("SIGKILL");
+  live.clear();
+}
+
 type FromChild =
   | { type: "ready" }
   | { type: "started"; at: number }
@@ -46,6 +55,7 @@ export async function spawnService(options: {
     [...nodeArgs, "bin/run-ts.js", "bench/service-child.ts", options.configFile, options.workers.join(",")],
     { cwd: repoRoot, stdio: ["ignore", log, log, "ipc"], env: { ...process.env, LOG_PRETTY: "0" } },
   );
+  live.add(child);
   const messages: FromChild[] = [];
   const waiters: (() => void)[] = [];
   let exited: string | null = null;
@@ -54,6 +64,7 @@ export async function spawnService(options: {
     for (const w of waiters.splice(0)) w();
   });
   child.on("exit", (code, signal) => {
+    live.delete(child);
     exited = `服务进程已退出 (code ${code}, signal ${signal})`;
     for (const w of waiters.splice(0)) w();
   });
