@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import mammoth from "mammoth";
-import WordExtractor from "word-extractor";
 import type { ParsedFile } from "../../domain/types.ts";
 import type { ContentStore } from "../store/content-store.ts";
 import { decodeCharset, decodeUndeclared } from "./charset.ts";
@@ -60,11 +58,16 @@ async function extract(store: ContentStore, file: ParsedFile): Promise<FileText>
     switch (detected.format) {
       case "pdf":
         return await pdfText(path, size);
-      case "docx":
+      case "docx": {
         if ((await zipExpandedBytes(path)) > MAX_PACKAGE_BYTES) return TOO_LARGE;
+        // Loaded on use, like pdf.js: only messages whose decision needs a document's text pay for it.
+        const { default: mammoth } = await import("mammoth");
         return clean((await mammoth.extractRawText({ path })).value);
-      case "ole-word":
+      }
+      case "ole-word": {
+        const { default: WordExtractor } = await import("word-extractor");
         return clean((await new WordExtractor().extract(path)).getBody());
+      }
       case "odt":
         if ((await zipExpandedBytes(path)) > MAX_PACKAGE_BYTES) return TOO_LARGE;
         return clean(await readOdtText(path));
@@ -85,7 +88,7 @@ async function extract(store: ContentStore, file: ParsedFile): Promise<FileText>
 
 async function pdfText(path: string, size: number): Promise<FileText> {
   if (size > MAX_PDF_BYTES) return { text: null, note: "PDF 过大，未读取文字" };
-  const pdf = openPdf(new Uint8Array(await readFile(path)));
+  const pdf = await openPdf(new Uint8Array(await readFile(path)));
   try {
     const { total } = await pdf.getInfo();
     const partial =

@@ -109,7 +109,7 @@ export async function classifyPdf(path: string): Promise<PdfVerdict> {
 
 async function needsOpenPassword(path: string): Promise<boolean> {
   if ((await stat(path)).size > PROBE_MAX_BYTES) return false;
-  const pdf = openPdf(new Uint8Array(await readFile(path)));
+  const pdf = await openPdf(new Uint8Array(await readFile(path)));
   try {
     await pdf.getInfo();
     return false;

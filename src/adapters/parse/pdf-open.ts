@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { PDFParse } from "pdf-parse";
+import type { PDFParse } from "pdf-parse";
 
 const require = createRequire(import.meta.url);
 
@@ -17,7 +17,12 @@ function cMapUrl(): string | undefined {
 
 const CMAP_URL = cMapUrl();
 
-export function openPdf(data: Uint8Array): PDFParse {
+/**
+ * pdf-parse (pdf.js) costs about 110 MB of memory once loaded, and most messages are classified
+ * without it (see pdf-kind.ts): load it on the first PDF that needs it.
+ */
+export async function openPdf(data: Uint8Array): Promise<PDFParse> {
+  const { PDFParse } = await import("pdf-parse");
   return new PDFParse({
     data,
     ...(CMAP_URL ? { cMapUrl: CMAP_URL, cMapPacked: true } : {}),

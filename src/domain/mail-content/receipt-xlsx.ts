@@ -1,4 +1,3 @@
-import ExcelJS from "exceljs";
 import { lateLabel, statusLabel } from "../status-labels.ts";
 
 // The office's Excel export: the period's log as one sheet, the year at a glance as another.
@@ -13,6 +12,9 @@ export interface XlsxInput {
 }
 
 export async function buildReceiptXlsx(input: XlsxInput): Promise<Buffer> {
+  // exceljs is loaded on use: the receipt log is built a few times a day, and every worker
+  // process would otherwise carry it.
+  const { default: ExcelJS } = await import("exceljs");
   const book = new ExcelJS.Workbook();
   book.creator = "report-inbox";
   const log = book.addWorksheet("报送情况登记表");
