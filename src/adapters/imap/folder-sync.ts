@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { ImapFlow } from "imapflow";
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../logger.ts";
@@ -31,6 +31,76 @@ export interface SyncCounts {
 const LIST_BATCH = 200;
 // Larger than imapflow's 64 KB default: fewer round trips for a 60 MB scan, memory stays small.
 const DOWNLOAD_CHUNK = 1024 * 1024;
+// Messages up to this size come in one pipelined FETCH per run (a round trip per message was
+// the watcher's cost, not the bytes); a larger one is streamed alone, never whole in memory.
+const INLINE_MAX_BYTES = 4 * 1024 * 1024;
+// A run holds at most this many bytes of mail in memory while it is stored.
+const RUN_MAX_BYTES = 16 * 1024 * 1024;
+
+type Listed = { uid: number; internalDate?: Date | string; size?: number };
+
+/** Consecutive UIDs in order: runs of small messages (bounded in bytes), and large ones alone. */
+function runsOf(batch: number[], meta: Map<number, Listed>): number[][] {
+  const runs: number[][] = [];
+  let run: number[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (run.length) runs.push(run);
+    run = [];
+    bytes = 0;
+  };
+  for (const uid of batch) {
+    const size = meta.get(uid)?.size ?? 0;
+    if (size > INLINE_MAX_BYTES) {
+      flush();
+      runs.push([uid]);
+      continue;
+    }
+    if (bytes + size > RUN_MAX_BYTES) flush();
+    run.push(uid);
+    bytes += size;
+  }
+  flush();
+  return runs;
+}
+
+/**
+ * One FETCH for a run of small messages, each stored as it arrives (local I/O only: imapflow
+ * takes no other command while a FETCH is iterated). UIDs gone since the listing are skipped.
+ */
+async function fetchAndIngestRun(
+  client: ImapFlow,
+  folder: string,
+  run: number[],
+  uidValidity: number,
+  meta: Map<number, Listed>,
+  deps: FolderSyncDeps,
+): Promise<IngestResult[]> {
+  const present = run.filter((uid) => meta.has(uid));
+  if (present.length === 0) return [];
+  const results: IngestResult[] = [];
+  for await (const msg of client.fetch(present.join(","), { uid: true, source: true }, { uid: true })) {
+    if (!msg.source) continue;
+    const internalDate = meta.get(msg.uid)?.internalDate;
+    const result = await deps.ingest(Readable.from([msg.source]), {
+      source: "imap",
+      mailbox: folder,
+      uidValidity,
+      uid: msg.uid,
+      receivedAt: internalDate ? new Date(internalDate) : deps.clock.now(),
+    });
+    logIngested(deps, folder, msg.uid, result);
+    results.push(result);
+  }
+  return results;
+}
+
+function logIngested(deps: FolderSyncDeps, folder: string, uid: number, result: IngestResult): void {
+  deps.logger.info(
+    { folder, uid, messageId: result.messageId, isNew: result.isNew },
+    result.isNew ? `收到新邮件 ${folder}#${uid}` : `邮件已登记过 ${folder}#${uid}`,
+  );
+}
 
 /** Start of imap.since in the office's day (Asia/Shanghai), as the server's SEARCH SINCE wants. */
 function sinceDate(since: string): Date {
@@ -80,21 +150,35 @@ export async function syncFolder(
 
     for (let i = 0; i < uids.length && !deps.shouldStop(); i += LIST_BATCH) {
       const batch = uids.slice(i, i + LIST_BATCH);
-      const listed = await client.fetchAll(batch.join(","), { uid: true, internalDate: true }, { uid: true });
-      const receivedAt = new Map(listed.map((m) => [m.uid, m.internalDate]));
-      for (const uid of batch) {
+      const listed = await client.fetchAll(
+        batch.join(","),
+        { uid: true, internalDate: true, size: true },
+        { uid: true },
+      );
+      const meta = new Map(listed.map((m) => [m.uid, m]));
+      for (const run of runsOf(batch, meta)) {
         if (deps.shouldStop()) break;
-        // Gone between SEARCH and FETCH (moved or deleted by someone): nothing to hand on.
-        if (receivedAt.has(uid)) {
-          const result = await downloadAndIngest(client, folder, uid, uidValidity, receivedAt.get(uid), deps);
-          if (result) {
-            counts.fetched++;
-            if (result.isNew) counts.new++;
-          }
+        const got =
+          run.length === 1 && (meta.get(run[0]!)?.size ?? 0) > INLINE_MAX_BYTES
+            ? await downloadAndIngest(
+                client,
+                folder,
+                run[0]!,
+                uidValidity,
+                meta.get(run[0]!)?.internalDate,
+                deps,
+              )
+            : await fetchAndIngestRun(client, folder, run, uidValidity, meta, deps);
+        for (const result of [got].flat()) {
+          if (!result) continue;
+          counts.fetched++;
+          if (result.isNew) counts.new++;
         }
-        checkpoint.lastUid = uid;
+        // Past the whole run only once all of it is stored: a crash repeats at most one run,
+        // which ingest recognises by content hash.
+        checkpoint.lastUid = run.at(-1)!;
         await saveCheckpoint(deps.db, deps.account, folder, checkpoint, now());
-        if (receivedAt.has(uid)) await postAction(client, uid, deps);
+        for (const uid of run) if (meta.has(uid)) await postAction(client, uid, deps);
       }
     }
     if (deps.shouldStop()) return counts;
@@ -127,10 +211,7 @@ async function downloadAndIngest(
     uid,
     receivedAt,
   });
-  deps.logger.info(
-    { folder, uid, messageId: result.messageId, isNew: result.isNew },
-    result.isNew ? `收到新邮件 ${folder}#${uid}` : `邮件已登记过 ${folder}#${uid}`,
-  );
+  logIngested(deps, folder, uid, result);
   return result;
 }
 

@@ -94,7 +94,7 @@ export function streamMessage(store: ContentStore, path: string): Promise<Stream
       data.content.on("error", () => undefined);
       pending.push(
         store
-          .putStream(data.content)
+          .putStream(data.content, { sync: false })
           .then((stored) => {
             entry.stored = stored;
           })

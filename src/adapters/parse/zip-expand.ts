@@ -157,7 +157,7 @@ async function storeEntry(ctx: FileContext, zip: yauzl.ZipFile, entry: yauzl.Ent
       yield chunk;
     }
   }
-  return ctx.store.putStream(metered());
+  return ctx.store.putStream(metered(), { sync: false });
 }
 
 function formatBytes(n: number): string {

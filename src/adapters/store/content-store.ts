@@ -19,6 +19,14 @@ export interface PutOptions {
    * and imported from an export (LF) gets one id. The bytes stored are unchanged.
    */
   ignoreCarriageReturns?: boolean;
+  /**
+   * Sync the file to disk before it gets its name. On for raw mail (the mailbox checkpoint moves
+   * past a message once it is stored, so it must survive a power cut); off for what is derived
+   * from it (attachments, archive entries): a lost copy is made again by reprocessing, and a
+   * sync per attachment made the disk, not the parser, the limit of the pipeline.
+   * @defaultValue true
+   */
+  sync?: boolean;
 }
 
 /**
@@ -85,9 +93,11 @@ export class ContentStore {
     });
     try {
       await pipeline(source, tap, createWriteStream(tmp));
-      const fh = await open(tmp, "r");
-      await fh.sync();
-      await fh.close();
+      if (options.sync !== false) {
+        const fh = await open(tmp, "r");
+        await fh.sync();
+        await fh.close();
+      }
       const hash = hasher.digest("hex");
       const path = this.pathOf(hash);
       await mkdir(join(this.root, hash.slice(0, 2), hash.slice(2, 4)), { recursive: true });
