@@ -1,4 +1,5 @@
 import type { Db } from "../adapters/db/connect.ts";
+import { parseStringList } from "../adapters/db/json-columns.ts";
 import type { Config, UnitOverride } from "../config/schema.ts";
 import type { Task, Unit, UnitKind } from "../domain/types.ts";
 
@@ -7,16 +8,6 @@ import type { Task, Unit, UnitKind } from "../domain/types.ts";
 // and adds aliases; seeding never touches what the office configured.
 
 const unitKinds: readonly UnitKind[] = ["department", "county", "zone", "other"];
-
-function parseList(json: string | null | undefined): string[] {
-  if (!json) return [];
-  try {
-    const value: unknown = JSON.parse(json);
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
-  } catch {
-    return [];
-  }
-}
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];
@@ -49,7 +40,7 @@ export async function loadTasks(db: Db, year?: number): Promise<Task[]> {
     number: Number(r.number),
     section: r.section,
     title: r.title,
-    units: parseList(r.units),
+    units: parseStringList(r.units),
     lead: r.lead,
   }));
 }
@@ -80,8 +71,8 @@ export async function loadUnits(db: Db, config: Config, options: LoadUnitsOption
     id: r.id,
     name: r.name,
     kind: asKind(r.kind),
-    aliases: parseList(r.aliases),
-    emails: normaliseEmails(parseList(r.emails)),
+    aliases: parseStringList(r.aliases),
+    emails: normaliseEmails(parseStringList(r.emails)),
     active: Number(r.active) === 1,
     tasks: [],
     leads: [],
@@ -134,7 +125,7 @@ export async function syncUnitOverrides(db: Db, config: Config, now: Date = new 
   let changed = 0;
   await db.transaction().execute(async (trx) => {
     const rows = await trx.selectFrom("units").selectAll().execute();
-    const known = rows.map((r) => ({ id: r.id, aliases: parseList(r.aliases) }));
+    const known = rows.map((r) => ({ id: r.id, aliases: parseStringList(r.aliases) }));
     let nextOrder = rows.reduce((max, r) => Math.max(max, Number(r.sort_order)), 0) + 1;
     const configured = new Set<string>();
     for (const [key, override] of Object.entries(config.units ?? {})) {

@@ -1,4 +1,5 @@
 import type { Db } from "../adapters/db/connect.ts";
+import { parseStringList } from "../adapters/db/json-columns.ts";
 import type { Config } from "../config/schema.ts";
 import { buildDigestMail, type DigestData } from "../domain/mail-content/builders.ts";
 import { buildReceiptXlsx } from "../domain/mail-content/receipt-xlsx.ts";
@@ -13,13 +14,7 @@ import {
 } from "../domain/status-labels.ts";
 import { loadUnits } from "./load-registry.ts";
 import { enqueueMail, type OutboxDeps, UNCERTAIN_PREFIX } from "./outbox.ts";
-import {
-  candidateAddresses,
-  deadlineLabel,
-  loadReceipts,
-  localTimeLabel,
-  parseJsonList,
-} from "./send-common.ts";
+import { candidateAddresses, deadlineLabel, loadReceipts, localTimeLabel } from "./send-common.ts";
 
 // The office's receipt log (报送情况登记表): who submitted, when, contact, what is missing, who has
 // not submitted (listed first: that is what the office acts on), as mail text, HTML and .xlsx.
@@ -105,7 +100,7 @@ export async function buildReceiptLog(
     .where("status", "=", "failed")
     .where("last_error", "like", `${UNCERTAIN_PREFIX}%`)
     .execute();
-  const uncertain = uncertainRows.map((u) => `${u.subject} → ${parseJsonList(u.recipients).join(", ")}`);
+  const uncertain = uncertainRows.map((u) => `${u.subject} → ${parseStringList(u.recipients).join(", ")}`);
 
   const asOf = localTimeLabel(now, config);
   const mail = buildDigestMail({

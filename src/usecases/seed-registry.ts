@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import iconv from "iconv-lite";
 import mammoth from "mammoth";
 import type { Db } from "../adapters/db/connect.ts";
+import { parseStringList } from "../adapters/db/json-columns.ts";
 import type { UnitKind } from "../domain/types.ts";
 import { parseWorkPoints } from "../domain/work-points.ts";
 import { type KnownUnit, parseUnitCatalog } from "../domain/work-points-catalog.ts";
@@ -56,15 +57,6 @@ function asKind(kind: string): UnitKind {
   return kind in kindRank ? (kind as UnitKind) : "other";
 }
 
-function parseList(json: string): string[] {
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
-  } catch {
-    return [];
-  }
-}
-
 /** Parses the document and writes its units and tasks. Throws WorkPointsError on a bad line. */
 export async function seedRegistry(db: Db, filePath: string, options: SeedOptions = {}): Promise<SeedResult> {
   const text = await readWorkPointsText(filePath);
@@ -80,7 +72,7 @@ export async function seedRegistry(db: Db, filePath: string, options: SeedOption
       ...catalog,
       ...existing
         .filter((r) => !catalog.some((c) => c.id === r.id))
-        .map((r) => ({ id: r.id, kind: asKind(r.kind), aliases: parseList(r.aliases) })),
+        .map((r) => ({ id: r.id, kind: asKind(r.kind), aliases: parseStringList(r.aliases) })),
     ];
     const doc = parseWorkPoints(text, known);
 
@@ -98,7 +90,7 @@ export async function seedRegistry(db: Db, filePath: string, options: SeedOption
     for (const [index, unit] of ordered.entries()) {
       const entry = known.find((k) => k.id === unit.id);
       const row = existing.find((r) => r.id === unit.id);
-      const aliases = JSON.stringify(entry?.aliases ?? (row ? parseList(row.aliases) : []));
+      const aliases = JSON.stringify(entry?.aliases ?? (row ? parseStringList(row.aliases) : []));
       const wanted = { name: unit.id, kind: unit.kind, aliases, sort_order: index + 1 };
       if (!row) {
         await trx

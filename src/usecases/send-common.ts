@@ -1,4 +1,5 @@
 import type { Db } from "../adapters/db/connect.ts";
+import { parseStringList } from "../adapters/db/json-columns.ts";
 import { senderAddress } from "../adapters/smtp/transport.ts";
 import type { Config } from "../config/schema.ts";
 import { formatLocalDateTime } from "../domain/period.ts";
@@ -19,16 +20,6 @@ export interface ReceiptView {
   note: string | null;
 }
 
-export function parseJsonList(json: string | null | undefined): string[] {
-  if (!json) return [];
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
-  } catch {
-    return [];
-  }
-}
-
 /** The receipts of a period by unit id; a unit without an entry has sent nothing. */
 export async function loadReceipts(db: Db, period: string): Promise<Map<string, ReceiptView>> {
   const rows = await db.selectFrom("receipts").selectAll().where("period", "=", period).execute();
@@ -40,7 +31,7 @@ export async function loadReceipts(db: Db, period: string): Promise<Map<string, 
         status: (["complete", "incomplete", "exempt"].includes(r.status)
           ? r.status
           : "incomplete") as ReceiptView["status"],
-        missing: parseJsonList(r.missing),
+        missing: parseStringList(r.missing),
         late: Boolean(r.late),
         contactName: r.contact_name,
         contactPhone: r.contact_phone,
