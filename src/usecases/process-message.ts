@@ -85,7 +85,9 @@ export async function processMessage(
 
   const receivedAt = new Date(row.received_at);
   const assignment = row.assigned_unit ? { unitId: row.assigned_unit, period: row.assigned_period } : null;
-  const verdict = distrustSpoofedSender(await decide(deps, parsed, receivedAt, assignment), parsed);
+  const decided = await decide(deps, parsed, receivedAt, assignment);
+  // The office's own assignment outranks what the provider's check says about the sender.
+  const verdict = assignment ? decided : distrustSpoofedSender(decided, parsed);
 
   const settings = { deadlineDay: deps.config.deadline.day, tz: deps.config.timezone };
   if (verdict.kind === "report") {
