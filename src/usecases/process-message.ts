@@ -66,6 +66,13 @@ export async function processMessage(
   } catch (err) {
     const code = (err as { code?: string }).code ?? "parse.failed";
     const reason = `无法解析邮件: ${(err as Error).message}`;
+    // A mail that no longer parses (reprocessed after a change) stops counting for its unit.
+    if (row.state === "processed") {
+      await withdrawMessage(deps.db, deps.backend, messageId, {
+        deadlineDay: deps.config.deadline.day,
+        tz: deps.config.timezone,
+      });
+    }
     await markMessage(deps.db, messageId, { state: "failed", reason_code: code, reason });
     return { state: "failed", code, reason };
   }
