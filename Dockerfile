@@ -2,15 +2,19 @@
 # kept correct by reading; see README.
 FROM node:20-bookworm-slim
 WORKDIR /app
-# better-sqlite3 builds from source when no prebuilt binary matches.
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+# better-sqlite3 builds from source when no prebuilt binary matches; OCR is optional.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+      tesseract-ocr tesseract-ocr-chi-sim poppler-utils \
+    && rm -rf /var/lib/apt/lists/*
+# Sources first: npm ci runs "prepare", which compiles src/ and workers/ to dist/ with tsc.
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
 COPY workers ./workers
+COPY bench/service-child.ts ./bench/service-child.ts
 COPY config ./config
 COPY seeds ./seeds
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 ENV NODE_ENV=production DATA_DIR=/data
 VOLUME ["/data"]
 EXPOSE 8080

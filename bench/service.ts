@@ -3,6 +3,7 @@ import { openSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { compiledIfFresh } from "../bin/built.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -38,7 +39,7 @@ export async function writeConfigFile(path: string, overrides: Record<string, un
 }
 
 /**
- * Spawns `node bin/run-ts.js bench/service-child.ts` running the given workers, waits until its
+ * Spawns the service child (compiled, or through tsx) running the given workers, waits until its
  * runtime is open (database migrated, registry seeded), and returns before the workers start.
  */
 export async function spawnService(options: {
@@ -50,9 +51,12 @@ export async function spawnService(options: {
 }): Promise<ServiceProcess> {
   const log = openSync(options.logPath, "a");
   const nodeArgs = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  // The service as deployed runs compiled (npm ci builds dist/); tsx only when the build is stale.
+  const compiled = compiledIfFresh("bench/service-child.js");
+  const script = compiled ? [compiled] : ["bin/run-ts.js", "bench/service-child.ts"];
   const child: ChildProcess = spawn(
     process.execPath,
-    [...nodeArgs, "bin/run-ts.js", "bench/service-child.ts", options.configFile, options.workers.join(",")],
+    [...nodeArgs, ...script, options.configFile, options.workers.join(",")],
     { cwd: repoRoot, stdio: ["ignore", log, log, "ipc"], env: { ...process.env, LOG_PRETTY: "0" } },
   );
   live.add(child);

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { parse as parseYaml } from "yaml";
+import { packageRoot } from "../package-root.ts";
 import { type Config, configSchema, envKeys, examples, secretPaths } from "./schema.ts";
 
-export const defaultConfigPath = join(dirname(fileURLToPath(import.meta.url)), "../../config/default.yaml");
+export const defaultConfigPath = join(packageRoot, "config/default.yaml");
 
 /** A setting that is wrong or missing; the message is one line: key, problem, example. */
 export class ConfigError extends Error {

@@ -1,6 +1,5 @@
 import { readdir, readFile } from "node:fs/promises";
-import { dirname, extname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { extname, join } from "node:path";
 import iconv from "iconv-lite";
 import mammoth from "mammoth";
 import type { Db } from "../adapters/db/connect.ts";
@@ -8,6 +7,7 @@ import { parseStringList } from "../adapters/db/json-columns.ts";
 import type { UnitKind } from "../domain/types.ts";
 import { parseWorkPoints } from "../domain/work-points.ts";
 import { type KnownUnit, parseUnitCatalog } from "../domain/work-points-catalog.ts";
+import { packageRoot } from "../package-root.ts";
 
 // Imports a year's work-points document into the registry: the units it names (with the names
 // and aliases of seeds/units.yaml) and its tasks. One transaction; writes only what differs, so
@@ -15,7 +15,7 @@ import { type KnownUnit, parseUnitCatalog } from "../domain/work-points-catalog.
 // those belong to the office (config, syncUnitOverrides).
 
 /** The seeds/ folder shipped with the service. */
-export const bundledSeedsDir = join(dirname(fileURLToPath(import.meta.url)), "../../seeds");
+export const bundledSeedsDir = join(packageRoot, "seeds");
 
 export interface SeedOptions {
   /** seeds/units.yaml by default. */

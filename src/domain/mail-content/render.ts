@@ -1,12 +1,12 @@
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Eta } from "eta";
+import { packageRoot } from "../../package-root.ts";
 
 // Mail bodies come from eta templates under config/templates, which the office may edit. The
 // HTML instance escapes every value (unit names, file names, contacts come from strangers'
 // mail); the text instance must not, or plain-text parts would show &lt; entities.
 
-export const defaultTemplatesDir = join(dirname(fileURLToPath(import.meta.url)), "../../../config/templates");
+export const defaultTemplatesDir = join(packageRoot, "config/templates");
 
 export interface RenderedMail {
   subject: string;
