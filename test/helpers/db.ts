@@ -20,6 +20,17 @@ export interface TestDb extends OpenedDb {
   cleanup(): Promise<void>;
 }
 
+/**
+ * Holds the schema lock shared until release(): for a test whose child process (the CLI) runs
+ * migrations on PostgreSQL, which must not meet another test's schema being dropped.
+ */
+export async function holdSchemaLock(): Promise<() => Promise<void>> {
+  const lock = new pg.Client({ connectionString: testPostgresUrl });
+  await lock.connect();
+  await lock.query("select pg_advisory_lock_shared($1)", [schemaLockKey]);
+  return () => lock.end();
+}
+
 /** A fresh, migrated database of its own: a new PostgreSQL schema or a new SQLite file. */
 export async function createTestDb(backend: TestBackend = "sqlite"): Promise<TestDb> {
   const dataDir = await mkdtemp(join(tmpdir(), "report-inbox-test-"));
@@ -37,10 +48,8 @@ export async function createTestDb(backend: TestBackend = "sqlite"): Promise<Tes
   const schema = `t_${randomBytes(6).toString("hex")}`;
   // Kysely's migrator introspects every schema; a schema another test file drops meanwhile makes
   // that query fail. Migrations hold this lock shared, drops take it exclusively.
-  const lock = new pg.Client({ connectionString: testPostgresUrl });
-  await lock.connect();
-  await lock.query("select pg_advisory_lock_shared($1)", [schemaLockKey]);
-  const opened = await openDb({ databaseUrl: testPostgresUrl, dataDir, schema }).finally(() => lock.end());
+  const release = await holdSchemaLock();
+  const opened = await openDb({ databaseUrl: testPostgresUrl, dataDir, schema }).finally(release);
   return {
     ...opened,
     dataDir,

@@ -11,7 +11,7 @@ import { loadConfig } from "../../src/config/load.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { loadTasks, loadUnits, syncUnitOverrides } from "../../src/usecases/load-registry.ts";
 import { ensureRegistrySeeded, seedRegistry } from "../../src/usecases/seed-registry.ts";
-import { backends, createTestDb, type TestDb, testPostgresUrl } from "../helpers/db.ts";
+import { backends, createTestDb, holdSchemaLock, type TestDb, testPostgresUrl } from "../helpers/db.ts";
 
 const root = join(import.meta.dirname, "../..");
 const noticePath = join(root, "seeds/shijiazhuang-2023-ecological-work-points.txt");
@@ -211,6 +211,7 @@ describe.each(backends)("unit and task registry on %s", (backend) => {
 
   it("runs `seed` and `units --json` end to end from the command line", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "registry-cli-"));
+    const release = backend === "postgres" ? await holdSchemaLock() : async () => {};
     try {
       let databaseUrl = "";
       if (backend === "postgres") {
@@ -259,6 +260,7 @@ describe.each(backends)("unit and task registry on %s", (backend) => {
       expect(table.stdout).toContain("市水利局");
       expect(table.stdout).toContain("共 46 个单位");
     } finally {
+      await release();
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
