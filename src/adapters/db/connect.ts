@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { migrationProvider } from "./migrations.ts";
 import type { Database } from "./tables.ts";
@@ -67,7 +67,25 @@ export async function openDb(options: OpenDbOptions): Promise<OpenedDb> {
   return { db, backend, close: () => db.destroy() };
 }
 
+/**
+ * Whether any migration has not run yet. Kysely's migrator introspects every schema of the
+ * database on each call, even with nothing to do; asking our own table first keeps every start
+ * (each CLI command, each worker) to one small query, and away from other schemas.
+ */
+async function hasPendingMigrations(db: Db, schema?: string): Promise<boolean> {
+  try {
+    const table = sql.table(schema ? `${schema}.kysely_migration` : "kysely_migration");
+    const done = await sql<{ name: string }>`select name from ${table}`.execute(db);
+    const names = new Set(done.rows.map((r) => r.name));
+    return Object.keys(await migrationProvider.getMigrations()).some((name) => !names.has(name));
+  } catch {
+    // No migration table yet: a new database.
+    return true;
+  }
+}
+
 async function migrate(db: Db, schema?: string): Promise<void> {
+  if (!(await hasPendingMigrations(db, schema))) return;
   // Without migrationTableSchema, Kysely sees another schema's kysely_migration_lock as ours and
   // skips creating it: two test schemas migrating at once then fail on PostgreSQL.
   const migrator = new Migrator({
