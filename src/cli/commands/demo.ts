@@ -40,10 +40,10 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         console.log(`  ${kindLabels[kind] ?? kind}: ${n} 封`);
       console.log("");
       console.log(
-        `需要人工处理的邮件: ${result.reviewCount} 封 (DATA_DIR=${result.dataDir} report-inbox quarantine)`,
+        `需要人工处理的邮件: ${result.reviewCount} 封 (DATA_DIR=${result.dataDir} npx report-inbox quarantine)`,
       );
       console.log(`邮件 (.eml) 在: ${result.outboxDir}`);
       console.log(`登记表 (.xlsx): ${result.xlsxPath}`);
-      console.log(`查看: report-inbox status --period 2023-04 (DATA_DIR=${result.dataDir})`);
+      console.log(`查看: DATA_DIR=${result.dataDir} npx report-inbox status --period 2023-04`);
     });
 }
