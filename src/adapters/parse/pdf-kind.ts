@@ -20,7 +20,9 @@ export interface PdfStructure {
   encrypted: boolean;
 }
 
-const CHUNK = 1 << 20;
+// Each chunk becomes a latin1 string the regexes walk: a smaller one leaves less garbage per step
+// on a 100 MB scan, at no measurable cost in speed.
+const CHUNK = 1 << 18;
 const OVERLAP = 1024;
 
 export async function scanPdfStructure(path: string): Promise<PdfStructure> {
@@ -76,7 +78,8 @@ export interface PdfVerdict {
   reason: string;
 }
 
-const PROBE_MAX_BYTES = 60 * 1024 * 1024;
+// pdf.js holds the whole file and more: above this size the byte scan's verdict stands.
+const PROBE_MAX_BYTES = 16 * 1024 * 1024;
 const PROBE_PAGES = 3;
 
 /**
