@@ -1,6 +1,7 @@
 import { chown, copyFile, link, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { ImapFlow } from "imapflow";
+import type { ImapFlow } from "imapflow";
+import { mailOwner, startDovecot, testImapClient } from "../test/helpers/dovecot.ts";
 import type { CorpusFile } from "./corpus/build.ts";
 
 export interface ImapServer {
@@ -16,15 +17,8 @@ export interface Login {
   pass: string;
 }
 
-/** Dovecot (started as root here) runs mail processes as nobody; as anyone else, as that user. */
-function mailOwner(): { uid: number; gid: number } {
-  const uid = process.getuid?.() ?? 65534;
-  return uid === 0 ? { uid: 65534, gid: 65534 } : { uid, gid: process.getgid?.() ?? uid };
-}
-
 export async function startImapServer(): Promise<ImapServer> {
   // The test helper is the one place that knows how to run a private Dovecot.
-  const { startDovecot } = await import("../test/helpers/dovecot.ts");
   return startDovecot();
 }
 
@@ -66,14 +60,5 @@ export async function emptyMailbox(server: ImapServer): Promise<Login> {
 }
 
 export function imapClient(server: { host: string; port: number }, login: Login): ImapFlow {
-  const client = new ImapFlow({
-    host: server.host,
-    port: server.port,
-    secure: false,
-    auth: { user: login.user, pass: login.pass },
-    logger: false,
-    clientInfo: { name: "report-inbox-bench" },
-  });
-  client.on("error", () => {});
-  return client;
+  return testImapClient(server, login, { clientInfo: { name: "report-inbox-bench" } });
 }

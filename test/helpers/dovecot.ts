@@ -4,7 +4,7 @@ import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ImapFlow } from "imapflow";
+import { ImapFlow, type ImapFlowOptions } from "imapflow";
 
 /** Runs a command to its exit; stdio ignored, since the daemon it starts would hold pipes open. */
 function run(command: string, args: string[]): Promise<void> {
@@ -40,7 +40,7 @@ export interface DovecotInstance {
 }
 
 /** Dovecot refuses mail access as root; as root the mail belongs to nobody, otherwise to us. */
-function mailOwner(): { uid: number; gid: number } {
+export function mailOwner(): { uid: number; gid: number } {
   const uid = process.getuid?.() ?? 65534;
   if (uid !== 0) return { uid, gid: process.getgid?.() ?? uid };
   return { uid: 65534, gid: 65534 };
@@ -265,22 +265,36 @@ export async function startDovecot(options: StartDovecotOptions = {}): Promise<D
 }
 
 /** Puts a message into a user's folder the way a mail server would: IMAP APPEND. */
-export async function appendMessages(
+/**
+ * A plain, quiet IMAP client on a test Dovecot (not yet connected), for putting mail in and
+ * looking at the mailbox from the outside. It stays plain even where the server offers STARTTLS
+ * (test certificate).
+ */
+export function testImapClient(
   server: { host: string; port: number },
   login: { user: string; pass: string },
-  messages: Array<Buffer | string>,
-  folder = "INBOX",
-): Promise<void> {
+  options: Partial<ImapFlowOptions> = {},
+): ImapFlow {
   const client = new ImapFlow({
     host: server.host,
     port: server.port,
     secure: false,
     auth: { user: login.user, pass: login.pass },
     logger: false,
-    // The test's own client stays plain even where the server offers STARTTLS (test certificate).
     doSTARTTLS: false,
+    ...options,
   });
   client.on("error", () => {});
+  return client;
+}
+
+export async function appendMessages(
+  server: { host: string; port: number },
+  login: { user: string; pass: string },
+  messages: Array<Buffer | string>,
+  folder = "INBOX",
+): Promise<void> {
+  const client = testImapClient(server, login);
   await client.connect();
   try {
     for (const message of messages) await client.append(folder, message);

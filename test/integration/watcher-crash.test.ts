@@ -1,6 +1,5 @@
-import { ImapFlow } from "imapflow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DovecotInstance, startDovecot, testMessage } from "../helpers/dovecot.ts";
+import { type DovecotInstance, startDovecot, testImapClient, testMessage } from "../helpers/dovecot.ts";
 import {
   createWatchTestEnv,
   eventually,
@@ -28,14 +27,7 @@ const TOTAL = 200;
 
 /** Appends TOTAL messages over a few seconds, as mail trickles into a real mailbox. */
 async function deliverSlowly(login: { user: string; pass: string }): Promise<string[]> {
-  const client = new ImapFlow({
-    host: dovecot.host,
-    port: dovecot.port,
-    secure: false,
-    auth: login,
-    logger: false,
-  });
-  client.on("error", () => {});
+  const client = testImapClient(dovecot, login);
   await client.connect();
   const ids: string[] = [];
   for (let n = 0; n < TOTAL; n++) {

@@ -1,7 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getHealth } from "../../src/adapters/imap/checkpoint.ts";
 import { createWatchWorker, type WatchWorker } from "../../workers/watch-worker.ts";
-import { appendMessages, type DovecotInstance, startDovecot, testMessage } from "../helpers/dovecot.ts";
+import {
+  appendMessages,
+  type DovecotInstance,
+  startDovecot,
+  testImapClient,
+  testMessage,
+} from "../helpers/dovecot.ts";
 import {
   createWatchTestEnv,
   eventually,
@@ -74,14 +80,7 @@ describe("watcher on a live connection", () => {
     const mailbox = await dovecot.addUser();
     await appendMessages(dovecot, mailbox, [testMessage("old")]);
     // Make the old one older than `since` the way a server would: by its INTERNALDATE.
-    const { ImapFlow } = await import("imapflow");
-    const c = new ImapFlow({
-      host: dovecot.host,
-      port: dovecot.port,
-      secure: false,
-      auth: mailbox,
-      logger: false,
-    });
+    const c = testImapClient(dovecot, mailbox);
     await c.connect();
     await c.append("INBOX", testMessage("older"), [], new Date("2020-03-01T00:00:00Z"));
     await c.logout();
@@ -131,7 +130,6 @@ describe("watcher on a live connection", () => {
 
 describe("after-storing actions and health", () => {
   it("flags or moves handled mail only when configured, and never deletes it", async () => {
-    const { ImapFlow } = await import("imapflow");
     env = await createWatchTestEnv();
     const mailbox = await dovecot.addUser();
     await appendMessages(dovecot, mailbox, [testMessage("flag-me"), testMessage("move-me")]);
@@ -143,13 +141,7 @@ describe("after-storing actions and health", () => {
         enqueueProcessing: env.enqueueProcessing,
         logger: memoryLogger().logger,
       });
-    const client = new ImapFlow({
-      host: dovecot.host,
-      port: dovecot.port,
-      secure: false,
-      auth: mailbox,
-      logger: false,
-    });
+    const client = testImapClient(dovecot, mailbox);
     await client.connect();
     try {
       // Default (none): the mailbox is left exactly as it was.

@@ -1,9 +1,15 @@
-import { ImapFlow } from "imapflow";
+import type { ImapFlow } from "imapflow";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadCheckpoint, saveCheckpoint } from "../../src/adapters/imap/checkpoint.ts";
 import { createWatchWorker, type WatchWorker } from "../../workers/watch-worker.ts";
 import { backends } from "../helpers/db.ts";
-import { appendMessages, type DovecotInstance, startDovecot, testMessage } from "../helpers/dovecot.ts";
+import {
+  appendMessages,
+  type DovecotInstance,
+  startDovecot,
+  testImapClient,
+  testMessage,
+} from "../helpers/dovecot.ts";
 import { startTcpProxy } from "../helpers/tcp-proxy.ts";
 import {
   createWatchTestEnv,
@@ -33,14 +39,7 @@ async function withClient<T>(
   login: { user: string; pass: string },
   fn: (c: ImapFlow) => Promise<T>,
 ): Promise<T> {
-  const client = new ImapFlow({
-    host: dovecot.host,
-    port: dovecot.port,
-    secure: false,
-    auth: login,
-    logger: false,
-  });
-  client.on("error", () => {});
+  const client = testImapClient(dovecot, login);
   await client.connect();
   try {
     return await fn(client);
