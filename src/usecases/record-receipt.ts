@@ -156,21 +156,27 @@ async function rebuildReceipt(
     await trx.deleteFrom("receipts").where("unit_id", "=", unitId).where("period", "=", period).execute();
     return;
   }
-  await upsertReceiptRow(trx, unitId, period, {
-    status: state.status,
-    late: state.late ? 1 : 0,
-    has_scan: state.hasScan ? 1 : 0,
-    has_electronic: state.hasElectronic ? 1 : 0,
-    contact_name: state.contactName,
-    contact_phone: state.contactPhone,
-    contacts: JSON.stringify(state.contacts),
-    missing: JSON.stringify(state.missing),
-    first_received_at: state.firstReceivedAt?.toISOString() ?? null,
-    last_received_at: state.lastReceivedAt?.toISOString() ?? null,
-    completed_at: state.completedAt?.toISOString() ?? null,
-    verified: state.verified ? 1 : 0,
-    exempt: exempt ? 1 : 0,
-  });
+  await upsertReceiptRow(
+    trx,
+    unitId,
+    period,
+    {
+      status: state.status,
+      late: state.late ? 1 : 0,
+      has_scan: state.hasScan ? 1 : 0,
+      has_electronic: state.hasElectronic ? 1 : 0,
+      contact_name: state.contactName,
+      contact_phone: state.contactPhone,
+      contacts: JSON.stringify(state.contacts),
+      missing: JSON.stringify(state.missing),
+      first_received_at: state.firstReceivedAt?.toISOString() ?? null,
+      last_received_at: state.lastReceivedAt?.toISOString() ?? null,
+      completed_at: state.completedAt?.toISOString() ?? null,
+      verified: state.verified ? 1 : 0,
+      exempt: exempt ? 1 : 0,
+    },
+    existing !== undefined,
+  );
 }
 
 type ReceiptFields = Omit<Updateable<Database["receipts"]>, "unit_id" | "period" | "updated_at">;
@@ -180,15 +186,19 @@ async function upsertReceiptRow(
   unitId: string,
   period: string,
   fields: ReceiptFields,
+  /** Whether the row exists, when the caller has just read it (rebuilding runs on every report). */
+  exists?: boolean,
 ): Promise<void> {
   const updated_at = new Date().toISOString();
-  const existing = await trx
-    .selectFrom("receipts")
-    .select(["unit_id"])
-    .where("unit_id", "=", unitId)
-    .where("period", "=", period)
-    .executeTakeFirst();
-  if (existing) {
+  const found =
+    exists ??
+    (await trx
+      .selectFrom("receipts")
+      .select(["unit_id"])
+      .where("unit_id", "=", unitId)
+      .where("period", "=", period)
+      .executeTakeFirst()) !== undefined;
+  if (found) {
     await trx
       .updateTable("receipts")
       .set({ ...fields, updated_at })
