@@ -1,4 +1,3 @@
-import type { Worker } from "bullmq";
 import { createMailTransport } from "../src/adapters/smtp/transport.ts";
 import { processDepsOf } from "../src/app/process-deps.ts";
 import type { Runtime } from "../src/app/runtime.ts";
@@ -24,13 +23,13 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
   const { config, logger } = rt;
   const stops: (() => Promise<void>)[] = [];
   const connection = rt.redis;
-  const transport = createMailTransport(config);
 
   if (names.includes("process")) {
     const worker = createProcessWorker(processDepsOf(rt), { connection, prefix: config.queuePrefix });
-    stops.push(() => closeWorker(worker));
+    stops.push(() => worker.close());
   }
   if (names.includes("outgoing")) {
+    const transport = createMailTransport(config);
     const worker = await createOutgoingWorker({
       db: rt.db,
       config,
@@ -41,7 +40,7 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
       logger,
     });
     stops.push(async () => {
-      await closeWorker(worker);
+      await worker.close();
       transport.close();
     });
   }
@@ -102,8 +101,4 @@ export function createRuntimeWatcher(rt: Runtime): WatchWorker {
     logger: rt.logger,
     clock: rt.clock,
   });
-}
-
-async function closeWorker(worker: Worker): Promise<void> {
-  await worker.close();
 }
