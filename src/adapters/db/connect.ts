@@ -1,9 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { migrationProvider } from "./migrations.ts";
+import { ImmediateSqliteDialect } from "./sqlite-dialect.ts";
 import type { Database } from "./tables.ts";
 
 export type Db = Kysely<Database>;
@@ -61,7 +62,7 @@ export async function openDb(options: OpenDbOptions): Promise<OpenedDb> {
     sqlite.pragma("synchronous = NORMAL");
     // Several processes (workers, CLI) share the file: wait for a lock instead of failing.
     sqlite.pragma("busy_timeout = 10000");
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
   }
   await migrate(db, options.schema);
   return { db, backend, close: () => db.destroy() };
