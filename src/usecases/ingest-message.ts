@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import type { Db } from "../adapters/db/connect.ts";
 import { isUniqueViolation } from "../adapters/db/connect.ts";
-import { peekHeaders } from "../adapters/parse/header-peek.ts";
+import { peekHeaders, peekHeadersOf } from "../adapters/parse/header-peek.ts";
 import type { ContentStore } from "../adapters/store/content-store.ts";
 import { newMessageRow } from "./message-row.ts";
 
@@ -38,11 +38,16 @@ export interface IngestDeps {
  */
 export async function ingestRawMessage(
   deps: IngestDeps,
-  raw: Readable | AsyncIterable<Uint8Array>,
+  raw: Buffer | Readable | AsyncIterable<Uint8Array>,
   meta: IngestMeta,
 ): Promise<IngestResult> {
-  const stored = await deps.store.putStream(raw, { ignoreCarriageReturns: true });
-  const headers = await peekHeaders(stored.path);
+  // A mail already in memory (the watcher's runs of small messages) is neither copied through a
+  // stream nor read back for its headers.
+  const inMemory = Buffer.isBuffer(raw);
+  // IMAP hands mail over with CRLF line ends already; an export's copy is hashed in that form.
+  const put = { canonicalLineEnds: meta.source !== "imap" };
+  const stored = inMemory ? await deps.store.putBuffer(raw, put) : await deps.store.putStream(raw, put);
+  const headers = inMemory ? peekHeadersOf(raw) : await peekHeaders(stored.path);
   const sentAt = isoOrNull(headers.date);
   const existing = await findExisting(deps.db, stored.hash, headers.messageId, sentAt);
   if (existing) {

@@ -18,7 +18,7 @@ export async function tempStore(): Promise<{
 
 export async function storeFixture(store: ContentStore, name: string): Promise<string> {
   const stored = await store.putBuffer(await readFile(join(FIXTURES, "eml", name)), {
-    ignoreCarriageReturns: true,
+    canonicalLineEnds: true,
   });
   return stored.hash;
 }

@@ -53,17 +53,6 @@ function largeMessage(): Buffer {
   return Buffer.concat([Buffer.from(head), Buffer.from(lines.join("\r\n")), Buffer.from("\r\n--b--\r\n")]);
 }
 
-/** The message id the store gives: sha256 of the bytes with every CR left out. */
-function sha256WithoutCr(data: Buffer): string {
-  const hasher = createHash("sha256");
-  let start = 0;
-  for (let cr = data.indexOf(13); cr >= 0; cr = data.indexOf(13, start)) {
-    hasher.update(data.subarray(start, cr));
-    start = cr + 1;
-  }
-  return hasher.update(data.subarray(start)).digest("hex");
-}
-
 describe("a 60 MB message", () => {
   it("is stored whole while the watcher's memory stays flat", async () => {
     const login = await dovecot.addUser();
@@ -85,8 +74,8 @@ describe("a 60 MB message", () => {
     let message: Buffer | null = largeMessage();
     expect(message.length).toBeGreaterThan(58 * MB);
     const size = message.length;
-    const hash = sha256WithoutCr(message);
-    const sha256Raw = createHash("sha256").update(message).digest("hex");
+    // Written with CRLF line ends, as IMAP hands mail over: its id is the sha256 of its bytes.
+    const hash = createHash("sha256").update(message).digest("hex");
     await appendMessages(dovecot, login, [message]);
     message = null;
     await eventually(async () => (await env.messageIds()).includes(hash), "large message stored", 120_000);
@@ -102,7 +91,7 @@ describe("a 60 MB message", () => {
       createHash("sha256")
         .update(await readFile(env.store.pathOf(hash)))
         .digest("hex"),
-    ).toBe(sha256Raw);
+    ).toBe(hash);
     expect(await env.jobIds()).toContain(hash);
 
     const during = watcher.memory.slice(watcher.memory.indexOf(baseline));

@@ -16,18 +16,23 @@ export async function peekHeaders(path: string): Promise<PeekedHeaders> {
   try {
     const buf = Buffer.alloc(MAX_HEADER_BYTES);
     const { bytesRead } = await fh.read(buf, 0, MAX_HEADER_BYTES, 0);
-    // latin1 keeps every byte as one char: raw 8-bit GBK survives to be decoded later.
-    const text = buf.subarray(0, bytesRead).toString("latin1");
-    const end = text.search(/\r?\n\r?\n/);
-    const block = (end >= 0 ? text.slice(0, end) : text).replace(/\r?\n[ \t]+/g, " ");
-    const get = (name: string): string | null => {
-      const m = block.match(new RegExp(`^${name}:[ \\t]*(.*)$`, "im"));
-      return m ? m[1]!.trim() : null;
-    };
-    const rawId = get("Message-ID");
-    const id = rawId?.match(/<([^>]+)>/)?.[1] ?? rawId;
-    return { messageId: id || null, from: get("From"), subject: get("Subject"), date: get("Date") };
+    return peekHeadersOf(buf.subarray(0, bytesRead));
   } finally {
     await fh.close();
   }
+}
+
+/** The same, for a message already in memory. */
+export function peekHeadersOf(raw: Buffer): PeekedHeaders {
+  // latin1 keeps every byte as one char: raw 8-bit GBK survives to be decoded later.
+  const text = raw.toString("latin1", 0, Math.min(raw.length, MAX_HEADER_BYTES));
+  const end = text.search(/\r?\n\r?\n/);
+  const block = (end >= 0 ? text.slice(0, end) : text).replace(/\r?\n[ \t]+/g, " ");
+  const get = (name: string): string | null => {
+    const m = block.match(new RegExp(`^${name}:[ \\t]*(.*)$`, "im"));
+    return m ? m[1]!.trim() : null;
+  };
+  const rawId = get("Message-ID");
+  const id = rawId?.match(/<([^>]+)>/)?.[1] ?? rawId;
+  return { messageId: id || null, from: get("From"), subject: get("Subject"), date: get("Date") };
 }

@@ -1,13 +1,13 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, type Hash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { access, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { access, mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
 export interface StoredObject {
-  /** sha256 hex: of the bytes, or of the bytes without CR when ignoreCarriageReturns was set. */
+  /** sha256 hex: of the bytes, or of their CRLF form when canonicalLineEnds was set. */
   hash: string;
   size: number;
   path: string;
@@ -15,10 +15,11 @@ export interface StoredObject {
 
 export interface PutOptions {
   /**
-   * Hash the content with every CR byte left out, so that the same mail fetched over IMAP (CRLF)
-   * and imported from an export (LF) gets one id. The bytes stored are unchanged.
+   * Hash the content as if every bare LF were CRLF, so that the same mail imported from an export
+   * (often LF) gets the id it has when fetched over IMAP, where line ends are CRLF already and are
+   * hashed as they are (no per-line work on the watcher's path). The bytes stored are unchanged.
    */
-  ignoreCarriageReturns?: boolean;
+  canonicalLineEnds?: boolean;
   /**
    * Sync the file to disk before it gets its name. On for raw mail (the mailbox checkpoint moves
    * past a message once it is stored, so it must survive a power cut); off for what is derived
@@ -29,23 +30,38 @@ export interface PutOptions {
   sync?: boolean;
 }
 
+const CR = Buffer.from("\r");
+
 /**
- * The chunk with every CR byte left out, copied segment by segment. (Buffer#filter would build a
- * JS array of every byte first: for a 60 MB mail that is hundreds of MB of heap garbage.)
+ * Feeds chunks to a hash as if every bare LF were CRLF (the line ends of mail on the wire). Only
+ * the LFs are visited, with native searches; CRLF input is hashed in long runs between them.
  */
-function withoutCarriageReturns(chunk: Buffer): Buffer {
-  let cr = chunk.indexOf(13);
-  if (cr < 0) return chunk;
-  const out = Buffer.allocUnsafe(chunk.length);
-  let length = 0;
-  let start = 0;
-  while (cr >= 0) {
-    length += chunk.copy(out, length, start, cr);
-    start = cr + 1;
-    cr = chunk.indexOf(13, start);
+class CrlfHasher {
+  private crBefore = false;
+
+  constructor(private readonly hasher: Hash) {}
+
+  update(chunk: Buffer): void {
+    let start = 0;
+    for (let lf = chunk.indexOf(10); lf >= 0; lf = chunk.indexOf(10, lf + 1)) {
+      const crBefore = lf > 0 ? chunk[lf - 1] === 13 : this.crBefore;
+      if (crBefore) continue;
+      this.hasher.update(chunk.subarray(start, lf));
+      this.hasher.update(CR);
+      start = lf;
+    }
+    this.hasher.update(start === 0 ? chunk : chunk.subarray(start));
+    if (chunk.length > 0) this.crBefore = chunk[chunk.length - 1] === 13;
   }
-  length += chunk.copy(out, length, start);
-  return out.subarray(0, length);
+}
+
+function hasherFor(options: PutOptions): { update(chunk: Buffer): void; digest(): string } {
+  const hasher = createHash("sha256");
+  const crlf = options.canonicalLineEnds === true ? new CrlfHasher(hasher) : null;
+  return {
+    update: (chunk) => (crlf ? crlf.update(chunk) : hasher.update(chunk)),
+    digest: () => hasher.digest("hex"),
+  };
 }
 
 /**
@@ -78,16 +94,13 @@ export class ContentStore {
     source: Readable | AsyncIterable<Uint8Array>,
     options: PutOptions = {},
   ): Promise<StoredObject> {
-    const tmpDir = join(this.root, "tmp");
-    await mkdir(tmpDir, { recursive: true });
-    const tmp = join(tmpDir, randomUUID());
-    const hasher = createHash("sha256");
+    const tmp = await this.tmpPath();
+    const hasher = hasherFor(options);
     let size = 0;
-    const skipCr = options.ignoreCarriageReturns === true;
     const tap = new Transform({
       transform(chunk: Buffer, _enc, done) {
         size += chunk.length;
-        hasher.update(skipCr ? withoutCarriageReturns(chunk) : chunk);
+        hasher.update(chunk);
         done(null, chunk);
       },
     });
@@ -98,23 +111,69 @@ export class ContentStore {
         await fh.sync();
         await fh.close();
       }
-      const hash = hasher.digest("hex");
-      const path = this.pathOf(hash);
-      await mkdir(join(this.root, hash.slice(0, 2), hash.slice(2, 4)), { recursive: true });
-      await rename(tmp, path);
-      return { hash, size, path };
+      const hash = hasher.digest();
+      return { hash, size, path: await this.moveIntoPlace(tmp, hash) };
+    } catch (err) {
+      // The tmp directory was removed under us: the next put makes it again.
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") this.madeDirs.clear();
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /**
+   * A whole buffer: hashed first, so content already in the store is not written again (a
+   * message fetched twice, the same scan sent by two units).
+   */
+  async putBuffer(data: Buffer | string, options: PutOptions = {}): Promise<StoredObject> {
+    const buf = typeof data === "string" ? Buffer.from(data) : data;
+    const hasher = hasherFor(options);
+    hasher.update(buf);
+    const hash = hasher.digest();
+    if (await this.has(hash)) return { hash, size: buf.length, path: this.pathOf(hash) };
+    const tmp = await this.tmpPath();
+    try {
+      await this.again(() => writeFile(tmp, buf, { flush: options.sync !== false }), join(this.root, "tmp"));
+      return { hash, size: buf.length, path: await this.moveIntoPlace(tmp, hash) };
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
     }
   }
 
-  async putBuffer(data: Buffer | string, options: PutOptions = {}): Promise<StoredObject> {
-    const buf = typeof data === "string" ? Buffer.from(data) : data;
-    async function* once() {
-      yield buf;
+  private async tmpPath(): Promise<string> {
+    await this.ensureDir(join(this.root, "tmp"));
+    return join(this.root, "tmp", randomUUID());
+  }
+
+  private async moveIntoPlace(tmp: string, hash: string): Promise<string> {
+    const dir = join(this.root, hash.slice(0, 2), hash.slice(2, 4));
+    await this.ensureDir(dir);
+    const path = this.pathOf(hash);
+    await this.again(() => rename(tmp, path), dir);
+    return path;
+  }
+
+  /** Once more after making `dir` again, when someone removed it since this process made it. */
+  private async again(op: () => Promise<void>, dir: string): Promise<void> {
+    try {
+      await op();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      this.madeDirs.clear();
+      await this.ensureDir(dir);
+      await op();
     }
-    return this.putStream(once(), options);
+  }
+
+  // Directories made by this process: a mkdir per file was a fifth of the store's system calls.
+  // (Nothing removes them, so the memory is right for the process's life.)
+  private readonly madeDirs = new Set<string>();
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.madeDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.madeDirs.add(dir);
   }
 
   createReadStream(hash: string): Readable {

@@ -1,0 +1,78 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ContentStore } from "../../src/adapters/store/content-store.ts";
+import { tempStore } from "./parse-helpers.ts";
+
+let store: ContentStore;
+let cleanup: () => Promise<void>;
+
+beforeEach(async () => {
+  ({ store, cleanup } = await tempStore());
+});
+afterEach(async () => {
+  await cleanup();
+});
+
+const sha256 = (text: string) => createHash("sha256").update(Buffer.from(text, "latin1")).digest("hex");
+
+/** The same bytes cut into the given chunk sizes, as a stream. */
+function chunked(text: string, sizes: number[]): Readable {
+  const buf = Buffer.from(text, "latin1");
+  const chunks: Buffer[] = [];
+  let at = 0;
+  for (const size of sizes) {
+    chunks.push(buf.subarray(at, at + size));
+    at += size;
+  }
+  if (at < buf.length) chunks.push(buf.subarray(at));
+  return Readable.from(chunks);
+}
+
+describe("content store ids", () => {
+  const crlf = "Subject: a\r\nFrom: b@example.com\r\n\r\nline 1\r\nline 2\r\n";
+
+  it("gives an export's LF copy of a mail the id its CRLF copy has over IMAP, and keeps the bytes", async () => {
+    const lf = crlf.replaceAll("\r\n", "\n");
+    const mixed = "Subject: a\nFrom: b@example.com\r\n\nline 1\r\nline 2\n";
+    const imap = await store.putBuffer(Buffer.from(crlf, "latin1"));
+    expect(imap.hash).toBe(sha256(crlf));
+    for (const copy of [lf, mixed, crlf]) {
+      const fromExport = await store.putBuffer(Buffer.from(copy, "latin1"), { canonicalLineEnds: true });
+      expect(fromExport.hash).toBe(imap.hash);
+    }
+    // Content-addressed by that id; the first copy's bytes stay.
+    expect((await readFile(imap.path)).toString("latin1")).toBe(crlf);
+  });
+
+  it("hashes a stream the same however it is cut, also between a CR and its LF", async () => {
+    const lf = crlf.replaceAll("\r\n", "\n");
+    const cuts = [[1], [11], [12], [10, 1, 1], [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3]];
+    for (const text of [crlf, lf]) {
+      for (const sizes of cuts) {
+        const stored = await store.putStream(chunked(text, sizes), { canonicalLineEnds: true });
+        expect(stored.hash, `${JSON.stringify(text)} cut ${sizes}`).toBe(sha256(crlf));
+        expect(stored.size).toBe(text.length);
+      }
+    }
+  });
+
+  it("does not treat a bare CR as a line end, and hashes plain content as it is", async () => {
+    const bareCr = "a\rb\nc";
+    expect((await store.putBuffer(Buffer.from(bareCr, "latin1"), { canonicalLineEnds: true })).hash).toBe(
+      sha256("a\rb\r\nc"),
+    );
+    expect((await store.putBuffer(Buffer.from("a\nb", "latin1"))).hash).toBe(sha256("a\nb"));
+  });
+
+  it("stores again after its directories were removed while it ran", async () => {
+    const first = await store.putBuffer(Buffer.from("one"));
+    await cleanup();
+    const second = await store.putBuffer(Buffer.from("two"));
+    expect((await readFile(second.path)).toString()).toBe("two");
+    await expect(store.has(first.hash)).resolves.toBe(false);
+    const third = await store.putStream(Readable.from([Buffer.from("three")]));
+    expect((await readFile(third.path)).toString()).toBe("three");
+  });
+});
