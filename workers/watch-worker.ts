@@ -65,7 +65,7 @@ export function createWatchWorker(deps: WatchWorkerDeps): WatchWorker {
     imap.folders.map((f) => [f, { lastSyncAt: null, lastError: null }]),
   );
 
-  const ingest = (raw: Readable, meta: IngestMeta) =>
+  const ingest = (raw: Buffer | Readable, meta: IngestMeta) =>
     ingestRawMessage({ db, store: deps.store, enqueueProcessing: deps.enqueueProcessing }, raw, meta);
 
   async function syncAll(client: ImapFlow): Promise<SyncCounts> {

@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { ImapFlow } from "imapflow";
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../logger.ts";
@@ -12,7 +12,7 @@ export interface FolderSyncDeps {
   account: string;
   imap: ImapSettings;
   /** ingestRawMessage bound to its deps: stores, records once, queues. */
-  ingest(raw: Readable, meta: IngestMeta): Promise<IngestResult>;
+  ingest(raw: Buffer | Readable, meta: IngestMeta): Promise<IngestResult>;
   logger: Logger;
   clock: Clock;
   /** Checked between messages: a stopping watcher finishes the current message, then leaves. */
@@ -36,6 +36,9 @@ const DOWNLOAD_CHUNK = 1024 * 1024;
 const INLINE_MAX_BYTES = 4 * 1024 * 1024;
 // A run holds at most this many bytes of mail in memory while it is stored.
 const RUN_MAX_BYTES = 16 * 1024 * 1024;
+// Messages of a run being stored at once: the next one arrives while the last is written and
+// synced, so the watcher waits on neither the disk nor the server alone.
+const RUN_IN_FLIGHT = 3;
 
 type Listed = { uid: number; internalDate?: Date | string; size?: number };
 
@@ -66,7 +69,9 @@ function runsOf(batch: number[], meta: Map<number, Listed>): number[][] {
 
 /**
  * One FETCH for a run of small messages, each stored as it arrives (local I/O only: imapflow
- * takes no other command while a FETCH is iterated). UIDs gone since the listing are skipped.
+ * takes no other command while a FETCH is iterated), a few at a time. UIDs gone since the
+ * listing are skipped. Rejects, after every started store has settled, if any failed: the
+ * checkpoint then stays before the run, and ingest recognises what was stored.
  */
 async function fetchAndIngestRun(
   client: ImapFlow,
@@ -78,21 +83,42 @@ async function fetchAndIngestRun(
 ): Promise<IngestResult[]> {
   const present = run.filter((uid) => meta.has(uid));
   if (present.length === 0) return [];
-  const results: IngestResult[] = [];
-  for await (const msg of client.fetch(present.join(","), { uid: true, source: true }, { uid: true })) {
-    if (!msg.source) continue;
-    const internalDate = meta.get(msg.uid)?.internalDate;
-    const result = await deps.ingest(Readable.from([msg.source]), {
-      source: "imap",
-      mailbox: folder,
-      uidValidity,
-      uid: msg.uid,
-      receivedAt: internalDate ? new Date(internalDate) : deps.clock.now(),
-    });
-    logIngested(deps, folder, msg.uid, result);
-    results.push(result);
+  const inFlight = new Set<Promise<unknown>>();
+  const stores: Promise<IngestResult>[] = [];
+  let failed = false;
+  try {
+    for await (const msg of client.fetch(present.join(","), { uid: true, source: true }, { uid: true })) {
+      if (!msg.source) continue;
+      const internalDate = meta.get(msg.uid)?.internalDate;
+      const uid = msg.uid;
+      const stored = deps
+        .ingest(msg.source, {
+          source: "imap",
+          mailbox: folder,
+          uidValidity,
+          uid,
+          receivedAt: internalDate ? new Date(internalDate) : deps.clock.now(),
+        })
+        .then((result) => {
+          logIngested(deps, folder, uid, result);
+          return result;
+        });
+      stores.push(stored);
+      const settled = stored.then(
+        () => undefined,
+        () => {
+          failed = true;
+        },
+      );
+      inFlight.add(settled);
+      void settled.finally(() => inFlight.delete(settled));
+      if (inFlight.size >= RUN_IN_FLIGHT) await Promise.race(inFlight);
+      if (failed) break;
+    }
+  } finally {
+    await Promise.allSettled(stores);
   }
-  return results;
+  return Promise.all(stores);
 }
 
 function logIngested(deps: FolderSyncDeps, folder: string, uid: number, result: IngestResult): void {
