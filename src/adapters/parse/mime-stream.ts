@@ -1,8 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import type { Readable } from "node:stream";
+import { readFile, stat } from "node:fs/promises";
+import { Readable } from "node:stream";
 import { type AttachmentStream, type HeaderLines, MailParser, type MessageText } from "mailparser";
 import type { ContentStore, StoredObject } from "../store/content-store.ts";
 import { fileNameFromRawLines } from "./header-params.ts";
+import { type BodyRange, findLargeBase64Bodies } from "./large-bodies.ts";
 import { instrumentParser, type ParserInstruments, type RawTextPart } from "./mailparser-hooks.ts";
 
 export interface StreamedAttachment {
@@ -29,13 +32,118 @@ export interface StreamedMessage {
 }
 
 /**
- * Runs mailparser's streaming MailParser over a stored message. Every attachment goes straight
- * from the decoder into the content store (never whole in memory); embedded message/rfc822 parts
- * are kept whole as attachments (ignoreEmbedded) so a forwarded mail is parsed on its own instead
- * of having its text merged into this one's. Never rejects: a broken stream ends the parse with
- * what was read so far.
+ * Mail up to this size is read whole, so its large base64 bodies can be cut out before mailparser
+ * sees it (a report mail is 0.3–3 MB). Larger mail streams through mailparser and is never whole
+ * in memory.
  */
-export function streamMessage(store: ContentStore, path: string): Promise<StreamedMessage> {
+const IN_MEMORY_MAX_BYTES = 8 * 1024 * 1024;
+/** Bodies shorter than this cost mailparser little: it decodes them itself. */
+const CUT_MIN_BYTES = 8 * 1024;
+
+/**
+ * Runs mailparser's streaming MailParser over a stored message. Embedded message/rfc822 parts are
+ * kept whole as attachments (ignoreEmbedded) so a forwarded mail is parsed on its own instead of
+ * having its text merged into this one's. Never rejects: a broken stream ends the parse with what
+ * was read so far.
+ *
+ * mailparser scans every byte of the mail line by line in JavaScript; for a report mail nearly all
+ * of them are the base64 of a scan. So a mail that fits in memory goes to mailparser with those
+ * bodies cut out (each replaced by a short random marker) and each is decoded natively; the result
+ * is the same, and it is checked: unless every marker came back as exactly one attachment, the mail
+ * is parsed again the ordinary way.
+ */
+export async function streamMessage(
+  store: ContentStore,
+  path: string,
+  /** For tests: cut bodies from this size (Infinity: never, the ordinary parse). */
+  options: { cutMinBytes?: number } = {},
+): Promise<StreamedMessage> {
+  const raw = await readIfSmall(path);
+  if (!raw) return runParser(createReadStream(path), streamToStore(store));
+  const cutMinBytes = options.cutMinBytes ?? CUT_MIN_BYTES;
+  const bodies = Number.isFinite(cutMinBytes) ? findLargeBase64Bodies(raw, cutMinBytes) : [];
+  if (bodies.length > 0) {
+    const cut = await parseWithBodiesCut(store, raw, bodies);
+    if (cut) return cut;
+  }
+  return runParser(Readable.from([raw]), streamToStore(store));
+}
+
+async function readIfSmall(path: string): Promise<Buffer | null> {
+  try {
+    const { size } = await stat(path);
+    return size > 0 && size <= IN_MEMORY_MAX_BYTES ? await readFile(path) : null;
+  } catch {
+    // The stream's own error ends the parse as broken off, as for any read error.
+    return null;
+  }
+}
+
+async function parseWithBodiesCut(
+  store: ContentStore,
+  raw: Buffer,
+  bodies: BodyRange[],
+): Promise<StreamedMessage | null> {
+  const nonce = randomBytes(12);
+  const markers = bodies.map((_, i) => {
+    const index = Buffer.alloc(4);
+    index.writeUInt32BE(i);
+    return Buffer.concat([nonce, index]);
+  });
+  const pieces: Buffer[] = [];
+  let at = 0;
+  bodies.forEach((body, i) => {
+    pieces.push(raw.subarray(at, body.start), Buffer.from(markers[i]!.toString("base64"), "latin1"));
+    at = body.end;
+  });
+  pieces.push(raw.subarray(at));
+
+  const collected: { entry: StreamedAttachment; content: Buffer }[] = [];
+  const result = await runParser(Readable.from([Buffer.concat(pieces)]), (entry, content) =>
+    readAll(content).then((bytes) => {
+      collected.push({ entry, content: bytes });
+    }),
+  );
+  if (result.brokenOff) return null;
+  const used = new Set<number>();
+  for (const item of collected) {
+    if (item.content.length !== 16 || !item.content.subarray(0, 12).equals(nonce)) continue;
+    const i = item.content.readUInt32BE(12);
+    const body = bodies[i];
+    if (!body || used.has(i)) return null;
+    used.add(i);
+    item.content = Buffer.from(raw.toString("latin1", body.start, body.end), "base64");
+  }
+  if (used.size !== bodies.length) return null;
+  await Promise.all(
+    collected.map(async ({ entry, content }) => {
+      try {
+        entry.stored = await store.putBuffer(content, { sync: false });
+      } catch {
+        entry.failed = true;
+      }
+    }),
+  );
+  return result;
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** What to do with one attachment's decoded content; the parser waits until it settles. */
+type AttachmentSink = (entry: StreamedAttachment, content: Readable) => Promise<void>;
+
+/** Every attachment goes straight from the decoder into the content store, never whole in memory. */
+function streamToStore(store: ContentStore): AttachmentSink {
+  return async (entry, content) => {
+    entry.stored = await store.putStream(content, { sync: false });
+  };
+}
+
+function runParser(input: Readable, sink: AttachmentSink): Promise<StreamedMessage> {
   return new Promise((resolve) => {
     const result: StreamedMessage = {
       headerLines: [],
@@ -58,13 +166,12 @@ export function streamMessage(store: ContentStore, path: string): Promise<Stream
     });
     const raw = instrumentParser(parser);
     result.rawTextParts = raw.textParts;
-    const input = createReadStream(path);
     const finish = (broken: boolean) => {
       if (finished) return;
       finished = true;
       if (broken) {
         result.brokenOff = true;
-        // An attachment cut off mid-stream would never end: end its store write with an error.
+        // An attachment cut off mid-stream would never end: end its reader with an error.
         for (const s of active) s.destroy(new Error("message stream broke off"));
         input.destroy();
       }
@@ -90,14 +197,10 @@ export function streamMessage(store: ContentStore, path: string): Promise<Stream
       };
       result.attachments.push(entry);
       active.add(data.content);
-      // Destroyed by finish() before the store has attached its listeners: not an uncaught error.
+      // Destroyed by finish() before the sink has attached its listeners: not an uncaught error.
       data.content.on("error", () => undefined);
       pending.push(
-        store
-          .putStream(data.content, { sync: false })
-          .then((stored) => {
-            entry.stored = stored;
-          })
+        sink(entry, data.content)
           .catch(() => {
             entry.failed = true;
           })

@@ -15,7 +15,6 @@ export interface PdfStructure {
   images: number;
   /** Images at least 800 px both ways: a page scanned at 100 dpi or a phone photo. */
   pageImages: number;
-  textOperators: number;
   objectStreams: boolean;
   encrypted: boolean;
 }
@@ -31,7 +30,6 @@ export async function scanPdfStructure(path: string): Promise<PdfStructure> {
     fonts: 0,
     images: 0,
     pageImages: 0,
-    textOperators: 0,
     objectStreams: false,
     encrypted: false,
   };
@@ -60,7 +58,6 @@ function scanWindow(text: string, limit: number, s: PdfStructure): void {
   };
   s.pages += count(/\/Type\s*\/Page(?![a-zA-Z])/g);
   s.fonts += count(/\/Font\s*(<<|\d+\s+\d+\s+R)|\/Type\s*\/Font(?![a-zA-Z])/g);
-  s.textOperators += count(/(\)|>|\])\s*T[jJ]\b/g);
   if (count(/\/Type\s*\/ObjStm/g) > 0) s.objectStreams = true;
   if (count(/\/Encrypt\s*(<<|\d+\s+\d+\s+R)/g) > 0) s.encrypted = true;
   s.images += count(/\/Subtype\s*\/Image\b/g, (i) => {
