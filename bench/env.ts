@@ -99,6 +99,8 @@ export async function createServiceEnv(o: EnvOptions): Promise<ServiceEnv> {
     cleanup: async () => {
       await clearQueues(queuePrefix);
       await dropDatabase().catch(() => {});
+      // BENCH_KEEP=1 leaves the service logs and data for a look after the run.
+      if (process.env.BENCH_KEEP === "1") return;
       await rm(dir, { recursive: true, force: true });
     },
   };

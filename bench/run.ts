@@ -34,6 +34,11 @@ async function cleanup(): Promise<void> {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => {});
   await server?.stop().catch(() => {});
   server = null;
+  if (process.env.BENCH_KEEP === "1") {
+    // Only the service logs and data are worth a look; the mailbox is gigabytes.
+    console.error(`BENCH_KEEP=1: 留下了 ${root}`);
+    return;
+  }
   await rm(root, { recursive: true, force: true });
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
