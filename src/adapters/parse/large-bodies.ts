@@ -55,7 +55,11 @@ function visitEntity(
   found.push({ start: split.bodyStart, end });
 }
 
-/** Where the header block ends (the empty line) and the body begins. */
+/**
+ * Where the header block ends (the empty line) and the body begins. Walks the header lines one
+ * LF at a time: a search for a blank line would run through the whole 2 MB message whenever the
+ * other line-end style is absent from it.
+ */
 function splitHeaders(
   raw: Buffer,
   start: number,
@@ -63,14 +67,13 @@ function splitHeaders(
 ): { headersEnd: number; bodyStart: number } | null {
   if (raw[start] === 0x0a) return { headersEnd: start, bodyStart: start + 1 };
   if (raw[start] === 0x0d && raw[start + 1] === 0x0a) return { headersEnd: start, bodyStart: start + 2 };
-  const crlf = raw.indexOf("\n\r\n", start);
-  const lf = raw.indexOf("\n\n", start);
-  const candidates = [crlf >= 0 ? { at: crlf, len: 3 } : null, lf >= 0 ? { at: lf, len: 2 } : null]
-    .filter((c): c is { at: number; len: number } => c !== null && c.at < end)
-    .sort((a, b) => a.at - b.at);
-  const first = candidates[0];
-  if (!first) return null;
-  return { headersEnd: first.at + 1, bodyStart: first.at + first.len };
+  for (let lf = raw.indexOf(0x0a, start); lf >= 0 && lf + 1 < end; lf = raw.indexOf(0x0a, lf + 1)) {
+    if (raw[lf + 1] === 0x0a) return { headersEnd: lf + 1, bodyStart: lf + 2 };
+    if (raw[lf + 1] === 0x0d && raw[lf + 2] === 0x0a && lf + 2 < end) {
+      return { headersEnd: lf + 1, bodyStart: lf + 3 };
+    }
+  }
+  return null;
 }
 
 /** Content-Type and Content-Transfer-Encoding, unfolded; null when either appears twice. */
