@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readFileText } from "../../src/adapters/parse/document-text.ts";
@@ -72,6 +72,32 @@ describe("scan or text PDF, without rendering", () => {
       expect(pages).not.toContain("第35页");
       expect(pages).toContain("第36页");
       expect(pages).toContain("第45页");
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("sees the same in a PDF held in memory as in the file read in chunks, token by token", async () => {
+    const names = (await readdir(join(FIXTURES, "files"))).filter((n) => n.endsWith(".pdf"));
+    expect(names.length).toBeGreaterThanOrEqual(10);
+    for (const name of names) {
+      const bytes = await readFile(pdf(name));
+      const fromMemory = await scanPdfStructure({ path: pdf(name), size: bytes.length, bytes });
+      expect(fromMemory, name).toEqual(await scanPdfStructure(pdf(name)));
+      expect(await classifyPdf({ path: pdf(name), size: bytes.length, bytes }), name).toEqual(
+        await classifyPdf(pdf(name)),
+      );
+    }
+    // A token cut by a chunk boundary (256 KB) is still seen once: an image dictionary put there.
+    const filler = Buffer.alloc((1 << 18) - 10, 0x41);
+    const dict = Buffer.from("/Subtype /Image /Width 2480 /Height 3508 >>", "latin1");
+    const { store, cleanup } = await tempStore();
+    try {
+      const padded = Buffer.concat([Buffer.from("%PDF-1.4\n"), filler, dict, filler, dict]);
+      const stored = await store.putBuffer(padded);
+      const s = await scanPdfStructure(stored.path);
+      expect(s).toMatchObject({ images: 2, pageImages: 2 });
+      expect(await scanPdfStructure({ path: stored.path, size: padded.length, bytes: padded })).toEqual(s);
     } finally {
       await cleanup();
     }
