@@ -2,6 +2,7 @@ import type { ParsedFile } from "../../domain/types.ts";
 import type { ContentStore, StoredObject } from "../store/content-store.ts";
 import { detectType } from "./detect-type.ts";
 import { extensionOf, safeFileName } from "./file-names.ts";
+import { fileAt } from "./file-source.ts";
 import type { ExpansionBudget, ParseLimits } from "./limits.ts";
 import { classifyPdf } from "./pdf-kind.ts";
 import { expandZip } from "./zip-expand.ts";
@@ -43,7 +44,8 @@ export async function describeStoredFile(
   origin: FileOrigin,
 ): Promise<ParsedFile[]> {
   const ext = extensionOf(origin.originalName);
-  const detected = await detectType(stored.path, stored.size, origin.originalName);
+  const src = fileAt(stored.path, stored.size, stored.bytes);
+  const detected = await detectType(src, origin.originalName);
   const file: ParsedFile = {
     originalName: origin.originalName,
     safeName: safeFileName(origin.originalName),
@@ -70,7 +72,7 @@ export async function describeStoredFile(
       return [file];
     case "pdf": {
       try {
-        const verdict = await classifyPdf(stored.path);
+        const verdict = await classifyPdf(src);
         file.kind = verdict.kind;
         setNote(verdict.note);
       } catch {

@@ -1,7 +1,7 @@
-import { open } from "node:fs/promises";
-import { fileTypeFromFile } from "file-type";
-import yauzl from "yauzl";
+import { fileTypeFromBuffer, fileTypeFromFile } from "file-type";
+import type yauzl from "yauzl";
 import { extensionOf } from "./file-names.ts";
+import { type FileSource, openZip, readHead } from "./file-source.ts";
 
 /** What the bytes are, independent of the name; `format` drives classification. */
 export interface DetectedType {
@@ -37,32 +37,32 @@ const OLE_MIME: Record<string, string> = {
 };
 
 /** Looks at the first bytes (and, for zip and OLE2, a little further), never at the name alone. */
-export async function detectType(path: string, size: number, name: string): Promise<DetectedType> {
-  if (size === 0) return { mime: "application/x-empty", format: "empty" };
-  const head = await readHead(path, 4096);
+export async function detectType(src: FileSource, name: string): Promise<DetectedType> {
+  if (src.size === 0) return { mime: "application/x-empty", format: "empty" };
+  const head = await readHead(src, 4096);
   const ext = extensionOf(name);
   // PDF: the header may sit after some junk (allowed within the first 1024 bytes).
   if (head.subarray(0, 1024).includes("%PDF-")) return { mime: "application/pdf", format: "pdf" };
   if (head.length >= 4 && head.readUInt32LE(0) === 0x223e9f78)
     return { mime: "application/vnd.ms-tnef", format: "tnef" };
   if (head.subarray(0, 5).toString("latin1") === "{\\rtf") return { mime: "application/rtf", format: "rtf" };
-  if (head.subarray(0, 8).equals(Buffer.from("d0cf11e0a1b11ae1", "hex"))) return detectOle(path, ext);
+  if (head.subarray(0, 8).equals(Buffer.from("d0cf11e0a1b11ae1", "hex"))) return detectOle(src, ext);
 
   if (WORD_EXTS.has(ext) && looksLikeWordHtml(head)) return { mime: "text/html", format: "word-html" };
 
   let ft: Awaited<ReturnType<typeof fileTypeFromFile>>;
   try {
-    ft = await fileTypeFromFile(path);
+    ft = src.bytes ? await fileTypeFromBuffer(src.bytes) : await fileTypeFromFile(src.path);
   } catch {
     ft = undefined;
   }
   if (!ft) return { mime: "application/octet-stream", format: "other" };
   if (ft.ext === "docx") return { mime: ft.mime, format: "docx" };
   if (ft.ext === "odt") return { mime: ft.mime, format: "odt" };
-  if (ft.ext === "zip" || ft.ext === "xlsx" || ft.ext === "pptx") return detectZipPackage(path, ft.mime);
+  if (ft.ext === "zip" || ft.ext === "xlsx" || ft.ext === "pptx") return detectZipPackage(src, ft.mime);
   if (ft.ext === "rar") return { mime: ft.mime, format: "rar" };
   if (ft.ext === "7z") return { mime: ft.mime, format: "7z" };
-  if (ft.ext === "cfb") return detectOle(path, ext);
+  if (ft.ext === "cfb") return detectOle(src, ext);
   if (IMAGE_EXTS.has(ft.ext)) return { mime: ft.mime, format: "image" };
   return { mime: ft.mime, format: "other" };
 }
@@ -71,8 +71,8 @@ export async function detectType(path: string, size: number, name: string): Prom
  * file-type recognises a docx only when the package parts come in the usual order; the central
  * directory tells for sure: word/document.xml is a Word document, content.xml an OpenDocument.
  */
-async function detectZipPackage(path: string, mime: string): Promise<DetectedType> {
-  const names = await zipEntryNames(path).catch(() => [] as string[]);
+async function detectZipPackage(src: FileSource, mime: string): Promise<DetectedType> {
+  const names = await zipEntryNames(src).catch(() => [] as string[]);
   if (names.includes("word/document.xml")) {
     return {
       mime: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -86,8 +86,8 @@ async function detectZipPackage(path: string, mime: string): Promise<DetectedTyp
   return { mime: "application/zip", format: "zip" };
 }
 
-async function zipEntryNames(path: string): Promise<string[]> {
-  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, decodeStrings: false });
+async function zipEntryNames(src: FileSource): Promise<string[]> {
+  const zip = await openZip(src, { lazyEntries: true, autoClose: false, decodeStrings: false });
   try {
     return await new Promise<string[]>((resolve, reject) => {
       const names: string[] = [];
@@ -125,25 +125,14 @@ function looksLikeWordHtml(head: Buffer): boolean {
   );
 }
 
-async function detectOle(path: string, ext: string): Promise<DetectedType> {
+async function detectOle(src: FileSource, ext: string): Promise<DetectedType> {
   // An OLE2 compound file is .doc, .wps, .xls, .ppt, .msg … alike: the name tells them apart, and
   // without a telling name a Word stream ("WordDocument" in UTF-16) marks a document.
   if (OLE_WORD_EXTS.has(ext)) return { mime: OLE_MIME[ext] ?? "application/msword", format: "ole-word" };
   if (OLE_MIME[ext]) return { mime: OLE_MIME[ext], format: "ole-other" };
-  const sample = await readHead(path, 4 * 1024 * 1024);
+  const sample = await readHead(src, 4 * 1024 * 1024);
   if (sample.includes(Buffer.from("WordDocument", "utf16le"))) {
     return { mime: "application/msword", format: "ole-word" };
   }
   return { mime: "application/x-cfb", format: "ole-other" };
-}
-
-async function readHead(path: string, bytes: number): Promise<Buffer> {
-  const fh = await open(path, "r");
-  try {
-    const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }

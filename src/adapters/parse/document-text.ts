@@ -6,6 +6,7 @@ import type { ContentStore } from "../store/content-store.ts";
 import { decodeCharset, decodeUndeclared } from "./charset.ts";
 import { detectType } from "./detect-type.ts";
 import { extensionOf } from "./file-names.ts";
+import { type FileSource, fileAt, readWhole } from "./file-source.ts";
 import { htmlToPlainText } from "./html-text.ts";
 import { readOdtText } from "./odt-text.ts";
 import { zipExpandedBytes } from "./package-size.ts";
@@ -52,29 +53,32 @@ async function extract(store: ContentStore, file: ParsedFile): Promise<FileText>
   } catch {
     return { text: null, note: "文件不在存储中" };
   }
-  const detected = await detectType(path, size, file.originalName);
+  // Just stored by this process (a small document read for a decision): no disk read.
+  const src = fileAt(path, size, store.recent(file.contentHash as string));
+  const detected = await detectType(src, file.originalName);
   const ext = extensionOf(file.originalName);
   try {
     switch (detected.format) {
       case "pdf":
-        return await pdfText(path, size);
+        return await pdfText(src);
       case "docx": {
-        if ((await zipExpandedBytes(path)) > MAX_PACKAGE_BYTES) return TOO_LARGE;
+        if ((await zipExpandedBytes(src)) > MAX_PACKAGE_BYTES) return TOO_LARGE;
         // Loaded on use, like pdf.js: only messages whose decision needs a document's text pay for it.
         const { default: mammoth } = await import("mammoth");
-        return clean((await mammoth.extractRawText({ path })).value);
+        const input = src.bytes ? { buffer: src.bytes } : { path };
+        return clean((await mammoth.extractRawText(input)).value);
       }
       case "ole-word": {
         const { default: WordExtractor } = await import("word-extractor");
-        return clean((await new WordExtractor().extract(path)).getBody());
+        return clean((await new WordExtractor().extract(src.bytes ?? path)).getBody());
       }
       case "odt":
-        if ((await zipExpandedBytes(path)) > MAX_PACKAGE_BYTES) return TOO_LARGE;
+        if ((await zipExpandedBytes(src)) > MAX_PACKAGE_BYTES) return TOO_LARGE;
         return clean(await readOdtText(path));
       case "rtf":
-        return clean(rtfToText(await readFile(path)));
+        return clean(rtfToText(await readWhole(src)));
       case "word-html":
-        return wordHtmlText(await readFile(path));
+        return wordHtmlText(await readWhole(src));
       default:
         return { text: null, note: "此类文件没有可读取的文字" };
     }
@@ -86,9 +90,10 @@ async function extract(store: ContentStore, file: ParsedFile): Promise<FileText>
   }
 }
 
-async function pdfText(path: string, size: number): Promise<FileText> {
-  if (size > MAX_PDF_BYTES) return { text: null, note: "PDF 过大，未读取文字" };
-  const pdf = await openPdf(new Uint8Array(await readFile(path)));
+async function pdfText(src: FileSource): Promise<FileText> {
+  if (src.size > MAX_PDF_BYTES) return { text: null, note: "PDF 过大，未读取文字" };
+  // A copy: pdf.js may take over the array it is given.
+  const pdf = await openPdf(new Uint8Array(await readWhole(src)));
   try {
     const { total } = await pdf.getInfo();
     const partial =

@@ -118,7 +118,8 @@ async function parseWithBodiesCut(
   await Promise.all(
     collected.map(async ({ entry, content }) => {
       try {
-        entry.stored = await store.putBuffer(content, { sync: false });
+        // Kept a while: a .docx is read again when the decision needs its text.
+        entry.stored = await store.putBuffer(content, { sync: false, keepRecent: true });
       } catch {
         entry.failed = true;
       }

@@ -1,11 +1,12 @@
-import yauzl from "yauzl";
+import type yauzl from "yauzl";
+import { type FileSource, openZip } from "./file-source.ts";
 
 /**
  * Declared expanded size of a zip package (docx, odt), from its central directory alone: a
  * document whose XML expands to gigabytes is a bomb, and mammoth would inflate it into memory.
  */
-export async function zipExpandedBytes(path: string): Promise<number> {
-  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, decodeStrings: false });
+export async function zipExpandedBytes(src: FileSource): Promise<number> {
+  const zip = await openZip(src, { lazyEntries: true, autoClose: false, decodeStrings: false });
   try {
     return await new Promise<number>((resolve, reject) => {
       let total = 0;

@@ -11,7 +11,17 @@ export interface StoredObject {
   hash: string;
   size: number;
   path: string;
+  /** The content, when it was handed over whole (putBuffer): to look at it without reading the file. */
+  bytes?: Buffer;
 }
+
+/**
+ * Small objects just stored are kept in memory for a while: a report's .docx is stored while the
+ * mail is parsed and read again moments later when the decision needs its text. Bounded, so a
+ * busy process holds at most RECENT_TOTAL_BYTES more.
+ */
+const RECENT_MAX_OBJECT_BYTES = 1024 * 1024;
+const RECENT_TOTAL_BYTES = 8 * 1024 * 1024;
 
 export interface PutOptions {
   /**
@@ -28,6 +38,8 @@ export interface PutOptions {
    * @defaultValue true
    */
   sync?: boolean;
+  /** Keep a small object in memory for a while (see recent()): it will be read again soon. */
+  keepRecent?: boolean;
 }
 
 const CR = Buffer.from("\r");
@@ -130,14 +142,35 @@ export class ContentStore {
     const hasher = hasherFor(options);
     hasher.update(buf);
     const hash = hasher.digest();
-    if (await this.has(hash)) return { hash, size: buf.length, path: this.pathOf(hash) };
+    if (await this.has(hash)) return { hash, size: buf.length, path: this.pathOf(hash), bytes: buf };
     const tmp = await this.tmpPath();
     try {
       await this.again(() => writeFile(tmp, buf, { flush: options.sync !== false }), join(this.root, "tmp"));
-      return { hash, size: buf.length, path: await this.moveIntoPlace(tmp, hash) };
+      const path = await this.moveIntoPlace(tmp, hash);
+      if (options.keepRecent) this.remember(hash, buf);
+      return { hash, size: buf.length, path, bytes: buf };
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
+    }
+  }
+
+  private readonly recentObjects = new Map<string, Buffer>();
+  private recentBytes = 0;
+
+  /** The content of a small object this process stored lately, if still held; else undefined. */
+  recent(hash: string): Buffer | undefined {
+    return this.recentObjects.get(hash);
+  }
+
+  private remember(hash: string, bytes: Buffer): void {
+    if (bytes.length > RECENT_MAX_OBJECT_BYTES || this.recentObjects.has(hash)) return;
+    this.recentObjects.set(hash, bytes);
+    this.recentBytes += bytes.length;
+    for (const [oldest, held] of this.recentObjects) {
+      if (this.recentBytes <= RECENT_TOTAL_BYTES) break;
+      this.recentObjects.delete(oldest);
+      this.recentBytes -= held.length;
     }
   }
 
@@ -181,7 +214,7 @@ export class ContentStore {
   }
 
   async read(hash: string): Promise<Buffer> {
-    return readFile(this.pathOf(hash));
+    return this.recent(hash) ?? readFile(this.pathOf(hash));
   }
 
   async size(hash: string): Promise<number> {
