@@ -122,7 +122,7 @@ try {
         try {
           run[mode] = await downloadAll(server, login, corpus.files.length, mode);
           log(
-            `  ${mode}: ${run[mode].messagesPerSecond.toFixed(1)} 封/秒，${run[mode].mbPerSecond.toFixed(1)} MB/秒`,
+            `  ${mode}: ${run[mode].messagesPerSecond.toFixed(1)} 封/秒，${run[mode].mbPerSecond.toFixed(1)} MB/秒，基准进程 CPU 每封 ${(((run[mode].cpuSeconds ?? 0) * 1000) / run[mode].messages).toFixed(0)} ms`,
           );
         } catch (err) {
           fail(mode, err);
@@ -144,7 +144,7 @@ try {
           });
           const i = run.ingest;
           log(
-            `  ingest (${i.layout}): ${i.messagesPerSecond.toFixed(1)} 封/秒，${i.mbPerSecond.toFixed(1)} MB/秒，状态 ${JSON.stringify(i.states)}，登记表 ${i.receiptUnits} 个单位，峰值 RSS ${(i.rss.maxProcess / MB).toFixed(0)} MB (合计 ${(i.rss.sum / MB).toFixed(0)} MB)`,
+            `  ingest (${i.layout}): ${i.messagesPerSecond.toFixed(1)} 封/秒，${i.mbPerSecond.toFixed(1)} MB/秒，状态 ${JSON.stringify(i.states)}，登记表 ${i.receiptUnits} 个单位，峰值 RSS ${(i.rss.maxProcess / MB).toFixed(0)} MB (合计 ${(i.rss.sum / MB).toFixed(0)} MB)，服务进程 CPU ${i.cpuSeconds.toFixed(1)} 秒 [${i.cpuSecondsEach.map((c) => `${c.user.toFixed(1)}u/${c.system.toFixed(1)}s`).join(" + ")}] (每封 ${((i.cpuSeconds * 1000) / i.messages).toFixed(0)} ms)`,
           );
         } catch (err) {
           fail("ingest", err);

@@ -3,7 +3,7 @@ import { openSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compiledIfFresh } from "../bin/built.js";
+import { compiledIfFresh, serviceNodeFlags } from "../bin/built.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -50,7 +50,10 @@ export async function spawnService(options: {
   cpuProfDir?: string;
 }): Promise<ServiceProcess> {
   const log = openSync(options.logPath, "a");
-  const nodeArgs = options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  const nodeArgs = [
+    ...serviceNodeFlags,
+    ...(options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+  ];
   // The service as deployed runs compiled (npm ci builds dist/); tsx only when the build is stale.
   const compiled = compiledIfFresh("bench/service-child.js");
   const script = compiled ? [compiled] : ["bin/run-ts.js", "bench/service-child.ts"];
@@ -126,6 +129,15 @@ export async function spawnService(options: {
 export async function rssOf(pid: number): Promise<number> {
   const text = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
   return Number(text.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) * 1024;
+}
+
+/** CPU seconds the process has used so far (user and system), from /proc/<pid>/stat. */
+export async function cpuSecondsOf(pid: number): Promise<{ user: number; system: number }> {
+  const text = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  // Fields after the command name (which may hold spaces, hence the last ')'): utime is the 14th
+  // field of the line, stime the 15th, both in clock ticks (100 a second on Linux).
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return { user: Number(fields[11] ?? 0) / 100, system: Number(fields[12] ?? 0) / 100 };
 }
 
 /** Reads VmRSS of each pid every intervalMs: the peak of each process and of their sum. */

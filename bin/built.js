@@ -23,3 +23,12 @@ export function compiledIfFresh(relPath) {
   const sources = Math.max(newestSource(join(repoRoot, "src")), newestSource(join(repoRoot, "workers")));
   return statSync(compiled).mtimeMs >= sources ? compiled : null;
 }
+
+/**
+ * V8 flags for a service process (npm start, the Dockerfile and the bench start it with these).
+ * A 2 MB young generation instead of V8's 16 MB: the watcher and the parser make short-lived
+ * buffers and strings by the megabyte, and a large nursery only holds them longer. Measured on
+ * the bench (N=400, 2 cores): peak RSS of the busiest process 226–249 MB instead of 245–262 MB,
+ * throughput unchanged within the noise. It must be given at start: V8 sizes the heap once.
+ */
+export const serviceNodeFlags = ["--max-semi-space-size=2"];

@@ -8,6 +8,8 @@ export interface Throughput {
   seconds: number;
   messagesPerSecond: number;
   mbPerSecond: number;
+  /** CPU seconds the measuring process used (download sections only: they run in the bench). */
+  cpuSeconds?: number;
 }
 
 export function throughput(messages: number, bytes: number, ms: number): Throughput {
@@ -33,6 +35,7 @@ export async function downloadAll(
   mode: "raw" | "naive",
 ): Promise<Throughput> {
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const client = imapClient(server, login);
   await client.connect();
   let messages = 0;
@@ -49,6 +52,7 @@ export async function downloadAll(
     await client.logout().catch(() => client.close());
   }
   const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   if (messages !== expected) throw new Error(`只下载到 ${messages} 封，应为 ${expected}`);
-  return throughput(messages, bytes, ms);
+  return { ...throughput(messages, bytes, ms), cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }

@@ -3,7 +3,7 @@ import { type Db, openDb } from "../../src/adapters/db/connect.ts";
 import type { Corpus } from "../corpus/build.ts";
 import { createServiceEnv, type EnvOptions } from "../env.ts";
 import type { ImapServer, Login } from "../mailbox.ts";
-import { rssOf, type ServiceProcess, sampleRss, spawnService } from "../service.ts";
+import { cpuSecondsOf, rssOf, type ServiceProcess, sampleRss, spawnService } from "../service.ts";
 import { waitUntil } from "../stats.ts";
 import { type Throughput, throughput } from "./download.ts";
 
@@ -16,6 +16,10 @@ export interface IngestResult extends Throughput {
   storedSeconds: number;
   /** RSS of each process with its runtime open, before the workers start. */
   idleRss: number[];
+  /** CPU seconds the service processes used from the workers' start to the end, all together. */
+  cpuSeconds: number;
+  /** The same, each process (in the order of `layout`), user and system. */
+  cpuSecondsEach: { user: number; system: number }[];
 }
 
 export interface IngestOptions {
@@ -73,6 +77,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
     db = await openDb({ databaseUrl: env.databaseUrl, dataDir: env.dataDir });
     const idleRss = await Promise.all(services.map((s) => rssOf(s.pid)));
     const rss = sampleRss(services.map((s) => s.pid));
+    const cpuAtStart = await Promise.all(services.map((s) => cpuSecondsOf(s.pid)));
     for (const s of services.slice(1)) await s.start();
     const startedAt = await main.start();
     const n = o.corpus.files.length;
@@ -107,6 +112,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
       );
     }
     const peak = rss.stop();
+    const cpuAtEnd = await Promise.all(services.map((s) => cpuSecondsOf(s.pid)));
     const lastMessage = await q
       .selectFrom("messages")
       .select(sql<string>`max(updated_at)`.as("t"))
@@ -133,6 +139,14 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
       rss: peak,
       storedSeconds: (Date.parse(lastStored.t) - startedAt) / 1000,
       idleRss,
+      cpuSeconds: cpuAtEnd.reduce(
+        (sum, t, i) => sum + t.user + t.system - (cpuAtStart[i]?.user ?? 0) - (cpuAtStart[i]?.system ?? 0),
+        0,
+      ),
+      cpuSecondsEach: cpuAtEnd.map((t, i) => ({
+        user: t.user - (cpuAtStart[i]?.user ?? 0),
+        system: t.system - (cpuAtStart[i]?.system ?? 0),
+      })),
     };
   } finally {
     for (const s of services) await s.stop();
