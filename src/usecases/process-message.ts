@@ -15,7 +15,7 @@ import {
 import { looksSpoofed, readSenderAuth } from "../domain/sender-auth.ts";
 import type { ParsedFile, ParsedMessage, Unit } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
-import { recordReport, withdrawMessage } from "./record-receipt.ts";
+import { recordReportIn, type Trx, withdrawMessage, withdrawMessageIn } from "./record-receipt.ts";
 
 export interface ProcessDeps {
   db: Db;
@@ -76,20 +76,6 @@ export async function processMessage(
     await markMessage(deps.db, messageId, { state: "failed", reason_code: code, reason });
     return { state: "failed", code, reason };
   }
-  await saveAttachments(deps.db, messageId, parsed);
-  await deps.db
-    .updateTable("messages")
-    .set({
-      message_id: parsed.messageId ?? row.message_id,
-      from_addr: parsed.from?.address.toLowerCase() ?? null,
-      from_name: parsed.from?.name ?? null,
-      subject: parsed.subject,
-      sent_at: parsed.date ? parsed.date.toISOString() : row.sent_at,
-      attempts: row.attempts + 1,
-    })
-    .where("id", "=", messageId)
-    .execute();
-
   const receivedAt = new Date(row.received_at);
   const assignment = row.assigned_unit ? { unitId: row.assigned_unit, period: row.assigned_period } : null;
   const decided = await decide(deps, parsed, receivedAt, assignment);
@@ -97,22 +83,42 @@ export async function processMessage(
   const verdict = assignment ? decided : distrustSpoofedSender(decided, parsed);
 
   const settings = { deadlineDay: deps.config.deadline.day, tz: deps.config.timezone };
+  // Everything this message changes, in one transaction: a crash leaves all or none, and two
+  // processes sharing a SQLite file take its write lock once per message instead of three times.
+  await deps.db.transaction().execute(async (trx) => {
+    await saveAttachments(trx, messageId, parsed);
+    await trx
+      .updateTable("messages")
+      .set({
+        message_id: parsed.messageId ?? row.message_id,
+        from_addr: parsed.from?.address.toLowerCase() ?? null,
+        from_name: parsed.from?.name ?? null,
+        subject: parsed.subject,
+        sent_at: parsed.date ? parsed.date.toISOString() : row.sent_at,
+        attempts: row.attempts + 1,
+      })
+      .where("id", "=", messageId)
+      .execute();
+    if (verdict.kind === "report") {
+      const reason = verdict.trust === "unverified" ? unverifiedReason(verdict) : null;
+      await recordReportIn(trx, deps.backend, { messageId, receivedAt, verdict, reason }, settings);
+      return;
+    }
+    // Reprocessed into something that is not a report: it no longer counts for any unit.
+    if (row.state === "processed") await withdrawMessageIn(trx, deps.backend, messageId, settings);
+    await markMessage(trx, messageId, {
+      state: verdict.kind,
+      reason_code: verdict.code,
+      reason: verdict.reason,
+      verdict: JSON.stringify(verdict),
+      unit_id: null,
+      period: verdict.kind === "review" ? (verdict.period ?? null) : null,
+    });
+  });
   if (verdict.kind === "report") {
-    const reason = verdict.trust === "unverified" ? unverifiedReason(verdict) : null;
-    await recordReport(deps.db, deps.backend, { messageId, receivedAt, verdict, reason }, settings);
     if (deps.onReportRecorded) await deps.onReportRecorded(messageId);
     return { state: "processed", unitId: verdict.unitId, period: verdict.period };
   }
-  // Reprocessed into something that is not a report: it no longer counts for any unit.
-  if (row.state === "processed") await withdrawMessage(deps.db, deps.backend, messageId, settings);
-  await markMessage(deps.db, messageId, {
-    state: verdict.kind,
-    reason_code: verdict.code,
-    reason: verdict.reason,
-    verdict: JSON.stringify(verdict),
-    unit_id: null,
-    period: verdict.kind === "review" ? (verdict.period ?? null) : null,
-  });
   return { state: verdict.kind, code: verdict.code, reason: verdict.reason };
 }
 
@@ -227,33 +233,31 @@ export function ownAddresses(config: Config): string[] {
     .map((a) => a.toLowerCase());
 }
 
-async function saveAttachments(db: Db, messageId: string, parsed: ParsedMessage): Promise<void> {
+async function saveAttachments(trx: Trx, messageId: string, parsed: ParsedMessage): Promise<void> {
   const now = new Date().toISOString();
   const files = allFiles(parsed);
-  await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom("attachments").where("message_id", "=", messageId).execute();
-    if (files.length === 0) return;
-    await trx
-      .insertInto("attachments")
-      .values(
-        files.map((f) => ({
-          id: randomUUID(),
-          message_id: messageId,
-          parent_id: f.parentName ?? null,
-          content_hash: f.contentHash,
-          original_name: f.originalName,
-          safe_name: f.safeName,
-          detected_type: f.detectedType,
-          size: f.size,
-          kind: f.kind,
-          text_ref: null,
-          link_url: f.linkUrl ?? null,
-          note: f.note ?? null,
-          created_at: now,
-        })),
-      )
-      .execute();
-  });
+  await trx.deleteFrom("attachments").where("message_id", "=", messageId).execute();
+  if (files.length === 0) return;
+  await trx
+    .insertInto("attachments")
+    .values(
+      files.map((f) => ({
+        id: randomUUID(),
+        message_id: messageId,
+        parent_id: f.parentName ?? null,
+        content_hash: f.contentHash,
+        original_name: f.originalName,
+        safe_name: f.safeName,
+        detected_type: f.detectedType,
+        size: f.size,
+        kind: f.kind,
+        text_ref: null,
+        link_url: f.linkUrl ?? null,
+        note: f.note ?? null,
+        created_at: now,
+      })),
+    )
+    .execute();
 }
 
 type MessageUpdate = {
@@ -265,7 +269,7 @@ type MessageUpdate = {
   period?: string | null;
 };
 
-async function markMessage(db: Db, id: string, update: MessageUpdate): Promise<void> {
+async function markMessage(db: Db | Trx, id: string, update: MessageUpdate): Promise<void> {
   await db
     .updateTable("messages")
     .set({ ...update, updated_at: new Date().toISOString() })

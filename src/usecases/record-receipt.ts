@@ -12,7 +12,7 @@ export interface ReceiptSettings {
   tz: string;
 }
 
-type Trx = Transaction<Database>;
+export type Trx = Transaction<Database>;
 
 /**
  * Logs a report: marks the message processed with its verdict and rebuilds the unit's receipt
@@ -23,40 +23,55 @@ type Trx = Transaction<Database>;
 export async function recordReport(
   db: Db,
   backend: DbBackend,
-  input: { messageId: string; receivedAt: Date; verdict: ReportVerdict; reason: string | null },
+  input: ReportInput,
+  settings: ReceiptSettings,
+): Promise<void> {
+  await db.transaction().execute((trx) => recordReportIn(trx, backend, input, settings));
+}
+
+export interface ReportInput {
+  messageId: string;
+  receivedAt: Date;
+  verdict: ReportVerdict;
+  reason: string | null;
+}
+
+/** recordReport inside the caller's transaction (processing writes its other rows in the same one). */
+export async function recordReportIn(
+  trx: Trx,
+  backend: DbBackend,
+  input: ReportInput,
   settings: ReceiptSettings,
 ): Promise<void> {
   const { messageId, verdict } = input;
-  await db.transaction().execute(async (trx) => {
-    await lockReceipt(trx, backend, verdict.unitId, verdict.period);
-    const previous = await detachContributions(trx, messageId);
-    await trx
-      .updateTable("messages")
-      .set({
-        state: "processed",
-        reason_code: null,
-        reason: input.reason,
-        verdict: JSON.stringify(verdict),
-        unit_id: verdict.unitId,
-        period: verdict.period,
-        updated_at: new Date().toISOString(),
-      })
-      .where("id", "=", messageId)
-      .execute();
-    await trx
-      .insertInto("receipt_messages")
-      .values({
-        unit_id: verdict.unitId,
-        period: verdict.period,
-        message_id: messageId,
-        received_at: input.receivedAt.toISOString(),
-        verified: verdict.trust === "unverified" ? 0 : 1,
-      })
-      .execute();
-    for (const key of [...previous, { unitId: verdict.unitId, period: verdict.period }]) {
-      await rebuildReceipt(trx, key.unitId, key.period, settings);
-    }
-  });
+  await lockReceipt(trx, backend, verdict.unitId, verdict.period);
+  const previous = await detachContributions(trx, messageId);
+  await trx
+    .updateTable("messages")
+    .set({
+      state: "processed",
+      reason_code: null,
+      reason: input.reason,
+      verdict: JSON.stringify(verdict),
+      unit_id: verdict.unitId,
+      period: verdict.period,
+      updated_at: new Date().toISOString(),
+    })
+    .where("id", "=", messageId)
+    .execute();
+  await trx
+    .insertInto("receipt_messages")
+    .values({
+      unit_id: verdict.unitId,
+      period: verdict.period,
+      message_id: messageId,
+      received_at: input.receivedAt.toISOString(),
+      verified: verdict.trust === "unverified" ? 0 : 1,
+    })
+    .execute();
+  for (const key of [...previous, { unitId: verdict.unitId, period: verdict.period }]) {
+    await rebuildReceipt(trx, key.unitId, key.period, settings);
+  }
 }
 
 /** Takes a message out of any receipt it counted in (when it is reprocessed into something else). */
@@ -66,13 +81,21 @@ export async function withdrawMessage(
   messageId: string,
   settings: ReceiptSettings,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const previous = await detachContributions(trx, messageId);
-    for (const key of previous) {
-      await lockReceipt(trx, backend, key.unitId, key.period);
-      await rebuildReceipt(trx, key.unitId, key.period, settings);
-    }
-  });
+  await db.transaction().execute((trx) => withdrawMessageIn(trx, backend, messageId, settings));
+}
+
+/** withdrawMessage inside the caller's transaction. */
+export async function withdrawMessageIn(
+  trx: Trx,
+  backend: DbBackend,
+  messageId: string,
+  settings: ReceiptSettings,
+): Promise<void> {
+  const previous = await detachContributions(trx, messageId);
+  for (const key of previous) {
+    await lockReceipt(trx, backend, key.unitId, key.period);
+    await rebuildReceipt(trx, key.unitId, key.period, settings);
+  }
 }
 
 /** Sets or clears the office's exemption of a unit for a period. */
