@@ -49,6 +49,14 @@ export async function detectType(src: FileSource, name: string): Promise<Detecte
   if (head.subarray(0, 8).equals(Buffer.from("d0cf11e0a1b11ae1", "hex"))) return detectOle(src, ext);
 
   if (WORD_EXTS.has(ext) && looksLikeWordHtml(head)) return { mime: "text/html", format: "word-html" };
+  // A zip: its central directory tells a .docx or .odt for sure, and costs far less than
+  // file-type's walk through the local headers (1-3 ms a .docx in the bench). Other zips (xlsx,
+  // epub, plain archives) go on to file-type, which names them.
+  if (head.subarray(0, 4).equals(ZIP_SIGNATURE)) {
+    const names = await zipEntryNames(src).catch(() => [] as string[]);
+    const document = documentPackage(names);
+    if (document) return document;
+  }
 
   let ft: Awaited<ReturnType<typeof fileTypeFromFile>>;
   try {
@@ -73,6 +81,15 @@ export async function detectType(src: FileSource, name: string): Promise<Detecte
  */
 async function detectZipPackage(src: FileSource, mime: string): Promise<DetectedType> {
   const names = await zipEntryNames(src).catch(() => [] as string[]);
+  const document = documentPackage(names);
+  if (document) return document;
+  if (names.some((n) => n.startsWith("xl/") || n.startsWith("ppt/"))) return { mime, format: "other" };
+  return { mime: "application/zip", format: "zip" };
+}
+
+const ZIP_SIGNATURE = Buffer.from("PK\x03\x04", "latin1");
+
+function documentPackage(names: string[]): DetectedType | null {
   if (names.includes("word/document.xml")) {
     return {
       mime: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -82,8 +99,7 @@ async function detectZipPackage(src: FileSource, mime: string): Promise<Detected
   if (names.includes("content.xml") && names.includes("mimetype")) {
     return { mime: "application/vnd.oasis.opendocument.text", format: "odt" };
   }
-  if (names.some((n) => n.startsWith("xl/") || n.startsWith("ppt/"))) return { mime, format: "other" };
-  return { mime: "application/zip", format: "zip" };
+  return null;
 }
 
 async function zipEntryNames(src: FileSource): Promise<string[]> {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { type AttachmentStream, type HeaderLines, MailParser, type MessageText } from "mailparser";
 import type { ContentStore, StoredObject } from "../store/content-store.ts";
@@ -29,6 +29,8 @@ export interface StreamedMessage {
   rawTextParts: RawTextPart[];
   /** The MIME stream broke off (malformed structure, read error); what came before is kept. */
   brokenOff: boolean;
+  /** The whole message, when it was small enough to be read whole (see IN_MEMORY_MAX_BYTES). */
+  raw?: Buffer;
 }
 
 /**
@@ -64,15 +66,24 @@ export async function streamMessage(
   const bodies = Number.isFinite(cutMinBytes) ? findLargeBase64Bodies(raw, cutMinBytes) : [];
   if (bodies.length > 0) {
     const cut = await parseWithBodiesCut(store, raw, bodies);
-    if (cut) return cut;
+    if (cut) return { ...cut, raw };
   }
-  return runParser(Readable.from([raw]), streamToStore(store));
+  return { ...(await runParser(Readable.from([raw]), streamToStore(store))), raw };
 }
 
+/** The whole file in one read (readFile reads in 512 KB steps), or null when it is large. */
 async function readIfSmall(path: string): Promise<Buffer | null> {
   try {
-    const { size } = await stat(path);
-    return size > 0 && size <= IN_MEMORY_MAX_BYTES ? await readFile(path) : null;
+    const fh = await open(path, "r");
+    try {
+      const { size } = await fh.stat();
+      if (size === 0 || size > IN_MEMORY_MAX_BYTES) return null;
+      const buf = Buffer.allocUnsafe(size);
+      const { bytesRead } = await fh.read(buf, 0, size, 0);
+      return bytesRead === size ? buf : null;
+    } finally {
+      await fh.close();
+    }
   } catch {
     // The stream's own error ends the parse as broken off, as for any read error.
     return null;

@@ -62,7 +62,7 @@ async function parseMessageFile(ctx: FileContext, path: string, depth: number): 
   const warnings: string[] = [];
   if (streamed.headerLines.length === 0) warnings.push("邮件没有可识别的信头，可能不是一封邮件");
   if (streamed.brokenOff) warnings.push("邮件结构有误或内容被截断，只解析了能读出的部分");
-  if (!streamed.brokenOff && (await looksTruncated(path, headers))) {
+  if (!streamed.brokenOff && (await looksTruncated(path, headers, streamed.raw))) {
     warnings.push("邮件可能被截断（缺少结束分隔线），最后一个附件可能不完整");
   }
   const body = bodyText(streamed);
@@ -122,11 +122,16 @@ async function parseMessageFile(ctx: FileContext, path: string, depth: number): 
 }
 
 /** A multipart message whose closing delimiter is missing from its last bytes was cut off. */
-async function looksTruncated(path: string, headers: Record<string, string[]>): Promise<boolean> {
+async function looksTruncated(
+  path: string,
+  headers: Record<string, string[]>,
+  raw: Buffer | undefined,
+): Promise<boolean> {
   const type = headers["content-type"]?.[0] ?? "";
   if (!/^\s*multipart\//i.test(type)) return false;
   const boundary = parseHeaderParams(type).boundary;
   if (!boundary) return false;
+  if (raw) return !raw.subarray(Math.max(0, raw.length - 64 * 1024)).includes(`--${boundary}--`);
   const fh = await open(path, "r");
   try {
     const { size } = await fh.stat();
