@@ -184,7 +184,7 @@ try {
       try {
         run.queries = await runQueries({ env: envBase, units });
         log(
-          `  queries: status p95 ${run.queries.statusP95.toFixed(1)} ms，登记表 p95 ${run.queries.officeLogP95.toFixed(1)} ms`,
+          `  queries: status p95 ${run.queries.statusP95.toFixed(1)} ms，登记表查询 p95 ${run.queries.officeLogReadP95.toFixed(1)} ms，登记表全部(含 .xlsx) p95 ${run.queries.officeLogP95.toFixed(1)} ms`,
         );
       } catch (err) {
         fail("queries", err);

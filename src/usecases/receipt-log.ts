@@ -46,6 +46,18 @@ export interface ReceiptLog {
   xlsxName: string;
 }
 
+/** What the receipt log says, read from the database: the rows, the counts, the year's matrix. */
+export interface ReceiptLogData {
+  period: string;
+  counts: DigestData["counts"];
+  rows: string[][];
+  unreachable: DigestData["unreachable"];
+  uncertain: string[];
+  year: number;
+  matrix: { unit: string; months: string[] }[];
+}
+
+/** The office's log as mail text, HTML and .xlsx (readReceiptLog, then rendering). */
 export async function buildReceiptLog(
   db: Db,
   config: Config,
@@ -53,6 +65,42 @@ export async function buildReceiptLog(
   now: Date,
   options: { final?: boolean } = {},
 ): Promise<ReceiptLog> {
+  const data = await readReceiptLog(db, config, period);
+  const { counts, rows, unreachable, uncertain, year, matrix } = data;
+  const asOf = localTimeLabel(now, config);
+  const mail = buildDigestMail({
+    officeName: config.office.name,
+    period,
+    deadline: deadlineLabel(period, config),
+    asOf,
+    final: Boolean(options.final),
+    counts,
+    headers: logHeaders,
+    rows,
+    unreachable,
+    uncertain,
+  });
+  const xlsx = await buildReceiptXlsx({
+    title: `${periodLabel(period)}工作进展情况报送登记表（截至 ${asOf}）`,
+    headers: logHeaders,
+    rows,
+    year,
+    matrix,
+  });
+  return {
+    period,
+    counts,
+    rows,
+    unreachable,
+    uncertain,
+    ...mail,
+    xlsx,
+    xlsxName: `报送情况登记表-${periodLabel(period)}.xlsx`,
+  };
+}
+
+/** The log's content: every query the office log makes (the period and the year's matrix). */
+export async function readReceiptLog(db: Db, config: Config, period: string): Promise<ReceiptLogData> {
   const units = await loadUnits(db, config);
   const receipts = await loadReceipts(db, period);
   const entries = inStatusOrder(
@@ -102,41 +150,13 @@ export async function buildReceiptLog(
     .execute();
   const uncertain = uncertainRows.map((u) => `${u.subject} → ${parseStringList(u.recipients).join(", ")}`);
 
-  const asOf = localTimeLabel(now, config);
-  const mail = buildDigestMail({
-    officeName: config.office.name,
-    period,
-    deadline: deadlineLabel(period, config),
-    asOf,
-    final: Boolean(options.final),
-    counts,
-    headers: logHeaders,
-    rows,
-    unreachable,
-    uncertain,
-  });
   const { year } = parsePeriod(period);
-  const xlsx = await buildReceiptXlsx({
-    title: `${periodLabel(period)}工作进展情况报送登记表（截至 ${asOf}）`,
-    headers: logHeaders,
-    rows,
+  const matrix = await yearMatrix(
+    db,
+    units.map((u) => ({ id: u.id, name: u.name })),
     year,
-    matrix: await yearMatrix(
-      db,
-      units.map((u) => ({ id: u.id, name: u.name })),
-      year,
-    ),
-  });
-  return {
-    period,
-    counts,
-    rows,
-    unreachable,
-    uncertain,
-    ...mail,
-    xlsx,
-    xlsxName: `报送情况登记表-${periodLabel(period)}.xlsx`,
-  };
+  );
+  return { period, counts, rows, unreachable, uncertain, year, matrix };
 }
 
 async function yearMatrix(db: Db, units: { id: string; name: string }[], year: number) {
@@ -146,12 +166,11 @@ async function yearMatrix(db: Db, units: { id: string; name: string }[], year: n
     .where("period", "like", `${year}-%`)
     .execute();
   const symbol: Record<string, string> = { complete: "✓", incomplete: "△", exempt: "免" };
+  const byKey = new Map(rows.map((r) => [`${r.unit_id}|${r.period}`, r]));
   return units.map((u) => ({
     unit: u.name,
     months: Array.from({ length: 12 }, (_, i) => {
-      const r = rows.find(
-        (x) => x.unit_id === u.id && x.period === `${year}-${String(i + 1).padStart(2, "0")}`,
-      );
+      const r = byKey.get(`${u.id}|${year}-${String(i + 1).padStart(2, "0")}`);
       return r ? `${symbol[r.status] ?? r.status}${r.late ? "(逾)" : ""}` : "";
     }),
   }));
