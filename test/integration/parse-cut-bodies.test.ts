@@ -5,7 +5,7 @@ import { findLargeBase64Bodies } from "../../src/adapters/parse/large-bodies.ts"
 import { type StreamedMessage, streamMessage } from "../../src/adapters/parse/mime-stream.ts";
 import type { ContentStore } from "../../src/adapters/store/content-store.ts";
 import { composeMail } from "../helpers/compose.ts";
-import { FIXTURES, tempStore } from "./parse-helpers.ts";
+import { FIXTURES, rng, tempStore } from "./parse-helpers.ts";
 
 let store: ContentStore;
 let cleanup: () => Promise<void>;
@@ -48,18 +48,6 @@ async function bothWays(raw: Buffer) {
   const cut = outcome(await streamMessage(store, path, { cutMinBytes: 1 }));
   const ordinary = outcome(await streamMessage(store, path, { cutMinBytes: Number.POSITIVE_INFINITY }));
   return { cut, ordinary, bodies: findLargeBase64Bodies(raw, 1).length };
-}
-
-/** Deterministic PRNG (mulberry32), so a failing case can be reproduced from its number. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function fixtures(): Promise<{ name: string; raw: Buffer }[]> {

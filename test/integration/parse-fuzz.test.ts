@@ -3,19 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ParseError, parseStoredMessage } from "../../src/adapters/parse/parse-message.ts";
 import type { ContentStore } from "../../src/adapters/store/content-store.ts";
-import { FIXTURES, limits, tempStore } from "./parse-helpers.ts";
-
-/** Deterministic PRNG (mulberry32) so a failing case can be reproduced from its number. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { FIXTURES, limits, rng, tempStore } from "./parse-helpers.ts";
 
 type Mangler = (raw: Buffer, r: () => number) => Buffer;
 

@@ -22,3 +22,6 @@ export async function storeFixture(store: ContentStore, name: string): Promise<s
   });
   return stored.hash;
 }
+
+/** Deterministic PRNG (mulberry32), so a failing case can be reproduced from its number. */
+export { seededRandom as rng } from "../../bench/corpus/random.ts";
