@@ -52,9 +52,10 @@ export async function detectType(src: FileSource, name: string): Promise<Detecte
   // A zip: its central directory tells a .docx or .odt for sure, and costs far less than
   // file-type's walk through the local headers (1-3 ms a .docx in the bench). Other zips (xlsx,
   // epub, plain archives) go on to file-type, which names them.
+  let zipNames: string[] | undefined;
   if (head.subarray(0, 4).equals(ZIP_SIGNATURE)) {
-    const names = await zipEntryNames(src).catch(() => [] as string[]);
-    const document = documentPackage(names);
+    zipNames = await zipEntryNames(src).catch(() => [] as string[]);
+    const document = documentPackage(zipNames);
     if (document) return document;
   }
 
@@ -67,7 +68,9 @@ export async function detectType(src: FileSource, name: string): Promise<Detecte
   if (!ft) return { mime: "application/octet-stream", format: "other" };
   if (ft.ext === "docx") return { mime: ft.mime, format: "docx" };
   if (ft.ext === "odt") return { mime: ft.mime, format: "odt" };
-  if (ft.ext === "zip" || ft.ext === "xlsx" || ft.ext === "pptx") return detectZipPackage(src, ft.mime);
+  if (ft.ext === "zip" || ft.ext === "xlsx" || ft.ext === "pptx") {
+    return detectZipPackage(src, ft.mime, zipNames);
+  }
   if (ft.ext === "rar") return { mime: ft.mime, format: "rar" };
   if (ft.ext === "7z") return { mime: ft.mime, format: "7z" };
   if (ft.ext === "cfb") return detectOle(src, ext);
@@ -79,8 +82,13 @@ export async function detectType(src: FileSource, name: string): Promise<Detecte
  * file-type recognises a docx only when the package parts come in the usual order; the central
  * directory tells for sure: word/document.xml is a Word document, content.xml an OpenDocument.
  */
-async function detectZipPackage(src: FileSource, mime: string): Promise<DetectedType> {
-  const names = await zipEntryNames(src).catch(() => [] as string[]);
+async function detectZipPackage(
+  src: FileSource,
+  mime: string,
+  /** The directory, when detectType has read it already. */
+  read?: string[],
+): Promise<DetectedType> {
+  const names = read ?? (await zipEntryNames(src).catch(() => [] as string[]));
   const document = documentPackage(names);
   if (document) return document;
   if (names.some((n) => n.startsWith("xl/") || n.startsWith("ppt/"))) return { mime, format: "other" };
