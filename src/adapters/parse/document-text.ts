@@ -47,14 +47,15 @@ export async function readFileText(store: ContentStore, file: ParsedFile): Promi
 
 async function extract(store: ContentStore, file: ParsedFile): Promise<FileText> {
   const path = store.pathOf(file.contentHash as string);
+  // Just stored by this process (a small document read for a decision): no disk access at all.
+  const bytes = store.recent(file.contentHash as string);
   let size: number;
   try {
-    size = (await stat(path)).size;
+    size = bytes?.length ?? (await stat(path)).size;
   } catch {
     return { text: null, note: "文件不在存储中" };
   }
-  // Just stored by this process (a small document read for a decision): no disk read.
-  const src = fileAt(path, size, store.recent(file.contentHash as string));
+  const src = fileAt(path, size, bytes);
   const detected = await detectType(src, file.originalName);
   const ext = extensionOf(file.originalName);
   try {

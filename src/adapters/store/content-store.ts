@@ -142,7 +142,10 @@ export class ContentStore {
     const hasher = hasherFor(options);
     hasher.update(buf);
     const hash = hasher.digest();
-    if (await this.has(hash)) return { hash, size: buf.length, path: this.pathOf(hash), bytes: buf };
+    if (await this.has(hash)) {
+      if (options.keepRecent) this.remember(hash, buf);
+      return { hash, size: buf.length, path: this.pathOf(hash), bytes: buf };
+    }
     const tmp = await this.tmpPath();
     try {
       await this.again(() => writeFile(tmp, buf, { flush: options.sync !== false }), join(this.root, "tmp"));
