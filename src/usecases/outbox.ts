@@ -91,27 +91,37 @@ export async function enqueueMail(deps: OutboxDeps, input: EnqueueInput): Promis
   const recipients = normaliseRecipients(input.recipients);
   const id = randomUUID();
   const status = recipients.length ? "pending" : "skipped";
+  const createdAt = deps.clock.now().toISOString();
   try {
-    await deps.db
-      .insertInto("outbox")
-      .values({
-        id,
-        idempotency_key: input.key,
-        kind: input.kind,
-        recipients: JSON.stringify(recipients),
-        subject: headerSafe(input.subject),
-        status,
-        attempts: 0,
-        last_error: recipients.length ? null : "没有有效的收件地址",
-        smtp_response: null,
-        message_id_header: newMessageId(deps.config),
-        payload: JSON.stringify(input.payload),
-        unit_id: input.unitId ?? null,
-        period: input.period ?? null,
-        created_at: deps.clock.now().toISOString(),
-        sent_at: null,
-      })
-      .execute();
+    await inTransaction(deps.db, async (trx) => {
+      await trx
+        .insertInto("outbox")
+        .values({
+          id,
+          idempotency_key: input.key,
+          kind: input.kind,
+          recipients: JSON.stringify(recipients),
+          subject: headerSafe(input.subject),
+          status,
+          attempts: 0,
+          last_error: recipients.length ? null : "没有有效的收件地址",
+          smtp_response: null,
+          message_id_header: newMessageId(deps.config),
+          payload: JSON.stringify(input.payload),
+          unit_id: input.unitId ?? null,
+          period: input.period ?? null,
+          created_at: createdAt,
+          sent_at: null,
+        })
+        .execute();
+      if (recipients.length === 0) return;
+      await trx
+        .insertInto("outbox_recipients")
+        .values(
+          recipients.map((address) => ({ address, kind: input.kind, created_at: createdAt, outbox_id: id })),
+        )
+        .execute();
+    });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     const row = await findByKey(deps.db, input.key);
@@ -122,6 +132,11 @@ export async function enqueueMail(deps: OutboxDeps, input: EnqueueInput): Promis
     await deps.queue.add("send", { outboxId: id }, { ...outgoingJobOptions, jobId: id });
   }
   return { id, created: true, status };
+}
+
+/** Runs fn in a transaction, or in the caller's when db already is one (Kysely cannot nest them). */
+function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
 }
 
 function findByKey(db: Db, key: string) {
@@ -277,15 +292,17 @@ export async function countSentToday(db: Db, tz: string, now: Date): Promise<num
   return Number(row?.n ?? 0);
 }
 
-/** Acknowledgements queued to an address since `since`: the per-recipient loop brake. */
+/**
+ * Acknowledgements queued to an address since `since`: the per-recipient loop brake. Reads only
+ * that address's rows (a row without recipients was skipped and sent nothing, so it has none).
+ */
 export async function countAcksTo(db: Db, address: string, since: Date): Promise<number> {
   const row = await db
-    .selectFrom("outbox")
+    .selectFrom("outbox_recipients")
     .select((eb) => eb.fn.countAll().as("n"))
+    .where("address", "=", address.toLowerCase())
     .where("kind", "=", "ack")
-    .where("status", "!=", "skipped")
     .where("created_at", ">=", since.toISOString())
-    .where("recipients", "like", `%${JSON.stringify(address.toLowerCase())}%`)
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }

@@ -1,9 +1,17 @@
-import { sql, type Transaction, type Updateable } from "kysely";
+import { type Selectable, sql, type Transaction, type Updateable } from "kysely";
 import type { Db, DbBackend } from "../adapters/db/connect.ts";
+import { parseStringList } from "../adapters/db/json-columns.ts";
 import type { Database } from "../adapters/db/tables.ts";
 import type { Verdict } from "../domain/decide-submission.ts";
 import { deadlineOf } from "../domain/period.ts";
-import { exemptReceipt, mergeReceipt, type ReceiptState } from "../domain/receipt.ts";
+import {
+  exemptReceipt,
+  type MissingItem,
+  mergeReceipt,
+  type ReceiptContribution,
+  type ReceiptState,
+} from "../domain/receipt.ts";
+import type { Contact } from "../domain/types.ts";
 
 export type ReportVerdict = Extract<Verdict, { kind: "report" }>;
 
@@ -15,10 +23,12 @@ export interface ReceiptSettings {
 export type Trx = Transaction<Database>;
 
 /**
- * Logs a report: marks the message processed with its verdict and rebuilds the unit's receipt
- * for the period, in one transaction, so a crash leaves either both or neither. The receipt is
- * always rebuilt from every message that contributed (in the order they arrived), which makes
- * a duplicate, a retry, a reprocessing or an office reassignment give the same answer.
+ * Logs a report: marks the message processed with its verdict and brings the unit's receipt for
+ * the period up to date, in one transaction, so a crash leaves either both or neither. The
+ * receipt is the fold of every message that contributed, in the order they arrived, which makes
+ * a duplicate, a retry, a reprocessing or an office reassignment give the same answer. A new
+ * message that arrived after every other one is folded into the stored receipt (the same
+ * answer, without reading the unit's earlier messages again); anything else rebuilds it.
  */
 export async function recordReport(
   db: Db,
@@ -69,9 +79,86 @@ export async function recordReportIn(
       verified: verdict.trust === "unverified" ? 0 : 1,
     })
     .execute();
+  const contribution = contributionOf(messageId, input.receivedAt, verdict.trust !== "unverified", verdict);
+  if (previous.length === 0 && (await appendToReceipt(trx, verdict, contribution, settings))) return;
   for (const key of [...previous, { unitId: verdict.unitId, period: verdict.period }]) {
     await rebuildReceipt(trx, key.unitId, key.period, settings);
   }
+}
+
+function contributionOf(
+  messageId: string,
+  receivedAt: Date,
+  verified: boolean,
+  verdict: ReportVerdict,
+): ReceiptContribution {
+  return {
+    messageId,
+    receivedAt,
+    verified,
+    hasScan: verdict.hasScan,
+    hasElectronic: verdict.hasElectronic,
+    contacts: verdict.contacts,
+    late: verdict.late,
+  };
+}
+
+/**
+ * Folds one new contribution into the stored receipt when that gives what a rebuild would: the
+ * receipt exists, is not exempt, and every contribution it holds arrived strictly earlier (the
+ * rebuild's order is arrival time, then message id). Returns false, having written nothing,
+ * otherwise. Without this, logging a message read every earlier message of the unit and period:
+ * a cost per message that grew with the mailbox.
+ */
+async function appendToReceipt(
+  trx: Trx,
+  verdict: ReportVerdict,
+  contribution: ReceiptContribution,
+  settings: ReceiptSettings,
+): Promise<boolean> {
+  const row = await trx
+    .selectFrom("receipts")
+    .selectAll()
+    .where("unit_id", "=", verdict.unitId)
+    .where("period", "=", verdict.period)
+    .executeTakeFirst();
+  const stored = row ? storedReceiptState(row) : null;
+  if (!stored?.lastReceivedAt) return false;
+  if (stored.lastReceivedAt.getTime() >= contribution.receivedAt.getTime()) return false;
+  const deadline = deadlineOf(verdict.period, settings.deadlineDay, settings.tz);
+  const state = mergeReceipt(stored, contribution, deadline);
+  await upsertReceiptRow(trx, verdict.unitId, verdict.period, receiptFields(state, false), true);
+  return true;
+}
+
+/** The receipt state a row holds, or null when it cannot be folded into (exempt, unreadable). */
+function storedReceiptState(row: Selectable<Database["receipts"]>): ReceiptState | null {
+  if (row.exempt === 1 || (row.status !== "complete" && row.status !== "incomplete")) return null;
+  let contacts: Contact[];
+  try {
+    contacts = JSON.parse(row.contacts) as Contact[];
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(contacts)) return null;
+  const date = (iso: string | null) => (iso ? new Date(iso) : null);
+  return {
+    status: row.status,
+    late: row.late === 1,
+    hasScan: row.has_scan === 1,
+    hasElectronic: row.has_electronic === 1,
+    contactName: row.contact_name,
+    contactPhone: row.contact_phone,
+    contacts,
+    // Kept as stored: a message that may not change the receipt (see mergeReceipt) returns it as is.
+    missing: parseStringList(row.missing) as MissingItem[],
+    firstReceivedAt: date(row.first_received_at),
+    lastReceivedAt: date(row.last_received_at),
+    completedAt: date(row.completed_at),
+    verified: row.verified === 1,
+    // Not stored; the caller folds in only a message that is not in the receipt yet.
+    messageIds: [],
+  };
 }
 
 /** Takes a message out of any receipt it counted in (when it is reprocessed into something else). */
@@ -155,15 +242,7 @@ async function rebuildReceipt(
     if (verdict?.kind !== "report") continue;
     state = mergeReceipt(
       state,
-      {
-        messageId: row.message_id,
-        receivedAt: new Date(row.received_at),
-        verified: row.verified === 1,
-        hasScan: verdict.hasScan,
-        hasElectronic: verdict.hasElectronic,
-        contacts: verdict.contacts,
-        late: verdict.late,
-      },
+      contributionOf(row.message_id, new Date(row.received_at), row.verified === 1, verdict),
       deadline,
     );
   }
@@ -179,30 +258,28 @@ async function rebuildReceipt(
     await trx.deleteFrom("receipts").where("unit_id", "=", unitId).where("period", "=", period).execute();
     return;
   }
-  await upsertReceiptRow(
-    trx,
-    unitId,
-    period,
-    {
-      status: state.status,
-      late: state.late ? 1 : 0,
-      has_scan: state.hasScan ? 1 : 0,
-      has_electronic: state.hasElectronic ? 1 : 0,
-      contact_name: state.contactName,
-      contact_phone: state.contactPhone,
-      contacts: JSON.stringify(state.contacts),
-      missing: JSON.stringify(state.missing),
-      first_received_at: state.firstReceivedAt?.toISOString() ?? null,
-      last_received_at: state.lastReceivedAt?.toISOString() ?? null,
-      completed_at: state.completedAt?.toISOString() ?? null,
-      verified: state.verified ? 1 : 0,
-      exempt: exempt ? 1 : 0,
-    },
-    existing !== undefined,
-  );
+  await upsertReceiptRow(trx, unitId, period, receiptFields(state, exempt), existing !== undefined);
 }
 
 type ReceiptFields = Omit<Updateable<Database["receipts"]>, "unit_id" | "period" | "updated_at">;
+
+function receiptFields(state: ReceiptState, exempt: boolean): ReceiptFields {
+  return {
+    status: state.status,
+    late: state.late ? 1 : 0,
+    has_scan: state.hasScan ? 1 : 0,
+    has_electronic: state.hasElectronic ? 1 : 0,
+    contact_name: state.contactName,
+    contact_phone: state.contactPhone,
+    contacts: JSON.stringify(state.contacts),
+    missing: JSON.stringify(state.missing),
+    first_received_at: state.firstReceivedAt?.toISOString() ?? null,
+    last_received_at: state.lastReceivedAt?.toISOString() ?? null,
+    completed_at: state.completedAt?.toISOString() ?? null,
+    verified: state.verified ? 1 : 0,
+    exempt: exempt ? 1 : 0,
+  };
+}
 
 async function upsertReceiptRow(
   trx: Trx,

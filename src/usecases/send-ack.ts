@@ -3,7 +3,7 @@ import { fileKindLabels } from "../domain/mail-content/render.ts";
 import { loadUnits } from "./load-registry.ts";
 import { countAcksTo, enqueueMail, type OutboxDeps } from "./outbox.ts";
 import { ownAddresses } from "./process-message.ts";
-import { deadlineLabel, loadReceipts, localTimeLabel, officeMailbox } from "./send-common.ts";
+import { deadlineLabel, loadReceipt, localTimeLabel, officeMailbox } from "./send-common.ts";
 
 // The acknowledgement (回执) of one recognised report. Loop safety, in layers: only messages the
 // processing step accepted as reports (state "processed": auto-replies, bounces, lists and
@@ -64,7 +64,7 @@ export async function sendAcknowledgement(deps: OutboxDeps, messageId: string): 
     .where("kind", "!=", "archive")
     .orderBy("created_at")
     .execute();
-  const receipt = (await loadReceipts(db, message.period)).get(message.unit_id);
+  const receipt = await loadReceipt(db, message.period, message.unit_id);
   const mail = buildAckMail({
     officeName: config.office.name,
     officeAddress: officeMailbox(config),

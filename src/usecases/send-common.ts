@@ -1,5 +1,7 @@
+import type { Selectable } from "kysely";
 import type { Db } from "../adapters/db/connect.ts";
 import { parseStringList } from "../adapters/db/json-columns.ts";
+import type { Database } from "../adapters/db/tables.ts";
 import { senderAddress } from "../adapters/smtp/transport.ts";
 import type { Config } from "../config/schema.ts";
 import { formatLocalDateTime } from "../domain/period.ts";
@@ -20,28 +22,57 @@ export interface ReceiptView {
   note: string | null;
 }
 
+const receiptViewColumns = [
+  "unit_id",
+  "status",
+  "missing",
+  "late",
+  "contact_name",
+  "contact_phone",
+  "first_received_at",
+  "completed_at",
+  "verified",
+  "note",
+] as const;
+
+type ReceiptViewRow = Pick<Selectable<Database["receipts"]>, (typeof receiptViewColumns)[number]>;
+
+function receiptView(r: ReceiptViewRow): ReceiptView {
+  return {
+    unitId: r.unit_id,
+    status: (["complete", "incomplete", "exempt"].includes(r.status)
+      ? r.status
+      : "incomplete") as ReceiptView["status"],
+    missing: parseStringList(r.missing),
+    late: Boolean(r.late),
+    contactName: r.contact_name,
+    contactPhone: r.contact_phone,
+    firstReceivedAt: r.first_received_at,
+    completedAt: r.completed_at,
+    verified: Boolean(r.verified),
+    note: r.note,
+  };
+}
+
 /** The receipts of a period by unit id; a unit without an entry has sent nothing. */
 export async function loadReceipts(db: Db, period: string): Promise<Map<string, ReceiptView>> {
-  const rows = await db.selectFrom("receipts").selectAll().where("period", "=", period).execute();
-  return new Map(
-    rows.map((r) => [
-      r.unit_id,
-      {
-        unitId: r.unit_id,
-        status: (["complete", "incomplete", "exempt"].includes(r.status)
-          ? r.status
-          : "incomplete") as ReceiptView["status"],
-        missing: parseStringList(r.missing),
-        late: Boolean(r.late),
-        contactName: r.contact_name,
-        contactPhone: r.contact_phone,
-        firstReceivedAt: r.first_received_at,
-        completedAt: r.completed_at,
-        verified: Boolean(r.verified),
-        note: r.note,
-      },
-    ]),
-  );
+  const rows = await db
+    .selectFrom("receipts")
+    .select(receiptViewColumns)
+    .where("period", "=", period)
+    .execute();
+  return new Map(rows.map((r) => [r.unit_id, receiptView(r)]));
+}
+
+/** One unit's receipt for a period (an acknowledgement needs no other unit's). */
+export async function loadReceipt(db: Db, period: string, unitId: string): Promise<ReceiptView | undefined> {
+  const row = await db
+    .selectFrom("receipts")
+    .select(receiptViewColumns)
+    .where("period", "=", period)
+    .where("unit_id", "=", unitId)
+    .executeTakeFirst();
+  return row ? receiptView(row) : undefined;
 }
 
 /** Addresses a unit's recognised reports came from: what the office could register for it. */

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from "kysely";
+import { parseStringList } from "./json-columns.ts";
 
 // Migrations are code, not files on disk, so that they ship inside the package and run the same
 // on SQLite and PostgreSQL. Append new ones; never edit one that has shipped.
@@ -178,6 +179,50 @@ const migrations: Record<string, Migration> = {
         .on("receipt_messages")
         .column("message_id")
         .execute();
+    },
+  },
+  "0004_outbox_counts_by_index": {
+    async up(db: Kysely<unknown>) {
+      // Two counts ran on every mail and scanned rows that grow for as long as the service runs:
+      // the day's quota read every mail ever sent (index on status only), and the acknowledgement
+      // brake read the whole outbox with LIKE on its recipients. One recipient per row, indexed
+      // by address, makes the brake read only that address's recent acknowledgements.
+      await db.schema
+        .createIndex("outbox_status_sent_at")
+        .on("outbox")
+        .columns(["status", "sent_at"])
+        .execute();
+      await db.schema
+        .createTable("outbox_recipients")
+        .addColumn("address", "text", (c) => c.notNull())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("outbox_id", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("outbox_recipients_pk", ["address", "kind", "created_at", "outbox_id"])
+        .execute();
+      const rows = await db
+        .withTables<{ outbox: { id: string; kind: string; recipients: string; created_at: string } }>()
+        .selectFrom("outbox")
+        .select(["id", "kind", "recipients", "created_at"])
+        .execute();
+      const values = rows.flatMap((r) =>
+        [...new Set(parseStringList(r.recipients))].map((address) => ({
+          address,
+          kind: r.kind,
+          created_at: r.created_at,
+          outbox_id: r.id,
+        })),
+      );
+      const target = db.withTables<{
+        outbox_recipients: { address: string; kind: string; created_at: string; outbox_id: string };
+      }>();
+      // Batches stay under SQLite's 32766 bound parameters and PostgreSQL's 65535.
+      for (let i = 0; i < values.length; i += 1000) {
+        await target
+          .insertInto("outbox_recipients")
+          .values(values.slice(i, i + 1000))
+          .execute();
+      }
     },
   },
 };

@@ -139,6 +139,14 @@ export interface OutboxTable {
   sent_at: string | null;
 }
 
+/** One row per recipient of an outbox row: how many mails an address got lately, by index. */
+export interface OutboxRecipientsTable {
+  address: string;
+  kind: string;
+  created_at: string;
+  outbox_id: string;
+}
+
 /** Every manual change the office makes, with who, what and why. */
 export interface AuditLogTable {
   id: string;
@@ -177,6 +185,7 @@ export interface Database {
   receipts: ReceiptsTable;
   receipt_messages: ReceiptMessagesTable;
   outbox: OutboxTable;
+  outbox_recipients: OutboxRecipientsTable;
   audit_log: AuditLogTable;
   mailbox_state: MailboxStateTable;
   schedule_runs: ScheduleRunsTable;

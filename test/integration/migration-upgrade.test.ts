@@ -1,0 +1,71 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, Migrator, SqliteDialect } from "kysely";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openDb } from "../../src/adapters/db/connect.ts";
+import { migrationProvider } from "../../src/adapters/db/migrations.ts";
+import type { Database } from "../../src/adapters/db/tables.ts";
+import { countAcksTo } from "../../src/usecases/outbox.ts";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "migrate-up-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function outboxRow(id: string, kind: string, recipients: string, createdAt: string) {
+  return {
+    id,
+    idempotency_key: `${kind}:${id}`,
+    kind,
+    recipients,
+    subject: "回执",
+    status: recipients === "[]" ? "skipped" : "sent",
+    attempts: 1,
+    last_error: null,
+    smtp_response: null,
+    message_id_header: null,
+    payload: "{}",
+    unit_id: null,
+    period: null,
+    created_at: createdAt,
+    sent_at: createdAt,
+  };
+}
+
+describe("upgrading a database written before the outbox had a recipients table", () => {
+  it("counts the acknowledgements it already sent towards the hourly limit", async () => {
+    const file = join(dir, "report-inbox.db");
+    const old = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SqliteDatabase(file) }) });
+    const migrated = await new Migrator({ db: old, provider: migrationProvider }).migrateTo(
+      "0003_receipt_messages_by_message",
+    );
+    expect(migrated.error).toBeUndefined();
+    await old
+      .insertInto("outbox")
+      .values([
+        outboxRow("a", "ack", '["unit@example.cn","clerk@qq.com"]', "2026-11-27T09:10:00.000Z"),
+        outboxRow("b", "ack", '["unit@example.cn"]', "2026-11-27T09:20:00.000Z"),
+        outboxRow("c", "remind", '["unit@example.cn"]', "2026-11-27T09:30:00.000Z"),
+        outboxRow("d", "ack", "[]", "2026-11-27T09:40:00.000Z"),
+        // A row a bug or a hand edit left unreadable must not stop the service from starting.
+        outboxRow("e", "ack", "not json", "2026-11-27T09:50:00.000Z"),
+      ])
+      .execute();
+    await old.destroy();
+
+    const { db, close } = await openDb({ databaseUrl: `sqlite:${file}`, dataDir: dir });
+    try {
+      const since = new Date("2026-11-27T09:00:00.000Z");
+      expect(await countAcksTo(db, "UNIT@example.cn", since)).toBe(2);
+      expect(await countAcksTo(db, "clerk@qq.com", since)).toBe(1);
+      expect(await countAcksTo(db, "unit@example.cn", new Date("2026-11-27T09:15:00.000Z"))).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+});
