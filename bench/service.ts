@@ -53,6 +53,8 @@ export async function spawnService(options: {
   const nodeArgs = [
     ...serviceNodeFlags,
     ...(options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+    // For looking into a run, e.g. BENCH_NODE_FLAGS=--trace-gc with BENCH_KEEP=1 (in the logs).
+    ...(process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean),
   ];
   // The service as deployed runs compiled (npm ci builds dist/); tsx only when the build is stale.
   const compiled = compiledIfFresh("bench/service-child.js");

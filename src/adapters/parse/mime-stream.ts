@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import { type AttachmentStream, type HeaderLines, MailParser, type MessageText } from "mailparser";
 import type { ContentStore, StoredObject } from "../store/content-store.ts";
 import { fileNameFromRawLines } from "./header-params.ts";
-import { type BodyRange, findLargeBase64Bodies } from "./large-bodies.ts";
+import { type BodyRange, decodeBase64Body, findLargeBase64Bodies } from "./large-bodies.ts";
 import { instrumentParser, type ParserInstruments, type RawTextPart } from "./mailparser-hooks.ts";
 
 export interface StreamedAttachment {
@@ -123,7 +123,7 @@ async function parseWithBodiesCut(
     const body = bodies[i];
     if (!body || used.has(i)) return null;
     used.add(i);
-    item.content = Buffer.from(raw.toString("latin1", body.start, body.end), "base64");
+    item.content = decodeBase64Body(raw, body.start, body.end);
   }
   if (used.size !== bodies.length) return null;
   await Promise.all(
