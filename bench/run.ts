@@ -144,7 +144,7 @@ try {
           });
           const i = run.ingest;
           log(
-            `  ingest (${i.layout}): ${i.messagesPerSecond.toFixed(1)} 封/秒，${i.mbPerSecond.toFixed(1)} MB/秒，状态 ${JSON.stringify(i.states)}，登记表 ${i.receiptUnits} 个单位，峰值 RSS ${(i.rss.maxProcess / MB).toFixed(0)} MB (合计 ${(i.rss.sum / MB).toFixed(0)} MB)，服务进程 CPU ${i.cpuSeconds.toFixed(1)} 秒 [${i.cpuSecondsEach.map((c) => `${c.user.toFixed(1)}u/${c.system.toFixed(1)}s`).join(" + ")}] (每封 ${((i.cpuSeconds * 1000) / i.messages).toFixed(0)} ms)`,
+            `  ingest (${i.layout}): ${i.messagesPerSecond.toFixed(1)} 封/秒，${i.mbPerSecond.toFixed(1)} MB/秒，状态 ${JSON.stringify(i.states)}，登记表 ${i.receiptUnits} 个单位，峰值 RSS ${(i.rss.maxProcess / MB).toFixed(0)} MB (各进程 ${i.rss.perProcess.map((b) => (b / MB).toFixed(0)).join("/")}，合计 ${(i.rss.sum / MB).toFixed(0)} MB)，服务进程 CPU ${i.cpuSeconds.toFixed(1)} 秒 [${i.cpuSecondsEach.map((c) => `${c.user.toFixed(1)}u/${c.system.toFixed(1)}s`).join(" + ")}] (每封 ${((i.cpuSeconds * 1000) / i.messages).toFixed(0)} ms)`,
           );
         } catch (err) {
           fail("ingest", err);

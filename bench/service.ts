@@ -3,7 +3,7 @@ import { openSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compiledIfFresh, serviceNodeFlags } from "../bin/built.js";
+import { compiledIfFresh, nodeFlagsFor } from "../bin/built.js";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -51,7 +51,7 @@ export async function spawnService(options: {
 }): Promise<ServiceProcess> {
   const log = openSync(options.logPath, "a");
   const nodeArgs = [
-    ...serviceNodeFlags,
+    ...nodeFlagsFor(options.workers),
     ...(options.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`] : []),
     // For looking into a run, e.g. BENCH_NODE_FLAGS=--trace-gc with BENCH_KEEP=1 (in the logs).
     ...(process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean),

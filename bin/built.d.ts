@@ -1,3 +1,5 @@
 export const repoRoot: string;
 export function compiledIfFresh(relPath: string): string | null;
 export const serviceNodeFlags: string[];
+export const watcherNodeFlags: string[];
+export function nodeFlagsFor(workers: string[]): string[];
