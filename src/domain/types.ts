@@ -90,4 +90,9 @@ export interface ParsedMessage {
   files: ParsedFile[];
   /** Problems that did not stop parsing (Chinese, shown to the office). */
   warnings: string[];
+  /**
+   * Content hashes of attachments the store holds in memory for this parse (ContentStore.hold),
+   * this message's and its forwarded ones'. Whoever parsed it releases them when done.
+   */
+  heldHashes?: string[];
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import type { Selectable } from "kysely";
 import type { Db, DbBackend } from "../adapters/db/connect.ts";
+import type { Database } from "../adapters/db/tables.ts";
 import { readFileText } from "../adapters/parse/document-text.ts";
 import { ocrScanText } from "../adapters/parse/ocr.ts";
 import { parseStoredMessage } from "../adapters/parse/parse-message.ts";
@@ -76,6 +78,20 @@ export async function processMessage(
     await markMessage(deps.db, messageId, { state: "failed", reason_code: code, reason });
     return { state: "failed", code, reason };
   }
+  try {
+    return await decideAndRecord(deps, row, parsed);
+  } finally {
+    // Attachments held in memory for this message (ContentStore.hold) are not needed any more.
+    deps.store.release(parsed.heldHashes ?? []);
+  }
+}
+
+async function decideAndRecord(
+  deps: ProcessDeps,
+  row: Selectable<Database["messages"]>,
+  parsed: ParsedMessage,
+): Promise<ProcessOutcome> {
+  const messageId = row.id;
   const receivedAt = new Date(row.received_at);
   const assignment = row.assigned_unit ? { unitId: row.assigned_unit, period: row.assigned_period } : null;
   const decided = await decide(deps, parsed, receivedAt, assignment);

@@ -135,6 +135,35 @@ describe.each(backends)("recording submissions on %s", (backend) => {
     expect(acked).toHaveLength(3);
   });
 
+  it("reads a large scan from memory while processing, never writes it again, and lets it go", async () => {
+    // A photographed page: 200 KB that is no PDF, a scan by its type (image/jpeg).
+    const photo = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200_000, 7)]);
+    const r = await deliver(
+      await composeMail({
+        from: "sthjj@qq.com",
+        subject: "市生态环境局4月份工作进展情况",
+        text: "联系人：李明 联系电话：0311-87654321",
+        attachments: [
+          { filename: "盖章件.jpg", content: photo, contentType: "image/jpeg" },
+          { filename: "电子版.docx", content: await docx("市生态环境局") },
+        ],
+      }),
+      at("2023-05-08T10:00:00"),
+    );
+    expect(r.outcome).toMatchObject({ state: "processed", unitId: "市生态环境局" });
+    const scan = await t.db
+      .selectFrom("attachments")
+      .select(["content_hash", "kind", "size"])
+      .where("message_id", "=", r.messageId)
+      .where("original_name", "=", "盖章件.jpg")
+      .executeTakeFirstOrThrow();
+    expect(scan).toMatchObject({ kind: "scan", size: photo.length });
+    // The raw mail is kept; the attachment decoded from it is not stored a second time.
+    expect(await deps.store.has(r.messageId)).toBe(true);
+    expect(await deps.store.has(scan.content_hash ?? "")).toBe(false);
+    expect(deps.store.heldCount()).toBe(0);
+  });
+
   it("records a duplicate delivery once and changes nothing", async () => {
     const raw = await composeMail({
       from: "a@qq.com",

@@ -48,7 +48,7 @@ export async function readFileText(store: ContentStore, file: ParsedFile): Promi
 async function extract(store: ContentStore, file: ParsedFile): Promise<FileText> {
   const path = store.pathOf(file.contentHash as string);
   // Just stored by this process (a small document read for a decision): no disk access at all.
-  const bytes = store.recent(file.contentHash as string);
+  const bytes = store.inMemory(file.contentHash as string);
   let size: number;
   try {
     size = bytes?.length ?? (await stat(path)).size;
@@ -75,7 +75,7 @@ async function extract(store: ContentStore, file: ParsedFile): Promise<FileText>
       }
       case "odt":
         if ((await zipExpandedBytes(src)) > MAX_PACKAGE_BYTES) return TOO_LARGE;
-        return clean(await readOdtText(path));
+        return clean(await readOdtText(src));
       case "rtf":
         return clean(rtfToText(await readWhole(src)));
       case "word-html":

@@ -129,8 +129,8 @@ async function parseWithBodiesCut(
   await Promise.all(
     collected.map(async ({ entry, content }) => {
       try {
-        // Kept a while: a .docx is read again when the decision needs its text.
-        entry.stored = await store.putBuffer(content, { sync: false, keepRecent: true });
+        // Held, not written: it came out of a stored mail (see ContentStore.hold).
+        entry.stored = await store.hold(content);
       } catch {
         entry.failed = true;
       }

@@ -56,6 +56,8 @@ export async function ocrScanText(
   let result: FileText;
   try {
     if (file.size > MAX_SCAN_BYTES) return { text: null, note: "扫描件过大，未识别文字" };
+    // The OCR tools read files: an attachment held in memory is written first.
+    await store.writeHeld(file.contentHash);
     const text = await recognise(path, file.detectedType, { ...options, lang });
     if (text === null) return { text: null, note: "此类文件无法识别文字" };
     result = asFileText(text);

@@ -1,10 +1,11 @@
-import yauzl from "yauzl";
+import type yauzl from "yauzl";
+import { type FileSource, openZip } from "./file-source.ts";
 
 const MAX_CONTENT_XML = 50 * 1024 * 1024;
 
 /** The text of an OpenDocument file: content.xml with paragraphs as lines and tags dropped. */
-export async function readOdtText(path: string): Promise<string> {
-  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false });
+export async function readOdtText(src: FileSource): Promise<string> {
+  const zip = await openZip(src, { lazyEntries: true, autoClose: false });
   try {
     const xml = await new Promise<string>((resolve, reject) => {
       zip.on("entry", (entry: yauzl.Entry) => {

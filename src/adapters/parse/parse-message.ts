@@ -71,6 +71,7 @@ async function parseMessageFile(ctx: FileContext, path: string, depth: number): 
 
   const files: ParsedFile[] = [];
   const forwarded: ParsedMessage[] = [];
+  const innerHeld: string[] = [];
   let unnamed = 0;
   for (const att of streamed.attachments) {
     const name = attachmentName(att) ?? `未命名附件${++unnamed}`;
@@ -82,7 +83,9 @@ async function parseMessageFile(ctx: FileContext, path: string, depth: number): 
     // Some clients attach a forwarded mail as a plain .eml file (application/octet-stream).
     if (isMessage || /\.eml$/i.test(name)) {
       if (depth + 1 <= (ctx.limits.maxForwardDepth ?? 3)) {
+        if (att.stored.held) await ctx.store.writeHeld(att.stored.hash);
         const inner = await parseMessageFile(ctx, att.stored.path, depth + 1);
+        innerHeld.push(...(inner.heldHashes ?? []));
         if (isMessage || Object.keys(inner.headers).length > 0) {
           forwarded.push(inner);
           continue;
@@ -118,6 +121,10 @@ async function parseMessageFile(ctx: FileContext, path: string, depth: number): 
     forwarded,
     files,
     warnings,
+    heldHashes: [
+      ...streamed.attachments.flatMap((a) => (a.stored?.held ? [a.stored.hash] : [])),
+      ...innerHeld,
+    ],
   };
 }
 

@@ -1,9 +1,10 @@
-import yauzl from "yauzl";
+import type yauzl from "yauzl";
 import type { FileKind, ParsedFile } from "../../domain/types.ts";
 import type { StoredObject } from "../store/content-store.ts";
 import { decodeUndeclared } from "./charset.ts";
 import type { FileContext, FileOrigin } from "./classify-file.ts";
 import { describeStoredFile } from "./classify-file.ts";
+import { fileAt, openZip } from "./file-source.ts";
 
 export interface ZipExpansion {
   /** "other" when expanded (its entries carry the meaning), "archive" when a person must look. */
@@ -31,7 +32,7 @@ export async function expandZip(
   }
   let zip: yauzl.ZipFile;
   try {
-    zip = await yauzl.openPromise(stored.path, {
+    zip = await openZip(fileAt(stored.path, stored.size, stored.bytes), {
       lazyEntries: true,
       decodeStrings: false,
       validateEntrySizes: true,
