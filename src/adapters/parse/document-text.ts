@@ -47,7 +47,7 @@ export async function readFileText(store: ContentStore, file: ParsedFile): Promi
 
 async function extract(store: ContentStore, file: ParsedFile): Promise<FileText> {
   const path = store.pathOf(file.contentHash as string);
-  // Just stored by this process (a small document read for a decision): no disk access at all.
+  // An attachment this process holds for the message being processed: no disk access at all.
   const bytes = store.inMemory(file.contentHash as string);
   let size: number;
   try {

@@ -17,15 +17,8 @@ export interface StoredObject {
   held?: boolean;
 }
 
-/**
- * Small objects just stored are kept in memory for a while: a report's .docx is stored while the
- * mail is parsed and read again moments later when the decision needs its text. Bounded, so a
- * busy process holds at most RECENT_TOTAL_BYTES more.
- */
 /** Most bytes held in memory by hold() at once; beyond it the oldest holds are dropped. */
 const HELD_MAX_BYTES = 128 * 1024 * 1024;
-const RECENT_MAX_OBJECT_BYTES = 1024 * 1024;
-const RECENT_TOTAL_BYTES = 8 * 1024 * 1024;
 
 export interface PutOptions {
   /**
@@ -42,8 +35,6 @@ export interface PutOptions {
    * @defaultValue true
    */
   sync?: boolean;
-  /** Keep a small object in memory for a while (see recent()): it will be read again soon. */
-  keepRecent?: boolean;
 }
 
 const CR = Buffer.from("\r");
@@ -146,15 +137,11 @@ export class ContentStore {
     const hasher = hasherFor(options);
     hasher.update(buf);
     const hash = hasher.digest();
-    if (await this.has(hash)) {
-      if (options.keepRecent) this.remember(hash, buf);
-      return { hash, size: buf.length, path: this.pathOf(hash), bytes: buf };
-    }
+    if (await this.has(hash)) return { hash, size: buf.length, path: this.pathOf(hash), bytes: buf };
     const tmp = await this.tmpPath();
     try {
       await this.again(() => writeFile(tmp, buf, { flush: options.sync !== false }), join(this.root, "tmp"));
       const path = await this.moveIntoPlace(tmp, hash);
-      if (options.keepRecent) this.remember(hash, buf);
       return { hash, size: buf.length, path, bytes: buf };
     } catch (err) {
       await rm(tmp, { force: true });
@@ -194,9 +181,9 @@ export class ContentStore {
     return { hash, size: data.length, path: this.pathOf(hash), bytes: data, held: true };
   }
 
-  /** The content of a held or recently stored object, when this process still has it. */
+  /** The content of a held object, when this process still holds it. */
   inMemory(hash: string): Buffer | undefined {
-    return this.heldObjects.get(hash)?.bytes ?? this.recentObjects.get(hash);
+    return this.heldObjects.get(hash)?.bytes;
   }
 
   /** Writes a held object to the store (for a tool that reads files); true if the file exists. */
@@ -220,25 +207,6 @@ export class ContentStore {
   /** How many objects are held (for tests: processing must let go of what it held). */
   heldCount(): number {
     return this.heldObjects.size;
-  }
-
-  private readonly recentObjects = new Map<string, Buffer>();
-  private recentBytes = 0;
-
-  /** The content of a small object this process stored lately, if still held; else undefined. */
-  recent(hash: string): Buffer | undefined {
-    return this.recentObjects.get(hash);
-  }
-
-  private remember(hash: string, bytes: Buffer): void {
-    if (bytes.length > RECENT_MAX_OBJECT_BYTES || this.recentObjects.has(hash)) return;
-    this.recentObjects.set(hash, bytes);
-    this.recentBytes += bytes.length;
-    for (const [oldest, held] of this.recentObjects) {
-      if (this.recentBytes <= RECENT_TOTAL_BYTES) break;
-      this.recentObjects.delete(oldest);
-      this.recentBytes -= held.length;
-    }
   }
 
   private async tmpPath(): Promise<string> {
