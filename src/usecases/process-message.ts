@@ -285,7 +285,7 @@ type MessageUpdate = {
   period?: string | null;
 };
 
-async function markMessage(db: Db | Trx, id: string, update: MessageUpdate): Promise<void> {
+async function markMessage(db: Db, id: string, update: MessageUpdate): Promise<void> {
   await db
     .updateTable("messages")
     .set({ ...update, updated_at: new Date().toISOString() })

@@ -54,6 +54,7 @@ export async function recordReportIn(
   settings: ReceiptSettings,
 ): Promise<void> {
   const { messageId, verdict } = input;
+  const verified = verdict.trust !== "unverified";
   await lockReceipt(trx, backend, verdict.unitId, verdict.period);
   const previous = await detachContributions(trx, messageId);
   await trx
@@ -76,10 +77,10 @@ export async function recordReportIn(
       period: verdict.period,
       message_id: messageId,
       received_at: input.receivedAt.toISOString(),
-      verified: verdict.trust === "unverified" ? 0 : 1,
+      verified: verified ? 1 : 0,
     })
     .execute();
-  const contribution = contributionOf(messageId, input.receivedAt, verdict.trust !== "unverified", verdict);
+  const contribution = contributionOf(messageId, input.receivedAt, verified, verdict);
   if (previous.length === 0 && (await appendToReceipt(trx, verdict, contribution, settings))) return;
   for (const key of [...previous, { unitId: verdict.unitId, period: verdict.period }]) {
     await rebuildReceipt(trx, key.unitId, key.period, settings);

@@ -126,16 +126,8 @@ async function parseWithBodiesCut(
     item.content = decodeBase64Body(raw, body.start, body.end);
   }
   if (used.size !== bodies.length) return null;
-  await Promise.all(
-    collected.map(async ({ entry, content }) => {
-      try {
-        // Held, not written: it came out of a stored mail (see ContentStore.hold).
-        entry.stored = await store.hold(content);
-      } catch {
-        entry.failed = true;
-      }
-    }),
-  );
+  // Held, not written: it came out of a stored mail (see ContentStore.hold).
+  for (const { entry, content } of collected) entry.stored = store.hold(content);
   return result;
 }
 

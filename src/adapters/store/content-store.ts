@@ -62,6 +62,12 @@ class CrlfHasher {
   }
 }
 
+function hashOf(buf: Buffer, options: PutOptions): string {
+  const hasher = hasherFor(options);
+  hasher.update(buf);
+  return hasher.digest();
+}
+
 function hasherFor(options: PutOptions): { update(chunk: Buffer): void; digest(): string } {
   const hasher = createHash("sha256");
   const crlf = options.canonicalLineEnds === true ? new CrlfHasher(hasher) : null;
@@ -134,9 +140,11 @@ export class ContentStore {
    */
   async putBuffer(data: Buffer | string, options: PutOptions = {}): Promise<StoredObject> {
     const buf = typeof data === "string" ? Buffer.from(data) : data;
-    const hasher = hasherFor(options);
-    hasher.update(buf);
-    const hash = hasher.digest();
+    return this.putHashed(hashOf(buf, options), buf, options);
+  }
+
+  /** putBuffer for content whose hash is known: written unless the store has it already. */
+  private async putHashed(hash: string, buf: Buffer, options: PutOptions): Promise<StoredObject> {
     if (await this.has(hash)) return { hash, size: buf.length, path: this.pathOf(hash), bytes: buf };
     const tmp = await this.tmpPath();
     try {
@@ -158,18 +166,14 @@ export class ContentStore {
    * processed, and writing each again cost as much as parsing it (at N=5000 the bench wrote
    * 16 GB instead of 8, and the kernel's cost per megabyte written rises once the page cache is
    * full). Whoever needs it as a file calls writeHeld(); the holder calls release() when done.
-   * Content already in the store is not held.
    */
-  async hold(data: Buffer): Promise<StoredObject> {
-    const hasher = hasherFor({});
-    hasher.update(data);
-    const hash = hasher.digest();
+  hold(data: Buffer): StoredObject {
+    const hash = hashOf(data, {});
     const held = this.heldObjects.get(hash);
     if (held) {
       held.holders++;
       return { hash, size: data.length, path: this.pathOf(hash), bytes: held.bytes, held: true };
     }
-    if (await this.has(hash)) return { hash, size: data.length, path: this.pathOf(hash), bytes: data };
     this.heldObjects.set(hash, { bytes: data, holders: 1 });
     this.heldBytes += data.length;
     // A guard, not the expected path: a parse that failed half-way never releases its holds.
@@ -189,7 +193,7 @@ export class ContentStore {
   /** Writes a held object to the store (for a tool that reads files); true if the file exists. */
   async writeHeld(hash: string): Promise<boolean> {
     const held = this.heldObjects.get(hash);
-    if (held) await this.putBuffer(held.bytes, { sync: false });
+    if (held) await this.putHashed(hash, held.bytes, { sync: false });
     return held !== undefined || (await this.has(hash));
   }
 
