@@ -106,7 +106,11 @@ describe("parseStoredMessage on real-world Chinese mail", () => {
     const m = await parse("07-forwarded.eml");
     expect(m.subject).toBe("转发：市水利局4月份工作进展情况");
     expect(m.text).toBe("转给您，请查收。");
-    expect(m.files).toEqual([]);
+    // The forwarded mail is one file of the parent (named after its subject: the part has no
+    // name), and its own attachments stay with it.
+    expect(m.files.map((f) => [f.originalName, f.kind])).toEqual([
+      ["市水利局4月份工作进展情况.eml", "other"],
+    ]);
     expect(m.forwarded).toHaveLength(1);
     expect(m.forwarded[0]?.subject).toBe("市水利局4月份工作进展情况");
     expect(m.forwarded[0]?.ownText).toContain("联系人：张三");
@@ -189,11 +193,12 @@ describe("parseStoredMessage on real-world Chinese mail", () => {
     expect(m.files.map((f) => [f.originalName, f.kind])).toEqual([
       ["logo.jpg", "other"],
       ["盖章页.jpg", "scan"],
+      ["原邮件.eml", "other"],
       ["短.doc", "other"],
       ["鹿泉区4月进展(重排).docx", "electronic"],
     ]);
     expect(m.files[0]?.note).toBeUndefined();
-    expect(m.files[2]?.note).toContain("不是Word格式");
+    expect(m.files[3]?.note).toContain("不是Word格式");
     expect(m.forwarded.map((f) => f.subject)).toEqual(["市水利局4月份工作进展情况"]);
   });
 

@@ -1,4 +1,5 @@
 import iconv from "iconv-lite";
+import { decodeHeaderBytes } from "./header-bytes.ts";
 
 /**
  * Decodes bytes whose charset nobody declared: valid UTF-8 first, else GB18030 (a superset of GBK
@@ -28,7 +29,7 @@ export function decodeCharset(bytes: Buffer, charset: string): string {
 }
 
 /** GB2312 and GBK labels are routinely put on text that needs GBK/GB18030: decode all as GB18030. */
-function normaliseCharset(charset: string): string {
+export function normaliseCharset(charset: string): string {
   const c = charset
     .trim()
     .toLowerCase()
@@ -94,11 +95,12 @@ function groupByCharset(pieces: { charset: string; bytes: Buffer }[]) {
 
 /**
  * A header value read from raw bytes (a latin1 "binary" string, one char per byte, as mailsplit
- * keeps header lines): undo folding, decode raw 8-bit bytes, then the encoded words.
+ * keeps header lines): undo folding, decode raw 8-bit bytes (with the message's declared charset
+ * when it has one, see header-bytes.ts), then the encoded words.
  */
-export function decodeRawHeaderValue(binary: string): string {
+export function decodeRawHeaderValue(binary: string, declared?: string | null): string {
   const unfolded = binary.replace(/\r?\n[ \t]*/g, " ");
-  const text = decodeUndeclared(Buffer.from(unfolded, "latin1"));
+  const text = decodeHeaderBytes(Buffer.from(unfolded, "latin1"), declared);
   return decodeEncodedWords(text).trim();
 }
 

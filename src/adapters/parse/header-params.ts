@@ -1,4 +1,5 @@
 import { decodeCharset, decodeEncodedWords, decodeUndeclared } from "./charset.ts";
+import { decodeHeaderBytes } from "./header-bytes.ts";
 
 /**
  * Parameters of a raw structured header value (Content-Type, Content-Disposition) given as a
@@ -29,7 +30,7 @@ export function parseHeaderParams(binary: string): Record<string, string> {
   }
   const out: Record<string, string> = {};
   for (const [name, value] of plain)
-    out[name] = decodeEncodedWords(decodeUndeclared(Buffer.from(value, "latin1")));
+    out[name] = decodeEncodedWords(decodeHeaderBytes(Buffer.from(value, "latin1")));
   for (const [name, list] of segments) {
     list.sort((a, b) => a.index - b.index);
     let charset = "";

@@ -1,15 +1,18 @@
 import { type AddressObject, type HeaderLines, parseAddressHeader } from "mailparser";
-import { decodeRawHeaderValue, decodeUndeclared } from "./charset.ts";
+import { decodeRawHeaderValue } from "./charset.ts";
+import { decodeHeaderBytes } from "./header-bytes.ts";
+import { parseHeaderParams } from "./header-params.ts";
 
 /**
- * Headers decoded from their raw bytes: raw 8-bit GBK (Foxmail, old Outlook) is recovered here,
- * which mailparser's own decoding turns into U+FFFD.
+ * Headers decoded from their raw bytes: raw 8-bit GBK (Foxmail, old Outlook), Big5 and EUC-KR are
+ * recovered here, which mailparser's own decoding turns into U+FFFD.
  */
 export function decodeHeaderLines(lines: HeaderLines): Record<string, string[]> {
+  const declared = declaredCharset(lines);
   const headers: Record<string, string[]> = {};
   for (const { key, line } of lines) {
     const name = key.toLowerCase();
-    const value = decodeRawHeaderValue(rawValue(line));
+    const value = decodeRawHeaderValue(rawValue(line), declared);
     const list = headers[name] ?? [];
     list.push(value);
     headers[name] = list;
@@ -26,10 +29,20 @@ function rawLines(lines: HeaderLines, key: string): string[] {
   return lines.filter((l) => l.key.toLowerCase() === key).map((l) => rawValue(l.line));
 }
 
+/**
+ * The charset the message's own Content-Type names, the only hint a single-part Big5 or EUC-KR
+ * message gives for its raw 8-bit Subject and From; null for multipart messages.
+ */
+export function declaredCharset(lines: HeaderLines): string | null {
+  const type = rawLines(lines, "content-type")[0];
+  return type === undefined ? null : parseHeaderParams(type).charset?.trim() || null;
+}
+
 /** Addresses of one header: 8-bit bytes decoded first, encoded words left to the address parser. */
 export function addressesOf(lines: HeaderLines, key: string): { address: string; name: string }[] {
+  const declared = declaredCharset(lines);
   const values = rawLines(lines, key).map((v) =>
-    decodeUndeclared(Buffer.from(v.replace(/\r?\n[ \t]*/g, " "), "latin1")),
+    decodeHeaderBytes(Buffer.from(v.replace(/\r?\n[ \t]*/g, " "), "latin1"), declared),
   );
   if (values.length === 0) return [];
   let parsed: AddressObject;
@@ -42,7 +55,7 @@ export function addressesOf(lines: HeaderLines, key: string): { address: string;
   const walk = (list: AddressObject["value"]) => {
     for (const a of list) {
       if (a.group) walk(a.group);
-      else if (a.address) out.push({ address: a.address.toLowerCase(), name: a.name ?? "" });
+      else if (a.address) out.push({ address: a.address.toLowerCase(), name: asRead(a.name ?? "") });
     }
   };
   walk(parsed.value);
@@ -67,4 +80,9 @@ export function contentTypeOf(headers: Record<string, string[]>): string {
   const raw = headers["content-type"]?.[0];
   const type = raw?.split(";")[0]?.trim().toLowerCase();
   return type && /^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(type) ? type : "text/plain";
+}
+
+/** What a person reads: a subject or name with its runs of spaces (folding, padding) as one space. */
+export function asRead(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
 }

@@ -9,7 +9,14 @@ import { ParseError } from "./errors.ts";
 import { parseHeaderParams } from "./header-params.ts";
 import { findLargeAttachmentLinks } from "./large-attachment-links.ts";
 import type { ParseLimits } from "./limits.ts";
-import { addressesOf, contentTypeOf, dateOf, decodeHeaderLines, messageIdOf } from "./message-headers.ts";
+import {
+  addressesOf,
+  asRead,
+  contentTypeOf,
+  dateOf,
+  decodeHeaderLines,
+  messageIdOf,
+} from "./message-headers.ts";
 import { type StreamedAttachment, streamMessage } from "./mime-stream.ts";
 
 export { ParseError } from "./errors.ts";
@@ -74,24 +81,27 @@ async function parseMessageFile(ctx: FileContext, path: string, depth: number): 
   const innerHeld: string[] = [];
   let unnamed = 0;
   for (const att of streamed.attachments) {
-    const name = attachmentName(att) ?? `未命名附件${++unnamed}`;
+    let name = attachmentName(att);
     if (att.failed || !att.stored) {
-      warnings.push(`附件「${name}」读取失败（邮件可能被截断）`);
+      warnings.push(`附件「${name ?? `未命名附件${++unnamed}`}」读取失败（邮件可能被截断）`);
       continue;
     }
     const isMessage = att.contentType === "message/rfc822" || att.contentType === "message/global";
-    // Some clients attach a forwarded mail as a plain .eml file (application/octet-stream).
-    if (isMessage || /\.eml$/i.test(name)) {
+    // Some clients attach a mail as a plain .eml file (application/octet-stream): a bounce's
+    // returned mail, a forwarded report. Parsed as a message where it is one, and, like every
+    // attachment, also kept as a file, so the office sees it in the file list and can open it.
+    if (isMessage || /\.eml$/i.test(name ?? "")) {
       if (depth + 1 <= (ctx.limits.maxForwardDepth ?? 3)) {
         if (att.stored.held) await ctx.store.writeHeld(att.stored.hash);
         const inner = await parseMessageFile(ctx, att.stored.path, depth + 1);
         innerHeld.push(...(inner.heldHashes ?? []));
         if (isMessage || Object.keys(inner.headers).length > 0) {
           forwarded.push(inner);
-          continue;
+          name ??= `${inner.subject.trim() || "转发的邮件"}.eml`;
         }
       } else warnings.push("转发邮件嵌套层数过多，内层未解析");
     }
+    name ??= `未命名附件${++unnamed}`;
     try {
       files.push(
         ...(await describeStoredFile(ctx, att.stored, {
@@ -110,7 +120,7 @@ async function parseMessageFile(ctx: FileContext, path: string, depth: number): 
   const from = addressesOf(streamed.headerLines, "from")[0] ?? null;
   return {
     messageId: messageIdOf(headers),
-    subject: headers.subject?.[0] ?? "",
+    subject: asRead(headers.subject?.[0] ?? ""),
     from,
     to: addressesOf(streamed.headerLines, "to").map((a) => a.address),
     date: dateOf(headers),
