@@ -69,7 +69,7 @@ export async function runQueries(o: {
       JSON.stringify(s, null, 2);
     }, statusIterations);
     void units;
-    const officeLogRead = await timeIt(() => readReceiptLog(db, config, current), statusIterations);
+    const officeLogRead = await timeIt(() => readReceiptLog(db, config, current, now), statusIterations);
     const officeLog = await timeIt(() => buildReceiptLog(db, config, current, now), officeLogIterations);
     return {
       receipts,

@@ -3,6 +3,7 @@
 
 import { dedupeContacts, pickContact } from "./contact.ts";
 import type { Contact } from "./types.ts";
+import { standingOf } from "./unit-status.ts";
 
 /** What a complete submission has that this one lacks. */
 export type MissingItem = "scan" | "electronic" | "contact" | "phone";
@@ -46,18 +47,6 @@ export interface ReceiptState {
   messageIds: string[];
 }
 
-const LABELS: Record<MissingItem, string> = {
-  scan: "盖章扫描件",
-  electronic: "电子版",
-  contact: "联系人",
-  phone: "联系电话",
-};
-
-/** Chinese labels of missing items, in the order given (盖章扫描件、电子版、联系人、联系电话). */
-export function missingLabels(missing: MissingItem[]): string[] {
-  return missing.map((m) => LABELS[m]);
-}
-
 /** What the fields of `state` still lack (nothing for an exempt unit). */
 export function missingOf(
   state: Pick<ReceiptState, "status" | "hasScan" | "hasElectronic" | "contactName" | "contactPhone">,
@@ -72,13 +61,12 @@ export function missingOf(
 }
 
 /**
- * Whether the receipt counts as late at `now`: an exempt unit never; a complete one when it was
- * completed after the deadline; an incomplete one once `now` is past the deadline.
+ * Whether the receipt is late or overdue at `now` (unit-status.ts defines both): an exempt unit
+ * never; a complete one when it was completed after the deadline; an incomplete one once `now`
+ * is past the deadline.
  */
 export function isLateAt(state: ReceiptState, deadline: Date, now: Date): boolean {
-  if (state.status === "exempt") return false;
-  if (state.status === "complete") return (state.completedAt?.getTime() ?? 0) > deadline.getTime();
-  return now.getTime() > deadline.getTime();
+  return standingOf(state, deadline, now).deadlineStatus !== null;
 }
 
 const EMPTY: ReceiptState = {

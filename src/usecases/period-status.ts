@@ -1,18 +1,24 @@
 import type { Db } from "../adapters/db/connect.ts";
+import { standingLabel } from "../domain/labels.ts";
 import { deadlineOf } from "../domain/period.ts";
-import type { UnitStatus } from "../domain/status-labels.ts";
 import type { Unit } from "../domain/types.ts";
-
-export type { UnitStatus };
+import { type DeadlineStatus, type ProgressStatus, standingOf } from "../domain/unit-status.ts";
 
 /** One unit's line of the receipt log, as `status --json`, the board and the office mail show it. */
 export interface UnitStatusRow {
   unitId: string;
   unit: string;
   kind: string;
-  status: UnitStatus;
-  /** Completed after the deadline, or still not complete after it. */
+  /** missing | incomplete | complete | exempt (domain/unit-status.ts). */
+  status: ProgressStatus;
+  /** late | overdue | null (domain/unit-status.ts). */
+  deadlineStatus: DeadlineStatus | null;
+  /** Became complete after the deadline (deadlineStatus late). */
   late: boolean;
+  /** The deadline has passed and it is still missing or incomplete (deadlineStatus overdue). */
+  overdue: boolean;
+  /** The standing in the office's words, e.g. 不齐全（逾期未报齐）. */
+  label: string;
   /** The first message's receipt time. */
   receivedAt: string | null;
   /** When the report became complete. */
@@ -50,7 +56,6 @@ export async function getPeriodStatus(
   options: { now: Date; deadlineDay: number; tz: string },
 ): Promise<PeriodStatus> {
   const deadline = deadlineOf(period, options.deadlineDay, options.tz);
-  const pastDeadline = options.now.getTime() > deadline.getTime();
   const receipts = await db.selectFrom("receipts").selectAll().where("period", "=", period).execute();
   const contributions = await db
     .selectFrom("receipt_messages as rm")
@@ -76,13 +81,23 @@ export async function getPeriodStatus(
     .filter((u) => u.active)
     .map((unit): UnitStatusRow => {
       const r = byUnit.get(unit.id);
+      const receipt = r
+        ? { status: r.status as "complete" | "incomplete" | "exempt", completedAt: r.completed_at }
+        : null;
+      const standing = standingOf(receipt, deadline, options.now);
+      const timing = {
+        deadlineStatus: standing.deadlineStatus,
+        late: standing.deadlineStatus === "late",
+        overdue: standing.deadlineStatus === "overdue",
+        label: standingLabel(standing),
+      };
       if (!r) {
         return {
           unitId: unit.id,
           unit: unit.name,
           kind: unit.kind,
           status: "missing",
-          late: pastDeadline,
+          ...timing,
           receivedAt: null,
           completedAt: null,
           hasScan: false,
@@ -95,19 +110,13 @@ export async function getPeriodStatus(
           note: null,
         };
       }
-      const status = r.status as UnitStatus;
-      const late =
-        status === "exempt"
-          ? false
-          : r.completed_at
-            ? new Date(r.completed_at).getTime() > deadline.getTime()
-            : pastDeadline || r.late === 1;
+      const status = standing.status;
       return {
         unitId: unit.id,
         unit: unit.name,
         kind: unit.kind,
         status,
-        late,
+        ...timing,
         receivedAt: r.first_received_at,
         completedAt: r.completed_at,
         hasScan: r.has_scan === 1,

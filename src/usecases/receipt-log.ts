@@ -1,20 +1,21 @@
 import type { Db } from "../adapters/db/connect.ts";
 import { parseStringList } from "../adapters/db/json-columns.ts";
+import { buildReceiptXlsx } from "../adapters/xlsx/receipt-xlsx.ts";
 import type { Config } from "../config/schema.ts";
+import { dateTimeLabel, missingSummary, periodLabel, statusLabel, yearMarkOf } from "../domain/labels.ts";
 import { buildDigestMail, type DigestData } from "../domain/mail-content/builders.ts";
-import { buildReceiptXlsx } from "../domain/mail-content/receipt-xlsx.ts";
-import { missingText, periodLabel } from "../domain/mail-content/render.ts";
-import { localDateOf, parsePeriod } from "../domain/period.ts";
+import { deadlineOf, defaultPeriod, formatPeriod, localDateOf, parsePeriod } from "../domain/period.ts";
 import {
   countStatuses,
   inStatusOrder,
-  lateLabel,
-  statusLabel,
-  type UnitStatus,
-} from "../domain/status-labels.ts";
+  isPending,
+  type StatusCounts,
+  standingOf,
+  type UnitStanding,
+} from "../domain/unit-status.ts";
 import { loadUnits } from "./load-registry.ts";
 import { enqueueMail, type OutboxDeps, UNCERTAIN_PREFIX } from "./outbox.ts";
-import { candidateAddresses, deadlineLabel, loadReceipts, localTimeLabel } from "./send-common.ts";
+import { candidateAddresses, deadlineLabel, loadReceipts, type ReceiptView } from "./send-common.ts";
 
 // The office's receipt log (报送情况登记表): who submitted, when, contact, what is missing, who has
 // not submitted (listed first: that is what the office acts on), as mail text, HTML and .xlsx.
@@ -28,33 +29,42 @@ export const logHeaders = [
   "联系人",
   "联系电话",
   "尚缺材料",
-  "是否逾期",
+  "逾期情况",
   "备注",
 ];
 
-export interface ReceiptLog {
-  period: string;
-  counts: DigestData["counts"];
-  /** Same columns as logHeaders; units not yet submitted first. */
-  rows: string[][];
-  unreachable: DigestData["unreachable"];
-  uncertain: string[];
-  subject: string;
-  html: string;
-  text: string;
-  xlsx: Buffer;
-  xlsxName: string;
+/** One unit's line of the log: its standing (for colours and counts) and the cells as shown. */
+export interface ReceiptLogRow extends UnitStanding {
+  unitId: string;
+  unit: string;
+  /** Same columns as logHeaders. */
+  cells: string[];
+}
+
+/** One unit's year at a glance: 12 cells (January..December) of yearMark symbols or "". */
+export interface YearRow {
+  unit: string;
+  months: string[];
 }
 
 /** What the receipt log says, read from the database: the rows, the counts, the year's matrix. */
 export interface ReceiptLogData {
   period: string;
-  counts: DigestData["counts"];
-  rows: string[][];
+  counts: StatusCounts;
+  /** Units not yet submitted first. */
+  rows: ReceiptLogRow[];
   unreachable: DigestData["unreachable"];
   uncertain: string[];
   year: number;
-  matrix: { unit: string; months: string[] }[];
+  matrix: YearRow[];
+}
+
+export interface ReceiptLog extends ReceiptLogData {
+  subject: string;
+  html: string;
+  text: string;
+  xlsx: Buffer;
+  xlsxName: string;
 }
 
 /** The office's log as mail text, HTML and .xlsx (readReceiptLog, then rendering). */
@@ -65,9 +75,9 @@ export async function buildReceiptLog(
   now: Date,
   options: { final?: boolean } = {},
 ): Promise<ReceiptLog> {
-  const data = await readReceiptLog(db, config, period);
-  const { counts, rows, unreachable, uncertain, year, matrix } = data;
-  const asOf = localTimeLabel(now, config);
+  const data = await readReceiptLog(db, config, period, now);
+  const { counts, rows, unreachable, uncertain } = data;
+  const asOf = dateTimeLabel(now, config.timezone);
   const mail = buildDigestMail({
     officeName: config.office.name,
     period,
@@ -76,7 +86,7 @@ export async function buildReceiptLog(
     final: Boolean(options.final),
     counts,
     headers: logHeaders,
-    rows,
+    rows: rows.map((r) => r.cells),
     unreachable,
     uncertain,
   });
@@ -84,56 +94,52 @@ export async function buildReceiptLog(
     title: `${periodLabel(period)}工作进展情况报送登记表（截至 ${asOf}）`,
     headers: logHeaders,
     rows,
-    year,
-    matrix,
+    year: data.year,
+    matrix: data.matrix,
   });
-  return {
-    period,
-    counts,
-    rows,
-    unreachable,
-    uncertain,
-    ...mail,
-    xlsx,
-    xlsxName: `报送情况登记表-${periodLabel(period)}.xlsx`,
-  };
+  return { ...data, ...mail, xlsx, xlsxName: `报送情况登记表-${periodLabel(period)}.xlsx` };
 }
 
 /** The log's content: every query the office log makes (the period and the year's matrix). */
-export async function readReceiptLog(db: Db, config: Config, period: string): Promise<ReceiptLogData> {
+export async function readReceiptLog(
+  db: Db,
+  config: Config,
+  period: string,
+  now: Date,
+): Promise<ReceiptLogData> {
+  const tz = config.timezone;
   const units = await loadUnits(db, config);
   const receipts = await loadReceipts(db, period);
+  const deadline = deadlineOf(period, config.deadline.day, tz);
   const entries = inStatusOrder(
     units.map((unit) => {
       const r = receipts.get(unit.id);
-      const status: UnitStatus = r ? r.status : "missing";
-      return { unit, r, status };
+      return { unit, r, ...standingOf(r, deadline, now) };
     }),
     (e) => e.status,
   );
-  const rows = entries.map(({ unit, r, status }, i) => [
-    String(i + 1),
-    unit.name,
-    statusLabel[status],
-    localTimeLabel(r?.firstReceivedAt ?? null, config),
-    localTimeLabel(r?.completedAt ?? null, config),
-    r?.contactName ?? "",
-    r?.contactPhone ?? "",
-    status === "missing" ? "全部" : status === "incomplete" ? missingText(r?.missing ?? []).join("、") : "",
-    r?.late ? lateLabel : "",
-    r?.note ?? "",
-  ]);
-  const counts = {
-    total: entries.length,
-    ...countStatuses(
-      entries,
-      (e) => e.status,
-      (e) => Boolean(e.r?.late),
-    ),
-  };
-  const pendingNoAddress = entries.filter(
-    (e) => (e.status === "missing" || e.status === "incomplete") && e.unit.emails.length === 0,
+  const rows = entries.map(
+    ({ unit, r, status, deadlineStatus }, i): ReceiptLogRow => ({
+      unitId: unit.id,
+      unit: unit.name,
+      status,
+      deadlineStatus,
+      cells: [
+        String(i + 1),
+        unit.name,
+        statusLabel[status],
+        dateTimeLabel(r?.firstReceivedAt, tz),
+        dateTimeLabel(r?.completedAt, tz),
+        r?.contactName ?? "",
+        r?.contactPhone ?? "",
+        missingSummary(status, r?.missing ?? []),
+        deadlineStatus ? statusLabel[deadlineStatus] : "",
+        r?.note ?? "",
+      ],
+    }),
   );
+  const counts = countStatuses(entries);
+  const pendingNoAddress = entries.filter((e) => isPending(e) && e.unit.emails.length === 0);
   const candidates = await candidateAddresses(
     db,
     pendingNoAddress.map((e) => e.unit.id),
@@ -155,23 +161,54 @@ export async function readReceiptLog(db: Db, config: Config, period: string): Pr
     db,
     units.map((u) => ({ id: u.id, name: u.name })),
     year,
+    { now, deadlineDay: config.deadline.day, tz },
   );
   return { period, counts, rows, unreachable, uncertain, year, matrix };
 }
 
-async function yearMatrix(db: Db, units: { id: string; name: string }[], year: number) {
+/**
+ * The first period the service has records for: the earliest receipt's period, or the period being
+ * collected when the first mail arrived. Months before it stay blank on the year sheet: the
+ * service cannot know who reported before it started.
+ */
+async function firstRecordedPeriod(db: Db, tz: string): Promise<string | null> {
+  const receipt = await db
+    .selectFrom("receipts")
+    .select((eb) => eb.fn.min("period").as("first"))
+    .executeTakeFirst();
+  const message = await db
+    .selectFrom("messages")
+    .select((eb) => eb.fn.min("received_at").as("first"))
+    .executeTakeFirst();
+  const candidates = [
+    receipt?.first ?? null,
+    message?.first ? defaultPeriod(new Date(message.first), tz) : null,
+  ].filter((p): p is string => p !== null);
+  return candidates.sort()[0] ?? null;
+}
+
+async function yearMatrix(
+  db: Db,
+  units: { id: string; name: string }[],
+  year: number,
+  at: { now: Date; deadlineDay: number; tz: string },
+): Promise<YearRow[]> {
   const rows = await db
     .selectFrom("receipts")
-    .select(["unit_id", "period", "status", "late"])
+    .select(["unit_id", "period", "status", "completed_at"])
     .where("period", "like", `${year}-%`)
     .execute();
-  const symbol: Record<string, string> = { complete: "✓", incomplete: "△", exempt: "免" };
+  const first = await firstRecordedPeriod(db, at.tz);
   const byKey = new Map(rows.map((r) => [`${r.unit_id}|${r.period}`, r]));
+  const periods = Array.from({ length: 12 }, (_, i) => formatPeriod(year, i + 1));
+  const deadlines = periods.map((p) => deadlineOf(p, at.deadlineDay, at.tz));
   return units.map((u) => ({
     unit: u.name,
-    months: Array.from({ length: 12 }, (_, i) => {
-      const r = byKey.get(`${u.id}|${year}-${String(i + 1).padStart(2, "0")}`);
-      return r ? `${symbol[r.status] ?? r.status}${r.late ? "(逾)" : ""}` : "";
+    months: periods.map((p, i) => {
+      if (first === null || p < first) return "";
+      const r = byKey.get(`${u.id}|${p}`);
+      const receipt = r ? { status: r.status as ReceiptView["status"], completedAt: r.completed_at } : null;
+      return yearMarkOf(standingOf(receipt, deadlines[i] as Date, at.now));
     }),
   }));
 }

@@ -1,7 +1,7 @@
 import { isUniqueViolation } from "../adapters/db/connect.ts";
+import { statusLabel } from "../domain/labels.ts";
 import { addMonths, currentCollectionPeriod, deadlineEnd } from "../domain/period.ts";
 import { type PlanItem, planFor } from "../domain/schedule-plan.ts";
-import { statusLabel } from "../domain/status-labels.ts";
 import { createWorkingCalendar } from "../domain/working-days.ts";
 import type { OutboxDeps } from "./outbox.ts";
 import { sendReceiptLog } from "./receipt-log.ts";

@@ -1,9 +1,10 @@
+import { dateTimeLabel, fileKindText } from "../domain/labels.ts";
 import { buildAckMail } from "../domain/mail-content/builders.ts";
-import { fileKindLabels } from "../domain/mail-content/render.ts";
+import { isLate } from "../domain/period.ts";
 import { loadUnits } from "./load-registry.ts";
 import { countAcksTo, enqueueMail, type OutboxDeps } from "./outbox.ts";
 import { ownAddresses } from "./process-message.ts";
-import { deadlineLabel, loadReceipt, localTimeLabel, officeMailbox } from "./send-common.ts";
+import { deadlineLabel, loadReceipt, officeMailbox } from "./send-common.ts";
 
 // The acknowledgement (回执) of one recognised report. Loop safety, in layers: only messages the
 // processing step accepted as reports (state "processed": auto-replies, bounces, lists and
@@ -71,12 +72,13 @@ export async function sendAcknowledgement(deps: OutboxDeps, messageId: string): 
     period: message.period,
     deadline: deadlineLabel(message.period, config),
     unitName: unit?.name ?? message.unit_id,
-    receivedAt: localTimeLabel(message.received_at, config),
-    files: files.map((f) => ({ name: f.original_name, kind: fileKindLabels[f.kind] ?? f.kind })),
+    receivedAt: dateTimeLabel(message.received_at, config.timezone),
+    files: files.map((f) => ({ name: f.original_name, kind: fileKindText(f.kind) })),
     missing: receipt?.status === "complete" || receipt?.status === "exempt" ? [] : (receipt?.missing ?? []),
     contactName: receipt?.contactName ?? null,
     contactPhone: receipt?.contactPhone ?? null,
-    late: receipt?.late ?? false,
+    // This report itself arrived after the deadline (the receipt's standing may say more).
+    late: isLate(new Date(message.received_at), message.period, config.deadline.day, config.timezone),
   });
   const reportId = message.message_id ? `<${message.message_id.replace(/^<|>$/g, "")}>` : undefined;
   const result = await enqueueMail(deps, {

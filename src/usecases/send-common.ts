@@ -4,7 +4,7 @@ import { parseStringList } from "../adapters/db/json-columns.ts";
 import type { Database } from "../adapters/db/tables.ts";
 import { senderAddress } from "../adapters/smtp/transport.ts";
 import type { Config } from "../config/schema.ts";
-import { formatLocalDateTime } from "../domain/period.ts";
+import { localDateLabel } from "../domain/labels.ts";
 import { deadlineDate } from "../domain/schedule-plan.ts";
 
 // Small shared readers for the mail use cases (acknowledgement, reminders, receipt log).
@@ -104,12 +104,5 @@ export function officeMailbox(config: Config): string {
 
 /** 2023年5月28日 */
 export function deadlineLabel(period: string, config: Config): string {
-  const [y, m, d] = deadlineDate(period, config).split("-").map(Number);
-  return `${y}年${m}月${d}日`;
-}
-
-/** 2023-05-10 14:03 in the office's timezone. */
-export function localTimeLabel(at: Date | string | null, config: Config): string {
-  if (!at) return "";
-  return formatLocalDateTime(typeof at === "string" ? new Date(at) : at, config.timezone);
+  return localDateLabel(deadlineDate(period, config));
 }

@@ -1,19 +1,19 @@
+import { dateTimeLabel, missingSummary, statusLabel } from "../domain/labels.ts";
 import {
   buildOfficeOverdueMail,
   buildOverdueMail,
   buildReminderMail,
 } from "../domain/mail-content/builders.ts";
-import { missingText, type RenderedMail } from "../domain/mail-content/render.ts";
+import type { RenderedMail } from "../domain/mail-content/render.ts";
 import { localDateOf } from "../domain/period.ts";
-import { statusLabel } from "../domain/status-labels.ts";
 import type { Unit } from "../domain/types.ts";
+import { isPending, progressOf } from "../domain/unit-status.ts";
 import { loadTasks, loadUnits } from "./load-registry.ts";
 import { enqueueMail, type OutboxDeps } from "./outbox.ts";
 import {
   candidateAddresses,
   deadlineLabel,
   loadReceipts,
-  localTimeLabel,
   officeMailbox,
   type ReceiptView,
 } from "./send-common.ts";
@@ -49,7 +49,7 @@ export interface StageResult {
 
 const everything = ["scan", "electronic", "contact", "phone"];
 
-/** Active units whose report for the period is not complete and not exempt. */
+/** Active units whose report for the period is pending (unit-status.ts): not complete, not exempt. */
 export async function pendingUnits(
   deps: Pick<OutboxDeps, "db" | "config">,
   period: string,
@@ -58,7 +58,7 @@ export async function pendingUnits(
   const receipts = await loadReceipts(deps.db, period);
   return units
     .map((unit) => ({ unit, receipt: receipts.get(unit.id) }))
-    .filter(({ receipt }) => receipt?.status !== "complete" && receipt?.status !== "exempt");
+    .filter(({ receipt }) => isPending({ status: progressOf(receipt) }));
 }
 
 async function collectTargets(deps: OutboxDeps, period: string, stage: string) {
@@ -71,7 +71,7 @@ async function collectTargets(deps: OutboxDeps, period: string, stage: string) {
       result.unreachable.push({
         unitId: unit.id,
         unitName: unit.name,
-        status: receipt ? "incomplete" : "missing",
+        status: progressOf(receipt) as PendingUnit["status"],
         missing: receipt ? receipt.missing : everything,
         candidates: candidates.get(unit.id) ?? [],
       });
@@ -80,7 +80,7 @@ async function collectTargets(deps: OutboxDeps, period: string, stage: string) {
     result.targets.push({
       unitId: unit.id,
       unitName: unit.name,
-      status: receipt ? "incomplete" : "missing",
+      status: progressOf(receipt) as PendingUnit["status"],
       missing: receipt ? receipt.missing : everything,
       recipients: unit.emails,
     });
@@ -112,7 +112,7 @@ export async function sendReminderStage(deps: OutboxDeps, input: StageInput): Pr
       period: input.period,
       deadline: deadlineLabel(input.period, config),
       unitName: target.unitName,
-      asOf: localTimeLabel(input.now, config),
+      asOf: dateTimeLabel(input.now, config.timezone),
       missing: target.missing,
       submitted: target.status === "incomplete",
       tasks: tasks
@@ -203,7 +203,7 @@ export async function sendOverdueNotices(
     units: listed.map((u) => ({
       unit: u.unit,
       status: statusLabel[u.status],
-      missing: u.status === "missing" ? "全部材料" : missingText(u.missing).join("、"),
+      missing: missingSummary(u.status, u.missing),
       notified: u.notified,
     })),
   });

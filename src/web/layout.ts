@@ -1,5 +1,4 @@
 import { html, raw } from "hono/html";
-import { formatLocalDateTime } from "../domain/period.ts";
 
 // The board's page frame and small shared pieces. Every value from mail or the registry goes
 // through hono's `html` tag, which escapes strings; only our own fragments are trusted.
@@ -19,7 +18,7 @@ th{background:#eef1f5;white-space:nowrap}
 .count{background:#fff;border:1px solid #d8dce2;padding:6px 14px;border-radius:4px}
 .count b{font-size:18px;margin-left:6px}
 .s-missing{color:#b00020;font-weight:bold}.s-incomplete{color:#b36b00;font-weight:bold}
-.s-complete{color:#1b7f3b}.s-exempt{color:#666}.late{color:#b00020}
+.s-complete{color:#1b7f3b}.s-exempt{color:#666}.late,.s-overdue{color:#b00020}.s-late{color:#b36b00}
 .notice{background:#e8f4ea;border:1px solid #9bc9a6;padding:8px 12px;margin-bottom:12px}
 .error{background:#fdecee;border:1px solid #e3a1aa;padding:12px 16px}
 .muted{color:#777}.small{font-size:12px}
@@ -54,37 +53,6 @@ export function errorPage(message: string): Html {
     html`<h1>无法完成请求</h1><div class="error">${message}</div><p><a href="/">返回报送情况</a></p>`,
   );
 }
-
-/** "2023-05-10 09:30" in the office's time zone; "" for nothing. */
-export function localTime(iso: string | null | undefined, tz: string): string {
-  if (!iso) return "";
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return "";
-  return formatLocalDateTime(date, tz);
-}
-
-/** "2023年4月" for "2023-04". */
-export function periodLabel(period: string): string {
-  const [y, m] = period.split("-");
-  return `${y}年${Number(m)}月`;
-}
-
-export const fileKindLabels: Record<string, string> = {
-  scan: "盖章扫描件",
-  electronic: "电子版",
-  text_pdf: "文字PDF",
-  archive: "压缩包",
-  link: "超大附件链接",
-  other: "其他",
-};
-
-export const messageStateLabels: Record<string, string> = {
-  stored: "待处理",
-  processed: "已登记",
-  not_report: "不是报送",
-  review: "待人工核实",
-  failed: "处理失败",
-};
 
 /** The reason box every correction form carries: the audit log records it. */
 export function reasonInput(placeholder = "说明（可选）"): Html {

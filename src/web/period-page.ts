@@ -1,8 +1,8 @@
 import type { Hono } from "hono";
 import { html } from "hono/html";
+import { countsLine, dateTimeLabel, missingSummary, periodLabel, statusLabel } from "../domain/labels.ts";
 import { addMonths, currentCollectionPeriod } from "../domain/period.ts";
-import { type MissingItem, missingLabels } from "../domain/receipt.ts";
-import { countStatuses, inStatusOrder, lateLabel, statusLabel } from "../domain/status-labels.ts";
+import { countStatuses, inStatusOrder, unitStatuses } from "../domain/unit-status.ts";
 import { exemptUnit, markReceivedOtherwise } from "../usecases/office-corrections.ts";
 import { getPeriodStatus, type UnitStatusRow } from "../usecases/period-status.ts";
 import {
@@ -14,7 +14,7 @@ import {
   requirePeriod,
   requireUnit,
 } from "./http.ts";
-import { type Html, localTime, noticeOf, page, periodLabel, reasonInput } from "./layout.ts";
+import { type Html, noticeOf, page, reasonInput } from "./layout.ts";
 
 // The period page: the receipt log of one month with the office's corrections beside each unit.
 
@@ -33,23 +33,15 @@ export function registerPeriodRoutes(app: Hono, deps: BoardDeps): void {
       ...receiptSettings(deps.config),
     });
     const rows = inStatusOrder(status.units, (r) => r.status);
-    const counts = countStatuses(
-      rows,
-      (r) => r.status,
-      (r) => r.late,
-    );
+    const counts = countStatuses(rows);
     const body = html`<h1>${periodLabel(period)}工作进展情况报送登记</h1>
 ${picker(period, currentCollectionPeriod(now, tz))}
-<p class="muted">截止时间：${localTime(status.deadline, tz)}　统计时间：${localTime(now.toISOString(), tz)}　共 ${rows.length} 个单位</p>
-<div class="counts">
-<span class="count s-complete">${statusLabel.complete}<b>${counts.complete}</b></span>
-<span class="count s-incomplete">${statusLabel.incomplete}<b>${counts.incomplete}</b></span>
-<span class="count s-missing">${statusLabel.missing}<b>${counts.missing}</b></span>
-<span class="count s-exempt">${statusLabel.exempt}<b>${counts.exempt}</b></span>
-<span class="count late">${lateLabel}<b>${counts.late}</b></span>
+<p class="muted">截止时间：${dateTimeLabel(status.deadline, tz)}　统计时间：${dateTimeLabel(now, tz)}　共 ${rows.length} 个单位</p>
+<div class="counts" title="${countsLine(counts)}">
+${unitStatuses.map((s) => html`<span class="count s-${s}" data-status="${s}">${statusLabel[s]}<b>${counts[s]}</b></span>`)}
 </div>
 <table>
-<thead><tr><th>单位</th><th>状态</th><th>首次收到</th><th>齐全时间</th><th>联系人</th><th>电话</th><th>缺少</th><th>逾期</th><th>来件数</th><th>操作</th></tr></thead>
+<thead><tr><th>单位</th><th>状态</th><th>首次收到</th><th>齐全时间</th><th>联系人</th><th>电话</th><th>尚缺材料</th><th>逾期情况</th><th>来件数</th><th>操作</th></tr></thead>
 <tbody>${rows.map((r) => unitRow(r, period, tz))}</tbody>
 </table>`;
     return c.html(page(`${periodLabel(period)}报送情况`, body, noticeOf(c.req.query("done"))));
@@ -113,19 +105,19 @@ function picker(period: string, current: string): Html {
 
 function unitRow(r: UnitStatusRow, period: string, tz: string): Html {
   const base = `/periods/${period}/units/${encodeURIComponent(r.unitId)}`;
-  const missing = r.status === "missing" ? "全部" : missingLabels(r.missing as MissingItem[]).join("、");
+  const { deadlineStatus } = r;
   const unverified = r.messages.length > 0 && !r.verified;
   return html`<tr>
 <td><a href="/units/${encodeURIComponent(r.unitId)}?period=${period}">${r.unit}</a>${
     r.note ? html`<div class="muted small">${r.note}</div>` : ""
   }${unverified ? html`<div class="late small">发件人未核实</div>` : ""}</td>
-<td class="s-${r.status}">${statusLabel[r.status]}</td>
-<td>${localTime(r.receivedAt, tz)}</td>
-<td>${localTime(r.completedAt, tz)}</td>
+<td class="s-${r.status}" data-status="${r.status}">${statusLabel[r.status]}</td>
+<td>${dateTimeLabel(r.receivedAt, tz)}</td>
+<td>${dateTimeLabel(r.completedAt, tz)}</td>
 <td>${r.contactName ?? ""}</td>
 <td>${r.contactPhone ?? ""}</td>
-<td>${r.status === "exempt" ? "" : missing}</td>
-<td class="late">${r.late ? lateLabel : ""}</td>
+<td>${missingSummary(r.status, r.missing)}</td>
+<td class="s-${deadlineStatus ?? "none"}" data-status="${deadlineStatus ?? ""}">${deadlineStatus ? statusLabel[deadlineStatus] : ""}</td>
 <td>${r.messages.length}</td>
 <td class="actions">
 <form method="post" action="${base}/exempt" class="inline">

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
 import { html } from "hono/html";
+import { dateTimeLabel, messageStateText } from "../domain/labels.ts";
 import type { Unit } from "../domain/types.ts";
 import { assignMessage, dismissMessage } from "../usecases/office-corrections.ts";
 import { processMessage } from "../usecases/process-message.ts";
@@ -13,7 +14,7 @@ import {
   requirePeriod,
   requireUnit,
 } from "./http.ts";
-import { type Html, localTime, messageStateLabels, noticeOf, page, reasonInput } from "./layout.ts";
+import { type Html, noticeOf, page, reasonInput } from "./layout.ts";
 
 // What needs a person: mail the service could not place (review), could not read (failed), and
 // reports logged from a sender not registered to the unit (需核实).
@@ -138,10 +139,10 @@ function reviewRow(m: ReviewMessage, units: Unit[], tz: string): Html {
   const base = `/review/${m.id}`;
   const preselect = m.unit_id ?? (hints.candidates.length === 1 ? hints.candidates[0] : undefined);
   return html`<tr>
-<td>${localTime(m.received_at, tz)}<div class="muted small">${m.id.slice(0, 12)}</div></td>
+<td>${dateTimeLabel(m.received_at, tz)}<div class="muted small">${m.id.slice(0, 12)}</div></td>
 <td>${m.from_name ?? ""}<div class="small">${m.from_addr ?? ""}</div></td>
 <td>${m.subject ?? ""}</td>
-<td>${messageStateLabels[m.state] ?? m.state}${m.unit_id ? html`：${m.unit_id} ${m.period ?? ""}` : ""}<div class="muted small">${m.reason ?? ""}</div></td>
+<td>${messageStateText(m.state)}${m.unit_id ? html`：${m.unit_id} ${m.period ?? ""}` : ""}<div class="muted small">${m.reason ?? ""}</div></td>
 <td>${hints.candidates.join("、")}${hints.unknownUnitName ? html`<div class="small">未登记的单位名：${hints.unknownUnitName}</div>` : ""}</td>
 <td>
 <form method="post" action="${base}/assign">

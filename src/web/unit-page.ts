@@ -1,12 +1,18 @@
 import type { Hono } from "hono";
 import { html } from "hono/html";
+import {
+  dateTimeLabel,
+  fileKindText,
+  messageStateText,
+  missingSummary,
+  periodLabel,
+  statusLabel,
+} from "../domain/labels.ts";
 import { currentCollectionPeriod } from "../domain/period.ts";
-import { type MissingItem, missingLabels } from "../domain/receipt.ts";
-import { lateLabel, statusLabel } from "../domain/status-labels.ts";
 import { loadTasks } from "../usecases/load-registry.ts";
 import { getPeriodStatus } from "../usecases/period-status.ts";
 import { type BoardDeps, receiptSettings, requirePeriod, requireUnit } from "./http.ts";
-import { fileKindLabels, type Html, localTime, messageStateLabels, page, periodLabel } from "./layout.ts";
+import { type Html, page } from "./layout.ts";
 
 // A unit's page: what it sent for one period (messages and their files), its registered
 // addresses and tasks, and what the office changed.
@@ -50,9 +56,13 @@ export function registerUnitRoutes(app: Hono, deps: BoardDeps): void {
 <h1>${unit.name}　${periodLabel(period)}</h1>
 ${
   row
-    ? html`<p>状态：<span class="s-${row.status}">${statusLabel[row.status]}</span>${row.late ? html`　<span class="late">${lateLabel}</span>` : ""}
+    ? html`<p>状态：<span class="s-${row.status}">${statusLabel[row.status]}</span>${
+        row.deadlineStatus
+          ? html`　<span class="s-${row.deadlineStatus}">${statusLabel[row.deadlineStatus]}</span>`
+          : ""
+      }
 　联系人：${row.contactName ?? "—"}　电话：${row.contactPhone ?? "—"}
-${row.status === "incomplete" || row.status === "missing" ? html`　缺少：${missingLabels(row.missing as MissingItem[]).join("、")}` : ""}</p>`
+${row.status === "incomplete" || row.status === "missing" ? html`　尚缺材料：${missingSummary(row.status, row.missing)}` : ""}</p>`
     : ""
 }
 <h2>来件（${messages.length}）</h2>
@@ -61,10 +71,10 @@ ${
     ? html`<p class="muted">本月尚未收到该单位的邮件。</p>`
     : html`<table><thead><tr><th>收到时间</th><th>发件人</th><th>主题</th><th>处理结果</th><th>文件</th></tr></thead><tbody>
 ${messages.map(
-  (m) => html`<tr><td>${localTime(m.received_at, tz)}</td>
+  (m) => html`<tr><td>${dateTimeLabel(m.received_at, tz)}</td>
 <td>${m.from_name ?? ""} ${m.from_addr ? html`&lt;${m.from_addr}&gt;` : ""}</td>
 <td>${m.subject ?? ""}</td>
-<td>${messageStateLabels[m.state] ?? m.state}${m.reason ? html`<div class="muted small">${m.reason}</div>` : ""}</td>
+<td>${messageStateText(m.state)}${m.reason ? html`<div class="muted small">${m.reason}</div>` : ""}</td>
 <td>${fileList(attachments.filter((a) => a.message_id === m.id))}</td></tr>`,
 )}</tbody></table>`
 }
@@ -80,7 +90,7 @@ ${
 ${
   audit.length
     ? html`<table><thead><tr><th>时间</th><th>操作人</th><th>操作</th><th>说明</th></tr></thead><tbody>
-${audit.map((a) => html`<tr><td>${localTime(a.at, tz)}</td><td>${a.actor}</td><td>${auditLabels[a.action] ?? a.action}</td><td>${a.reason ?? ""}</td></tr>`)}
+${audit.map((a) => html`<tr><td>${dateTimeLabel(a.at, tz)}</td><td>${a.actor}</td><td>${auditLabels[a.action] ?? a.action}</td><td>${a.reason ?? ""}</td></tr>`)}
 </tbody></table>`
     : html`<p class="muted">无。</p>`
 }`;
@@ -126,7 +136,7 @@ interface FileRow {
 function fileList(files: FileRow[]): Html {
   if (files.length === 0) return html`<span class="muted">无附件</span>`;
   return html`<ul>${files.map(
-    (f) => html`<li>${f.original_name}　<b>${fileKindLabels[f.kind] ?? f.kind}</b>
+    (f) => html`<li>${f.original_name}　<b>${fileKindText(f.kind)}</b>
 ${f.size ? html`<span class="muted small">${sizeLabel(f.size)}</span>` : ""}
 ${f.parent_id ? html`<span class="muted small">（来自 ${f.parent_id}）</span>` : ""}
 ${f.link_url ? linkOf(f.link_url) : ""}

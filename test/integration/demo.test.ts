@@ -34,7 +34,8 @@ describe("the demo month", () => {
     expect(byUnit.get("正定县")).toMatchObject({
       status: "incomplete",
       missing: ["electronic"],
-      late: true,
+      late: false,
+      overdue: true,
       contactName: "赵强",
     });
     expect(result.status.units.filter((u) => u.status === "missing")).toHaveLength(41);

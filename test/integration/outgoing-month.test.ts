@@ -187,7 +187,7 @@ describe("a simulated month of reminders, overdue notices and receipt logs", () 
     expect(lyMails[0]!.parsed.text).toContain("尚未收到贵单位的报送");
     expect(lyMails[0]!.parsed.text).toContain("1. 持续开展蓝天保卫战（牵头）");
     expect(lyMails[0]!.parsed.text).toContain("5. 深入打好碧水保卫战");
-    expect(lyMails[1]!.parsed.text).toContain("尚缺：加盖公章的扫描件");
+    expect(lyMails[1]!.parsed.text).toContain("尚缺：盖章扫描件");
     expect(lyMails[3]!.parsed.text).toContain("截止时间（2023年5月28日）已过");
 
     const staff = subjects(env, officeStaff);
@@ -195,9 +195,7 @@ describe("a simulated month of reminders, overdue notices and receipt logs", () 
     expect(staff.filter((s) => s.startsWith("【最终】"))).toHaveLength(1);
     const overdueList = mailsTo(env, officeStaff).find((m) => m.parsed.subject?.includes("逾期未报单位"));
     expect(overdueList?.parsed.subject).toContain("2家");
-    expect(overdueList?.parsed.text).toContain(
-      "市林业局 | 不齐全 | 尚缺：加盖公章的扫描件 | 逾期提醒：已发送",
-    );
+    expect(overdueList?.parsed.text).toContain("市林业局 | 不齐全 | 尚缺：盖章扫描件 | 逾期提醒：已发送");
     expect(overdueList?.parsed.text).toContain("赵县 | 未报送 | 尚缺：全部材料 | 逾期提醒：无登记邮箱");
     expect(overdueList?.parsed.text).toContain("无登记邮箱");
 
@@ -221,8 +219,8 @@ describe("a simulated month of reminders, overdue notices and receipt logs", () 
     expect(sheet.getCell(5, 6).text).toBe("李四");
     expect(sheet.getCell(5, 7).text).toBe("0311-8888");
     const year = book.getWorksheet("2023年各月报送情况")!;
-    expect(year.getRow(1).getCell(5).text).toBe("4月");
-    const slj = year.getRows(2, 5)!.find((r) => r.getCell(1).text === "市水利局")!;
+    expect(year.getRow(2).getCell(5).text).toBe("4月");
+    const slj = year.getRows(3, 5)!.find((r) => r.getCell(1).text === "市水利局")!;
     expect(slj.getCell(5).text).toBe("✓");
 
     // Every mail went out once: no key twice, every row sent.
@@ -288,10 +286,19 @@ describe("a simulated month of reminders, overdue notices and receipt logs", () 
       late: true,
     });
     const log = await buildReceiptLog(env.tdb.db, env.config, "2023-04", at("2023-05-29"));
-    expect(log.counts).toEqual({ total: 5, complete: 0, incomplete: 1, missing: 4, exempt: 0, late: 1 });
-    expect(log.rows.map((r) => r[1])).toEqual(["市水利局", "市林业局", "赵县", "市妇联", "正定县"]);
-    expect(log.rows[4]).toContain("加盖公章的扫描件、联系电话");
-    expect(log.rows[4]![8]).toBe("逾期");
+    // After the deadline every unit still missing or incomplete is overdue (domain/unit-status.ts).
+    expect(log.counts).toEqual({
+      total: 5,
+      complete: 0,
+      incomplete: 1,
+      missing: 4,
+      exempt: 0,
+      late: 0,
+      overdue: 5,
+    });
+    expect(log.rows.map((r) => r.unit)).toEqual(["市水利局", "市林业局", "赵县", "市妇联", "正定县"]);
+    expect(log.rows[4]!.cells).toContain("盖章扫描件、联系电话");
+    expect(log.rows[4]!.cells[8]).toBe("逾期未报齐");
     expect(log.unreachable).toEqual([{ unit: "赵县", candidates: ["zhaoxian@qq.com"] }]);
     expect(log.xlsx.subarray(0, 2).toString()).toBe("PK");
   });

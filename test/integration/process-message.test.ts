@@ -280,12 +280,18 @@ describe.each(backends)("recording submissions on %s", (backend) => {
       }),
       at("2023-05-29T09:30:00"),
     );
-    expect(await unitRow("鹿泉区")).toMatchObject({ status: "complete", late: true });
+    expect(await unitRow("鹿泉区")).toMatchObject({ status: "complete", late: true, deadlineStatus: "late" });
     expect(await unitRow("赵县", at("2023-05-27T09:00:00"))).toMatchObject({
       status: "missing",
       late: false,
     });
-    expect(await unitRow("赵县", at("2023-05-29T00:00:01"))).toMatchObject({ status: "missing", late: true });
+    // Still nothing after the deadline: overdue (逾期未报齐), not late (which means completed late).
+    expect(await unitRow("赵县", at("2023-05-29T00:00:01"))).toMatchObject({
+      status: "missing",
+      late: false,
+      overdue: true,
+      deadlineStatus: "overdue",
+    });
   });
 
   it("lets the office exempt a unit and record a report received on paper", async () => {

@@ -3,9 +3,7 @@ import { deadlineOf } from "../../src/domain/period.ts";
 import {
   exemptReceipt,
   isLateAt,
-  type MissingItem,
   mergeReceipt,
-  missingLabels,
   type ReceiptContribution,
   type ReceiptState,
 } from "../../src/domain/receipt.ts";
@@ -222,18 +220,5 @@ describe("isLateAt", () => {
     ["exempt", exemptReceipt(incomplete), d(31), false],
   ])("%s → %s", (_, state, now, late) => {
     expect(isLateAt(state, deadline, now)).toBe(late);
-  });
-});
-
-describe("missingLabels", () => {
-  it.each<[MissingItem[], string[]]>([
-    [
-      ["scan", "electronic", "contact", "phone"],
-      ["盖章扫描件", "电子版", "联系人", "联系电话"],
-    ],
-    [["phone"], ["联系电话"]],
-    [[], []],
-  ])("%o → %o", (missing, labels) => {
-    expect(missingLabels(missing)).toEqual(labels);
   });
 });

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { missingLabels } from "../../domain/receipt.ts";
-import { lateLabel, statusLabel } from "../../domain/status-labels.ts";
+import { countsLine, missingSummary, standingLabel } from "../../domain/labels.ts";
+import { countStatuses } from "../../domain/unit-status.ts";
 import { createLogger } from "../../logger.ts";
 import type { CliContext } from "../context.ts";
 
@@ -23,15 +23,12 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       const { runDemo } = await import("../../demo/run-demo.ts");
       const result = await runDemo(config, createLogger({ level: "warn" }), (line) => console.log(line));
       const units = result.status.units;
-      const count = (s: string) => units.filter((u) => u.status === s).length;
       console.log("");
-      console.log(
-        `最终登记 (${result.status.period})：${statusLabel.complete} ${count("complete")}，${statusLabel.incomplete} ${count("incomplete")}，${statusLabel.missing} ${count("missing")}，共 ${units.length} 个单位`,
-      );
+      console.log(`最终登记 (${result.status.period})：${countsLine(countStatuses(units))}`);
       for (const u of units.filter((x) => x.status !== "missing")) {
-        const missing = u.missing.length ? `，缺${missingLabels(u.missing as never).join("、")}` : "";
+        const missing = missingSummary(u.status, u.missing);
         console.log(
-          `  ${u.unit}: ${statusLabel[u.status]}${missing}${u.late ? `，${lateLabel}` : ""}  联系人 ${u.contactName ?? "-"} ${u.contactPhone ?? ""}`,
+          `  ${u.unit}: ${standingLabel(u)}${missing ? `，尚缺${missing}` : ""}  联系人 ${u.contactName ?? "-"} ${u.contactPhone ?? ""}`,
         );
       }
       console.log("");

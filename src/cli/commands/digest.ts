@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { ManualClock } from "../../clock.ts";
-import { statusLabel } from "../../domain/status-labels.ts";
+import { countsLine } from "../../domain/labels.ts";
 import type { OutboxDeps } from "../../usecases/outbox.ts";
 import { buildReceiptLog, sendReceiptLog } from "../../usecases/receipt-log.ts";
 import { ensureRegistrySeeded } from "../../usecases/seed-registry.ts";
@@ -39,10 +39,7 @@ export function registerDigestCommand(program: Command, ctx: CliContext): void {
         const htmlPath = `${xlsxPath.replace(/\.xlsx$/i, "")}.html`;
         await writeFile(xlsxPath, log.xlsx);
         await writeFile(htmlPath, log.html);
-        const c = log.counts;
-        console.log(
-          `${period}: 应报 ${c.total}，${statusLabel.complete} ${c.complete}，${statusLabel.incomplete} ${c.incomplete}，${statusLabel.missing} ${c.missing}，${statusLabel.exempt} ${c.exempt}`,
-        );
+        console.log(`${period}: ${countsLine(log.counts)}`);
         console.log(`已写入 ${xlsxPath} 和 ${htmlPath}`);
       }
       if (opts.send) {

@@ -1,6 +1,6 @@
 /** Parsing of the options several commands share; errors say what and how to fix. */
 
-import { currentCollectionPeriod, formatLocalDateTime, formatPeriod } from "../../domain/period.ts";
+import { currentCollectionPeriod, formatPeriod } from "../../domain/period.ts";
 
 export function parseNowOption(value: string | undefined): Date {
   if (!value) return new Date();
@@ -21,9 +21,4 @@ export function parsePeriodOption(value: string): string {
 /** The --period given, or else the period being collected at `now` (last month). */
 export function periodOptionOrCurrent(value: string | undefined, now: Date, tz: string): string {
   return value ? parsePeriodOption(value) : currentCollectionPeriod(now, tz);
-}
-
-/** A time as the office reads it: 2023-05-26 14:03 in the office's timezone. */
-export function formatShanghai(iso: string | Date, tz: string): string {
-  return formatLocalDateTime(typeof iso === "string" ? new Date(iso) : iso, tz);
 }

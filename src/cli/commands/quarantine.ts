@@ -1,17 +1,15 @@
 import type { Command } from "commander";
 import { processDepsOf } from "../../app/process-deps.ts";
 import { createRuntime, type Runtime } from "../../app/runtime.ts";
+import { dateTimeLabel, messageStateText } from "../../domain/labels.ts";
 import { assignMessage, dismissMessage, findMessage } from "../../usecases/office-corrections.ts";
 import { processMessage } from "../../usecases/process-message.ts";
 import { listReviewItems } from "../../usecases/review-list.ts";
 import type { CliContext } from "../context.ts";
-import { formatShanghai, parsePeriodOption } from "./options.ts";
+import { parsePeriodOption } from "./options.ts";
 
-const stateLabels: Record<string, string> = {
-  review: "待人工确认",
-  failed: "处理失败",
-  processed: "需核实发件人",
-};
+/** A processed mail is listed here only when its sender needs checking. */
+const stateText = (state: string) => (state === "processed" ? "需核实发件人" : messageStateText(state));
 
 export function registerQuarantineCommand(program: Command, ctx: CliContext): void {
   const q = program
@@ -32,7 +30,7 @@ export function registerQuarantineCommand(program: Command, ctx: CliContext): vo
       const tz = ctx.config().timezone;
       for (const i of items) {
         console.log(
-          `${i.id.slice(0, 12)}  ${formatShanghai(i.receivedAt, tz)}  ${stateLabels[i.state] ?? i.state}  ${i.from ?? "(无发件人)"}`,
+          `${i.id.slice(0, 12)}  ${dateTimeLabel(i.receivedAt, tz)}  ${stateText(i.state)}  ${i.from ?? "(无发件人)"}`,
         );
         console.log(`    主题: ${i.subject ?? "(无)"}`);
         console.log(`    原因: ${i.reason ?? ""}`);
@@ -115,6 +113,6 @@ function describeOutcome(outcome: Awaited<ReturnType<typeof processMessage>>): s
     case "skipped":
       return `跳过: ${outcome.reason}`;
     default:
-      return `${stateLabels[outcome.state] ?? outcome.state}: ${outcome.reason}`;
+      return `${messageStateText(outcome.state)}: ${outcome.reason}`;
   }
 }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { createMailTransport } from "../../adapters/smtp/transport.ts";
 import { ManualClock } from "../../clock.ts";
-import { missingText } from "../../domain/mail-content/render.ts";
+import { missingSummary, statusLabel } from "../../domain/labels.ts";
 import { deliverOutboxRow, type OutboxDeps } from "../../usecases/outbox.ts";
 import { ensureRegistrySeeded } from "../../usecases/seed-registry.ts";
 import { type StageResult, sendOverdueNotices, sendReminderStage } from "../../usecases/send-reminders.ts";
@@ -44,7 +44,7 @@ function describe(result: StageResult): string {
     `${result.period} ${result.stage}: 需提醒 ${result.targets.length} 家${result.dryRun ? "（预览，未发送）" : ""}`,
   ];
   for (const t of result.targets) {
-    const what = t.status === "missing" ? "未报送" : `尚缺 ${missingText(t.missing).join("、")}`;
+    const what = t.status === "missing" ? statusLabel.missing : `尚缺 ${missingSummary(t.status, t.missing)}`;
     const state = t.outbox ? (t.outbox.created ? "已发送" : "此前已发送，不重复") : "";
     lines.push(`  ${t.unitName}  ${what}  → ${t.recipients.join(", ")}  ${state}`.trimEnd());
   }

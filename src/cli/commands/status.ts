@@ -1,10 +1,16 @@
 import type { Command } from "commander";
-import { missingLabels } from "../../domain/receipt.ts";
-import { lateLabel, statusLabel } from "../../domain/status-labels.ts";
+import {
+  countsLine,
+  dateTimeLabel,
+  missingSummary,
+  periodLabel,
+  standingLabel,
+} from "../../domain/labels.ts";
+import { countStatuses } from "../../domain/unit-status.ts";
 import { loadUnits } from "../../usecases/load-registry.ts";
 import { getPeriodStatus } from "../../usecases/period-status.ts";
 import type { CliContext } from "../context.ts";
-import { formatShanghai, parseNowOption, periodOptionOrCurrent } from "./options.ts";
+import { parseNowOption, periodOptionOrCurrent } from "./options.ts";
 
 export function registerStatusCommand(program: Command, ctx: CliContext): void {
   program
@@ -28,21 +34,19 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
         console.log(JSON.stringify(status, null, 2));
         return;
       }
-      const counts = { complete: 0, incomplete: 0, missing: 0, exempt: 0 };
-      for (const u of status.units) counts[u.status]++;
-      console.log(`${period} 报送情况 (截止 ${formatShanghai(status.deadline, config.timezone)})`);
+      const tz = config.timezone;
       console.log(
-        `${statusLabel.complete} ${counts.complete}，${statusLabel.incomplete} ${counts.incomplete}，${statusLabel.missing} ${counts.missing}，${statusLabel.exempt} ${counts.exempt}，共 ${status.units.length} 个单位`,
+        `${periodLabel(period)}报送情况（截止时间 ${dateTimeLabel(status.deadline, tz)}，截至 ${dateTimeLabel(now, tz)}）`,
       );
+      console.log(countsLine(countStatuses(status.units)));
       for (const u of status.units) {
         const parts = [
           u.unit.padEnd(12, "　"),
-          statusLabel[u.status],
-          u.late ? lateLabel : "",
-          u.receivedAt ? `收到 ${formatShanghai(u.receivedAt, config.timezone)}` : "",
+          standingLabel(u),
+          u.receivedAt ? `收到 ${dateTimeLabel(u.receivedAt, tz)}` : "",
           u.contactName ?? "",
           u.contactPhone ?? "",
-          u.status === "incomplete" ? `缺: ${missingLabels(u.missing as never).join("、")}` : "",
+          u.status === "incomplete" ? `尚缺：${missingSummary(u.status, u.missing)}` : "",
         ];
         console.log(parts.filter(Boolean).join("  "));
       }

@@ -1,12 +1,6 @@
-import { lateLabel, statusLabel } from "../status-labels.ts";
-import {
-  createMailRenderer,
-  type MailRenderer,
-  missingText,
-  periodLabel,
-  type RenderedMail,
-  subjectLine,
-} from "./render.ts";
+import { countsLine, missingLabels, periodLabel, statusLabel } from "../labels.ts";
+import type { StatusCounts } from "../unit-status.ts";
+import { createMailRenderer, type MailRenderer, type RenderedMail, subjectLine } from "./render.ts";
 
 // Pure content: everything a mail says, from plain data. Callers gather the data; nothing here
 // reads the database or sends anything.
@@ -41,7 +35,7 @@ export function buildAckMail(data: AckData, r?: MailRenderer): RenderedMail {
   const view = {
     ...data,
     periodLabel: periodLabel(data.period),
-    missing: missingText(data.missing),
+    missing: missingLabels(data.missing),
     complete,
   };
   const subject = subjectLine(
@@ -65,7 +59,7 @@ export interface ReminderData extends Common {
 }
 
 export function buildReminderMail(data: ReminderData, r?: MailRenderer): RenderedMail {
-  const view = { ...data, periodLabel: periodLabel(data.period), missing: missingText(data.missing) };
+  const view = { ...data, periodLabel: periodLabel(data.period), missing: missingLabels(data.missing) };
   const subject = subjectLine(
     data.final ? "【最后提醒】" : "【催报提醒】",
     "请于",
@@ -80,7 +74,7 @@ export function buildReminderMail(data: ReminderData, r?: MailRenderer): Rendere
 }
 
 export function buildOverdueMail(data: Omit<ReminderData, "tasks" | "asOf">, r?: MailRenderer): RenderedMail {
-  const view = { ...data, periodLabel: periodLabel(data.period), missing: missingText(data.missing) };
+  const view = { ...data, periodLabel: periodLabel(data.period), missing: missingLabels(data.missing) };
   const subject = subjectLine(
     "【逾期提醒】",
     periodLabel(data.period),
@@ -94,14 +88,7 @@ export function buildOverdueMail(data: Omit<ReminderData, "tasks" | "asOf">, r?:
 export interface DigestData extends Omit<Common, "officeAddress"> {
   asOf: string;
   final: boolean;
-  counts: {
-    total: number;
-    complete: number;
-    incomplete: number;
-    missing: number;
-    exempt: number;
-    late: number;
-  };
+  counts: StatusCounts;
   headers: string[];
   rows: string[][];
   unreachable: { unit: string; candidates: string[] }[];
@@ -110,7 +97,7 @@ export interface DigestData extends Omit<Common, "officeAddress"> {
 
 export function buildDigestMail(data: DigestData, r?: MailRenderer): RenderedMail {
   // The templates name the states with the same words as the board and the spreadsheet.
-  const view = { ...data, periodLabel: periodLabel(data.period), statusLabel, lateLabel };
+  const view = { ...data, periodLabel: periodLabel(data.period), countsLine: countsLine(data.counts) };
   const subject = subjectLine(
     data.final ? "【最终】" : "",
     periodLabel(data.period),

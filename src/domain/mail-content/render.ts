@@ -42,28 +42,3 @@ export function subjectLine(...parts: string[]): string {
     .trim()
     .slice(0, 200);
 }
-
-export const missingLabels: Record<string, string> = {
-  scan: "加盖公章的扫描件",
-  electronic: "电子版",
-  contact: "联系人",
-  phone: "联系电话",
-};
-
-export const fileKindLabels: Record<string, string> = {
-  scan: "盖章扫描件",
-  electronic: "电子版",
-  text_pdf: "PDF（文字版）",
-  archive: "压缩包",
-  link: "超大附件链接",
-  other: "其他文件",
-};
-
-export function periodLabel(period: string): string {
-  const [y, m] = period.split("-");
-  return `${y}年${Number(m)}月`;
-}
-
-export function missingText(missing: string[]): string[] {
-  return missing.map((m) => missingLabels[m] ?? m);
-}

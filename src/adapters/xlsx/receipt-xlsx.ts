@@ -1,0 +1,168 @@
+import type { Borders, Fill, Font, PaperSize, Worksheet } from "exceljs";
+import { yearLegend, yearMark } from "../../domain/labels.ts";
+import type { DeadlineStatus, ProgressStatus } from "../../domain/unit-status.ts";
+
+// The office's Excel log, made to be printed as it is: the period's log on landscape A4, one
+// page wide, header row repeated on every page, borders, a colour per status and an autofilter;
+// and the year at a glance on a second sheet. exceljs writes the page setup Excel, WPS and
+// LibreOffice all honour (fitToPage, printTitlesRow), which hand-written XML would not be worth.
+
+export interface XlsxRow {
+  status: ProgressStatus;
+  deadlineStatus: DeadlineStatus | null;
+  /** One cell per header. */
+  cells: string[];
+}
+
+export interface XlsxInput {
+  /** The title row: the period and the 截至 time. */
+  title: string;
+  headers: string[];
+  rows: XlsxRow[];
+  year: number;
+  /** unit name -> 12 cells (January..December) of year marks, "" while a month is open. */
+  matrix: { unit: string; months: string[] }[];
+}
+
+/** Background and text colour of each status (Excel's own good/neutral/bad palette). */
+const statusColours: Record<ProgressStatus, { fill: string; font: string }> = {
+  missing: { fill: "FFFFC7CE", font: "FF9C0006" },
+  incomplete: { fill: "FFFFEB9C", font: "FF9C5700" },
+  complete: { fill: "FFC6EFCE", font: "FF006100" },
+  exempt: { fill: "FFD9D9D9", font: "FF404040" },
+};
+
+const markColours: Record<string, { fill: string; font: string }> = {
+  [yearMark.onTime]: statusColours.complete,
+  [yearMark.late]: statusColours.incomplete,
+  [yearMark.overdue]: statusColours.missing,
+  [yearMark.exempt]: statusColours.exempt,
+};
+
+/** Column widths in characters, by header; a CJK character is about two. */
+const widths: Record<string, number> = {
+  序号: 5,
+  单位: 20,
+  状态: 8,
+  首次报送时间: 17,
+  材料齐全时间: 17,
+  联系人: 9,
+  联系电话: 14,
+  尚缺材料: 22,
+  逾期情况: 11,
+  备注: 26,
+};
+const wrapped = new Set(["单位", "尚缺材料", "备注"]);
+
+const thin = { style: "thin" as const, color: { argb: "FF808080" } };
+const box: Partial<Borders> = { top: thin, left: thin, bottom: thin, right: thin };
+const solid = (argb: string): Fill => ({ type: "pattern", pattern: "solid", fgColor: { argb } });
+const font = (extra: Partial<Font> = {}): Partial<Font> => ({ name: "宋体", size: 11, ...extra });
+
+/** Landscape A4, one page wide (as many pages tall as needed), the title rows on every page. */
+function printAsOfficePaper(sheet: Worksheet, titleRows: string): void {
+  sheet.pageSetup = {
+    paperSize: 9 as PaperSize, // A4
+    orientation: "landscape",
+    fitToPage: true,
+    fitToWidth: 1,
+    fitToHeight: 0,
+    horizontalCentered: true,
+    printTitlesRow: titleRows,
+    margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 },
+  };
+  sheet.headerFooter = { oddFooter: "第 &P 页，共 &N 页" };
+}
+
+function addTitle(sheet: Worksheet, title: string, columns: number): void {
+  const row = sheet.addRow([title]);
+  sheet.mergeCells(row.number, 1, row.number, columns);
+  row.height = 28;
+  row.getCell(1).font = font({ bold: true, size: 16, name: "黑体" });
+  row.getCell(1).alignment = { horizontal: "center", vertical: "middle" };
+}
+
+function addHeader(sheet: Worksheet, headers: string[]): void {
+  const row = sheet.addRow(headers);
+  row.height = 22;
+  row.eachCell((cell) => {
+    cell.font = font({ bold: true });
+    cell.fill = solid("FFDDE5F0");
+    cell.border = box;
+    cell.alignment = { horizontal: "center", vertical: "middle", wrapText: true };
+  });
+}
+
+function periodSheet(sheet: Worksheet, input: XlsxInput): void {
+  const { headers } = input;
+  addTitle(sheet, input.title, headers.length);
+  addHeader(sheet, headers);
+  const statusColumn = headers.indexOf("状态") + 1;
+  for (const r of input.rows) {
+    const row = sheet.addRow(r.cells);
+    row.eachCell({ includeEmpty: true }, (cell, col) => {
+      const header = headers[col - 1] ?? "";
+      cell.border = box;
+      cell.font = font();
+      cell.alignment = {
+        vertical: "middle",
+        wrapText: wrapped.has(header),
+        horizontal: col === 1 ? "center" : "left",
+      };
+    });
+    const colours = statusColours[r.status];
+    const status = row.getCell(statusColumn);
+    status.fill = solid(colours.fill);
+    status.font = font({ bold: true, color: { argb: colours.font } });
+    status.alignment = { horizontal: "center", vertical: "middle" };
+    const deadline = row.getCell(headers.indexOf("逾期情况") + 1);
+    if (r.deadlineStatus) deadline.font = font({ color: { argb: statusColours.missing.font } });
+  }
+  headers.forEach((h, i) => {
+    sheet.getColumn(i + 1).width = widths[h] ?? 14;
+  });
+  sheet.autoFilter = {
+    from: { row: 2, column: 1 },
+    to: { row: 2 + input.rows.length, column: headers.length },
+  };
+  sheet.views = [{ state: "frozen", ySplit: 2 }];
+  printAsOfficePaper(sheet, "1:2");
+}
+
+function yearSheet(sheet: Worksheet, input: XlsxInput): void {
+  const months = Array.from({ length: 12 }, (_, i) => `${i + 1}月`);
+  addTitle(sheet, `${input.year}年各成员单位每月报送情况`, 13);
+  addHeader(sheet, ["单位", ...months]);
+  for (const m of input.matrix) {
+    const row = sheet.addRow([m.unit, ...m.months]);
+    row.eachCell({ includeEmpty: true }, (cell, col) => {
+      cell.border = box;
+      cell.font = font();
+      cell.alignment = { horizontal: col === 1 ? "left" : "center", vertical: "middle" };
+      const colours = col > 1 ? markColours[String(cell.value ?? "")] : undefined;
+      if (colours) {
+        cell.fill = solid(colours.fill);
+        cell.font = font({ bold: true, color: { argb: colours.font } });
+      }
+    });
+  }
+  sheet.addRow([]);
+  const legend = sheet.addRow([yearLegend]);
+  sheet.mergeCells(legend.number, 1, legend.number, 13);
+  legend.getCell(1).font = font({ size: 10 });
+  sheet.getColumn(1).width = 20;
+  for (let c = 2; c <= 13; c++) sheet.getColumn(c).width = 7;
+  sheet.views = [{ state: "frozen", ySplit: 2, xSplit: 1 }];
+  printAsOfficePaper(sheet, "1:2");
+}
+
+export async function buildReceiptXlsx(input: XlsxInput): Promise<Buffer> {
+  // exceljs is loaded on use: the receipt log is built a few times a day, and every worker
+  // process would otherwise carry it.
+  const { default: ExcelJS } = await import("exceljs");
+  const book = new ExcelJS.Workbook();
+  book.creator = "report-inbox";
+  periodSheet(book.addWorksheet("报送情况登记表"), input);
+  yearSheet(book.addWorksheet(`${input.year}年各月报送情况`), input);
+  return Buffer.from(await book.xlsx.writeBuffer());
+}
