@@ -21,9 +21,20 @@ export interface BenchArgs {
   /** Only these sections (comma list); all when empty. */
   only: string[];
   bigMb: number;
+  /** Mails in the everyday corpus (50–300 KB each). */
+  everydayN: number;
 }
 
-export const sectionNames = ["raw", "naive", "ingest", "latency", "memory", "fanout", "queries"] as const;
+export const sectionNames = [
+  "raw",
+  "naive",
+  "ingest",
+  "everyday",
+  "latency",
+  "memory",
+  "fanout",
+  "queries",
+] as const;
 
 export function parseBenchArgs(argv: string[]): BenchArgs {
   const { values } = parseArgs({
@@ -39,6 +50,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       "cpu-prof": { type: "boolean", default: false },
       only: { type: "string" },
       "big-mb": { type: "string" },
+      "everyday-n": { type: "string" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -58,6 +70,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         "  --cpu-prof            为服务进程写 CPU profile 到 bench/profiles/",
         `  --only <a,b>          只测这些部分: ${sectionNames.join(",")}`,
         "  --big-mb <MB>         大附件大小 (默认 100)",
+        "  --everyday-n <数量>   日常邮件 (50–300 KB) 部分的邮件数 (默认 1000；--quick 为 50)",
       ].join("\n"),
     );
     process.exit(0);
@@ -85,6 +98,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     cpuProf: values["cpu-prof"] ?? false,
     only,
     bigMb: int(values["big-mb"], 100, "big-mb"),
+    everydayN: int(values["everyday-n"], quick ? 50 : 1000, "everyday-n"),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Row } from "./report.ts";
 import type { Throughput } from "./sections/download.ts";
+import type { EverydayResult } from "./sections/everyday.ts";
 import type { FanoutResult } from "./sections/fanout.ts";
 import type { IngestResult } from "./sections/ingest.ts";
 import type { LatencyResult } from "./sections/latency.ts";
@@ -11,6 +12,7 @@ export interface RunRecord {
   raw?: Throughput;
   naive?: Throughput;
   ingest?: IngestResult;
+  everyday?: EverydayResult;
   latency?: LatencyResult;
   memory?: BigMessageResult;
   fanout?: FanoutResult;
@@ -22,7 +24,12 @@ export type Failures = Partial<Record<keyof RunRecord, string>>;
 const rssLimit = 250;
 
 /** The table's rows: every figure, its values over the runs, and its target. */
-export function buildRows(runs: RunRecord[], failures: Failures, n: number, bigMb: number): Row[] {
+export function buildRows(
+  runs: RunRecord[],
+  failures: Failures,
+  sizes: { n: number; bigMb: number; everydayN: number },
+): Row[] {
+  const { n, bigMb } = sizes;
   const take = <K extends keyof RunRecord>(k: K, f: (v: NonNullable<RunRecord[K]>) => number) =>
     runs.flatMap((r) => (r[k] ? [f(r[k] as NonNullable<RunRecord[K]>)] : []));
   const ratio = (a: "ingest", b: "raw" | "naive", f: "messagesPerSecond") =>
@@ -99,11 +106,26 @@ export function buildRows(runs: RunRecord[], failures: Failures, n: number, bigM
     },
     {
       section: "ingest",
+      figure: "服务各进程 CPU 每封",
+      unit: "ms",
+      values: take("ingest", (v) => (v.cpuSeconds * 1000) / v.messages),
+      unfinished: why("ingest"),
+    },
+    {
+      section: "ingest",
+      figure: "数据库查询每封",
+      unit: "次",
+      values: take("ingest", (v) => v.queries.queries / v.messages),
+      unfinished: why("ingest"),
+    },
+    {
+      section: "ingest",
       figure: "ingest/raw",
       unit: "倍",
       values: ratio("ingest", "raw", "messagesPerSecond"),
       unfinished: why("ingest", "raw"),
     },
+    ...everydayRows(runs, failures.everyday, sizes.everydayN),
     {
       section: "latency",
       figure: "空闲→登记 p50",
@@ -204,5 +226,66 @@ export function buildRows(runs: RunRecord[], failures: Failures, n: number, bigM
       values: take("queries", (v) => v.officeLogP95),
       unfinished: why("queries"),
     },
+  ];
+}
+
+/** The everyday corpus (50–300 KB mails): the three-process layout and sync --once, each against naive. */
+function everydayRows(runs: RunRecord[], unfinished: string | undefined, n: number): Row[] {
+  const each = (f: (e: EverydayResult) => number | undefined) =>
+    runs.flatMap((r) => {
+      const v = r.everyday ? f(r.everyday) : undefined;
+      return v === undefined ? [] : [v];
+    });
+  const target = { label: "≥ 1.00", pass: (m: number) => m >= 1 };
+  const row = (
+    figure: string,
+    unit: string,
+    f: (e: EverydayResult) => number | undefined,
+    t?: Row["target"],
+  ) => ({
+    section: "everyday",
+    figure,
+    unit,
+    values: each(f),
+    ...(t ? { target: t } : {}),
+    unfinished,
+  });
+  const perMail = (seconds: number | undefined, messages: number) =>
+    seconds === undefined ? undefined : (seconds * 1000) / messages;
+  return [
+    row(`日常邮件 N=${n}: 下载+simpleParser`, "封/秒", (e) => e.naive?.messagesPerSecond),
+    row("日常邮件: naive CPU 每封", "ms", (e) => e.naive && perMail(e.naive.cpuSeconds, e.naive.messages)),
+    row("日常邮件: 服务三进程 收取→登记表", "封/秒", (e) => e.ingest?.messagesPerSecond),
+    row(
+      "日常邮件: 服务三进程 ingest/naive",
+      "倍",
+      (e) => e.ingest && e.naive && e.ingest.messagesPerSecond / e.naive.messagesPerSecond,
+      target,
+    ),
+    row(
+      "日常邮件: 服务三进程 CPU 每封",
+      "ms",
+      (e) => e.ingest && perMail(e.ingest.cpuSeconds, e.ingest.messages),
+    ),
+    row(
+      "日常邮件: 服务三进程 查询每封",
+      "次",
+      (e) => e.ingest && e.ingest.queries.queries / e.ingest.messages,
+    ),
+    row("日常邮件: sync --once 单进程 (含启动)", "封/秒", (e) => e.sync?.messagesPerSecond),
+    row(
+      "日常邮件: sync --once / naive",
+      "倍",
+      (e) => e.sync && e.naive && e.sync.messagesPerSecond / e.naive.messagesPerSecond,
+      target,
+    ),
+    row(
+      "日常邮件: sync --once CPU 每封 (含启动)",
+      "ms",
+      (e) => e.sync && perMail(e.sync.cpuSeconds, e.sync.messages),
+    ),
+    row("日常邮件: sync --once 查询每封", "次", (e) =>
+      e.sync?.queries ? e.sync.queries.queries / e.sync.messages : undefined,
+    ),
   ];
 }

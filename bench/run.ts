@@ -6,11 +6,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseBenchArgs, type sectionNames } from "./args.ts";
 import { buildCorpus, type Corpus } from "./corpus/build.ts";
+import { makeDocTemplate } from "./corpus/doc-template.ts";
+import { buildEverydayCorpus } from "./corpus/everyday.ts";
 import { loadBenchUnits } from "./corpus/units.ts";
 import { type ImapServer, type Login, loadMailbox, startImapServer } from "./mailbox.ts";
 import { evaluate, machineInfo, renderTable } from "./report.ts";
 import { buildRows, type Failures, type RunRecord } from "./rows.ts";
 import { downloadAll } from "./sections/download.ts";
+import { runEveryday } from "./sections/everyday.ts";
 import { runFanout } from "./sections/fanout.ts";
 import { runIngest } from "./sections/ingest.ts";
 import { runLatency } from "./sections/latency.ts";
@@ -77,7 +80,9 @@ try {
   log(
     `机器: ${machine.cores} 核 ${machine.model}，${machine.memoryGb} GB；N=${args.n}，${args.runs} 轮，数据库 ${args.db}`,
   );
-  const needsImap = ["raw", "naive", "ingest", "latency", "memory"].some((s) => wanted(s as never));
+  const needsImap = ["raw", "naive", "ingest", "everyday", "latency", "memory"].some((s) =>
+    wanted(s as never),
+  );
   let corpus: Corpus | null = null;
   let big: Awaited<ReturnType<typeof buildBigMessage>> | null = null;
   if (needsImap) {
@@ -85,7 +90,7 @@ try {
       server = await startImapServer();
       log(`Dovecot 已启动: 127.0.0.1:${server.port}`);
     } catch (err) {
-      for (const s of ["raw", "naive", "ingest", "latency", "memory"] as const)
+      for (const s of ["raw", "naive", "ingest", "everyday", "latency", "memory"] as const)
         fail(s, new Error(`Dovecot 无法启动: ${(err as Error).message}`));
     }
   }
@@ -97,6 +102,20 @@ try {
     log(
       `已生成 ${args.n} 封报送邮件 (${(corpus.bytes / MB).toFixed(0)} MB，报告期 ${period})，用时 ${((performance.now() - t) / 1000).toFixed(1)} 秒`,
     );
+  }
+  let everyday: Corpus | null = null;
+  if (server && wanted("everyday")) {
+    try {
+      const dir = join(root, "everyday");
+      await mkdir(dir);
+      const t = performance.now();
+      everyday = await buildEverydayCorpus(dir, args.everydayN, units, month, await makeDocTemplate(month));
+      log(
+        `已生成 ${args.everydayN} 封日常邮件 (平均 ${(everyday.bytes / everyday.files.length / 1024).toFixed(0)} KB)，用时 ${((performance.now() - t) / 1000).toFixed(1)} 秒`,
+      );
+    } catch (err) {
+      fail("everyday", err);
+    }
   }
   if (server && wanted("memory")) {
     big = await buildBigMessage(root, units[0]!, month, args.bigMb);
@@ -144,11 +163,29 @@ try {
           });
           const i = run.ingest;
           log(
-            `  ingest (${i.layout}): ${i.messagesPerSecond.toFixed(1)} 封/秒，${i.mbPerSecond.toFixed(1)} MB/秒，状态 ${JSON.stringify(i.states)}，登记表 ${i.receiptUnits} 个单位，峰值 RSS ${(i.rss.maxProcess / MB).toFixed(0)} MB (各进程 ${i.rss.perProcess.map((b) => (b / MB).toFixed(0)).join("/")}，合计 ${(i.rss.sum / MB).toFixed(0)} MB)，服务进程 CPU ${i.cpuSeconds.toFixed(1)} 秒 [${i.cpuSecondsEach.map((c) => `${c.user.toFixed(1)}u/${c.system.toFixed(1)}s`).join(" + ")}] (每封 ${((i.cpuSeconds * 1000) / i.messages).toFixed(0)} ms)`,
+            `  ingest (${i.layout}): ${i.messagesPerSecond.toFixed(1)} 封/秒，${i.mbPerSecond.toFixed(1)} MB/秒，状态 ${JSON.stringify(i.states)}，登记表 ${i.receiptUnits} 个单位，峰值 RSS ${(i.rss.maxProcess / MB).toFixed(0)} MB (各进程 ${i.rss.perProcess.map((b) => (b / MB).toFixed(0)).join("/")}，合计 ${(i.rss.sum / MB).toFixed(0)} MB)，服务进程 CPU ${i.cpuSeconds.toFixed(1)} 秒 [${i.cpuSecondsEach.map((c) => `${c.user.toFixed(1)}u/${c.system.toFixed(1)}s`).join(" + ")}] (每封 ${((i.cpuSeconds * 1000) / i.messages).toFixed(0)} ms)，数据库查询每封 ${(i.queries.queries / i.messages).toFixed(1)} 次、事务 ${(i.queries.transactions / i.messages).toFixed(2)} 个`,
           );
         } catch (err) {
           fail("ingest", err);
         }
+      }
+    }
+    if (server && everyday) {
+      try {
+        if (args.cpuProf) await mkdir(profDir, { recursive: true });
+        run.everyday = await runEveryday({
+          env: envBase,
+          server,
+          corpus: everyday,
+          period,
+          unitCount: units.length,
+          layout: machine.cores > 1 ? args.layout : "single",
+          ...(args.cpuProf && r === 0 ? { cpuProfDir: profDir } : {}),
+          log,
+          fail: (err) => fail("everyday", err),
+        });
+      } catch (err) {
+        fail("everyday", err);
       }
     }
     if (server && wanted("latency")) {
@@ -193,7 +230,7 @@ try {
   }
 
   // A row shows when its section was asked for or it has figures (ingest's RSS is a memory row).
-  const results = evaluate(buildRows(runs, failures, args.n, args.bigMb)).filter(
+  const results = evaluate(buildRows(runs, failures, args)).filter(
     (r) => wanted(r.section as never) || r.spread !== null,
   );
   const header = `report-inbox 基准 — ${machine.cores} 核 ${machine.model}，Node ${machine.node}，N=${args.n}，${args.runs} 轮 (中位数/最小/最大)，数据库 ${args.db}，收取进程布局: ${machine.cores > 1 ? layoutLabel[args.layout] : layoutLabel.single}`;

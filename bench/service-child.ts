@@ -3,7 +3,7 @@
 // argv: <config file> <worker names, comma-separated>
 import type { RunningWorkers } from "../workers/main.ts";
 
-type ToChild = { type: "go" } | { type: "stop" };
+type ToChild = { type: "go" } | { type: "stop" } | { type: "count" };
 
 function send(message: Record<string, unknown>): void {
   process.send?.(message);
@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   const rt = await createRuntime({ config, logger });
   let running: RunningWorkers | null = null;
   process.on("message", (m: ToChild) => {
-    if (m.type === "go") {
+    if (m.type === "count") {
+      send({ type: "count", ...rt.queryCounts() });
+    } else if (m.type === "go") {
       const at = Date.now();
       startWorkers(rt, names.split(",") as never)
         .then((r) => {

@@ -4,6 +4,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compiledIfFresh, nodeFlagsFor } from "../bin/built.js";
+import type { QueryCounts } from "../src/adapters/db/query-count.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -13,6 +14,8 @@ export interface ServiceProcess {
   /** Date.now() in the child right before startWorkers. */
   start(): Promise<number>;
   stop(): Promise<void>;
+  /** Statements and transactions the child's database connection has sent so far. */
+  queryCounts(): Promise<QueryCounts>;
   /** The child's log, shown when something fails. */
   logTail(): Promise<string>;
 }
@@ -30,6 +33,7 @@ type FromChild =
   | { type: "ready" }
   | { type: "started"; at: number }
   | { type: "stopped" }
+  | ({ type: "count" } & QueryCounts)
   | { type: "error"; message: string };
 
 export async function writeConfigFile(path: string, overrides: Record<string, unknown>): Promise<string> {
@@ -87,8 +91,9 @@ export async function spawnService(options: {
     for (;;) {
       const error = messages.find((m) => m.type === "error");
       if (error && error.type === "error") throw new Error(error.message);
-      const found = messages.find((m) => m.type === type);
-      if (found) return found as Extract<FromChild, { type: T }>;
+      // Taken off the list: a reply asked for again (count) must be a new one.
+      const at = messages.findIndex((m) => m.type === type);
+      if (at >= 0) return messages.splice(at, 1)[0] as Extract<FromChild, { type: T }>;
       if (exited) throw new Error(`${exited}\n${await logTail()}`);
       if (Date.now() > until) throw new Error(`服务进程 ${type} 超时`);
       await new Promise<void>((r) => {
@@ -112,6 +117,11 @@ export async function spawnService(options: {
     async start() {
       child.send({ type: "go" });
       return (await next("started", 30_000)).at;
+    },
+    async queryCounts() {
+      child.send({ type: "count" });
+      const { queries, transactions } = await next("count", 30_000);
+      return { queries, transactions };
     },
     async stop() {
       if (exited) return;

@@ -6,8 +6,24 @@ import { makeScanPdf } from "./pdf.ts";
 import { between, pick } from "./random.ts";
 import type { BenchUnit } from "./units.ts";
 
-const surnames = ["张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴", "徐", "孙", "马", "胡", "郭"];
-const givenNames = [
+export const surnames = [
+  "张",
+  "王",
+  "李",
+  "赵",
+  "刘",
+  "陈",
+  "杨",
+  "黄",
+  "周",
+  "吴",
+  "徐",
+  "孙",
+  "马",
+  "胡",
+  "郭",
+];
+export const givenNames = [
   "伟",
   "芳",
   "娜",

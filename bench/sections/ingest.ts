@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { type Db, openDb } from "../../src/adapters/db/connect.ts";
+import type { QueryCounts } from "../../src/adapters/db/query-count.ts";
 import type { Corpus } from "../corpus/build.ts";
 import { createServiceEnv, type EnvOptions } from "../env.ts";
 import type { ImapServer, Login } from "../mailbox.ts";
@@ -20,6 +21,8 @@ export interface IngestResult extends Throughput {
   cpuSeconds: number;
   /** The same, each process (in the order of `layout`), user and system. */
   cpuSecondsEach: { user: number; system: number }[];
+  /** Statements and transactions all service processes sent from the workers' start to the end. */
+  queries: QueryCounts;
 }
 
 export interface IngestOptions {
@@ -78,6 +81,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
     const idleRss = await Promise.all(services.map((s) => rssOf(s.pid)));
     const rss = sampleRss(services.map((s) => s.pid));
     const cpuAtStart = await Promise.all(services.map((s) => cpuSecondsOf(s.pid)));
+    const queriesAtStart = await Promise.all(services.map((s) => s.queryCounts()));
     for (const s of services.slice(1)) await s.start();
     const startedAt = await main.start();
     const n = o.corpus.files.length;
@@ -113,6 +117,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
     }
     const peak = rss.stop();
     const cpuAtEnd = await Promise.all(services.map((s) => cpuSecondsOf(s.pid)));
+    const queriesAtEnd = await Promise.all(services.map((s) => s.queryCounts()));
     const lastMessage = await q
       .selectFrom("messages")
       .select(sql<string>`max(updated_at)`.as("t"))
@@ -143,6 +148,7 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
         (sum, t, i) => sum + t.user + t.system - (cpuAtStart[i]?.user ?? 0) - (cpuAtStart[i]?.system ?? 0),
         0,
       ),
+      queries: countsBetween(queriesAtStart, queriesAtEnd),
       cpuSecondsEach: cpuAtEnd.map((t, i) => ({
         user: t.user - (cpuAtStart[i]?.user ?? 0),
         system: t.system - (cpuAtStart[i]?.system ?? 0),
@@ -155,7 +161,15 @@ export async function runIngest(o: IngestOptions): Promise<IngestResult> {
   }
 }
 
-async function stateCounts(db: Db): Promise<Record<string, number>> {
+function countsBetween(before: QueryCounts[], after: QueryCounts[]): QueryCounts {
+  const sum = (list: QueryCounts[], k: keyof QueryCounts) => list.reduce((n, c) => n + c[k], 0);
+  return {
+    queries: sum(after, "queries") - sum(before, "queries"),
+    transactions: sum(after, "transactions") - sum(before, "transactions"),
+  };
+}
+
+export async function stateCounts(db: Db): Promise<Record<string, number>> {
   const rows = await db
     .selectFrom("messages")
     .select(["state", sql<number>`count(*)`.as("c")])

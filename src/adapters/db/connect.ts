@@ -4,6 +4,7 @@ import SqliteDatabase from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { migrationProvider } from "./migrations.ts";
+import { CountingDialect, type QueryCounts } from "./query-count.ts";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.ts";
 import type { Database } from "./tables.ts";
 
@@ -22,6 +23,8 @@ export interface OpenedDb {
   db: Db;
   backend: DbBackend;
   close(): Promise<void>;
+  /** Statements and transactions sent since the database was opened (migrations included). */
+  queryCounts(): QueryCounts;
 }
 
 // bigint columns come back from pg as strings by default; ours (UIDs, sizes) fit in a double.
@@ -30,7 +33,7 @@ pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
 /** Opens the database, runs pending migrations, and returns it. */
 export async function openDb(options: OpenDbOptions): Promise<OpenedDb> {
   const { databaseUrl } = options;
-  let db: Db;
+  let dialect: CountingDialect;
   let backend: DbBackend;
   if (/^postgres(ql)?:/.test(databaseUrl)) {
     backend = "postgres";
@@ -50,7 +53,7 @@ export async function openDb(options: OpenDbOptions): Promise<OpenedDb> {
     // An idle client that loses its server emits 'error' on the pool; without a listener that
     // would crash the process, and the next query reconnects anyway.
     pool.on("error", () => {});
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    dialect = new CountingDialect(new PostgresDialect({ pool }));
   } else {
     backend = "sqlite";
     const file = databaseUrl.startsWith("sqlite:")
@@ -62,10 +65,11 @@ export async function openDb(options: OpenDbOptions): Promise<OpenedDb> {
     sqlite.pragma("synchronous = NORMAL");
     // Several processes (workers, CLI) share the file: wait for a lock instead of failing.
     sqlite.pragma("busy_timeout = 10000");
-    db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+    dialect = new CountingDialect(new ImmediateSqliteDialect({ database: sqlite }));
   }
+  const db: Db = new Kysely<Database>({ dialect });
   await migrate(db, options.schema);
-  return { db, backend, close: () => db.destroy() };
+  return { db, backend, close: () => db.destroy(), queryCounts: () => ({ ...dialect.counts }) };
 }
 
 /**

@@ -18,11 +18,22 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
         );
       const logger = ctx.logger();
       const rt = await createRuntime({ config, logger });
+      // What the sync itself asks of the database (opening, migrating and seeding left out).
+      const before = rt.queryCounts();
       const workers = await startWorkers(rt, ["process", "outgoing"]);
       try {
         const watcher = createRuntimeWatcher(rt);
         const counts = await watcher.syncOnce();
         const drained = await drainQueues(rt, { timeoutMs: Number(opts.timeout) * 1000, pollMs: 100 });
+        const after = rt.queryCounts();
+        logger.info(
+          {
+            ...counts,
+            queries: after.queries - before.queries,
+            transactions: after.transactions - before.transactions,
+          },
+          "收取完成",
+        );
         console.log(`收取完成：下载 ${counts.fetched} 封，其中新邮件 ${counts.new} 封`);
         if (!drained) {
           console.error(`处理未在 ${opts.timeout} 秒内完成，剩余的邮件会在服务运行时继续处理`);
