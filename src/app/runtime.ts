@@ -14,8 +14,10 @@ import { type Clock, systemClock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
 import type { Unit } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
+import { assertConfigUnitsKnown } from "../usecases/check-config-units.ts";
 import { loadUnits, syncUnitOverrides } from "../usecases/load-registry.ts";
 import { ensureRegistrySeeded } from "../usecases/seed-registry.ts";
+import { checkDataDir } from "./preflight.ts";
 
 /** Everything the workers share, opened once by main or the CLI and closed on shutdown. */
 export interface Runtime extends OpenedDb {
@@ -61,9 +63,16 @@ export async function createRuntime(options: {
   clock?: Clock;
 }): Promise<Runtime> {
   const { config, logger } = options;
+  checkDataDir(config.dataDir);
   await checkRedis(config.redisUrl);
   const opened = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  await ensureRegistrySeeded(opened.db);
+  try {
+    await ensureRegistrySeeded(opened.db);
+    await assertConfigUnitsKnown(opened.db, config);
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
   await syncUnitOverrides(opened.db, config);
   const redis = createRedis(config.redisUrl);
   const settings = { redisUrl: config.redisUrl, prefix: config.queuePrefix };

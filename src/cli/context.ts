@@ -1,8 +1,23 @@
 import { type OpenedDb, openDb } from "../adapters/db/connect.ts";
 import { ContentStore } from "../adapters/store/content-store.ts";
+import { checkDataDir } from "../app/preflight.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { createLogger, type Logger } from "../logger.ts";
+import { assertConfigUnitsKnown } from "../usecases/check-config-units.ts";
+
+/** DATA_DIR usable, the database reachable and migrated, config's units all in the registry. */
+export async function openCheckedDb(config: Config): Promise<OpenedDb> {
+  checkDataDir(config.dataDir);
+  const opened = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await assertConfigUnitsKnown(opened.db, config);
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
+  return opened;
+}
 
 /** What a CLI command needs; opened lazily so `config check` never touches the database. */
 export interface CliContext {
@@ -24,17 +39,21 @@ export function createCliContext(options: { configFile?: string } = {}): CliCont
       return config;
     },
     db: () => {
-      const c = ctx.config();
-      db ??= openDb({ databaseUrl: c.databaseUrl, dataDir: c.dataDir });
+      db ??= openCheckedDb(ctx.config());
       return db;
     },
-    store: () => new ContentStore(ctx.config().dataDir),
+    store: () => {
+      checkDataDir(ctx.config().dataDir);
+      return new ContentStore(ctx.config().dataDir);
+    },
     logger: () => {
       logger ??= createLogger();
       return logger;
     },
     close: async () => {
-      if (db) await (await db).close();
+      // A database that failed to open has nothing to close; its error was reported already.
+      const opened = await db?.catch(() => undefined);
+      await opened?.close();
     },
   };
   return ctx;

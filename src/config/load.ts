@@ -3,22 +3,14 @@ import { join, resolve } from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { parse as parseYaml } from "yaml";
 import { packageRoot } from "../package-root.ts";
-import { type Config, configSchema, envKeys, examples, secretPaths } from "./schema.ts";
+import { ConfigError } from "./config-error.ts";
+import { findUnsafeSetting } from "./safety.ts";
+import { type Config, configSchema, envKeys, secretPaths } from "./schema.ts";
+import { describeUnknownKey, joinPath } from "./unknown-keys.ts";
+
+export { ConfigError };
 
 export const defaultConfigPath = join(packageRoot, "config/default.yaml");
-
-/** A setting that is wrong or missing; the message is one line: key, problem, example. */
-export class ConfigError extends Error {
-  constructor(
-    readonly key: string,
-    problem: string,
-  ) {
-    const example = examples[key] ? `，例如 ${examples[key]}` : "";
-    const envName = Object.entries(envKeys).find(([, path]) => path === key)?.[0];
-    super(`配置错误: ${key}${envName ? ` (环境变量 ${envName})` : ""} ${problem}${example}`);
-    this.name = "ConfigError";
-  }
-}
 
 export interface LoadConfigOptions {
   /** Override file (same shape as default.yaml); CONFIG_FILE when absent. */
@@ -38,11 +30,19 @@ function readYaml(path: string, key: string): Record<string, unknown> {
   } catch {
     throw new ConfigError(key, `无法读取文件 ${path}`);
   }
+  let parsed: unknown;
   try {
-    return (parseYaml(text) ?? {}) as Record<string, unknown>;
+    parsed = parseYaml(text) ?? {};
   } catch (err) {
     throw new ConfigError(key, `文件 ${path} 不是有效的 YAML: ${(err as Error).message.split("\n")[0]}`);
   }
+  // A list (or a bare value) would merge as keys "0", "1"…: say what shape is expected instead.
+  if (!isPlainObject(parsed))
+    throw new ConfigError(
+      key,
+      `文件 ${path} 的内容是${Array.isArray(parsed) ? "列表" : "单个值"}，应为与 config/default.yaml 相同结构的“键: 值”设置，例如 imap: { folders: [INBOX] }`,
+    );
+  return parsed;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -91,7 +91,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const env = options.env ?? readEnv();
   let merged = readYaml(defaultConfigPath, "config/default.yaml");
   const file = options.file ?? env.CONFIG_FILE;
-  if (file) merged = deepMerge(merged, readYaml(file, "CONFIG_FILE"));
+  const fromFile = file ? readYaml(file, "CONFIG_FILE") : {};
+  merged = deepMerge(merged, fromFile);
   for (const [name, path] of Object.entries(envKeys)) {
     const raw = env[name];
     if (raw !== undefined && raw !== "") setPath(merged, path, envValue(name, raw));
@@ -99,12 +100,26 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (options.overrides) merged = deepMerge(merged, options.overrides as Record<string, unknown>);
   const result = configSchema.safeParse(merged);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const key = issue.path.join(".");
+    // A misspelt key explains the other errors it causes: report it first.
+    const issues = result.error.issues;
+    const unknown = issues.find((i) => i.code === "unrecognized_keys");
+    if (unknown && unknown.code === "unrecognized_keys") {
+      const name = unknown.keys[0]!;
+      const path = [...unknown.path, name];
+      const where = file && valueAt(fromFile, path) !== undefined ? `(在 ${file} 中) ` : "";
+      throw new ConfigError(
+        joinPath(path),
+        `${where}${describeUnknownKey(configSchema, unknown.path, name)}`,
+      );
+    }
+    const issue = issues[0]!;
+    const key = joinPath(issue.path);
     const shown = secretPaths.has(key) ? "" : describeValue(valueAt(merged, issue.path));
     throw new ConfigError(key, `${issue.message}${shown}`);
   }
   checkTimezone(result.data.timezone);
+  const unsafe = findUnsafeSetting(result.data);
+  if (unsafe) throw unsafe;
   return result.data;
 }
 
@@ -136,6 +151,12 @@ export function redactConfig(config: Config): Config {
     imap: { ...config.imap, pass: config.imap.pass ? "******" : "" },
     smtp: { ...config.smtp, pass: config.smtp.pass ? "******" : "" },
     web: { ...config.web, pass: config.web.pass ? "******" : "" },
+    notify: {
+      ...config.notify,
+      wecomWebhook: config.notify.wecomWebhook.replace(/key=[^&]+/, "key=******"),
+      dingtalkWebhook: config.notify.dingtalkWebhook.replace(/access_token=[^&]+/, "access_token=******"),
+      dingtalkSecret: config.notify.dingtalkSecret ? "******" : "",
+    },
     redisUrl: config.redisUrl.replace(/\/\/[^@/]*@/, "//******@"),
     databaseUrl: config.databaseUrl.replace(/\/\/[^@/]*@/, "//******@"),
   };

@@ -3,6 +3,9 @@ import { z } from "zod";
 // Messages for the office's IT staff, in Chinese like the rest of what people read.
 z.config(z.locales.zhCN());
 
+// Every object is strict: a misspelt key (`smtp.prot`) is an error that names the nearest valid
+// key (load.ts), instead of a setting silently ignored while the default applies.
+
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "应为 HH:MM 格式的时间");
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "应为 YYYY-MM-DD 格式的日期");
 const email = z.string().regex(/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/, "不是有效的邮箱地址");
@@ -12,21 +15,26 @@ const bool = z.preprocess(
   z.boolean(),
 );
 
+const webhookUrl = z
+  .string()
+  .refine((v) => v === "" || /^https?:\/\/\S+$/.test(v), "应为以 https:// 开头的机器人 Webhook 地址")
+  .default("");
+
 /** One reminder stage: the day of the month (before the deadline) and the time it is sent. */
-export const stageSchema = z.object({
+export const stageSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9-]+$/),
   day: z.number().int().min(1).max(31),
   time,
 });
 
 /** Per-unit settings the office edits; seeding never overwrites them. */
-export const unitOverrideSchema = z.object({
+export const unitOverrideSchema = z.strictObject({
   emails: z.array(email).default([]),
   aliases: z.array(z.string().min(1)).default([]),
   active: z.boolean().default(true),
 });
 
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   timezone: z.string().min(1),
   dataDir: z.string().min(1),
   databaseUrl: z
@@ -37,14 +45,14 @@ export const configSchema = z.object({
     ),
   redisUrl: z.string().regex(/^rediss?:\/\//, "应以 redis:// 开头"),
   queuePrefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/, "只能包含字母、数字和 _.:-"),
-  office: z.object({
+  office: z.strictObject({
     name: z.string().min(1),
     emails: z.array(email),
     ownAddresses: z.array(email),
     contactNames: z.array(z.string().min(1)),
     contactPhones: z.array(z.string().min(1)),
   }),
-  imap: z.object({
+  imap: z.strictObject({
     host: z.string(),
     port,
     secure: bool,
@@ -62,7 +70,7 @@ export const configSchema = z.object({
     reconnectMaxSeconds: z.number().positive(),
     authRetrySeconds: z.number().positive(),
   }),
-  smtp: z.object({
+  smtp: z.strictObject({
     host: z.string(),
     port,
     secure: bool,
@@ -72,34 +80,48 @@ export const configSchema = z.object({
     perMinute: z.number().int().min(1),
     perDay: z.number().int().min(1),
   }),
-  deadline: z.object({ day: z.number().int().min(1).max(28) }),
-  reminders: z.object({
+  deadline: z.strictObject({ day: z.number().int().min(1).max(28) }),
+  reminders: z.strictObject({
     stages: z.array(stageSchema),
     overdueAfterDays: z.number().int().min(0),
     overdueTime: time,
   }),
-  digest: z.object({
+  digest: z.strictObject({
+    /** Whether the office gets receipt logs at all; on, it needs office.emails. */
+    enabled: z.boolean().default(true),
     fromDay: z.number().int().min(1).max(31),
     toDay: z.number().int().min(1).max(31),
     times: z.array(time),
     finalTime: time,
   }),
-  acknowledgements: z.object({ enabled: z.boolean(), perRecipientPerHour: z.number().int().min(1) }),
-  classification: z.object({ textPdfCountsAsElectronic: z.boolean(), ocr: z.boolean() }),
-  archives: z.object({
+  acknowledgements: z.strictObject({ enabled: z.boolean(), perRecipientPerHour: z.number().int().min(1) }),
+  classification: z.strictObject({ textPdfCountsAsElectronic: z.boolean(), ocr: z.boolean() }),
+  archives: z.strictObject({
     maxDepth: z.number().int().min(0).max(5),
     maxEntries: z.number().int().min(1),
     maxTotalBytes: z.number().int().min(1),
     maxRatio: z.number().min(1),
   }),
-  web: z.object({
+  web: z.strictObject({
     host: z.string().min(1),
     port,
     user: z.string().default(""),
     pass: z.string().default(""),
   }),
   units: z.record(z.string(), unitOverrideSchema),
-  calendar: z.object({ holidays: z.array(isoDate), workdays: z.array(isoDate) }),
+  notify: z
+    .strictObject({
+      /** WeCom group robot webhook (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…). */
+      wecomWebhook: webhookUrl,
+      /** DingTalk custom robot webhook (https://oapi.dingtalk.com/robot/send?access_token=…). */
+      dingtalkWebhook: webhookUrl,
+      /** The DingTalk robot's signing secret (SEC…), required with dingtalkWebhook. */
+      dingtalkSecret: z.string().default(""),
+      /** markdown (default) or plain text. */
+      format: z.enum(["markdown", "text"]).default("markdown"),
+    })
+    .prefault({}),
+  calendar: z.strictObject({ holidays: z.array(isoDate), workdays: z.array(isoDate) }),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -125,13 +147,25 @@ export const envKeys: Record<string, string> = {
   DATA_DIR: "dataDir",
   QUEUE_PREFIX: "queuePrefix",
   TZ_OFFICE: "timezone",
+  WEB_HOST: "web.host",
   WEB_PORT: "web.port",
   WEB_USER: "web.user",
   WEB_PASS: "web.pass",
+  WECOM_WEBHOOK: "notify.wecomWebhook",
+  DINGTALK_WEBHOOK: "notify.dingtalkWebhook",
+  DINGTALK_SECRET: "notify.dingtalkSecret",
 };
 
 /** Keys whose values must never reach a log line or an error message. */
-export const secretPaths = new Set(["imap.pass", "smtp.pass", "web.pass"]);
+export const secretPaths = new Set([
+  "imap.pass",
+  "smtp.pass",
+  "web.pass",
+  // A robot's webhook address carries its access token: whoever has it can post to the group.
+  "notify.wecomWebhook",
+  "notify.dingtalkWebhook",
+  "notify.dingtalkSecret",
+]);
 
 /** An example for each key that commonly goes wrong, quoted in the error message. */
 export const examples: Record<string, string> = {
@@ -143,4 +177,9 @@ export const examples: Record<string, string> = {
   databaseUrl: "DATABASE_URL=postgres://user@127.0.0.1:5432/report_inbox",
   "imap.since": 'since: "2023-05-01"',
   timezone: "timezone: Asia/Shanghai",
+  "imap.pass": "IMAP_PASS=<163 邮箱的客户端授权码>",
+  "web.host": "WEB_HOST=127.0.0.1",
+  "web.pass": "WEB_PASS=<看板登录密码>",
+  dataDir: "DATA_DIR=/var/lib/report-inbox",
+  "notify.dingtalkSecret": "DINGTALK_SECRET=SEC…",
 };

@@ -62,6 +62,19 @@ export function planFor(
     period,
     at: zonedTime(overdueDay, config.reminders.overdueTime, tz),
   });
+  if (config.digest.enabled) items.push(...digestItems(period, deadline, config, tz, calendar));
+  return items.sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
+/** The office's receipt logs for the period: daily ones before the deadline and the final one. */
+function digestItems(
+  period: Period,
+  deadline: LocalDate,
+  config: PlanConfig,
+  tz: string,
+  calendar: WorkingCalendar,
+): PlanItem[] {
+  const out: PlanItem[] = [];
   const due = parsePeriod(addMonths(period, 1));
   const lastDay = Math.min(config.digest.toDay, daysInMonth(due.year, due.month));
   for (let d = config.digest.fromDay; d <= lastDay; d++) {
@@ -69,7 +82,7 @@ export function planFor(
     if (!calendar.isWorkingDay(date)) continue;
     for (const time of config.digest.times) {
       const label = `daily-${time.replace(":", "")}`;
-      items.push({
+      out.push({
         key: `digest:${period}:${date}:${label}`,
         kind: "digest",
         period,
@@ -78,12 +91,12 @@ export function planFor(
       });
     }
   }
-  items.push({
+  out.push({
     key: `digest-final:${period}`,
     kind: "digest-final",
     period,
     label: "final",
     at: zonedTime(addDays(deadline, 1), config.digest.finalTime, tz),
   });
-  return items.sort((a, b) => a.at.getTime() - b.at.getTime());
+  return out;
 }

@@ -17,6 +17,8 @@ const config = loadConfig({
     dataDir: env.DATA_DIR ?? "",
     queuePrefix: env.QUEUE_PREFIX ?? "",
     smtp: { host: "127.0.0.1", port: Number(env.SMTP_PORT), secure: false, from: "huanzichu@example.gov.cn" },
+    // Mail goes out over SMTP, so the receipt logs need someone to receive them.
+    office: { emails: ["staff@example.gov.cn"] },
   },
 });
 const { db } = await openDb({ databaseUrl: "", dataDir: config.dataDir });

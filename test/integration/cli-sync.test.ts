@@ -39,6 +39,7 @@ describe("report-inbox sync --once", () => {
       SMTP_PORT: String(smtp.port),
       SMTP_SECURE: "false",
       MAIL_FROM: "huanzichu@163.com",
+      OFFICE_EMAILS: "staff@sjz.gov.cn",
       LOG_LEVEL: "warn",
     };
   });

@@ -30,6 +30,14 @@ describe("planFor", () => {
     );
   });
 
+  it("plans no receipt logs when the office turned digests off, reminders unchanged", () => {
+    const off = { ...config, digest: { ...config.digest, enabled: false } };
+    const kinds = planFor("2023-04", off, tz).map((i) => i.kind);
+    expect(kinds.filter((k) => k === "digest" || k === "digest-final")).toEqual([]);
+    expect(kinds.filter((k) => k === "remind")).toHaveLength(3);
+    expect(kinds).toContain("overdue");
+  });
+
   it("moves a stage off the National Day holiday to the working day before (Sept 2023 collection)", () => {
     const cfg = {
       ...config,

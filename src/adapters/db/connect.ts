@@ -4,10 +4,12 @@ import SqliteDatabase from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { migrationProvider } from "./migrations.ts";
+import { probePostgres } from "./postgres-probe.ts";
 import { CountingDialect, type QueryCounts } from "./query-count.ts";
 import { ImmediateSqliteDialect } from "./sqlite-dialect.ts";
 import type { Database } from "./tables.ts";
 
+export { DatabaseUnavailableError } from "./postgres-probe.ts";
 export type Db = Kysely<Database>;
 export type DbBackend = "sqlite" | "postgres";
 
@@ -39,12 +41,9 @@ export async function openDb(options: OpenDbOptions): Promise<OpenedDb> {
     backend = "postgres";
     const schema = options.schema;
     if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-    if (schema) {
-      const admin = new pg.Client({ connectionString: databaseUrl });
-      await admin.connect();
-      await admin.query(`create schema if not exists ${schema}`);
-      await admin.end();
-    }
+    await probePostgres(databaseUrl, async (client) => {
+      if (schema) await client.query(`create schema if not exists ${schema}`);
+    });
     const pool = new pg.Pool({
       connectionString: databaseUrl,
       max: 10,
