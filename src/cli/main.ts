@@ -3,6 +3,7 @@ import { ConfigError } from "../config/load.ts";
 import { registerConfigCommands } from "./commands/config.ts";
 import { registerDemoCommand } from "./commands/demo.ts";
 import { registerDigestCommand } from "./commands/digest.ts";
+import { registerDoctorCommand } from "./commands/doctor.ts";
 import { registerImportCommand } from "./commands/import.ts";
 import { registerMarkCommand } from "./commands/mark.ts";
 import { registerQuarantineCommand } from "./commands/quarantine.ts";
@@ -37,6 +38,7 @@ registerUnitsCommand(program, ctx);
 registerRemindCommand(program, ctx);
 registerDigestCommand(program, ctx);
 registerImportCommand(program, ctx);
+registerDoctorCommand(program, ctx);
 
 try {
   await program.parseAsync(process.argv);

@@ -25,6 +25,8 @@ export interface TestSmtpOptions {
   holdAfter?: number;
   /** Refuse mails to these recipients permanently (550). */
   rejectRecipients?: string[];
+  /** Require this login (AUTH PLAIN/LOGIN over the plain loopback connection). */
+  auth?: { user: string; pass: string };
 }
 
 /** A real SMTP server on loopback (plain, no auth) that parses what it accepts. */
@@ -36,9 +38,20 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
   });
   let accepted = 0;
   let holding = false;
+  const { auth } = options;
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
+    authOptional: !auth,
+    disabledCommands: auth ? ["STARTTLS"] : ["STARTTLS", "AUTH"],
+    allowInsecureAuth: Boolean(auth),
+    authMethods: ["PLAIN", "LOGIN"],
+    onAuth(login, _session, callback) {
+      if (auth && login.username === auth.user && login.password === auth.pass) {
+        callback(null, { user: login.username });
+        return;
+      }
+      const err = Object.assign(new Error("Authentication failed"), { responseCode: 535 });
+      callback(err);
+    },
     logger: false,
     onRcptTo(address, _session, callback) {
       if (options.rejectRecipients?.includes(address.address.toLowerCase())) {

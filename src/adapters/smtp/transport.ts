@@ -91,19 +91,27 @@ function toNodemailer(config: Pick<Config, "smtp" | "imap" | "office">, mail: Ou
   };
 }
 
+/** How to reach and log in to the SMTP server; shared by sending and `doctor`'s login test. */
+export function smtpConnectionOptions(smtp: Config["smtp"]) {
+  return {
+    host: smtp.host,
+    port: smtp.port,
+    // secure: TLS from the first byte (465); otherwise STARTTLS when the server offers it (587),
+    // plain only for a local relay.
+    secure: smtp.secure,
+    // On the submission port never fall back to plain text: the password would travel in clear.
+    requireTLS: !smtp.secure && smtp.port === 587,
+    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.pass } } : {}),
+    tls: { servername: smtp.host },
+  };
+}
+
 export function createMailTransport(
   config: Pick<Config, "smtp" | "imap" | "office" | "dataDir">,
 ): MailTransport {
   if (!config.smtp.host) return createFileTransport(config);
   const transporter = nodemailer.createTransport({
-    host: config.smtp.host,
-    port: config.smtp.port,
-    // secure: TLS from the first byte (465); otherwise STARTTLS when the server offers it (587),
-    // plain only for a local relay.
-    secure: config.smtp.secure,
-    // On the submission port never fall back to plain text: the password would travel in clear.
-    requireTLS: !config.smtp.secure && config.smtp.port === 587,
-    ...(config.smtp.user ? { auth: { user: config.smtp.user, pass: config.smtp.pass } } : {}),
+    ...smtpConnectionOptions(config.smtp),
     pool: true,
     maxConnections: 2,
     rateDelta: 60_000,
@@ -112,7 +120,6 @@ export function createMailTransport(
     greetingTimeout: 30_000,
     // Bounded so that a hung send ends well inside the outbox's stale-sending window.
     socketTimeout: 120_000,
-    tls: { servername: config.smtp.host },
   });
   return {
     kind: "smtp",
