@@ -47,7 +47,10 @@ function expectOneLine(result: CliResult): string {
   return lines[0]!;
 }
 
-describe("report-inbox config check refuses dangerous set-ups in one Chinese line", () => {
+// Each test starts the CLI one to three times; on a busy two-core machine one start takes seconds.
+describe("report-inbox config check refuses dangerous set-ups in one Chinese line", {
+  timeout: 180_000,
+}, () => {
   let dir: string;
   let dataDir: string;
   let base: Record<string, string>;

@@ -51,7 +51,7 @@ async function closedPort(): Promise<number> {
   });
 }
 
-describe("report-inbox doctor against real servers", () => {
+describe("report-inbox doctor against real servers", { timeout: 180_000 }, () => {
   let dovecot: DovecotInstance;
   let smtp: TestSmtpServer;
   let pgDb: TestDb;
