@@ -28,6 +28,8 @@ export interface DecideInput {
   officeContact?: ContactExclusions;
   /** Texts of the documents the caller chose to read (see needsDocumentText); may be empty. */
   fileTexts: FileText[];
+  /** The office assigned the unit after looking at the mail: a password-protected archive no longer holds it back. */
+  officeAssigned?: boolean;
   /** Whether a PDF with a text layer counts as the electronic version. @defaultValue false */
   textPdfCountsAsElectronic: boolean;
 }
@@ -40,7 +42,7 @@ export type Verdict =
   | { kind: "not_report"; code: string; reason: string }
   | {
       kind: "review";
-      code: "review.multiple_units" | "review.unknown_unit" | "review.no_unit";
+      code: "review.multiple_units" | "review.unknown_unit" | "review.no_unit" | "review.encrypted_archive";
       reason: string;
       /** Unit ids the office may choose from. */
       candidates: string[];
@@ -94,6 +96,20 @@ export function decideSubmission(input: DecideInput): Verdict {
   const evidence = evidenceOf(message, input.fileTexts);
   const { period, periodSource } = periodOf(evidence, input.receivedAt, input.tz);
   const found = identifyUnit(evidence, units);
+
+  const locked = allFiles(message).filter((f) => f.encrypted);
+  if (locked.length > 0 && !input.officeAssigned) {
+    // What the archive holds (the scan? the electronic version?) cannot be known without the
+    // password: a person asks the unit, rather than the unit getting a receipt saying "missing".
+    const names = locked.map((f) => `“${f.originalName}”`).join("、");
+    return {
+      kind: "review",
+      code: "review.encrypted_archive",
+      reason: `压缩包有密码：${names}设有密码，无法查看其中的文件，请向报送单位索取密码或请其重发不加密的文件`,
+      candidates: found.kind === "unit" ? [found.unitId] : found.kind === "ambiguous" ? found.candidates : [],
+      period,
+    };
+  }
 
   if (found.kind === "ambiguous") {
     const names = found.candidates.join("、");

@@ -68,6 +68,8 @@ export interface ParsedFile {
   linkUrl?: string;
   /** Why the file could not be read or was refused (Chinese, shown to people). */
   note?: string;
+  /** An archive with a password: what it holds cannot be seen, so a person must ask for it. */
+  encrypted?: boolean;
 }
 
 /** What the parser makes of a raw message. */

@@ -178,6 +178,7 @@ async function decide(
     textPdfCountsAsElectronic: deps.config.classification.textPdfCountsAsElectronic,
     officeContact: { names: deps.config.office.contactNames, phones: deps.config.office.contactPhones },
     fileTexts: [] as { name: string; kind: ParsedFile["kind"]; text: string }[],
+    officeAssigned: assignment !== null,
   };
   // Reading documents is the expensive part: only when the subject, names and body left the
   // unit or the contact open.

@@ -1,10 +1,13 @@
 import type { ParsedFile } from "../../domain/types.ts";
 import type { ContentStore, StoredObject } from "../store/content-store.ts";
+import type { ArchiveExpansion } from "./archive-entries.ts";
 import { detectType } from "./detect-type.ts";
 import { extensionOf, safeFileName } from "./file-names.ts";
 import { fileAt } from "./file-source.ts";
 import type { ExpansionBudget, ParseLimits } from "./limits.ts";
 import { classifyPdf } from "./pdf-kind.ts";
+import { expandRar } from "./rar-expand.ts";
+import { expandSevenZip } from "./sevenzip-expand.ts";
 import { expandZip } from "./zip-expand.ts";
 
 export interface FileContext {
@@ -31,10 +34,14 @@ const EXPECTED_BY_EXT: Record<string, string> = {
   jpeg: "图片",
   png: "图片",
   zip: "压缩包",
+  rar: "压缩包",
+  "7z": "压缩包",
 };
 
+const EXPANDERS = { zip: expandZip, rar: expandRar, "7z": expandSevenZip };
+
 /**
- * Turns one stored file into ParsedFile records: the file itself, plus, for a zip, what came out
+ * Turns one stored file into ParsedFile records: the file itself, plus, for a zip, RAR or 7z, what came out
  * of it. Classification is from the bytes; the name only separates OLE2 documents (.doc/.wps vs
  * .xls) and explains mismatches. Document text is NOT read here (see document-text.ts).
  */
@@ -91,17 +98,15 @@ export async function describeStoredFile(
       file.kind = "electronic";
       setNote("网页格式保存的 Word 文件，按电子版计");
       return [file];
-    case "zip": {
-      const expanded = await expandZip(ctx, stored, origin, file.safeName);
+    case "zip":
+    case "rar":
+    case "7z": {
+      const expanded: ArchiveExpansion = await EXPANDERS[detected.format](ctx, stored, origin, file.safeName);
       file.kind = expanded.kind;
+      if (expanded.encrypted) file.encrypted = true;
       setNote(expanded.note);
       return [file, ...expanded.entries];
     }
-    case "rar":
-    case "7z":
-      file.kind = "archive";
-      setNote(`${detected.format.toUpperCase()} 压缩包无法自动解开，需人工查看`);
-      return [file];
     case "tnef":
       setNote("Outlook 专用格式（winmail.dat），其中的附件无法读取，请发件人以普通附件重发");
       return [file];
