@@ -121,11 +121,14 @@ export function distinctUnitIds(matches: UnitMatch[]): string[] {
   return [...new Set(matches.map((m) => m.unitId))];
 }
 
-// Well-formed unit names: 石家庄市XX局/委/办/中心/社, XX县/区/市(人民)政府, XX区管委会.
+// Well-formed unit names: (石家庄)市XX局/委/办/中心/社, XX县/区/市(人民)政府, XX管委会. Before a
+// city body's 市 may stand nothing Chinese, 石家庄, or a function word (关于市应急局…): any other
+// character makes 市 part of a longer word (城市管理局, 超市) or of a county-level city's own
+// bureau (晋州市应急局), which is no city body.
 const UNIT_NAME_PATTERNS = [
-  /石家庄市[\u4e00-\u9fa5]{2,12}?(?:委员会|局|委|办公室|办|中心|社)/gu,
+  /(?:石家庄)?(?<=^|[^\u4e00-\u9fa5]|石家庄|关于|对于|报送|根据|按照|向|对|由|的|和|及|与|在|据|为|是|我|自|来|从|经)市[\u4e00-\u9fa5]{1,12}?(?:委员会|局|委|办公室|办|中心|社)/gu,
   /[\u4e00-\u9fa5]{2,4}?[县区市](?:人民政府|政府)/gu,
-  /[\u4e00-\u9fa5]{2,8}?区管(?:理)?委(?:员)?会/gu,
+  /[\u4e00-\u9fa5]{2,10}?管(?:理)?委(?:员)?会/gu,
 ];
 // Leading words swept up by the patterns: 关于正定县人民政府 is 正定县人民政府.
 const LEADING_WORDS = /^(?:关于|对于|报送|根据|按照|向|对|由|的|和|及|与|在|据|为|是|我|省|中共)+/u;
@@ -143,9 +146,16 @@ export function findUnknownUnitName(text: string, units: Unit[]): string | null 
       const name = m[0].replace(LEADING_WORDS, "");
       if (name.length < 3 || NOT_MEMBER.test(name)) continue;
       const n = normalizeUnitName(name);
-      if (keys.some((k) => n.includes(k.key) || k.key === n)) continue;
+      // A two-character key (正定, an alias of 正定县) inside a longer name (正定新区管委会) is
+      // another body; longer keys inside a name are the unit written more fully.
+      if (keys.some((k) => k.key === n || (k.key.length >= 3 && n.includes(k.key)))) continue;
       return name;
     }
   }
   return null;
+}
+
+/** How a body not in the registry is shown to staff, so they see at once who wrote. */
+export function notInRegistryLabel(name: string): string {
+  return `${name}（不在名录中）`;
 }

@@ -1,4 +1,5 @@
 import type { Db } from "../adapters/db/connect.ts";
+import { notInRegistryLabel } from "../domain/unit-names.ts";
 
 /** One mail that needs a person, as `quarantine` and the board list it. */
 export interface ReviewItem {
@@ -13,6 +14,8 @@ export interface ReviewItem {
   candidates: string[];
   /** A unit name not in the registry, for the office to add. */
   unknownUnitName: string | null;
+  /** Who the mail is from, as staff read it: the unit, or "市应急局（不在名录中）"; null when unknown. */
+  unit: string | null;
 }
 
 /**
@@ -22,7 +25,17 @@ export interface ReviewItem {
 export async function listReviewItems(db: Db): Promise<ReviewItem[]> {
   const rows = await db
     .selectFrom("messages")
-    .select(["id", "state", "received_at", "from_addr", "subject", "reason_code", "reason", "verdict"])
+    .select([
+      "id",
+      "state",
+      "received_at",
+      "from_addr",
+      "subject",
+      "reason_code",
+      "reason",
+      "verdict",
+      "unit_id",
+    ])
     .where((eb) =>
       eb.or([
         eb("state", "in", ["review", "failed"]),
@@ -45,6 +58,7 @@ export async function listReviewItems(db: Db): Promise<ReviewItem[]> {
       reason: r.reason,
       candidates: verdict.candidates ?? [],
       unknownUnitName: verdict.unknownUnitName ?? null,
+      unit: r.unit_id ?? (verdict.unknownUnitName ? notInRegistryLabel(verdict.unknownUnitName) : null),
     };
   });
 }

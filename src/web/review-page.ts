@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import { html } from "hono/html";
 import { dateTimeLabel, messageStateText } from "../domain/labels.ts";
 import type { Unit } from "../domain/types.ts";
+import { notInRegistryLabel } from "../domain/unit-names.ts";
 import { assignMessage, dismissMessage } from "../usecases/office-corrections.ts";
 import { processMessage } from "../usecases/process-message.ts";
 import {
@@ -143,7 +144,7 @@ function reviewRow(m: ReviewMessage, units: Unit[], tz: string): Html {
 <td>${m.from_name ?? ""}<div class="small">${m.from_addr ?? ""}</div></td>
 <td>${m.subject ?? ""}</td>
 <td>${messageStateText(m.state)}${m.unit_id ? html`：${m.unit_id} ${m.period ?? ""}` : ""}<div class="muted small">${m.reason ?? ""}</div></td>
-<td>${hints.candidates.join("、")}${hints.unknownUnitName ? html`<div class="small">未登记的单位名：${hints.unknownUnitName}</div>` : ""}</td>
+<td>${hints.candidates.join("、")}${hints.unknownUnitName ? html`<div class="small">${notInRegistryLabel(hints.unknownUnitName)}</div>` : ""}</td>
 <td>
 <form method="post" action="${base}/assign">
 <select name="unitId"><option value="">选择单位…</option>${units.map(

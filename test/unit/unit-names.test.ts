@@ -104,3 +104,34 @@ describe("findUnknownUnitName", () => {
     expect(findUnknownUnitName(text, units)).toBeNull();
   });
 });
+
+describe("findUnknownUnitName: bodies people write as they are called", () => {
+  it.each([
+    ["市应急局4月份工作进展情况", "市应急局"],
+    ["石家庄市应急管理局关于4月份工作进展的报告", "石家庄市应急管理局"],
+    ["关于市国资委4月份工作的报告", "市国资委"],
+    ["我市应急局4月份工作进展", "市应急局"],
+    ["市委网信办4月进展", "市委网信办"],
+    ["市政务服务中心：4月份工作进展", "市政务服务中心"],
+    ["市人民防空办公室4月份工作", "市人民防空办公室"],
+    ["定州市人民政府4月份工作进展", "定州市人民政府"],
+    ["关于新城县人民政府4月进展", "新城县人民政府"],
+    ["循环化工园区管委会4月份进展", "循环化工园区管委会"],
+    ["正定新区管理委员会工作进展", "正定新区管理委员会"],
+    ["【市医保局】4月份工作进展", "市医保局"],
+  ])("%s → %s", (text, name) => {
+    expect(findUnknownUnitName(text, units)).toBe(name);
+  });
+
+  it.each([
+    ["城市管理局4月份工作"],
+    ["晋州市应急局4月份工作进展"],
+    ["超市中心促销"],
+    ["市中心的交通情况"],
+    ["市水利局4月份工作进展"],
+    ["高新区管委会4月份工作进展"],
+    ["市生态文明建设领导小组办公室"],
+  ])("%s names no unknown body", (text) => {
+    expect(findUnknownUnitName(text, units)).toBeNull();
+  });
+});

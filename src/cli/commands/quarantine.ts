@@ -33,6 +33,7 @@ export function registerQuarantineCommand(program: Command, ctx: CliContext): vo
           `${i.id.slice(0, 12)}  ${dateTimeLabel(i.receivedAt, tz)}  ${stateText(i.state)}  ${i.from ?? "(无发件人)"}`,
         );
         console.log(`    主题: ${i.subject ?? "(无)"}`);
+        if (i.unit) console.log(`    单位: ${i.unit}`);
         console.log(`    原因: ${i.reason ?? ""}`);
         if (i.candidates.length) console.log(`    候选单位: ${i.candidates.join("、")}`);
       }
