@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { ConfigError } from "../config/load.ts";
+import { registerCompileCommand } from "./commands/compile.ts";
 import { registerConfigCommands } from "./commands/config.ts";
 import { registerDemoCommand } from "./commands/demo.ts";
 import { registerDigestCommand } from "./commands/digest.ts";
@@ -39,6 +40,7 @@ registerRemindCommand(program, ctx);
 registerDigestCommand(program, ctx);
 registerImportCommand(program, ctx);
 registerDoctorCommand(program, ctx);
+registerCompileCommand(program, ctx);
 
 try {
   await program.parseAsync(process.argv);

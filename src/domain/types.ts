@@ -32,6 +32,12 @@ export interface Task {
   /** Responsible unit ids in the document's order; the first leads. */
   units: string[];
   lead: string;
+  /**
+   * The task's paragraph in the work-points document, without its responsibility list: the key
+   * phrases a unit's report is matched against when compiling. Absent for a registry imported
+   * before it was kept (re-import the document to fill it).
+   */
+  body?: string;
 }
 
 export type ContactSource = "body" | "electronic" | "pdf" | "ocr";

@@ -98,6 +98,11 @@ function taskTitle(text: string): string {
   return (end >= 0 ? text.slice(0, end) : text.slice(0, 40)).trim();
 }
 
+/** A task's words without its "(责任单位:…)" list. */
+function withoutResponsibility(text: string): string {
+  return text.replace(/[(（〔[]\s*责任单位[\s\S]*$/, "").trim();
+}
+
 /**
  * Parses a work-points document. `known` is the registry (seeds/units.yaml, the database) so
  * that aliases and the group 各县(市、区)政府 resolve.
@@ -157,6 +162,7 @@ export function parseWorkPoints(text: string, known: KnownUnit[]): WorkPoints {
       title: taskTitle(t.text),
       units,
       lead: own[0]!,
+      body: withoutResponsibility(t.text),
     });
     // 下同 ("the same below"): the county-level governments and zones of this list answer for
     // every later task too.

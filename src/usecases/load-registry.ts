@@ -42,6 +42,7 @@ export async function loadTasks(db: Db, year?: number): Promise<Task[]> {
     title: r.title,
     units: parseStringList(r.units),
     lead: r.lead,
+    ...(r.body ? { body: r.body } : {}),
   }));
 }
 

@@ -121,6 +121,7 @@ export async function seedRegistry(db: Db, filePath: string, options: SeedOption
         title: task.title,
         units: JSON.stringify(task.units),
         lead: task.lead,
+        body: task.body ?? "",
       };
       const old = oldTasks.find((o) => Number(o.number) === task.number);
       if (!old) {
@@ -133,7 +134,8 @@ export async function seedRegistry(db: Db, filePath: string, options: SeedOption
         old.section !== values.section ||
         old.title !== values.title ||
         old.units !== values.units ||
-        old.lead !== values.lead
+        old.lead !== values.lead ||
+        old.body !== values.body
       ) {
         await trx
           .updateTable("tasks")

@@ -225,6 +225,17 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  "0005_task_body": {
+    async up(db: Kysely<unknown>) {
+      // The compilation (汇总) places a unit's paragraphs by the key phrases of each task's
+      // paragraph in the work points, not by its title alone. Empty until the document is seeded
+      // again (report-inbox seed), which fills it.
+      await db.schema
+        .alterTable("tasks")
+        .addColumn("body", "text", (c) => c.notNull().defaultTo(""))
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

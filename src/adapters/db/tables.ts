@@ -27,6 +27,8 @@ export interface TasksTable {
   title: string;
   units: string;
   lead: string;
+  /** The task's paragraph without its responsibility list (key phrases for the compilation). */
+  body: Generated<string>;
   updated_at: string;
 }
 
