@@ -1,13 +1,8 @@
-import { writeCompilationDocx } from "../adapters/docx/compilation-docx.ts";
 import { attributeReports } from "../domain/compile/attribute.ts";
 import { chooseDocuments } from "../domain/compile/choose-documents.ts";
-import {
-  buildCompilation,
-  type Compilation,
-  chineseDate,
-  type UnitReport,
-} from "../domain/compile/compilation.ts";
+import { buildCompilation, type Compilation, type UnitReport } from "../domain/compile/compilation.ts";
 import { buildTaskIndex } from "../domain/compile/task-index.ts";
+import { dateLabel } from "../domain/labels.ts";
 import { parsePeriod } from "../domain/period.ts";
 import { loadTasks, loadUnits } from "./load-registry.ts";
 import { getPeriodStatus, type UnitStatusRow } from "./period-status.ts";
@@ -51,27 +46,19 @@ export async function compileMonth(
   const reports: UnitReport[] = [];
   for (const row of status.units) {
     const own = tasks.filter((t) => t.units.includes(row.unitId)).map((t) => t.number);
-    reports.push(await reportOf(deps, row, own, index, new Date(status.deadline)));
+    reports.push(await reportOf(deps, row, own, index));
   }
   const compilation = buildCompilation({
     officeName: config.office.name,
     period,
-    asOf: chineseDate(options.now, config.timezone),
+    asOf: dateLabel(options.now, config.timezone),
     tasks,
     units: reports,
   });
+  // Loaded on use, like mammoth and pdf.js: the docx library is large, and every process that
+  // imports the board or the CLI would otherwise pay for it at start.
+  const { writeCompilationDocx } = await import("../adapters/docx/compilation-docx.ts");
   return { compilation, docx: await writeCompilationDocx(compilation), notes };
-}
-
-/**
- * 逾期报送 as the draft counts it: a report completed after the deadline, or one still incomplete
- * whose first mail came after it. (The receipt log also calls a report late that arrived in time
- * but is still incomplete past the deadline; the draft lists those as 材料不全.)
- */
-function reportedLate(row: UnitStatusRow, deadline: Date): boolean {
-  if (row.status === "complete") return row.late;
-  if (row.status !== "incomplete" || !row.receivedAt) return false;
-  return new Date(row.receivedAt).getTime() > deadline.getTime();
 }
 
 async function reportOf(
@@ -79,9 +66,8 @@ async function reportOf(
   row: UnitStatusRow,
   own: number[],
   index: ReturnType<typeof buildTaskIndex>,
-  deadline: Date,
 ): Promise<UnitReport> {
-  const base = { unitId: row.unitId, name: row.unit, status: row.status, late: reportedLate(row, deadline) };
+  const base = { unitId: row.unitId, name: row.unit, status: row.status, late: row.late };
   if (row.status !== "complete" && row.status !== "incomplete") return { ...base, attribution: null };
   const { documents, offered } = await readUnitDocuments(deps, row.messages);
   const chosen = chooseDocuments(documents);

@@ -2,6 +2,7 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { basicAuth } from "hono/basic-auth";
 import { HTTPException } from "hono/http-exception";
+import { registerCompileRoute } from "./compile-download.ts";
 import { registerExportRoute } from "./export.ts";
 import { registerHealthRoute } from "./health.ts";
 import { type BoardDeps, BoardError, isSameOrigin } from "./http.ts";
@@ -37,6 +38,7 @@ export function createBoardApp(deps: BoardDeps): Hono {
   registerUnitRoutes(app, deps);
   registerReviewRoutes(app, deps);
   registerExportRoute(app, deps);
+  registerCompileRoute(app, deps);
   registerHealthRoute(app, deps);
 
   app.notFound((c) => c.html(errorPage("没有这个页面。"), 404));

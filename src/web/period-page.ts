@@ -100,6 +100,7 @@ function picker(period: string, current: string): Html {
 <button type="submit">查看</button></form>
 <a href="/periods/${addMonths(period, 1)}">下个月 »</a>
 <a href="/export.xlsx?period=${period}">导出 Excel</a>
+<a href="/compile.docx?period=${period}" title="按工作要点的任务汇集各单位电子版的内容，可在 Word/WPS 中修改">下载汇总稿 (Word)</a>
 </div>`;
 }
 

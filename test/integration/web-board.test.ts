@@ -1,6 +1,7 @@
 import ExcelJS from "exceljs";
 import { afterEach, describe, expect, it } from "vitest";
 import { exemptUnit, markReceivedOtherwise } from "../../src/usecases/office-corrections.ts";
+import { readCompilation } from "../helpers/compile-read-back.ts";
 import { backends } from "../helpers/db.ts";
 import { type BoardEnv, boardNow, postForm, startBoardEnv, tableRows } from "./web-env.ts";
 
@@ -162,6 +163,30 @@ describe.each(backends)("web board: period page, corrections, export (%s)", (bac
     expect(units).toHaveLength(46);
     expect(units).toContain("市水利局");
     expect(units).toContain("经开区管委会");
+  });
+
+  it("offers the month's compilation draft (汇总) as a Word document from the period page", async () => {
+    env = await startBoardEnv(backend);
+    await exemptUnit(
+      env.tdb.db,
+      env.tdb.backend,
+      { unitId: "赵县", period: "2023-04", exempt: true },
+      settings,
+      office,
+    );
+    const page = await (await fetch(`${env.url}/periods/2023-04`)).text();
+    expect(page).toContain('href="/compile.docx?period=2023-04"');
+    const res = await fetch(`${env.url}/compile.docx?period=2023-04`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("wordprocessingml");
+    expect(res.headers.get("content-disposition")).toContain(
+      encodeURIComponent("石家庄市2023年4月生态文明建设工作进展情况汇总.docx"),
+    );
+    const draft = await readCompilation(Buffer.from(await res.arrayBuffer()));
+    expect(draft.paragraphs[0]).toBe("石家庄市2023年4月生态文明建设工作进展情况汇总");
+    expect(draft.section("1.持续开展蓝天保卫战")[0]).toBe("市生态环境局（牵头）（未报送）");
+    expect(draft.section("一、报送情况")).toContain("免报的单位：赵县。");
+    expect((await fetch(`${env.url}/compile.docx?period=2023-13`)).status).toBe(400);
   });
 
   it("answers a bad period, an unknown unit and a foreign form post with a Chinese message", async () => {

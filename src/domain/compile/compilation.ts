@@ -1,6 +1,7 @@
-import { localDateOf, parsePeriod } from "../period.ts";
-import type { UnitStatus } from "../status-labels.ts";
+import { statusLabel } from "../labels.ts";
+import { parsePeriod } from "../period.ts";
 import type { Task } from "../types.ts";
+import type { ProgressStatus } from "../unit-status.ts";
 import type { Attribution } from "./attribute.ts";
 
 // The month's compilation (汇总) as the office's document lays it out, before any file format:
@@ -25,7 +26,8 @@ const noteOrder: UnitNote[] = ["not_covered", "no_electronic", "unreadable", "ex
 export interface UnitReport {
   unitId: string;
   name: string;
-  status: UnitStatus;
+  status: ProgressStatus;
+  /** Became complete after the deadline (unit-status.ts: late, 逾期报送). */
   late: boolean;
   /** Where its paragraphs went; null when no editable text was read (see textNote). */
   attribution: Attribution | null;
@@ -69,12 +71,6 @@ export function compilationTitle(officeName: string, period: string): string {
   return `${officeName.replace(/办公室$/, "")}${year}年${month}月工作进展情况汇总`;
 }
 
-/** 2023年5月31日 */
-export function chineseDate(at: Date, tz: string): string {
-  const [y, m, d] = localDateOf(at, tz).split("-").map(Number);
-  return `${y}年${m}月${d}日`;
-}
-
 const fullWidthParens = (s: string) => s.replace(/^\(/, "（").replace(/^([（][^)）]*)\)/, "$1）");
 
 function names(units: UnitReport[]): string {
@@ -88,15 +84,15 @@ export function statusParagraphs(units: UnitReport[], asOf: string): string[] {
   const incomplete = units.filter((u) => u.status === "incomplete");
   const missing = units.filter((u) => u.status === "missing");
   const reported = [...complete, ...incomplete];
-  const late = units.filter((u) => u.late && (u.status === "complete" || u.status === "incomplete"));
+  const late = units.filter((u) => u.late);
   const due = units.length - exempt.length;
   const out = [
-    `截至${asOf}，应报送单位${due}个，已报送${reported.length}个，其中材料齐全${complete.length}个、材料不全${incomplete.length}个；逾期报送${late.length}个；未报送${missing.length}个。`,
+    `截至${asOf}，应报送单位${due}个，已报送${reported.length}个，其中材料齐全${complete.length}个、材料不全${incomplete.length}个；${statusLabel.late}${late.length}个；未报送${missing.length}个。`,
   ];
   const listed: [string, UnitReport[]][] = [
     ["材料齐全的单位", complete],
     ["材料不全的单位", incomplete],
-    ["逾期报送的单位", late],
+    [`${statusLabel.late}的单位`, late],
     ["未报送的单位", missing],
     ["免报的单位", exempt],
   ];
