@@ -5,6 +5,7 @@ import type { ParsedFile } from "../../domain/types.ts";
 import type { ContentStore } from "../store/content-store.ts";
 import { decodeCharset, decodeUndeclared } from "./charset.ts";
 import { detectType } from "./detect-type.ts";
+import { readDocxText } from "./docx-text.ts";
 import { extensionOf } from "./file-names.ts";
 import { type FileSource, fileAt, readWhole } from "./file-source.ts";
 import { htmlToPlainText } from "./html-text.ts";
@@ -27,10 +28,13 @@ const TOO_LARGE: FileText = { text: null, note: "文件解压后过大，未读�
 /** A long PDF is read at its start and end only: the unit, period and contact are there. */
 const PDF_HEAD_PAGES = 30;
 const PDF_TAIL_PAGES = 10;
+/** Extraction that took less than this is not cached (see readFileText). */
+const CACHE_MIN_MS = 50;
 
 /**
  * The text of a document attachment (pdf, docx, doc, wps, odt, rtf), read only when a decision
- * needs it. Extracted text is cached beside the content store, keyed by content hash.
+ * needs it. Text that took long to extract (a long PDF) is cached beside the content store, keyed
+ * by content hash.
  */
 export async function readFileText(store: ContentStore, file: ParsedFile): Promise<FileText> {
   if (!file.contentHash) return { text: null, note: "超大附件未随邮件送达，无法读取内容" };
@@ -40,8 +44,12 @@ export async function readFileText(store: ContentStore, file: ParsedFile): Promi
   } catch {
     // not cached yet
   }
+  const started = performance.now();
   const result = await extract(store, file);
-  if (result.text !== null) await writeCache(cachePath, result.text).catch(() => undefined);
+  // Only text that was slow to get is worth a file: writing one (mkdir, open, write, close,
+  // rename) cost more than reading a small .docx or .doc again on the rare reprocessing.
+  const slow = performance.now() - started >= CACHE_MIN_MS;
+  if (result.text !== null && slow) await writeCache(cachePath, result.text).catch(() => undefined);
   return result;
 }
 
@@ -64,10 +72,7 @@ async function extract(store: ContentStore, file: ParsedFile): Promise<FileText>
         return await pdfText(src);
       case "docx": {
         if ((await zipExpandedBytes(src)) > MAX_PACKAGE_BYTES) return TOO_LARGE;
-        // Loaded on use, like pdf.js: only messages whose decision needs a document's text pay for it.
-        const { default: mammoth } = await import("mammoth");
-        const input = src.bytes ? { buffer: src.bytes } : { path };
-        return clean((await mammoth.extractRawText(input)).value);
+        return clean(await readDocxText(src));
       }
       case "ole-word": {
         const { default: WordExtractor } = await import("word-extractor");
