@@ -1,0 +1,42 @@
+import type yauzl from "yauzl";
+import { type FileSource, openZip } from "./file-source.ts";
+
+const MAX_XML_BYTES = 50 * 1024 * 1024;
+
+/** One XML entry of a zip package (ODF content.xml, OOXML word/document.xml) as text. */
+export async function readPackageXml(src: FileSource, entryName: string): Promise<string> {
+  const zip = await openZip(src, { lazyEntries: true, autoClose: false });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      zip.on("entry", (entry: yauzl.Entry) => {
+        if (entry.fileName !== entryName) return zip.readEntry();
+        if (entry.uncompressedSize > MAX_XML_BYTES) return reject(new Error(`${entryName} too large`));
+        zip.openReadStream(entry, (err, stream) => {
+          if (err) return reject(err);
+          const chunks: Buffer[] = [];
+          stream.on("data", (c: Buffer) => chunks.push(c));
+          stream.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+          stream.on("error", reject);
+        });
+      });
+      zip.on("end", () => reject(new Error(`no ${entryName}`)));
+      zip.on("error", reject);
+      zip.readEntry();
+    });
+  } finally {
+    zip.close();
+  }
+}
+
+/** The five XML entities and numeric character references. */
+export function decodeXmlText(s: string): string {
+  return s.replace(/&(lt|gt|quot|apos|amp|#x[0-9a-fA-F]+|#[0-9]+);/g, (_m, e: string) => {
+    if (e === "lt") return "<";
+    if (e === "gt") return ">";
+    if (e === "quot") return '"';
+    if (e === "apos") return "'";
+    if (e === "amp") return "&";
+    const code = e[1] === "x" ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10);
+    return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : "";
+  });
+}
