@@ -44,8 +44,8 @@ const widths: Record<string, number> = {
   序号: 5,
   单位: 20,
   状态: 8,
-  首次报送时间: 17,
-  材料齐全时间: 17,
+  首次报送时间: 19,
+  材料齐全时间: 19,
   联系人: 9,
   联系电话: 14,
   尚缺材料: 22,
@@ -57,19 +57,23 @@ const wrapped = new Set(["单位", "尚缺材料", "备注"]);
 const thin = { style: "thin" as const, color: { argb: "FF808080" } };
 const box: Partial<Borders> = { top: thin, left: thin, bottom: thin, right: thin };
 const solid = (argb: string): Fill => ({ type: "pattern", pattern: "solid", fgColor: { argb } });
-const font = (extra: Partial<Font> = {}): Partial<Font> => ({ name: "宋体", size: 11, ...extra });
+// 10 pt keeps 46 units and the header on one landscape page at a readable scale.
+const font = (extra: Partial<Font> = {}): Partial<Font> => ({ name: "宋体", size: 10, ...extra });
 
-/** Landscape A4, one page wide (as many pages tall as needed), the title rows on every page. */
-function printAsOfficePaper(sheet: Worksheet, titleRows: string): void {
+/**
+ * Landscape A4, one page wide, the title rows on every page. pagesTall 0: as many pages as the
+ * rows need (the log); 1: the whole sheet on one page (the year at a glance).
+ */
+function printAsOfficePaper(sheet: Worksheet, titleRows: string, pagesTall: 0 | 1 = 0): void {
   sheet.pageSetup = {
     paperSize: 9 as PaperSize, // A4
     orientation: "landscape",
     fitToPage: true,
     fitToWidth: 1,
-    fitToHeight: 0,
+    fitToHeight: pagesTall,
     horizontalCentered: true,
     printTitlesRow: titleRows,
-    margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 },
+    margins: { left: 0.4, right: 0.4, top: 0.35, bottom: 0.45, header: 0.2, footer: 0.2 },
   };
   sheet.headerFooter = { oddFooter: "第 &P 页，共 &N 页" };
 }
@@ -100,6 +104,7 @@ function periodSheet(sheet: Worksheet, input: XlsxInput): void {
   const statusColumn = headers.indexOf("状态") + 1;
   for (const r of input.rows) {
     const row = sheet.addRow(r.cells);
+    row.height = 14;
     row.eachCell({ includeEmpty: true }, (cell, col) => {
       const header = headers[col - 1] ?? "";
       cell.border = box;
@@ -135,6 +140,7 @@ function yearSheet(sheet: Worksheet, input: XlsxInput): void {
   addHeader(sheet, ["单位", ...months]);
   for (const m of input.matrix) {
     const row = sheet.addRow([m.unit, ...m.months]);
+    row.height = 14;
     row.eachCell({ includeEmpty: true }, (cell, col) => {
       cell.border = box;
       cell.font = font();
@@ -153,7 +159,7 @@ function yearSheet(sheet: Worksheet, input: XlsxInput): void {
   sheet.getColumn(1).width = 20;
   for (let c = 2; c <= 13; c++) sheet.getColumn(c).width = 7;
   sheet.views = [{ state: "frozen", ySplit: 2, xSplit: 1 }];
-  printAsOfficePaper(sheet, "1:2");
+  printAsOfficePaper(sheet, "1:2", 1);
 }
 
 export async function buildReceiptXlsx(input: XlsxInput): Promise<Buffer> {
