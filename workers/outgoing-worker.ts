@@ -40,7 +40,14 @@ export async function createOutgoingWorker(deps: OutgoingWorkerDeps): Promise<Wo
     try {
       result = await deliverOutboxRow({ ...deps, staleSendingMs: stale }, outboxId);
     } catch (err) {
-      if (err instanceof PermanentSendError) throw new UnrecoverableError(err.message);
+      if (err instanceof PermanentSendError) {
+        // Refused for good (an unknown mailbox, rejected content): retrying sends nothing.
+        deps.logger.warn(
+          { outboxId, code: err.code, responseCode: err.responseCode, response: err.response },
+          "邮件被拒收，不再重试",
+        );
+        throw new UnrecoverableError(err.message);
+      }
       throw err;
     }
     switch (result.outcome) {

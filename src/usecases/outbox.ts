@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { JobsOptions } from "bullmq";
 import { sql } from "kysely";
 import type { Db } from "../adapters/db/connect.ts";
 import { isUniqueViolation } from "../adapters/db/connect.ts";
-import type { OutgoingJob } from "../adapters/queue/queues.ts";
+import { type OutgoingQueue, queueOutgoing } from "../adapters/queue/enqueue.ts";
+import { classifySmtpError, PermanentSendError } from "../adapters/smtp/delivery-error.ts";
 import {
   headerSafe,
-  isPermanentSmtpError,
   type MailTransport,
   newMessageId,
   type OutgoingAttachment,
@@ -40,16 +39,12 @@ export interface MailPayload {
   attachments?: OutgoingAttachment[];
 }
 
-export interface OutgoingQueueLike {
-  add(name: string, data: OutgoingJob, opts?: JobsOptions): Promise<unknown>;
-}
-
 export interface OutboxDeps {
   db: Db;
   config: Config;
   clock: Clock;
   /** The "outgoing" queue; null: only the row is written (the CLI then delivers inline). */
-  queue: OutgoingQueueLike | null;
+  queue: OutgoingQueue | null;
 }
 
 export interface EnqueueInput {
@@ -71,12 +66,6 @@ export interface EnqueueResult {
 
 export const UNCERTAIN_PREFIX = "uncertain:";
 export const defaultStaleSendingMs = 15 * 60_000;
-export const outgoingJobOptions: JobsOptions = {
-  attempts: 8,
-  backoff: { type: "exponential", delay: 30_000 },
-  removeOnComplete: { count: 5000 },
-  removeOnFail: { count: 5000 },
-};
 
 const addressPattern = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
 
@@ -129,7 +118,7 @@ export async function enqueueMail(deps: OutboxDeps, input: EnqueueInput): Promis
     return { id: row.id, created: false, status: row.status };
   }
   if (status === "pending" && deps.queue) {
-    await deps.queue.add("send", { outboxId: id }, { ...outgoingJobOptions, jobId: id });
+    await queueOutgoing(deps.queue, id);
   }
   return { id, created: true, status };
 }
@@ -163,8 +152,7 @@ export type DeliverOutcome =
   | { outcome: "deferred"; until: Date }
   | { outcome: "missing" };
 
-/** Thrown when the SMTP server refused the mail for good (5xx); retrying would not help. */
-export class PermanentSendError extends Error {}
+export { PermanentSendError };
 
 /** Sends one outbox row unless it was sent, is being sent, or the day's quota is used up. */
 export async function deliverOutboxRow(deps: DeliverDeps, outboxId: string): Promise<DeliverOutcome> {
@@ -225,13 +213,16 @@ export async function deliverOutboxRow(deps: DeliverDeps, outboxId: string): Pro
       .execute();
     return { outcome: "sent", response: result.response };
   } catch (err) {
-    const message = (err as Error).message.slice(0, 500);
+    const failure = classifySmtpError(err);
+    // The code first ([EENVELOPE 550]), so the office log and the logs say what kind of refusal.
+    const tag = failure.responseCode ? `[${failure.code} ${failure.responseCode}]` : `[${failure.code}]`;
+    const message = `${tag} ${(err as Error).message}`.slice(0, 500);
     await db
       .updateTable("outbox")
       .set({ status: "failed", last_error: message })
       .where("id", "=", row.id)
       .execute();
-    if (isPermanentSmtpError(err)) throw new PermanentSendError(message);
+    if (failure.permanent) throw new PermanentSendError(failure, message, { cause: err });
     throw err;
   }
 }
@@ -277,7 +268,7 @@ export async function resendOutbox(deps: OutboxDeps, id: string): Promise<void> 
     .set({ status: "pending", last_error: null })
     .where("id", "=", id)
     .execute();
-  await deps.queue?.add("send", { outboxId: id }, { ...outgoingJobOptions, jobId: `${id}-r${Date.now()}` });
+  if (deps.queue) await queueOutgoing(deps.queue, id, { again: true });
 }
 
 /** Mails sent (or in flight) since midnight in tz: the provider's daily limit counts them all. */

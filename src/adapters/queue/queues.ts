@@ -7,8 +7,6 @@ export const queueNames = {
   process: "process",
   /** One job per outgoing mail. Job id = outbox id. */
   outgoing: "outgoing",
-  /** Scheduled stages (reminders, overdue, digests). Job id = schedule key. */
-  schedule: "schedule",
 } as const;
 
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];

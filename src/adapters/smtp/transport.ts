@@ -42,12 +42,6 @@ export interface MailTransport {
   close(): void;
 }
 
-/** An SMTP failure that retrying will not fix (5xx: unknown mailbox, refused content). */
-export function isPermanentSmtpError(err: unknown): boolean {
-  const code = (err as { responseCode?: number })?.responseCode;
-  return typeof code === "number" && code >= 500 && code < 600;
-}
-
 /** Removes CR, LF and other control characters: nothing from a unit's mail may add a header line. */
 export function headerSafe(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").trim();
