@@ -1,5 +1,6 @@
 import { type ConnectionOptions, UnrecoverableError, Worker } from "bullmq";
 import { type ProcessJob, queueNames } from "../src/adapters/queue/queues.ts";
+import { reasonCode } from "../src/domain/reason-codes.ts";
 import { PermanentProcessError, type ProcessDeps, processMessage } from "../src/usecases/process-message.ts";
 
 export interface ProcessWorkerOptions {
@@ -39,7 +40,7 @@ export function createProcessWorker(deps: ProcessDeps, options: ProcessWorkerOpt
       .updateTable("messages")
       .set({
         state: "failed",
-        reason_code: "process.failed",
+        reason_code: reasonCode.process.failed,
         reason: `处理失败 (已重试 ${job.attemptsMade} 次): ${err.message}`,
         updated_at: new Date().toISOString(),
       })

@@ -5,6 +5,7 @@ import type { ContactExclusions } from "./contact.ts";
 import { documentEnds, type FileText, identifyUnit, type MatchedBy, unitsOfSender } from "./identify-unit.ts";
 import { classifyNotAReport } from "./not-a-report.ts";
 import { defaultPeriod, isLate, parsePeriod } from "./period.ts";
+import { type NotReportCode, type ReviewCode, reasonCode } from "./reason-codes.ts";
 import { bodyContacts, evidenceOf, gatherContacts, periodOf } from "./submission-evidence.ts";
 import { allFiles, summarizeFiles } from "./submission-files.ts";
 import type { Contact, ParsedMessage, Period, Unit } from "./types.ts";
@@ -39,10 +40,10 @@ export type Trust = "verified" | "name_only" | "unverified";
 
 /** What a message is. */
 export type Verdict =
-  | { kind: "not_report"; code: string; reason: string }
+  | { kind: "not_report"; code: NotReportCode; reason: string }
   | {
       kind: "review";
-      code: "review.multiple_units" | "review.unknown_unit" | "review.no_unit" | "review.encrypted_archive";
+      code: ReviewCode;
       reason: string;
       /** Unit ids the office may choose from. */
       candidates: string[];
@@ -104,7 +105,7 @@ export function decideSubmission(input: DecideInput): Verdict {
     const names = locked.map((f) => `“${f.originalName}”`).join("、");
     return {
       kind: "review",
-      code: "review.encrypted_archive",
+      code: reasonCode.review.encryptedArchive,
       reason: `压缩包有密码：${names}设有密码，无法查看其中的文件，请向报送单位索取密码或请其重发不加密的文件`,
       candidates: found.kind === "unit" ? [found.unitId] : found.kind === "ambiguous" ? found.candidates : [],
       period,
@@ -115,7 +116,7 @@ export function decideSubmission(input: DecideInput): Verdict {
     const names = found.candidates.join("、");
     return {
       kind: "review",
-      code: "review.multiple_units",
+      code: reasonCode.review.multipleUnits,
       reason: `${LEVEL_LABEL[found.matchedBy]}中出现多个单位（${names}），无法确定报送单位，请人工指定`,
       candidates: found.candidates,
       period,
@@ -135,7 +136,7 @@ export function decideSubmission(input: DecideInput): Verdict {
     if (unknown) {
       return {
         kind: "review",
-        code: "review.unknown_unit",
+        code: reasonCode.review.unknownUnit,
         reason: `“${unknown}”不在成员单位名录中，请确认后添加该单位或指定为已有单位`,
         candidates: [],
         unknownUnitName: unknown,
@@ -145,13 +146,13 @@ export function decideSubmission(input: DecideInput): Verdict {
     if (!hasFiles) {
       return {
         kind: "not_report",
-        code: "not_report.no_unit_no_attachment",
+        code: reasonCode.notReport.noUnitNoAttachment,
         reason: "未识别出报送单位且没有附件，不是报送",
       };
     }
     return {
       kind: "review",
-      code: "review.no_unit",
+      code: reasonCode.review.noUnit,
       reason: "无法识别报送单位，请人工指定",
       candidates: [],
       period,

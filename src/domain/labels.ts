@@ -109,6 +109,20 @@ export function messageStateText(state: string): string {
   return messageStateLabel[state] ?? state;
 }
 
+/** What the office did (audit_log's action column). */
+export const auditActionLabel: Record<string, string> = {
+  exempt: "免报",
+  unexempt: "取消免报",
+  mark_received: "登记为已收到",
+  assign: "指定单位",
+  dismiss: "标记为不是报送",
+  reprocess: "重新处理",
+};
+
+export function auditActionText(action: string): string {
+  return auditActionLabel[action] ?? action;
+}
+
 /** "2023年4月" for "2023-04". */
 export function periodLabel(period: string): string {
   const [y, m] = period.split("-");

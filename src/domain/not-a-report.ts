@@ -2,16 +2,12 @@
 // and bulk mail, and our own acknowledgements looping back. None of it may be answered, or two
 // auto-responders would mail each other for ever.
 
+import { type NotReportCode, reasonCode } from "./reason-codes.ts";
 import type { ParsedMessage } from "./types.ts";
 
 /** Why a message is not a report: a stable code for programs and a reason in Chinese for people. */
 export interface NotAReport {
-  code:
-    | "not_report.own_mail"
-    | "not_report.bounce"
-    | "not_report.auto_reply"
-    | "not_report.mailing_list"
-    | "not_report.bulk";
+  code: NotReportCode;
   reason: string;
 }
 
@@ -41,7 +37,10 @@ export function classifyNotAReport(msg: ParsedMessage, opts: { ownAddresses: str
   const from = msg.from?.address.toLowerCase() ?? "";
   const own = new Set(opts.ownAddresses.map((a) => a.toLowerCase()));
   if (from && own.has(from)) {
-    return { code: "not_report.own_mail", reason: "本办公室邮箱自己发出的邮件（如回执、提醒），不是报送" };
+    return {
+      code: reasonCode.notReport.ownMail,
+      reason: "本办公室邮箱自己发出的邮件（如回执、提醒），不是报送",
+    };
   }
 
   const contentType = msg.contentType.toLowerCase();
@@ -53,7 +52,7 @@ export function classifyNotAReport(msg: ParsedMessage, opts: { ownAddresses: str
     BOUNCE_SENDER.test(from) ||
     BOUNCE_SUBJECT.test(msg.subject)
   ) {
-    return { code: "not_report.bounce", reason: "退信（投递失败通知），不是报送" };
+    return { code: reasonCode.notReport.bounce, reason: "退信（投递失败通知），不是报送" };
   }
 
   const autoSubmitted = header(msg, "auto-submitted").map((v) => v.trim().toLowerCase());
@@ -63,15 +62,15 @@ export function classifyNotAReport(msg: ParsedMessage, opts: { ownAddresses: str
     header(msg, "x-autorespond").length > 0 ||
     AUTO_REPLY_SUBJECT.test(msg.subject)
   ) {
-    return { code: "not_report.auto_reply", reason: "自动回复邮件，不是报送" };
+    return { code: reasonCode.notReport.autoReply, reason: "自动回复邮件，不是报送" };
   }
 
   if (header(msg, "list-id").length > 0 || header(msg, "list-unsubscribe").length > 0) {
-    return { code: "not_report.mailing_list", reason: "邮件列表或订阅邮件（带退订信息），不是报送" };
+    return { code: reasonCode.notReport.mailingList, reason: "邮件列表或订阅邮件（带退订信息），不是报送" };
   }
   const precedence = header(msg, "precedence").map((v) => v.trim().toLowerCase());
   if (precedence.some((v) => v === "bulk" || v === "list" || v === "junk")) {
-    return { code: "not_report.bulk", reason: "群发邮件（Precedence: bulk/list/junk），不是报送" };
+    return { code: reasonCode.notReport.bulk, reason: "群发邮件（Precedence: bulk/list/junk），不是报送" };
   }
   return null;
 }

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Db, DbBackend } from "../adapters/db/connect.ts";
 import { isLate } from "../domain/period.ts";
+import { reasonCode } from "../domain/reason-codes.ts";
 import type { Contact } from "../domain/types.ts";
 import { newMessageRow } from "./message-row.ts";
 import { type ProcessDeps, processMessage } from "./process-message.ts";
@@ -190,7 +191,7 @@ export async function dismissMessage(
     .updateTable("messages")
     .set({
       state: "not_report",
-      reason_code: "office.dismissed",
+      reason_code: reasonCode.office.dismissed,
       reason: `办公室确认不是报送${who.reason ? `：${who.reason}` : ""}`,
       unit_id: null,
       period: null,

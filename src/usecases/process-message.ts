@@ -4,7 +4,7 @@ import type { Db, DbBackend } from "../adapters/db/connect.ts";
 import type { Database } from "../adapters/db/tables.ts";
 import { readFileText } from "../adapters/parse/document-text.ts";
 import { ocrScanText } from "../adapters/parse/ocr.ts";
-import { parseStoredMessage } from "../adapters/parse/parse-message.ts";
+import { ParseError, parseStoredMessage } from "../adapters/parse/parse-message.ts";
 import type { ContentStore } from "../adapters/store/content-store.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
@@ -14,6 +14,7 @@ import {
   needsDocumentText,
   type Verdict,
 } from "../domain/decide-submission.ts";
+import { reasonCode } from "../domain/reason-codes.ts";
 import { looksSpoofed, readSenderAuth } from "../domain/sender-auth.ts";
 import type { ParsedFile, ParsedMessage, Unit } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
@@ -66,7 +67,8 @@ export async function processMessage(
   try {
     parsed = await parseStoredMessage(deps.store, messageId, deps.config.archives);
   } catch (err) {
-    const code = (err as { code?: string }).code ?? "parse.failed";
+    // A ParseError names its own code (parse.missing/empty/timeout); anything else is parse.failed.
+    const code = err instanceof ParseError ? err.code : reasonCode.parse.failed;
     const reason = `无法解析邮件: ${(err as Error).message}`;
     // A mail that no longer parses (reprocessed after a change) stops counting for its unit.
     if (row.state === "processed") {
@@ -212,7 +214,7 @@ async function decideReadingScans(
 ): Promise<Verdict> {
   const verdict = decideSubmission(input);
   const lacking =
-    (verdict.kind === "review" && verdict.code === "review.no_unit") ||
+    (verdict.kind === "review" && verdict.code === reasonCode.review.noUnit) ||
     (verdict.kind === "report" && !verdict.contacts.some((c) => c.name && c.phone));
   if (!deps.config.classification.ocr || !lacking) return verdict;
   const scans = allFiles(parsed).filter((f) => f.kind === "scan");

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
 import { html } from "hono/html";
 import { dateTimeLabel, messageStateText } from "../domain/labels.ts";
+import { reasonLabel } from "../domain/reason-codes.ts";
 import type { Unit } from "../domain/types.ts";
 import { notInRegistryLabel } from "../domain/unit-names.ts";
 import { assignMessage, dismissMessage } from "../usecases/office-corrections.ts";
@@ -117,6 +118,7 @@ interface ReviewMessage {
   subject: string | null;
   state: string;
   reason: string | null;
+  reason_code: string | null;
   verdict: string | null;
   unit_id: string | null;
   period: string | null;
@@ -143,7 +145,7 @@ function reviewRow(m: ReviewMessage, units: Unit[], tz: string): Html {
 <td>${dateTimeLabel(m.received_at, tz)}<div class="muted small">${m.id.slice(0, 12)}</div></td>
 <td>${m.from_name ?? ""}<div class="small">${m.from_addr ?? ""}</div></td>
 <td>${m.subject ?? ""}</td>
-<td>${messageStateText(m.state)}${m.unit_id ? html`：${m.unit_id} ${m.period ?? ""}` : ""}<div class="muted small">${m.reason ?? ""}</div></td>
+<td>${messageStateText(m.state)}${m.reason_code ? html`（${reasonLabel(m.reason_code)}）` : ""}${m.unit_id ? html`：${m.unit_id} ${m.period ?? ""}` : ""}<div class="muted small">${m.reason ?? ""}</div></td>
 <td>${hints.candidates.join("、")}${hints.unknownUnitName ? html`<div class="small">${notInRegistryLabel(hints.unknownUnitName)}</div>` : ""}</td>
 <td>
 <form method="post" action="${base}/assign">

@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import { html } from "hono/html";
 import {
+  auditActionText,
   dateTimeLabel,
   fileKindText,
   messageStateText,
@@ -9,6 +10,7 @@ import {
   statusLabel,
 } from "../domain/labels.ts";
 import { currentCollectionPeriod } from "../domain/period.ts";
+import { reasonLabel } from "../domain/reason-codes.ts";
 import { loadTasks } from "../usecases/load-registry.ts";
 import { getPeriodStatus } from "../usecases/period-status.ts";
 import { type BoardDeps, receiptSettings, requirePeriod, requireUnit } from "./http.ts";
@@ -74,7 +76,7 @@ ${messages.map(
   (m) => html`<tr><td>${dateTimeLabel(m.received_at, tz)}</td>
 <td>${m.from_name ?? ""} ${m.from_addr ? html`&lt;${m.from_addr}&gt;` : ""}</td>
 <td>${m.subject ?? ""}</td>
-<td>${messageStateText(m.state)}${m.reason ? html`<div class="muted small">${m.reason}</div>` : ""}</td>
+<td>${messageStateText(m.state)}${m.reason_code ? html`（${reasonLabel(m.reason_code)}）` : ""}${m.reason ? html`<div class="muted small">${m.reason}</div>` : ""}</td>
 <td>${fileList(attachments.filter((a) => a.message_id === m.id))}</td></tr>`,
 )}</tbody></table>`
 }
@@ -90,22 +92,13 @@ ${
 ${
   audit.length
     ? html`<table><thead><tr><th>时间</th><th>操作人</th><th>操作</th><th>说明</th></tr></thead><tbody>
-${audit.map((a) => html`<tr><td>${dateTimeLabel(a.at, tz)}</td><td>${a.actor}</td><td>${auditLabels[a.action] ?? a.action}</td><td>${a.reason ?? ""}</td></tr>`)}
+${audit.map((a) => html`<tr><td>${dateTimeLabel(a.at, tz)}</td><td>${a.actor}</td><td>${auditActionText(a.action)}</td><td>${a.reason ?? ""}</td></tr>`)}
 </tbody></table>`
     : html`<p class="muted">无。</p>`
 }`;
     return c.html(page(`${unit.name} ${periodLabel(period)}`, body));
   });
 }
-
-const auditLabels: Record<string, string> = {
-  exempt: "免报",
-  unexempt: "取消免报",
-  mark_received: "登记为已收到",
-  assign: "指定单位",
-  dismiss: "标记为不是报送",
-  reprocess: "重新处理",
-};
 
 /** Messages that count for the unit in the period, and those processed for it. */
 async function messagesOf(deps: BoardDeps, unitId: string, period: string) {

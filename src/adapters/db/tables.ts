@@ -51,7 +51,7 @@ export interface MessagesTable {
   state: string;
   /** Why it is not a report, needs a person, or failed (Chinese, shown to the office). */
   reason: string | null;
-  /** Machine-readable reason code, e.g. not_report.auto_reply, parse.malformed. */
+  /** Machine-readable reason code (domain/reason-codes.ts), e.g. not_report.auto_reply, parse.timeout. */
   reason_code: string | null;
   /** JSON: what processing concluded (unit candidates, period, files, contacts …). */
   verdict: string | null;

@@ -1,5 +1,6 @@
 import { open, stat } from "node:fs/promises";
 import { stripQuoted } from "../../domain/quoted.ts";
+import { reasonCode } from "../../domain/reason-codes.ts";
 import type { ParsedFile, ParsedMessage } from "../../domain/types.ts";
 import type { ContentStore } from "../store/content-store.ts";
 import { bodyText } from "./body-text.ts";
@@ -41,9 +42,9 @@ export async function parseStoredMessage(
     path = store.pathOf(messageHash);
     size = (await stat(path)).size;
   } catch (err) {
-    throw new ParseError("missing", "找不到邮件原文，无法解析", { cause: err });
+    throw new ParseError(reasonCode.parse.missing, "找不到邮件原文，无法解析", { cause: err });
   }
-  if (size === 0) throw new ParseError("empty", "邮件原文为空（0 字节），无法解析");
+  if (size === 0) throw new ParseError(reasonCode.parse.empty, "邮件原文为空（0 字节），无法解析");
   const ctx: FileContext = {
     store,
     limits,
@@ -54,7 +55,10 @@ export async function parseStoredMessage(
   const timeoutMs = 120_000 + Math.ceil(size / (1024 * 1024)) * 2_000;
   let timer: NodeJS.Timeout | undefined;
   const watchdog = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new ParseError("timeout", "邮件解析超时，需人工查看")), timeoutMs);
+    timer = setTimeout(
+      () => reject(new ParseError(reasonCode.parse.timeout, "邮件解析超时，需人工查看")),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([parseMessageFile(ctx, path, 0), watchdog]);

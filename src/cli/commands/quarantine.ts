@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { processDepsOf } from "../../app/process-deps.ts";
 import { createRuntime, type Runtime } from "../../app/runtime.ts";
 import { dateTimeLabel, messageStateText } from "../../domain/labels.ts";
+import { reasonLabel } from "../../domain/reason-codes.ts";
 import { assignMessage, dismissMessage, findMessage } from "../../usecases/office-corrections.ts";
 import { processMessage } from "../../usecases/process-message.ts";
 import { listReviewItems } from "../../usecases/review-list.ts";
@@ -34,7 +35,7 @@ export function registerQuarantineCommand(program: Command, ctx: CliContext): vo
         );
         console.log(`    主题: ${i.subject ?? "(无)"}`);
         if (i.unit) console.log(`    单位: ${i.unit}`);
-        console.log(`    原因: ${i.reason ?? ""}`);
+        console.log(`    原因: ${[reasonLabel(i.code), i.reason].filter(Boolean).join("：")}`);
         if (i.candidates.length) console.log(`    候选单位: ${i.candidates.join("、")}`);
       }
       console.log(
