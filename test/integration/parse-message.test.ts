@@ -258,7 +258,9 @@ describe("parseStoredMessage on real-world Chinese mail", () => {
 
   it("throws a typed ParseError only when there is nothing to parse", async () => {
     const empty = await store.putBuffer(Buffer.alloc(0));
-    await expect(parseStoredMessage(store, empty.hash, limits)).rejects.toMatchObject({ code: "empty" });
+    await expect(parseStoredMessage(store, empty.hash, limits)).rejects.toMatchObject({
+      code: "parse.empty",
+    });
     await expect(parseStoredMessage(store, "0".repeat(64), limits)).rejects.toBeInstanceOf(ParseError);
   });
 
