@@ -34,7 +34,7 @@ export async function expandRar(
   const data = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
   let headers: FileHeader[];
   try {
-    const extractor = await createExtractorFromData({ data });
+    const extractor = await openRar(data);
     headers = [...extractor.getFileList().fileHeaders];
   } catch (err) {
     if (isPasswordError(err)) return { kind: "archive", note: ENCRYPTED_NOTE, encrypted: true, entries: [] };
@@ -68,6 +68,29 @@ export async function expandRar(
     const buf = Buffer.from(content.buffer, content.byteOffset, content.length);
     return ctx.store.putStream(metered(ctx, [buf]), { sync: false });
   });
+}
+
+const PROCESS_EVENTS = ["uncaughtException", "unhandledRejection"] as const;
+
+/**
+ * unrar's Emscripten runtime, when it first starts, adds process listeners for uncaught
+ * exceptions and unhandled rejections that throw again: a network error the worker means to
+ * log and survive (keepAliveOnNetworkErrors) would then end the process. Those listeners are
+ * removed as soon as the runtime is up; its own errors still reach us as rejected promises.
+ */
+async function openRar(data: ArrayBuffer) {
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(PROCESS_EVENTS.map((e) => [e, new Set(emitter.listeners(e))]));
+  try {
+    return await createExtractorFromData({ data });
+  } finally {
+    for (const event of PROCESS_EVENTS) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)?.has(listener))
+          emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+  }
 }
 
 function isPasswordError(err: unknown): boolean {
