@@ -1,7 +1,10 @@
+import { createQueue, type NotifyJob, queueNames } from "../src/adapters/queue/queues.ts";
 import { createMailTransport } from "../src/adapters/smtp/transport.ts";
 import { processDepsOf } from "../src/app/process-deps.ts";
 import type { Runtime } from "../src/app/runtime.ts";
+import { configuredRobots, createRobotNotifier } from "../src/usecases/notify-robots.ts";
 import { startBoard } from "../src/web/board.ts";
+import { createNotifyWorker } from "./notify-worker.ts";
 import { createOutgoingWorker } from "./outgoing-worker.ts";
 import { createProcessWorker } from "./process-worker.ts";
 import { createScheduler } from "./scheduler.ts";
@@ -43,17 +46,34 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
       await worker.close();
       transport.close();
     });
+    // Group-robot notices go out beside the mail, from their own queue (off by default).
+    if (configuredRobots(config).length > 0) {
+      const robots = createNotifyWorker({ config, connection, prefix: config.queuePrefix, logger });
+      stops.push(() => robots.close());
+    }
   }
   if (names.includes("schedule")) {
+    const notifyQueue =
+      configuredRobots(config).length > 0
+        ? createQueue<NotifyJob>(
+            queueNames.notify,
+            { redisUrl: config.redisUrl, prefix: config.queuePrefix },
+            connection,
+          )
+        : undefined;
     const scheduler = createScheduler({
       db: rt.db,
       config,
       clock: rt.clock,
       queue: rt.outgoingQueue,
       logger,
+      ...(notifyQueue ? { robots: createRobotNotifier(notifyQueue, config) } : {}),
     });
     await scheduler.start();
-    stops.push(() => scheduler.stop());
+    stops.push(async () => {
+      await scheduler.stop();
+      await notifyQueue?.close();
+    });
   }
   if (names.includes("web")) {
     const auth =

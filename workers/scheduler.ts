@@ -1,10 +1,9 @@
 import cron, { type ScheduledTask } from "node-cron";
 import type { Clock } from "../src/clock.ts";
 import type { Logger } from "../src/logger.ts";
-import type { OutboxDeps } from "../src/usecases/outbox.ts";
-import { runDueSchedule } from "../src/usecases/run-schedule.ts";
+import { runDueSchedule, type ScheduleDeps } from "../src/usecases/run-schedule.ts";
 
-export interface SchedulerDeps extends OutboxDeps {
+export interface SchedulerDeps extends ScheduleDeps {
   clock: Clock;
   logger: Logger;
   /** Cron expression of the tick; every minute by default. */

@@ -1,11 +1,15 @@
 import { isUniqueViolation } from "../adapters/db/connect.ts";
-import { statusLabel } from "../domain/labels.ts";
+import { dateTimeLabel, statusLabel } from "../domain/labels.ts";
 import { addMonths, currentCollectionPeriod, deadlineEnd } from "../domain/period.ts";
+import type { RobotNotice } from "../domain/robot-notice.ts";
 import { type PlanItem, planFor } from "../domain/schedule-plan.ts";
 import { createWorkingCalendar } from "../domain/working-days.ts";
+import type { Logger } from "../logger.ts";
+import { dailySummaryNotice, laggardsNotice, type RobotNotifier } from "./notify-robots.ts";
 import type { OutboxDeps } from "./outbox.ts";
-import { sendReceiptLog } from "./receipt-log.ts";
-import { sendOverdueNotices, sendReminderStage } from "./send-reminders.ts";
+import { logHeaders, sendReceiptLog } from "./receipt-log.ts";
+import { deadlineLabel } from "./send-common.ts";
+import { type StageResult, sendOverdueNotices, sendReminderStage } from "./send-reminders.ts";
 
 // Fires whatever of the plan is due and has not fired yet. The schedule_runs row is inserted
 // BEFORE the work (its unique key is the lock), so when several instances tick at once only one
@@ -28,7 +32,13 @@ export interface FiredItem {
   detail: string;
 }
 
-export async function runDueSchedule(deps: OutboxDeps, now: Date): Promise<FiredItem[]> {
+/** What the schedule needs: the outbox, and the group robots when the office configured any. */
+export interface ScheduleDeps extends OutboxDeps {
+  robots?: RobotNotifier;
+  logger?: Pick<Logger, "warn">;
+}
+
+export async function runDueSchedule(deps: ScheduleDeps, now: Date): Promise<FiredItem[]> {
   const { config } = deps;
   const tz = config.timezone;
   const calendar = createWorkingCalendar(config.calendar);
@@ -94,7 +104,7 @@ async function recordSkipped(
   return { key: item.key, kind: item.kind, period: item.period, result: "skipped", detail: reason };
 }
 
-async function fire(deps: OutboxDeps, item: PlanItem, now: Date): Promise<FiredItem | null> {
+async function fire(deps: ScheduleDeps, item: PlanItem, now: Date): Promise<FiredItem | null> {
   if (!(await claim(deps, item.key, now, "firing"))) return null;
   try {
     const detail = await run(deps, item, now);
@@ -112,21 +122,66 @@ async function fire(deps: OutboxDeps, item: PlanItem, now: Date): Promise<FiredI
   }
 }
 
-async function run(deps: OutboxDeps, item: PlanItem, now: Date): Promise<string> {
+async function run(deps: ScheduleDeps, item: PlanItem, now: Date): Promise<string> {
   switch (item.kind) {
     case "remind": {
       const r = await sendReminderStage(deps, { period: item.period, stage: item.stage ?? "", now });
+      await postToRobots(deps, item.key, () => laggardsOf(deps, r, stageLabel(deps, item.stage ?? "")));
       return `催报 ${r.targets.length} 家，无邮箱 ${r.unreachable.length} 家`;
     }
     case "overdue": {
       const r = await sendOverdueNotices(deps, { period: item.period, now });
+      await postToRobots(deps, item.key, () => laggardsOf(deps, r, "逾期提醒"));
       return `逾期提醒 ${r.targets.length} 家，无邮箱 ${r.unreachable.length} 家`;
     }
     case "digest":
     case "digest-final": {
       const kind = item.kind === "digest-final" ? "final" : (item.label ?? "daily");
       const r = await sendReceiptLog(deps, { period: item.period, now, kind });
+      await postToRobots(deps, item.key, () =>
+        dailySummaryNotice({
+          period: item.period,
+          asOf: dateTimeLabel(now, deps.config.timezone),
+          counts: r.log.counts,
+          rows: r.log.rows,
+          missingColumn: logHeaders.indexOf("尚缺材料"),
+        }),
+      );
       return `登记表：${statusLabel.complete} ${r.log.counts.complete}/${r.log.counts.total}`;
     }
   }
+}
+
+/**
+ * Queues the robot notice after the mails are queued. A robot that cannot even be queued (Redis
+ * briefly away) is logged and passed over: the mails are what the units and the office rely on.
+ */
+async function postToRobots(deps: ScheduleDeps, key: string, build: () => RobotNotice): Promise<void> {
+  if (!deps.robots) return;
+  try {
+    await deps.robots.notify(key, build());
+  } catch (err) {
+    deps.logger?.warn({ key, err: (err as Error).message }, "群机器人通知未能排队，邮件不受影响");
+  }
+}
+
+/** 第一轮催报, 第二轮催报 … and 最后一轮催报 for the last stage before the deadline. */
+function stageLabel(deps: ScheduleDeps, stage: string): string {
+  const stages = deps.config.reminders.stages;
+  const index = stages.findIndex((s) => s.name === stage);
+  if (index >= 0 && index === stages.length - 1 && stages.length > 1) return "最后一轮催报";
+  const numbers = ["一", "二", "三", "四", "五", "六", "七", "八", "九"];
+  return index >= 0 ? `第${numbers[index] ?? index + 1}轮催报` : "催报";
+}
+
+function laggardsOf(deps: ScheduleDeps, r: StageResult, label: string): RobotNotice {
+  return laggardsNotice({
+    period: r.period,
+    stageLabel: label,
+    deadline: deadlineLabel(r.period, deps.config),
+    units: [
+      ...r.targets.map((t) => ({ ...t, reachable: true })),
+      ...r.unreachable.map((u) => ({ ...u, reachable: false })),
+    ],
+  });
 }

@@ -7,6 +7,8 @@ export const queueNames = {
   process: "process",
   /** One job per outgoing mail. Job id = outbox id. */
   outgoing: "outgoing",
+  /** Group-robot notices (WeCom, DingTalk). Job id = robot and schedule key. */
+  notify: "notify",
 } as const;
 
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];
@@ -21,6 +23,14 @@ export interface ProcessJob {
 export interface OutgoingJob {
   /** outbox.id */
   outboxId: string;
+}
+
+/** Job payload of the notify queue: one message to one group robot. */
+export interface NotifyJob {
+  robot: "wecom" | "dingtalk";
+  /** The schedule item it belongs to (remind:2023-04:first, digest:…), for the log. */
+  key: string;
+  notice: { title: string; summary: string; groups: { label: string; items: string[] }[] };
 }
 
 export interface QueueSettings {
