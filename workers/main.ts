@@ -34,7 +34,7 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
   if (names.includes("outgoing")) {
     const transport = createMailTransport(config);
     const worker = await createOutgoingWorker({
-      db: rt.db,
+      repos: rt.repos,
       config,
       clock: rt.clock,
       transport,
@@ -62,7 +62,7 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
           )
         : undefined;
     const scheduler = createScheduler({
-      db: rt.db,
+      repos: rt.repos,
       config,
       clock: rt.clock,
       queue: rt.outgoingQueue,
@@ -80,8 +80,7 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
       config.web.user && config.web.pass ? { user: config.web.user, pass: config.web.pass } : undefined;
     const board = await startBoard(
       {
-        db: rt.db,
-        backend: rt.backend,
+        repos: rt.repos,
         config,
         clock: rt.clock,
         loadUnits: rt.loadUnits,
@@ -115,7 +114,7 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
 export function createRuntimeWatcher(rt: Runtime): WatchWorker {
   return createWatchWorker({
     config: rt.config,
-    db: rt.db,
+    repos: rt.repos,
     store: rt.store,
     enqueueProcessing: rt.enqueueProcessing,
     logger: rt.logger,

@@ -1,5 +1,5 @@
 import { type ConnectionOptions, DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
-import type { Db } from "../src/adapters/db/connect.ts";
+import type { Repositories } from "../src/adapters/db/repositories.ts";
 import { type OutgoingJob, queueNames } from "../src/adapters/queue/queues.ts";
 import type { MailTransport } from "../src/adapters/smtp/transport.ts";
 import type { Clock } from "../src/clock.ts";
@@ -13,7 +13,7 @@ import {
 } from "../src/usecases/outbox.ts";
 
 export interface OutgoingWorkerDeps {
-  db: Db;
+  repos: Pick<Repositories, "outbox">;
   config: Config;
   clock: Clock;
   transport: MailTransport;
@@ -32,7 +32,7 @@ export interface OutgoingWorkerDeps {
 export async function createOutgoingWorker(deps: OutgoingWorkerDeps): Promise<Worker<OutgoingJob>> {
   const stale = deps.staleSendingMs ?? defaultStaleSendingMs;
   // A previous process may have died mid-send: report those rows before anything else runs.
-  const uncertain = await recoverStaleSending(deps.db, deps.clock.now(), stale);
+  const uncertain = await recoverStaleSending(deps.repos, deps.clock.now(), stale);
   if (uncertain.length) deps.logger.warn({ uncertain }, "发送中断的邮件已标记为状态不明，未自动重发");
   const processor = async (job: Job<OutgoingJob>, token?: string) => {
     const { outboxId } = job.data;

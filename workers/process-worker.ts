@@ -36,17 +36,17 @@ export function createProcessWorker(deps: ProcessDeps, options: ProcessWorkerOpt
       "处理邮件失败",
     );
     if (!final) return;
-    void deps.db
-      .updateTable("messages")
-      .set({
-        state: "failed",
-        reason_code: reasonCode.process.failed,
-        reason: `处理失败 (已重试 ${job.attemptsMade} 次): ${err.message}`,
-        updated_at: new Date().toISOString(),
-      })
-      .where("id", "=", job.data.messageId)
-      .where("state", "=", "stored")
-      .execute()
+    // Only a message still waiting: one that processing settled meanwhile keeps its outcome.
+    void deps.repos.messages
+      .markState(
+        job.data.messageId,
+        {
+          state: "failed",
+          reason_code: reasonCode.process.failed,
+          reason: `处理失败 (已重试 ${job.attemptsMade} 次): ${err.message}`,
+        },
+        { onlyFrom: "stored" },
+      )
       .catch((e: unknown) => deps.logger.error({ err: (e as Error).message }, "无法记录失败原因"));
   });
   // A lost Redis connection is reported here; the worker resumes by itself when Redis returns.

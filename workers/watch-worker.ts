@@ -1,7 +1,6 @@
 import type { Readable } from "node:stream";
 import type { ImapFlow } from "imapflow";
-import type { Db } from "../src/adapters/db/connect.ts";
-import { recordSyncError } from "../src/adapters/imap/checkpoint.ts";
+import type { Repositories } from "../src/adapters/db/repositories.ts";
 import {
   accountKey,
   createImapClient,
@@ -23,7 +22,8 @@ export { getHealth } from "../src/adapters/imap/checkpoint.ts";
 
 export interface WatchWorkerDeps {
   config: Config;
-  db: Db;
+  /** Messages (ingest) and checkpoints, stamped with the watcher's clock. */
+  repos: Pick<Repositories, "messages" | "mailboxes">;
   store: ContentStore;
   enqueueProcessing(messageId: string): Promise<void>;
   logger: Logger;
@@ -51,7 +51,7 @@ export interface WatchWorker {
 
 /** Watches the office mailbox and hands every new message to ingestRawMessage exactly once. */
 export function createWatchWorker(deps: WatchWorkerDeps): WatchWorker {
-  const { config, db, logger } = deps;
+  const { config, repos, logger } = deps;
   const imap = config.imap;
   const clock = deps.clock ?? systemClock;
   const account = accountKey(imap);
@@ -66,7 +66,7 @@ export function createWatchWorker(deps: WatchWorkerDeps): WatchWorker {
   );
 
   const ingest = (raw: Buffer | Readable, meta: IngestMeta) =>
-    ingestRawMessage({ db, store: deps.store, enqueueProcessing: deps.enqueueProcessing }, raw, meta);
+    ingestRawMessage({ repos, store: deps.store, enqueueProcessing: deps.enqueueProcessing }, raw, meta);
 
   async function syncAll(client: ImapFlow): Promise<SyncCounts> {
     const total: SyncCounts = { fetched: 0, new: 0 };
@@ -76,7 +76,7 @@ export function createWatchWorker(deps: WatchWorkerDeps): WatchWorker {
       if (stopping || (firstError && !client.usable)) break;
       try {
         const counts = await syncFolder(client, folder, {
-          db,
+          mailboxes: repos.mailboxes,
           account,
           imap,
           ingest,
@@ -92,7 +92,7 @@ export function createWatchWorker(deps: WatchWorkerDeps): WatchWorker {
         const message =
           failure.kind === "auth" ? failure.message : `同步文件夹 ${folder} 失败: ${imapErrorText(err)}`;
         folders[folder] = { lastSyncAt: folders[folder]?.lastSyncAt ?? null, lastError: message };
-        await recordSyncError(db, account, folder, message, clock.now()).catch(() => undefined);
+        await repos.mailboxes.recordSyncError(account, folder, message).catch(() => undefined);
         firstError ??= err;
       }
     }

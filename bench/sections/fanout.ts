@@ -41,7 +41,7 @@ export async function runFanout(o: {
     stopWorkers = running.stop;
     const now = new Date();
     const period = currentCollectionPeriod(now, config.timezone);
-    const deps = { db: rt.db, config, clock: rt.clock, queue: rt.outgoingQueue };
+    const deps = { repos: rt.repos, config, clock: rt.clock, queue: rt.outgoingQueue };
     const started = performance.now();
     const stage = await sendReminderStage(deps, {
       period,

@@ -41,12 +41,15 @@ export async function runQueries(o: {
     opened = await openDb({ databaseUrl: env.databaseUrl, dataDir: env.dataDir });
     const config = loadConfig({ file: env.configFile, env: {} });
     const { db } = opened;
-    await ensureRegistrySeeded(db);
-    await syncUnitOverrides(db, config);
+    const { createRepositories } = await import("../../src/adapters/db/repositories.ts");
+    const { systemClock } = await import("../../src/clock.ts");
+    const repos = createRepositories({ ...opened, clock: systemClock });
+    await ensureRegistrySeeded(repos);
+    await syncUnitOverrides(repos, config);
     const now = new Date();
     const current = currentCollectionPeriod(now, config.timezone);
     const receipts = await insertHistory(db, o.units, current, 60);
-    const units = await loadUnits(db, config);
+    const units = await loadUnits(repos, config);
     const timeIt = async (fn: () => Promise<unknown>, n: number) => {
       await fn(); // warm-up: first-call compilation is not what the office waits for every time
       const samples: number[] = [];
@@ -60,8 +63,8 @@ export async function runQueries(o: {
     const statusIterations = 100;
     const officeLogIterations = 20;
     const status = await timeIt(async () => {
-      const fresh = await loadUnits(db, config);
-      const s = await getPeriodStatus(db, fresh, current, {
+      const fresh = await loadUnits(repos, config);
+      const s = await getPeriodStatus(repos, fresh, current, {
         now,
         deadlineDay: config.deadline.day,
         tz: config.timezone,
@@ -69,8 +72,8 @@ export async function runQueries(o: {
       JSON.stringify(s, null, 2);
     }, statusIterations);
     void units;
-    const officeLogRead = await timeIt(() => readReceiptLog(db, config, current, now), statusIterations);
-    const officeLog = await timeIt(() => buildReceiptLog(db, config, current, now), officeLogIterations);
+    const officeLogRead = await timeIt(() => readReceiptLog(repos, config, current, now), statusIterations);
+    const officeLog = await timeIt(() => buildReceiptLog(repos, config, current, now), officeLogIterations);
     return {
       receipts,
       statusP50: percentile(status, 50),

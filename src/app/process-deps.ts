@@ -1,13 +1,12 @@
-import type { ProcessDeps } from "../usecases/process-message.ts";
+import type { CorrectionProcessDeps } from "../usecases/office-corrections.ts";
 import { sendAcknowledgement } from "../usecases/send-ack.ts";
 import type { Runtime } from "./runtime.ts";
 
 /** Processing as the process worker does it, acknowledgement included, for CLI commands. */
-export function processDepsOf(rt: Runtime): ProcessDeps {
-  const ackDeps = { db: rt.db, config: rt.config, clock: rt.clock, queue: rt.outgoingQueue };
+export function processDepsOf(rt: Runtime): CorrectionProcessDeps {
+  const ackDeps = { repos: rt.repos, config: rt.config, clock: rt.clock, queue: rt.outgoingQueue };
   return {
-    db: rt.db,
-    backend: rt.backend,
+    repos: rt.repos,
     store: rt.store,
     config: rt.config,
     clock: rt.clock,

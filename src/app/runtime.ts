@@ -1,6 +1,7 @@
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { type OpenedDb, openDb } from "../adapters/db/connect.ts";
+import { createRepositories, type Repositories } from "../adapters/db/repositories.ts";
 import { createProcessEnqueuer } from "../adapters/queue/enqueue.ts";
 import {
   createQueue,
@@ -23,6 +24,7 @@ import { checkDataDir } from "./preflight.ts";
 export interface Runtime extends OpenedDb {
   config: Config;
   clock: Clock;
+  repos: Repositories;
   logger: Logger;
   store: ContentStore;
   /** Connection for queues and workers (bullmq duplicates it per worker). */
@@ -66,14 +68,16 @@ export async function createRuntime(options: {
   checkDataDir(config.dataDir);
   await checkRedis(config.redisUrl);
   const opened = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const clock = options.clock ?? systemClock;
+  const repos = createRepositories({ db: opened.db, backend: opened.backend, clock });
   try {
-    await ensureRegistrySeeded(opened.db);
-    await assertConfigUnitsKnown(opened.db, config);
+    await ensureRegistrySeeded(repos);
+    await assertConfigUnitsKnown(repos, config);
   } catch (err) {
     await opened.close();
     throw err;
   }
-  await syncUnitOverrides(opened.db, config);
+  await syncUnitOverrides(repos, config);
   const redis = createRedis(config.redisUrl);
   const settings = { redisUrl: config.redisUrl, prefix: config.queuePrefix };
   const processQueue = createQueue<ProcessJob>(queueNames.process, settings, redis);
@@ -83,7 +87,8 @@ export async function createRuntime(options: {
     ...opened,
     config,
     logger,
-    clock: options.clock ?? systemClock,
+    clock,
+    repos,
     store: new ContentStore(config.dataDir),
     redis,
     processQueue,
@@ -91,7 +96,7 @@ export async function createRuntime(options: {
     enqueueProcessing: createProcessEnqueuer(processQueue),
     loadUnits: () => {
       if (!cached || Date.now() - cached.at > 5_000)
-        cached = { at: Date.now(), units: loadUnits(opened.db, config) };
+        cached = { at: Date.now(), units: loadUnits(repos, config) };
       return cached.units;
     },
     close: async () => {

@@ -1,6 +1,8 @@
 import { type OpenedDb, openDb } from "../adapters/db/connect.ts";
+import { createRepositories, type Repositories } from "../adapters/db/repositories.ts";
 import { ContentStore } from "../adapters/store/content-store.ts";
 import { checkDataDir } from "../app/preflight.ts";
+import { systemClock } from "../clock.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { createLogger, type Logger } from "../logger.ts";
@@ -11,7 +13,7 @@ export async function openCheckedDb(config: Config): Promise<OpenedDb> {
   checkDataDir(config.dataDir);
   const opened = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    await assertConfigUnitsKnown(opened.db, config);
+    await assertConfigUnitsKnown(createRepositories({ ...opened, clock: systemClock }), config);
   } catch (err) {
     await opened.close();
     throw err;
@@ -23,6 +25,8 @@ export async function openCheckedDb(config: Config): Promise<OpenedDb> {
 export interface CliContext {
   config(): Config;
   db(): Promise<OpenedDb>;
+  /** The repositories on db(), stamping with the system clock. */
+  repos(): Promise<Repositories>;
   store(): ContentStore;
   logger(): Logger;
   /** Closes whatever was opened. */
@@ -41,6 +45,10 @@ export function createCliContext(options: { configFile?: string } = {}): CliCont
     db: () => {
       db ??= openCheckedDb(ctx.config());
       return db;
+    },
+    repos: async () => {
+      const { db, backend } = await ctx.db();
+      return createRepositories({ db, backend, clock: systemClock });
     },
     store: () => {
       checkDataDir(ctx.config().dataDir);

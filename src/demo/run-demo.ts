@@ -11,7 +11,6 @@ import type { Logger } from "../logger.ts";
 import { importFiles } from "../usecases/import-files.ts";
 import { getPeriodStatus } from "../usecases/period-status.ts";
 import { buildReceiptLog } from "../usecases/receipt-log.ts";
-import { listReviewItems } from "../usecases/review-list.ts";
 import { runDueSchedule } from "../usecases/run-schedule.ts";
 import { demoMailbox, mayAt } from "./scenario.ts";
 import { demoUnitAddresses } from "./units.ts";
@@ -61,32 +60,37 @@ export async function runDemo(
         pending.splice(pending.indexOf(mail), 1);
         const file = join(inbox, `${mail.at.getTime()}.eml`);
         await writeFile(file, await mail.raw());
-        await importFiles({ db: rt.db, store: rt.store, enqueueProcessing: rt.enqueueProcessing }, [file], {
-          source: "demo",
-          receivedAt: mail.at,
-        });
+        await importFiles(
+          { repos: rt.repos, store: rt.store, enqueueProcessing: rt.enqueueProcessing },
+          [file],
+          {
+            source: "demo",
+            receivedAt: mail.at,
+          },
+        );
         say(`  ${formatDay(mail.at)}  收到: ${mail.label}`);
       }
       await drainQueues(rt);
-      const fired = await runDueSchedule({ db: rt.db, config, clock, queue: rt.outgoingQueue }, clock.now());
+      const fired = await runDueSchedule(
+        { repos: rt.repos, config, clock, queue: rt.outgoingQueue },
+        clock.now(),
+      );
       for (const f of fired.filter((x) => x.result === "fired"))
         say(`  ${formatDay(clock.now())}  ${describeFired(f.kind)}`);
       await drainQueues(rt);
     }
-    const status = await getPeriodStatus(rt.db, await rt.loadUnits(), period, {
+    const status = await getPeriodStatus(rt.repos, await rt.loadUnits(), period, {
       now: clock.now(),
       deadlineDay: config.deadline.day,
       tz: config.timezone,
     });
-    const log = await buildReceiptLog(rt.db, config, period, clock.now(), { final: true });
+    const log = await buildReceiptLog(rt.repos, config, period, clock.now(), { final: true });
     const outboxDir = join(dataDir, "outbox");
     await mkdir(outboxDir, { recursive: true });
     const xlsxPath = join(outboxDir, log.xlsxName);
     await writeFile(xlsxPath, log.xlsx);
-    const rows = await rt.db.selectFrom("outbox").select(["kind", "status"]).execute();
-    const mailCounts: Record<string, number> = {};
-    for (const r of rows) if (r.status === "sent") mailCounts[r.kind] = (mailCounts[r.kind] ?? 0) + 1;
-    const reviewCount = (await listReviewItems(rt.db)).length;
+    const mailCounts = Object.fromEntries(await rt.repos.outbox.countKindsWithStatus("sent"));
+    const reviewCount = await rt.repos.messages.countNeedingReview();
     return { dataDir, outboxDir, xlsxPath, mailCounts, reviewCount, status };
   } finally {
     await workers.stop();

@@ -1,8 +1,6 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readUnitCatalogText } from "../adapters/seeds/seed-files.ts";
 import type { UnitOverride } from "../config/schema.ts";
 import { parseUnitCatalog } from "../domain/work-points-catalog.ts";
-import { bundledSeedsDir } from "../usecases/seed-registry.ts";
 
 // Registered addresses for the demo's units, as the office would fill them in config. Three
 // units are left without one, to show how the office log lists units that cannot be reminded.
@@ -17,7 +15,7 @@ const withoutAddress = new Set(["市供销总社", "井陉矿区", "经开区管
 
 /** Addresses for every unit of the bundled catalog, in the shape of config's `units`. */
 export async function demoUnitAddresses(): Promise<Record<string, UnitOverride>> {
-  const catalog = parseUnitCatalog(await readFile(join(bundledSeedsDir, "units.yaml"), "utf8"));
+  const catalog = parseUnitCatalog(await readUnitCatalogText());
   const out: Record<string, UnitOverride> = {};
   catalog.forEach((unit, i) => {
     if (withoutAddress.has(unit.id)) return;

@@ -5,6 +5,14 @@ export type Period = string;
 
 export type UnitKind = "department" | "county" | "zone" | "other";
 
+/** Every unit kind, in the office's listing order (departments, counties, zones, others). */
+export const unitKinds: readonly UnitKind[] = ["department", "county", "zone", "other"];
+
+/** A stored kind as a UnitKind; anything unknown is "other". */
+export function asUnitKind(kind: string): UnitKind {
+  return (unitKinds as readonly string[]).includes(kind) ? (kind as UnitKind) : "other";
+}
+
 /** A member unit as the registry knows it. */
 export interface Unit {
   /** The official name, also the id (e.g. 市水利局). */

@@ -1,27 +1,24 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import type { Db } from "../adapters/db/connect.ts";
 import { parseStringList } from "../adapters/db/json-columns.ts";
+import type { Repositories } from "../adapters/db/repositories.ts";
+import { readUnitCatalogText } from "../adapters/seeds/seed-files.ts";
 import { ConfigError } from "../config/config-error.ts";
 import type { Config } from "../config/schema.ts";
 import { nearest } from "../config/suggest.ts";
 import { parseUnitCatalog } from "../domain/work-points-catalog.ts";
-import { bundledSeedsDir } from "./seed-registry.ts";
 
 // A key under `units:` must name a member unit the registry knows: the bundled catalog or a unit
 // an imported work-points document names. A typo (市水力局) used to become a 47th unit that
 // never reports and is listed as overdue every month.
 
 /** Every name (id or alias) that means a registry unit, mapped to the unit's id. */
-async function registryNames(db: Db): Promise<Map<string, string>> {
+async function registryNames(repos: Pick<Repositories, "units">): Promise<Map<string, string>> {
   const names = new Map<string, string>();
-  const catalog = parseUnitCatalog(await readFile(join(bundledSeedsDir, "units.yaml"), "utf8"));
+  const catalog = parseUnitCatalog(await readUnitCatalogText());
   for (const unit of catalog) for (const name of [unit.id, ...unit.aliases]) names.set(name, unit.id);
   // Units added by an imported document appear in its tasks; rows that only config put in the
   // units table (older versions did that) do not, and so do not count.
-  const tasks = await db.selectFrom("tasks").select("units").execute();
-  const named = new Set(tasks.flatMap((t) => parseStringList(t.units)));
-  const rows = await db.selectFrom("units").select(["id", "aliases"]).execute();
+  const named = new Set(await repos.units.unitsNamedByTasks());
+  const rows = await repos.units.list();
   for (const row of rows) {
     if (!named.has(row.id) && !names.has(row.id)) continue;
     for (const name of [row.id, ...parseStringList(row.aliases)])
@@ -31,10 +28,13 @@ async function registryNames(db: Db): Promise<Map<string, string>> {
 }
 
 /** Throws a ConfigError naming the first configured unit the registry does not know. */
-export async function assertConfigUnitsKnown(db: Db, config: Pick<Config, "units">): Promise<void> {
+export async function assertConfigUnitsKnown(
+  repos: Pick<Repositories, "units">,
+  config: Pick<Config, "units">,
+): Promise<void> {
   const keys = Object.keys(config.units ?? {});
   if (keys.length === 0) return;
-  const names = await registryNames(db);
+  const names = await registryNames(repos);
   const unknown = keys.find((key) => !names.has(key));
   if (!unknown) return;
   const guess = nearest(unknown, names.keys());

@@ -1,9 +1,7 @@
 import type { Readable } from "node:stream";
-import type { Db } from "../adapters/db/connect.ts";
-import { isUniqueViolation } from "../adapters/db/connect.ts";
+import type { Repositories } from "../adapters/db/repositories.ts";
 import { peekHeaders, peekHeadersOf } from "../adapters/parse/header-peek.ts";
 import type { ContentStore } from "../adapters/store/content-store.ts";
-import { newMessageRow } from "./message-row.ts";
 
 export interface IngestMeta {
   /** imap | import | demo */
@@ -24,7 +22,7 @@ export interface IngestResult {
 }
 
 export interface IngestDeps {
-  db: Db;
+  repos: Pick<Repositories, "messages">;
   store: ContentStore;
   /** Queues processing; must be idempotent for one message id (bullmq job id = message id). */
   enqueueProcessing(messageId: string): Promise<void>;
@@ -49,7 +47,7 @@ export async function ingestRawMessage(
   const stored = inMemory ? await deps.store.putBuffer(raw, put) : await deps.store.putStream(raw, put);
   const headers = inMemory ? peekHeadersOf(raw) : await peekHeaders(stored.path);
   const sentAt = isoOrNull(headers.date);
-  const existing = await findExisting(deps.db, stored.hash, headers.messageId, sentAt);
+  const existing = await deps.repos.messages.findDuplicate(stored.hash, headers.messageId, sentAt);
   if (existing) {
     if (existing.state === "stored") {
       await deps.enqueueProcessing(existing.id);
@@ -57,47 +55,21 @@ export async function ingestRawMessage(
     }
     return { messageId: existing.id, isNew: false, queued: false };
   }
-  try {
-    await deps.db
-      .insertInto("messages")
-      .values(
-        newMessageRow({
-          id: stored.hash,
-          message_id: headers.messageId,
-          source: meta.source,
-          mailbox: meta.mailbox ?? null,
-          uid_validity: meta.uidValidity ?? null,
-          uid: meta.uid ?? null,
-          raw_size: stored.size,
-          sent_at: sentAt,
-          received_at: meta.receivedAt.toISOString(),
-        }),
-      )
-      .execute();
-  } catch (err) {
-    // Another instance recorded it between our look-up and insert: theirs stands.
-    if (!isUniqueViolation(err)) throw err;
-    return { messageId: stored.hash, isNew: false, queued: false };
-  }
+  const inserted = await deps.repos.messages.insert({
+    id: stored.hash,
+    message_id: headers.messageId,
+    source: meta.source,
+    mailbox: meta.mailbox ?? null,
+    uid_validity: meta.uidValidity ?? null,
+    uid: meta.uid ?? null,
+    raw_size: stored.size,
+    sent_at: sentAt,
+    received_at: meta.receivedAt.toISOString(),
+  });
+  // Another instance recorded it between our look-up and insert: theirs stands.
+  if (!inserted) return { messageId: stored.hash, isNew: false, queued: false };
   await deps.enqueueProcessing(stored.hash);
   return { messageId: stored.hash, isNew: true, queued: true };
-}
-
-async function findExisting(db: Db, hash: string, messageId: string | null, sentAt: string | null) {
-  const byHash = await db
-    .selectFrom("messages")
-    .select(["id", "state"])
-    .where("id", "=", hash)
-    .executeTakeFirst();
-  if (byHash || !messageId) return byHash;
-  // The same Message-ID with other bytes: a copy re-encoded by an export or another folder.
-  // Dedupe only when the Date header agrees too, since a few clients reuse Message-IDs.
-  return db
-    .selectFrom("messages")
-    .select(["id", "state"])
-    .where("message_id", "=", messageId)
-    .where("sent_at", sentAt === null ? "is" : "=", sentAt)
-    .executeTakeFirst();
 }
 
 function isoOrNull(date: string | null): string | null {

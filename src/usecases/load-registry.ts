@@ -1,13 +1,13 @@
-import type { Db } from "../adapters/db/connect.ts";
 import { parseStringList } from "../adapters/db/json-columns.ts";
+import type { Repositories } from "../adapters/db/repositories.ts";
 import type { Config, UnitOverride } from "../config/schema.ts";
-import type { Task, Unit, UnitKind } from "../domain/types.ts";
+import { asUnitKind, type Task, type Unit } from "../domain/types.ts";
 
 // The registry as the rest of the service sees it: units from the database (put there by
 // seeding) with the office's config laid over them. Config wins for emails and the active flag,
 // and adds aliases; seeding never touches what the office configured.
 
-const unitKinds: readonly UnitKind[] = ["department", "county", "zone", "other"];
+type UnitRepos = Pick<Repositories, "units">;
 
 function unique(values: string[]): string[] {
   return [...new Set(values)];
@@ -17,24 +17,16 @@ export function normaliseEmails(emails: string[]): string[] {
   return unique(emails.map((e) => e.trim().toLowerCase()).filter(Boolean));
 }
 
-function asKind(kind: string): UnitKind {
-  return (unitKinds as readonly string[]).includes(kind) ? (kind as UnitKind) : "other";
-}
-
 /** The latest year that has tasks, or null when no document was imported yet. */
-export async function latestTaskYear(db: Db): Promise<number | null> {
-  const row = await db
-    .selectFrom("tasks")
-    .select((eb) => eb.fn.max("year").as("year"))
-    .executeTakeFirst();
-  return row?.year == null ? null : Number(row.year);
+export function latestTaskYear(repos: UnitRepos): Promise<number | null> {
+  return repos.units.latestTaskYear();
 }
 
 /** The tasks of a year (the latest imported year when none is given), by number. */
-export async function loadTasks(db: Db, year?: number): Promise<Task[]> {
-  const y = year ?? (await latestTaskYear(db));
+export async function loadTasks(repos: UnitRepos, year?: number): Promise<Task[]> {
+  const y = year ?? (await latestTaskYear(repos));
   if (y == null) return [];
-  const rows = await db.selectFrom("tasks").selectAll().where("year", "=", y).orderBy("number").execute();
+  const rows = await repos.units.listTasks(y);
   return rows.map((r) => ({
     year: Number(r.year),
     number: Number(r.number),
@@ -66,12 +58,16 @@ export interface LoadUnitsOptions {
  * answers for and leads in the latest imported year. A unit that exists only in config (the
  * office added it) is included with kind "other" after the seeded ones.
  */
-export async function loadUnits(db: Db, config: Config, options: LoadUnitsOptions = {}): Promise<Unit[]> {
-  const rows = await db.selectFrom("units").selectAll().orderBy("sort_order").orderBy("id").execute();
+export async function loadUnits(
+  repos: UnitRepos,
+  config: Config,
+  options: LoadUnitsOptions = {},
+): Promise<Unit[]> {
+  const rows = await repos.units.list();
   const units: Unit[] = rows.map((r) => ({
     id: r.id,
     name: r.name,
-    kind: asKind(r.kind),
+    kind: asUnitKind(r.kind),
     aliases: parseStringList(r.aliases),
     emails: normaliseEmails(parseStringList(r.emails)),
     active: Number(r.active) === 1,
@@ -86,7 +82,7 @@ export async function loadUnits(db: Db, config: Config, options: LoadUnitsOption
     else units.push(configOnlyUnit(key, override));
   }
 
-  const tasks = await loadTasks(db);
+  const tasks = await loadTasks(repos);
   for (const unit of units) {
     unit.tasks = tasks.filter((t) => t.units.includes(unit.id)).map((t) => t.number);
     unit.leads = tasks.filter((t) => t.lead === unit.id).map((t) => t.number);
@@ -121,11 +117,13 @@ function configOnlyUnit(key: string, override: UnitOverride): Unit {
  * longer lists are cleared. Units only in config are inserted with kind "other". Returns how
  * many rows changed. Seeding never does this.
  */
-export async function syncUnitOverrides(db: Db, config: Config, now: Date = new Date()): Promise<number> {
-  const at = now.toISOString();
+export async function syncUnitOverrides(
+  repos: Pick<Repositories, "units" | "transaction">,
+  config: Config,
+): Promise<number> {
   let changed = 0;
-  await db.transaction().execute(async (trx) => {
-    const rows = await trx.selectFrom("units").selectAll().execute();
+  await repos.transaction(async ({ units }) => {
+    const rows = await units.list();
     const known = rows.map((r) => ({ id: r.id, aliases: parseStringList(r.aliases) }));
     let nextOrder = rows.reduce((max, r) => Math.max(max, Number(r.sort_order)), 0) + 1;
     const configured = new Set<string>();
@@ -137,26 +135,17 @@ export async function syncUnitOverrides(db: Db, config: Config, now: Date = new 
       configured.add(row ? row.id : key);
       if (row) {
         if (row.emails === emails && Number(row.active) === active) continue;
-        await trx
-          .updateTable("units")
-          .set({ emails, active, updated_at: at })
-          .where("id", "=", row.id)
-          .execute();
+        await units.update(row.id, { emails, active });
       } else {
-        await trx
-          .insertInto("units")
-          .values({
-            id: key,
-            name: key,
-            kind: "other",
-            aliases: JSON.stringify(unique(override.aliases ?? [])),
-            emails,
-            active,
-            sort_order: nextOrder++,
-            created_at: at,
-            updated_at: at,
-          })
-          .execute();
+        await units.insert({
+          id: key,
+          name: key,
+          kind: "other",
+          aliases: JSON.stringify(unique(override.aliases ?? [])),
+          emails,
+          active,
+          sort_order: nextOrder++,
+        });
         known.push({ id: key, aliases: [] });
       }
       changed++;
@@ -165,7 +154,7 @@ export async function syncUnitOverrides(db: Db, config: Config, now: Date = new 
     // as registered. The active flag of units config does not mention is left alone.
     for (const row of rows) {
       if (configured.has(row.id) || row.emails === "[]") continue;
-      await trx.updateTable("units").set({ emails: "[]", updated_at: at }).where("id", "=", row.id).execute();
+      await units.update(row.id, { emails: "[]" });
       changed++;
     }
   });

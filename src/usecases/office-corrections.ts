@@ -1,10 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { Db, DbBackend } from "../adapters/db/connect.ts";
+import type { Repositories } from "../adapters/db/repositories.ts";
 import { isLate } from "../domain/period.ts";
 import { reasonCode } from "../domain/reason-codes.ts";
 import type { Contact } from "../domain/types.ts";
-import { newMessageRow } from "./message-row.ts";
-import { type ProcessDeps, processMessage } from "./process-message.ts";
+import { type ProcessDeps, type ProcessOutcome, processMessage } from "./process-message.ts";
 import {
   type ReceiptSettings,
   type ReportVerdict,
@@ -19,62 +18,34 @@ export interface Actor {
   reason: string | null;
 }
 
-async function audit(
-  db: Db,
-  who: Actor,
-  action: string,
-  target: string,
-  before: unknown,
-  after: unknown,
-): Promise<void> {
-  await db
-    .insertInto("audit_log")
-    .values({
-      id: randomUUID(),
-      at: new Date().toISOString(),
-      actor: who.actor,
-      action,
-      target,
-      before: before === undefined ? null : JSON.stringify(before),
-      after: after === undefined ? null : JSON.stringify(after),
-      reason: who.reason,
-    })
-    .execute();
-}
+/** What the office's corrections read and write. */
+export type CorrectionRepos = Pick<Repositories, "messages" | "receipts" | "audit" | "units" | "transaction">;
 
-async function receiptSnapshot(db: Db, unitId: string, period: string) {
-  return db
-    .selectFrom("receipts")
-    .selectAll()
-    .where("unit_id", "=", unitId)
-    .where("period", "=", period)
-    .executeTakeFirst();
-}
+/** Processing, plus what a correction needs to check the unit and keep the audit trail. */
+export type CorrectionProcessDeps = ProcessDeps & { repos: CorrectionRepos };
 
-async function requireUnit(db: Db, unitId: string): Promise<void> {
-  const unit = await db.selectFrom("units").select("id").where("id", "=", unitId).executeTakeFirst();
-  if (!unit) throw new Error(`没有名为“${unitId}”的成员单位；用 report-inbox units 查看单位名称`);
+async function requireUnit(repos: CorrectionRepos, unitId: string): Promise<void> {
+  if (!(await repos.units.exists(unitId)))
+    throw new Error(`没有名为“${unitId}”的成员单位；用 report-inbox units 查看单位名称`);
 }
 
 /** Exempts a unit for a period (免报), or lifts the exemption. */
 export async function exemptUnit(
-  db: Db,
-  backend: DbBackend,
+  repos: CorrectionRepos,
   key: { unitId: string; period: string; exempt: boolean },
   settings: ReceiptSettings,
   who: Actor,
 ): Promise<void> {
-  await requireUnit(db, key.unitId);
-  const before = await receiptSnapshot(db, key.unitId, key.period);
-  await setExempt(db, backend, key, key.exempt, settings);
-  await audit(
-    db,
-    who,
-    key.exempt ? "exempt" : "unexempt",
-    `${key.unitId}|${key.period}`,
+  await requireUnit(repos, key.unitId);
+  const before = await repos.receipts.find(key);
+  await setExempt(repos, key, key.exempt, settings);
+  await repos.audit.record({
+    ...who,
+    action: key.exempt ? "exempt" : "unexempt",
+    target: `${key.unitId}|${key.period}`,
     before,
-    await receiptSnapshot(db, key.unitId, key.period),
-  );
+    after: await repos.receipts.find(key),
+  });
 }
 
 export interface OtherwiseReceived {
@@ -93,14 +64,14 @@ export interface OtherwiseReceived {
  * message of source "manual" so that the receipt is rebuilt from it like from any mail.
  */
 export async function markReceivedOtherwise(
-  db: Db,
-  backend: DbBackend,
+  repos: CorrectionRepos,
   input: OtherwiseReceived,
   settings: ReceiptSettings,
   who: Actor,
 ): Promise<string> {
-  await requireUnit(db, input.unitId);
-  const before = await receiptSnapshot(db, input.unitId, input.period);
+  await requireUnit(repos, input.unitId);
+  const key = { unitId: input.unitId, period: input.period };
+  const before = await repos.receipts.find(key);
   const id = createHash("sha256")
     .update(`manual|${input.unitId}|${input.period}|${randomUUID()}`)
     .digest("hex");
@@ -122,94 +93,94 @@ export async function markReceivedOtherwise(
     contacts,
     notes: [`办公室登记：以其他方式收到${who.reason ? `（${who.reason}）` : ""}`],
   };
-  await db
-    .insertInto("messages")
-    .values(
-      newMessageRow({
-        id,
-        source: "manual",
-        raw_size: 0,
-        from_name: who.actor,
-        subject: "（办公室登记）",
-        received_at: input.at.toISOString(),
-      }),
-    )
-    .execute();
-  await recordReport(
-    db,
-    backend,
-    { messageId: id, receivedAt: input.at, verdict, reason: "办公室登记" },
-    settings,
-  );
-  await audit(
-    db,
-    who,
-    "mark_received",
-    `${input.unitId}|${input.period}`,
+  await repos.messages.insert({
+    id,
+    source: "manual",
+    raw_size: 0,
+    from_name: who.actor,
+    subject: "（办公室登记）",
+    received_at: input.at.toISOString(),
+  });
+  await recordReport(repos, { messageId: id, receivedAt: input.at, verdict, reason: "办公室登记" }, settings);
+  await repos.audit.record({
+    ...who,
+    action: "mark_received",
+    target: `${input.unitId}|${input.period}`,
     before,
-    await receiptSnapshot(db, input.unitId, input.period),
-  );
+    after: await repos.receipts.find(key),
+  });
   return id;
 }
 
 /** Assigns a mail (usually from the review list) to a unit, and processes it again. */
 export async function assignMessage(
-  deps: ProcessDeps,
+  deps: CorrectionProcessDeps,
   input: { messageId: string; unitId: string; period: string | null },
   who: Actor,
-) {
-  await requireUnit(deps.db, input.unitId);
-  const before = await findMessage(deps.db, input.messageId);
-  await deps.db
-    .updateTable("messages")
-    .set({ assigned_unit: input.unitId, assigned_period: input.period })
-    .where("id", "=", before.id)
-    .execute();
+): Promise<ProcessOutcome> {
+  await requireUnit(deps.repos, input.unitId);
+  const before = await findMessage(deps.repos, input.messageId);
+  await deps.repos.messages.assign(before.id, input.unitId, input.period);
   const outcome = await processMessage(deps, before.id, { force: true });
-  await audit(
-    deps.db,
-    who,
-    "assign",
-    before.id,
-    { state: before.state, unit: before.unit_id, period: before.period },
-    outcome,
-  );
+  await deps.repos.audit.record({
+    ...who,
+    action: "assign",
+    target: before.id,
+    before: { state: before.state, unit: before.unit_id, period: before.period },
+    after: outcome,
+  });
+  return outcome;
+}
+
+/**
+ * Runs a mail through processing again at the office's request (after fixing the registry or
+ * the configuration), with an audit entry: processing itself keeps no trail of who asked.
+ */
+export async function reprocessMessage(
+  deps: CorrectionProcessDeps,
+  messageId: string,
+  who: Actor,
+): Promise<ProcessOutcome> {
+  const before = await findMessage(deps.repos, messageId);
+  const outcome = await processMessage(deps, before.id, { force: true });
+  await deps.repos.audit.record({
+    ...who,
+    action: "reprocess",
+    target: before.id,
+    before: { state: before.state, unit: before.unit_id, period: before.period },
+    after: outcome,
+  });
   return outcome;
 }
 
 /** Dismisses a mail from the review list as not a report. */
 export async function dismissMessage(
-  db: Db,
-  backend: DbBackend,
+  repos: CorrectionRepos,
   messageId: string,
   settings: ReceiptSettings,
   who: Actor,
 ): Promise<void> {
-  const before = await findMessage(db, messageId);
-  await withdrawMessage(db, backend, before.id, settings);
-  await db
-    .updateTable("messages")
-    .set({
-      state: "not_report",
-      reason_code: reasonCode.office.dismissed,
-      reason: `办公室确认不是报送${who.reason ? `：${who.reason}` : ""}`,
-      unit_id: null,
-      period: null,
-      updated_at: new Date().toISOString(),
-    })
-    .where("id", "=", before.id)
-    .execute();
-  await audit(db, who, "dismiss", before.id, { state: before.state }, { state: "not_report" });
+  const before = await findMessage(repos, messageId);
+  await withdrawMessage(repos, before.id, settings);
+  await repos.messages.markState(before.id, {
+    state: "not_report",
+    reason_code: reasonCode.office.dismissed,
+    reason: `办公室确认不是报送${who.reason ? `：${who.reason}` : ""}`,
+    unit_id: null,
+    period: null,
+  });
+  await repos.audit.record({
+    ...who,
+    action: "dismiss",
+    target: before.id,
+    before: { state: before.state },
+    after: { state: "not_report" },
+  });
 }
 
 /** A message by its id or a unique prefix of it (the CLI shows 12 characters). */
-export async function findMessage(db: Db, idOrPrefix: string) {
-  const rows = await db
-    .selectFrom("messages")
-    .selectAll()
-    .where("id", "like", `${idOrPrefix.toLowerCase()}%`)
-    .limit(2)
-    .execute();
+export async function findMessage(repos: Pick<Repositories, "messages">, idOrPrefix: string) {
+  const rows = await repos.messages.findByIdPrefix(idOrPrefix);
   if (rows.length === 0)
     throw new Error(`找不到编号为 ${idOrPrefix} 的邮件；用 report-inbox quarantine 查看编号`);
   if (rows.length > 1) throw new Error(`编号 ${idOrPrefix} 对应多封邮件，请多写几位`);

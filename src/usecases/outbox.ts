@@ -1,7 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { sql } from "kysely";
-import type { Db } from "../adapters/db/connect.ts";
-import { isUniqueViolation } from "../adapters/db/connect.ts";
+import type { Repositories } from "../adapters/db/repositories.ts";
 import { type OutgoingQueue, queueOutgoing } from "../adapters/queue/enqueue.ts";
 import { classifySmtpError, PermanentSendError } from "../adapters/smtp/delivery-error.ts";
 import {
@@ -40,7 +38,7 @@ export interface MailPayload {
 }
 
 export interface OutboxDeps {
-  db: Db;
+  repos: Pick<Repositories, "outbox">;
   config: Config;
   clock: Clock;
   /** The "outgoing" queue; null: only the row is written (the CLI then delivers inline). */
@@ -75,46 +73,36 @@ export function normaliseRecipients(recipients: string[]): string[] {
 }
 
 export async function enqueueMail(deps: OutboxDeps, input: EnqueueInput): Promise<EnqueueResult> {
-  const existing = await findByKey(deps.db, input.key);
+  const { outbox } = deps.repos;
+  const existing = await outbox.findByKey(input.key);
   if (existing) return { id: existing.id, created: false, status: existing.status };
   const recipients = normaliseRecipients(input.recipients);
   const id = randomUUID();
   const status = recipients.length ? "pending" : "skipped";
-  const createdAt = deps.clock.now().toISOString();
-  try {
-    await inTransaction(deps.db, async (trx) => {
-      await trx
-        .insertInto("outbox")
-        .values({
-          id,
-          idempotency_key: input.key,
-          kind: input.kind,
-          recipients: JSON.stringify(recipients),
-          subject: headerSafe(input.subject),
-          status,
-          attempts: 0,
-          last_error: recipients.length ? null : "没有有效的收件地址",
-          smtp_response: null,
-          message_id_header: newMessageId(deps.config),
-          payload: JSON.stringify(input.payload),
-          unit_id: input.unitId ?? null,
-          period: input.period ?? null,
-          created_at: createdAt,
-          sent_at: null,
-        })
-        .execute();
-      if (recipients.length === 0) return;
-      await trx
-        .insertInto("outbox_recipients")
-        .values(
-          recipients.map((address) => ({ address, kind: input.kind, created_at: createdAt, outbox_id: id })),
-        )
-        .execute();
-    });
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    const row = await findByKey(deps.db, input.key);
-    if (!row) throw err;
+  const inserted = await outbox.insert(
+    {
+      id,
+      idempotency_key: input.key,
+      kind: input.kind,
+      recipients: JSON.stringify(recipients),
+      subject: headerSafe(input.subject),
+      status,
+      attempts: 0,
+      last_error: recipients.length ? null : "没有有效的收件地址",
+      smtp_response: null,
+      message_id_header: newMessageId(deps.config),
+      payload: JSON.stringify(input.payload),
+      unit_id: input.unitId ?? null,
+      period: input.period ?? null,
+      created_at: deps.clock.now().toISOString(),
+      sent_at: null,
+    },
+    recipients,
+  );
+  if (!inserted) {
+    // Another process wrote the same key between our look-up and insert: theirs stands.
+    const row = await outbox.findByKey(input.key);
+    if (!row) throw new Error(`outbox key ${input.key} conflicted but cannot be read`);
     return { id: row.id, created: false, status: row.status };
   }
   if (status === "pending" && deps.queue) {
@@ -123,21 +111,8 @@ export async function enqueueMail(deps: OutboxDeps, input: EnqueueInput): Promis
   return { id, created: true, status };
 }
 
-/** Runs fn in a transaction, or in the caller's when db already is one (Kysely cannot nest them). */
-function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
-  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
-}
-
-function findByKey(db: Db, key: string) {
-  return db
-    .selectFrom("outbox")
-    .select(["id", "status"])
-    .where("idempotency_key", "=", key)
-    .executeTakeFirst();
-}
-
 export interface DeliverDeps {
-  db: Db;
+  repos: Pick<Repositories, "outbox">;
   config: Config;
   clock: Clock;
   transport: MailTransport;
@@ -156,37 +131,25 @@ export { PermanentSendError };
 
 /** Sends one outbox row unless it was sent, is being sent, or the day's quota is used up. */
 export async function deliverOutboxRow(deps: DeliverDeps, outboxId: string): Promise<DeliverOutcome> {
-  const { db, config, clock } = deps;
+  const { config, clock } = deps;
+  const { outbox } = deps.repos;
   const now = clock.now();
-  const row = await db.selectFrom("outbox").selectAll().where("id", "=", outboxId).executeTakeFirst();
+  const row = await outbox.find(outboxId);
   if (!row) return { outcome: "missing" };
   if (row.status === "sending") {
     const started = row.sent_at ? Date.parse(row.sent_at) : 0;
     if (now.getTime() - started < (deps.staleSendingMs ?? defaultStaleSendingMs))
       return { outcome: "in-flight" };
-    await markUncertain(db, row.id);
+    await outbox.markUncertain(row.id, uncertainError);
     return { outcome: "uncertain" };
   }
   if (!isClaimable(row)) return { outcome: "done-already", status: row.status };
-  if ((await countSentToday(db, config.timezone, now)) >= config.smtp.perDay) {
+  if ((await countSentToday(deps.repos, config.timezone, now)) >= config.smtp.perDay) {
     const tomorrow = addDays(localDateOf(now, config.timezone), 1);
     return { outcome: "deferred", until: zonedTime(tomorrow, "00:05", config.timezone) };
   }
-  const claimed = await db
-    .updateTable("outbox")
-    .set({ status: "sending", attempts: sql<number>`attempts + 1`, sent_at: now.toISOString() })
-    .where("id", "=", row.id)
-    .where((eb) =>
-      eb.or([
-        eb("status", "=", "pending"),
-        eb.and([
-          eb("status", "=", "failed"),
-          eb.or([eb("last_error", "is", null), eb("last_error", "not like", `${UNCERTAIN_PREFIX}%`)]),
-        ]),
-      ]),
-    )
-    .executeTakeFirst();
-  if (Number(claimed.numUpdatedRows) !== 1) return { outcome: "done-already", status: "claimed-elsewhere" };
+  if (!(await outbox.claim(row.id, now, UNCERTAIN_PREFIX)))
+    return { outcome: "done-already", status: "claimed-elsewhere" };
   const payload = JSON.parse(row.payload) as MailPayload;
   try {
     const result = await deps.transport.send({
@@ -200,28 +163,18 @@ export async function deliverOutboxRow(deps: DeliverDeps, outboxId: string): Pro
       ...(payload.references ? { references: payload.references } : {}),
       ...(payload.attachments ? { attachments: payload.attachments } : {}),
     });
-    await db
-      .updateTable("outbox")
-      .set({
-        status: "sent",
-        smtp_response: result.response.slice(0, 500),
-        message_id_header: result.messageId,
-        sent_at: clock.now().toISOString(),
-        last_error: null,
-      })
-      .where("id", "=", row.id)
-      .execute();
+    await outbox.markSent(row.id, {
+      smtpResponse: result.response,
+      messageIdHeader: result.messageId,
+      at: clock.now(),
+    });
     return { outcome: "sent", response: result.response };
   } catch (err) {
     const failure = classifySmtpError(err);
     // The code first ([EENVELOPE 550]), so the office log and the logs say what kind of refusal.
     const tag = failure.responseCode ? `[${failure.code} ${failure.responseCode}]` : `[${failure.code}]`;
     const message = `${tag} ${(err as Error).message}`.slice(0, 500);
-    await db
-      .updateTable("outbox")
-      .set({ status: "failed", last_error: message })
-      .where("id", "=", row.id)
-      .execute();
+    await outbox.markFailed(row.id, message);
     if (failure.permanent) throw new PermanentSendError(failure, message, { cause: err });
     throw err;
   }
@@ -232,68 +185,42 @@ function isClaimable(row: { status: string; last_error: string | null }): boolea
   return row.status === "failed" && !(row.last_error ?? "").startsWith(UNCERTAIN_PREFIX);
 }
 
-async function markUncertain(db: Db, id: string): Promise<void> {
-  await db
-    .updateTable("outbox")
-    .set({
-      status: "failed",
-      last_error: `${UNCERTAIN_PREFIX} 发送过程中服务中断，无法确认是否已发出；为避免重复未自动重发`,
-    })
-    .where("id", "=", id)
-    .where("status", "=", "sending")
-    .execute();
-}
+const uncertainError = `${UNCERTAIN_PREFIX} 发送过程中服务中断，无法确认是否已发出；为避免重复未自动重发`;
 
 /** Marks every row stuck in "sending" for longer than staleMs as uncertain (run at worker start). */
 export async function recoverStaleSending(
-  db: Db,
+  repos: Pick<Repositories, "outbox">,
   now: Date,
   staleMs = defaultStaleSendingMs,
 ): Promise<string[]> {
-  const before = new Date(now.getTime() - staleMs).toISOString();
-  const rows = await db
-    .selectFrom("outbox")
-    .select("id")
-    .where("status", "=", "sending")
-    .where("sent_at", "<", before)
-    .execute();
-  for (const r of rows) await markUncertain(db, r.id);
-  return rows.map((r) => r.id);
+  const ids = await repos.outbox.listSendingSince(new Date(now.getTime() - staleMs));
+  for (const id of ids) await repos.outbox.markUncertain(id, uncertainError);
+  return ids;
 }
 
 /** Puts a row back to pending so the worker sends it (the office's decision for uncertain rows). */
 export async function resendOutbox(deps: OutboxDeps, id: string): Promise<void> {
-  await deps.db
-    .updateTable("outbox")
-    .set({ status: "pending", last_error: null })
-    .where("id", "=", id)
-    .execute();
+  await deps.repos.outbox.resetToPending(id);
   if (deps.queue) await queueOutgoing(deps.queue, id, { again: true });
 }
 
 /** Mails sent (or in flight) since midnight in tz: the provider's daily limit counts them all. */
-export async function countSentToday(db: Db, tz: string, now: Date): Promise<number> {
-  const midnight = zonedTime(localDateOf(now, tz), "00:00", tz).toISOString();
-  const row = await db
-    .selectFrom("outbox")
-    .select((eb) => eb.fn.countAll().as("n"))
-    .where("status", "in", ["sent", "sending"])
-    .where("sent_at", ">=", midnight)
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
+export async function countSentToday(
+  repos: Pick<Repositories, "outbox">,
+  tz: string,
+  now: Date,
+): Promise<number> {
+  return repos.outbox.countSentSince(zonedTime(localDateOf(now, tz), "00:00", tz));
 }
 
 /**
  * Acknowledgements queued to an address since `since`: the per-recipient loop brake. Reads only
  * that address's rows (a row without recipients was skipped and sent nothing, so it has none).
  */
-export async function countAcksTo(db: Db, address: string, since: Date): Promise<number> {
-  const row = await db
-    .selectFrom("outbox_recipients")
-    .select((eb) => eb.fn.countAll().as("n"))
-    .where("address", "=", address.toLowerCase())
-    .where("kind", "=", "ack")
-    .where("created_at", ">=", since.toISOString())
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
+export async function countAcksTo(
+  repos: Pick<Repositories, "outbox">,
+  address: string,
+  since: Date,
+): Promise<number> {
+  return repos.outbox.countTo(address, "ack", since);
 }

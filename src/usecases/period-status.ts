@@ -1,4 +1,4 @@
-import type { Db } from "../adapters/db/connect.ts";
+import type { Repositories } from "../adapters/db/repositories.ts";
 import { standingLabel } from "../domain/labels.ts";
 import { deadlineOf } from "../domain/period.ts";
 import type { Unit } from "../domain/types.ts";
@@ -50,41 +50,32 @@ const everything = ["scan", "electronic", "contact", "phone"];
 
 /** The receipt log of one period: one row for each active unit, in registry order. */
 export async function getPeriodStatus(
-  db: Db,
+  repos: Pick<Repositories, "receipts">,
   units: Unit[],
   period: string,
   options: { now: Date; deadlineDay: number; tz: string },
 ): Promise<PeriodStatus> {
   const deadline = deadlineOf(period, options.deadlineDay, options.tz);
-  const receipts = await db.selectFrom("receipts").selectAll().where("period", "=", period).execute();
-  const contributions = await db
-    .selectFrom("receipt_messages as rm")
-    .leftJoin("messages as m", "m.id", "rm.message_id")
-    .select(["rm.unit_id", "rm.message_id", "rm.received_at", "rm.verified", "m.subject", "m.from_addr"])
-    .where("rm.period", "=", period)
-    .orderBy("rm.received_at")
-    .execute();
-  const byUnit = new Map(receipts.map((r) => [r.unit_id, r]));
+  const receipts = await repos.receipts.listForPeriod(period);
+  const contributions = await repos.receipts.contributionsOfPeriod(period);
+  const byUnit = new Map(receipts.map((r) => [r.unitId, r]));
   const messagesOf = new Map<string, UnitStatusRow["messages"]>();
   for (const c of contributions) {
-    const list = messagesOf.get(c.unit_id) ?? [];
+    const list = messagesOf.get(c.unitId) ?? [];
     list.push({
-      id: c.message_id,
-      receivedAt: c.received_at,
+      id: c.messageId,
+      receivedAt: c.receivedAt,
       subject: c.subject,
-      from: c.from_addr,
-      verified: c.verified === 1,
+      from: c.from,
+      verified: c.verified,
     });
-    messagesOf.set(c.unit_id, list);
+    messagesOf.set(c.unitId, list);
   }
   const rows = units
     .filter((u) => u.active)
     .map((unit): UnitStatusRow => {
       const r = byUnit.get(unit.id);
-      const receipt = r
-        ? { status: r.status as "complete" | "incomplete" | "exempt", completedAt: r.completed_at }
-        : null;
-      const standing = standingOf(receipt, deadline, options.now);
+      const standing = standingOf(r, deadline, options.now);
       const timing = {
         deadlineStatus: standing.deadlineStatus,
         late: standing.deadlineStatus === "late",
@@ -117,14 +108,14 @@ export async function getPeriodStatus(
         kind: unit.kind,
         status,
         ...timing,
-        receivedAt: r.first_received_at,
-        completedAt: r.completed_at,
-        hasScan: r.has_scan === 1,
-        hasElectronic: r.has_electronic === 1,
-        contactName: r.contact_name,
-        contactPhone: r.contact_phone,
-        missing: status === "exempt" ? [] : (JSON.parse(r.missing) as string[]),
-        verified: r.verified === 1,
+        receivedAt: r.firstReceivedAt?.toISOString() ?? null,
+        completedAt: r.completedAt?.toISOString() ?? null,
+        hasScan: r.hasScan,
+        hasElectronic: r.hasElectronic,
+        contactName: r.contactName,
+        contactPhone: r.contactPhone,
+        missing: status === "exempt" ? [] : r.missing,
+        verified: r.verified,
         messages: messagesOf.get(unit.id) ?? [],
         note: r.note,
       };

@@ -1,7 +1,5 @@
-import { randomUUID } from "node:crypto";
-import type { Selectable } from "kysely";
-import type { Db, DbBackend } from "../adapters/db/connect.ts";
-import type { Database } from "../adapters/db/tables.ts";
+import type { MessageRecord, NewAttachment } from "../adapters/db/message-repository.ts";
+import type { Repositories } from "../adapters/db/repositories.ts";
 import { readFileText } from "../adapters/parse/document-text.ts";
 import { ocrScanText } from "../adapters/parse/ocr.ts";
 import { ParseError, parseStoredMessage } from "../adapters/parse/parse-message.ts";
@@ -18,11 +16,10 @@ import { reasonCode } from "../domain/reason-codes.ts";
 import { looksSpoofed, readSenderAuth } from "../domain/sender-auth.ts";
 import type { ParsedFile, ParsedMessage, Unit } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
-import { recordReportIn, type Trx, withdrawMessage, withdrawMessageIn } from "./record-receipt.ts";
+import { recordReport, withdrawMessage } from "./record-receipt.ts";
 
 export interface ProcessDeps {
-  db: Db;
-  backend: DbBackend;
+  repos: Pick<Repositories, "messages" | "receipts" | "transaction">;
   store: ContentStore;
   config: Config;
   clock: Clock;
@@ -59,7 +56,7 @@ export async function processMessage(
   messageId: string,
   options: { force?: boolean } = {},
 ): Promise<ProcessOutcome> {
-  const row = await deps.db.selectFrom("messages").selectAll().where("id", "=", messageId).executeTakeFirst();
+  const row = await deps.repos.messages.find(messageId);
   if (!row) return { state: "skipped", reason: "message not recorded" };
   if (row.state !== "stored" && !options.force) return { state: "skipped", reason: `already ${row.state}` };
 
@@ -72,12 +69,12 @@ export async function processMessage(
     const reason = `无法解析邮件: ${(err as Error).message}`;
     // A mail that no longer parses (reprocessed after a change) stops counting for its unit.
     if (row.state === "processed") {
-      await withdrawMessage(deps.db, deps.backend, messageId, {
+      await withdrawMessage(deps.repos, messageId, {
         deadlineDay: deps.config.deadline.day,
         tz: deps.config.timezone,
       });
     }
-    await markMessage(deps.db, messageId, { state: "failed", reason_code: code, reason });
+    await deps.repos.messages.markState(messageId, { state: "failed", reason_code: code, reason });
     return { state: "failed", code, reason };
   }
   try {
@@ -90,7 +87,7 @@ export async function processMessage(
 
 async function decideAndRecord(
   deps: ProcessDeps,
-  row: Selectable<Database["messages"]>,
+  row: MessageRecord,
   parsed: ParsedMessage,
 ): Promise<ProcessOutcome> {
   const messageId = row.id;
@@ -103,28 +100,24 @@ async function decideAndRecord(
   const settings = { deadlineDay: deps.config.deadline.day, tz: deps.config.timezone };
   // Everything this message changes, in one transaction: a crash leaves all or none, and two
   // processes sharing a SQLite file take its write lock once per message instead of three times.
-  await deps.db.transaction().execute(async (trx) => {
-    await saveAttachments(trx, messageId, parsed);
-    await trx
-      .updateTable("messages")
-      .set({
-        message_id: parsed.messageId ?? row.message_id,
-        from_addr: parsed.from?.address.toLowerCase() ?? null,
-        from_name: parsed.from?.name ?? null,
-        subject: parsed.subject,
-        sent_at: parsed.date ? parsed.date.toISOString() : row.sent_at,
-        attempts: row.attempts + 1,
-      })
-      .where("id", "=", messageId)
-      .execute();
+  await deps.repos.transaction(async (trx) => {
+    await trx.messages.replaceAttachments(messageId, attachmentsOf(parsed));
+    await trx.messages.updateHeaders(messageId, {
+      message_id: parsed.messageId ?? row.message_id,
+      from_addr: parsed.from?.address.toLowerCase() ?? null,
+      from_name: parsed.from?.name ?? null,
+      subject: parsed.subject,
+      sent_at: parsed.date ? parsed.date.toISOString() : row.sent_at,
+      attempts: row.attempts + 1,
+    });
     if (verdict.kind === "report") {
       const reason = verdict.trust === "unverified" ? unverifiedReason(verdict) : null;
-      await recordReportIn(trx, deps.backend, { messageId, receivedAt, verdict, reason }, settings);
+      await recordReport(trx, { messageId, receivedAt, verdict, reason }, settings);
       return;
     }
     // Reprocessed into something that is not a report: it no longer counts for any unit.
-    if (row.state === "processed") await withdrawMessageIn(trx, deps.backend, messageId, settings);
-    await markMessage(trx, messageId, {
+    if (row.state === "processed") await withdrawMessage(trx, messageId, settings);
+    await trx.messages.markState(messageId, {
       state: verdict.kind,
       reason_code: verdict.code,
       reason: verdict.reason,
@@ -252,46 +245,17 @@ export function ownAddresses(config: Config): string[] {
     .map((a) => a.toLowerCase());
 }
 
-async function saveAttachments(trx: Trx, messageId: string, parsed: ParsedMessage): Promise<void> {
-  const now = new Date().toISOString();
-  const files = allFiles(parsed);
-  await trx.deleteFrom("attachments").where("message_id", "=", messageId).execute();
-  if (files.length === 0) return;
-  await trx
-    .insertInto("attachments")
-    .values(
-      files.map((f) => ({
-        id: randomUUID(),
-        message_id: messageId,
-        parent_id: f.parentName ?? null,
-        content_hash: f.contentHash,
-        original_name: f.originalName,
-        safe_name: f.safeName,
-        detected_type: f.detectedType,
-        size: f.size,
-        kind: f.kind,
-        text_ref: null,
-        link_url: f.linkUrl ?? null,
-        note: f.note ?? null,
-        created_at: now,
-      })),
-    )
-    .execute();
-}
-
-type MessageUpdate = {
-  state: string;
-  reason_code: string | null;
-  reason: string | null;
-  verdict?: string | null;
-  unit_id?: string | null;
-  period?: string | null;
-};
-
-async function markMessage(db: Db, id: string, update: MessageUpdate): Promise<void> {
-  await db
-    .updateTable("messages")
-    .set({ ...update, updated_at: new Date().toISOString() })
-    .where("id", "=", id)
-    .execute();
+function attachmentsOf(parsed: ParsedMessage): NewAttachment[] {
+  return allFiles(parsed).map((f) => ({
+    parent_id: f.parentName ?? null,
+    content_hash: f.contentHash,
+    original_name: f.originalName,
+    safe_name: f.safeName,
+    detected_type: f.detectedType,
+    size: f.size,
+    kind: f.kind,
+    text_ref: null,
+    link_url: f.linkUrl ?? null,
+    note: f.note ?? null,
+  }));
 }

@@ -1,4 +1,3 @@
-import type { Db } from "../adapters/db/connect.ts";
 import { parseStringList } from "../adapters/db/json-columns.ts";
 import { buildReceiptXlsx } from "../adapters/xlsx/receipt-xlsx.ts";
 import type { Config } from "../config/schema.ts";
@@ -14,8 +13,14 @@ import {
   type UnitStanding,
 } from "../domain/unit-status.ts";
 import { loadUnits } from "./load-registry.ts";
-import { enqueueMail, type OutboxDeps, UNCERTAIN_PREFIX } from "./outbox.ts";
-import { candidateAddresses, deadlineLabel, loadReceipts, type ReceiptView } from "./send-common.ts";
+import { enqueueMail, UNCERTAIN_PREFIX } from "./outbox.ts";
+import {
+  candidateAddresses,
+  deadlineLabel,
+  loadReceipts,
+  type MailDeps,
+  type MailRepos,
+} from "./send-common.ts";
 
 // The office's receipt log (报送情况登记表): who submitted, when, contact, what is missing, who has
 // not submitted (listed first: that is what the office acts on), as mail text, HTML and .xlsx.
@@ -69,13 +74,13 @@ export interface ReceiptLog extends ReceiptLogData {
 
 /** The office's log as mail text, HTML and .xlsx (readReceiptLog, then rendering). */
 export async function buildReceiptLog(
-  db: Db,
+  repos: MailRepos,
   config: Config,
   period: string,
   now: Date,
   options: { final?: boolean } = {},
 ): Promise<ReceiptLog> {
-  const data = await readReceiptLog(db, config, period, now);
+  const data = await readReceiptLog(repos, config, period, now);
   const { counts, rows, unreachable, uncertain } = data;
   const asOf = dateTimeLabel(now, config.timezone);
   const mail = buildDigestMail({
@@ -102,14 +107,14 @@ export async function buildReceiptLog(
 
 /** The log's content: every query the office log makes (the period and the year's matrix). */
 export async function readReceiptLog(
-  db: Db,
+  repos: MailRepos,
   config: Config,
   period: string,
   now: Date,
 ): Promise<ReceiptLogData> {
   const tz = config.timezone;
-  const units = await loadUnits(db, config);
-  const receipts = await loadReceipts(db, period);
+  const units = await loadUnits(repos, config);
+  const receipts = await loadReceipts(repos, period);
   const deadline = deadlineOf(period, config.deadline.day, tz);
   const entries = inStatusOrder(
     units.map((unit) => {
@@ -141,24 +146,19 @@ export async function readReceiptLog(
   const counts = countStatuses(entries);
   const pendingNoAddress = entries.filter((e) => isPending(e) && e.unit.emails.length === 0);
   const candidates = await candidateAddresses(
-    db,
+    repos,
     pendingNoAddress.map((e) => e.unit.id),
   );
   const unreachable = pendingNoAddress.map((e) => ({
     unit: e.unit.name,
     candidates: candidates.get(e.unit.id) ?? [],
   }));
-  const uncertainRows = await db
-    .selectFrom("outbox")
-    .select(["subject", "recipients", "created_at"])
-    .where("status", "=", "failed")
-    .where("last_error", "like", `${UNCERTAIN_PREFIX}%`)
-    .execute();
+  const uncertainRows = await repos.outbox.listFailedWith(UNCERTAIN_PREFIX);
   const uncertain = uncertainRows.map((u) => `${u.subject} → ${parseStringList(u.recipients).join(", ")}`);
 
   const { year } = parsePeriod(period);
   const matrix = await yearMatrix(
-    db,
+    repos,
     units.map((u) => ({ id: u.id, name: u.name })),
     year,
     { now, deadlineDay: config.deadline.day, tz },
@@ -171,51 +171,38 @@ export async function readReceiptLog(
  * collected when the first mail arrived. Months before it stay blank on the year sheet: the
  * service cannot know who reported before it started.
  */
-async function firstRecordedPeriod(db: Db, tz: string): Promise<string | null> {
-  const receipt = await db
-    .selectFrom("receipts")
-    .select((eb) => eb.fn.min("period").as("first"))
-    .executeTakeFirst();
-  const message = await db
-    .selectFrom("messages")
-    .select((eb) => eb.fn.min("received_at").as("first"))
-    .executeTakeFirst();
-  const candidates = [
-    receipt?.first ?? null,
-    message?.first ? defaultPeriod(new Date(message.first), tz) : null,
-  ].filter((p): p is string => p !== null);
+async function firstRecordedPeriod(repos: MailRepos, tz: string): Promise<string | null> {
+  const firstReceipt = await repos.receipts.firstPeriod();
+  const firstMessage = await repos.messages.firstReceivedAt();
+  const candidates = [firstReceipt, firstMessage ? defaultPeriod(firstMessage, tz) : null].filter(
+    (p): p is string => p !== null,
+  );
   return candidates.sort()[0] ?? null;
 }
 
 async function yearMatrix(
-  db: Db,
+  repos: MailRepos,
   units: { id: string; name: string }[],
   year: number,
   at: { now: Date; deadlineDay: number; tz: string },
 ): Promise<YearRow[]> {
-  const rows = await db
-    .selectFrom("receipts")
-    .select(["unit_id", "period", "status", "completed_at"])
-    .where("period", "like", `${year}-%`)
-    .execute();
-  const first = await firstRecordedPeriod(db, at.tz);
-  const byKey = new Map(rows.map((r) => [`${r.unit_id}|${r.period}`, r]));
+  const rows = await repos.receipts.statusesOfYear(year);
+  const first = await firstRecordedPeriod(repos, at.tz);
+  const byKey = new Map(rows.map((r) => [`${r.unitId}|${r.period}`, r]));
   const periods = Array.from({ length: 12 }, (_, i) => formatPeriod(year, i + 1));
   const deadlines = periods.map((p) => deadlineOf(p, at.deadlineDay, at.tz));
   return units.map((u) => ({
     unit: u.name,
     months: periods.map((p, i) => {
       if (first === null || p < first) return "";
-      const r = byKey.get(`${u.id}|${p}`);
-      const receipt = r ? { status: r.status as ReceiptView["status"], completedAt: r.completed_at } : null;
-      return yearMarkOf(standingOf(receipt, deadlines[i] as Date, at.now));
+      return yearMarkOf(standingOf(byKey.get(`${u.id}|${p}`), deadlines[i] as Date, at.now));
     }),
   }));
 }
 
 /** Mails the receipt log to the office. kind: e.g. daily-1730, final, manual. Key digest:<date>:<kind>. */
-export async function sendReceiptLog(deps: OutboxDeps, input: { period: string; now: Date; kind: string }) {
-  const log = await buildReceiptLog(deps.db, deps.config, input.period, input.now, {
+export async function sendReceiptLog(deps: MailDeps, input: { period: string; now: Date; kind: string }) {
+  const log = await buildReceiptLog(deps.repos, deps.config, input.period, input.now, {
     final: input.kind === "final",
   });
   const date = localDateOf(input.now, deps.config.timezone);

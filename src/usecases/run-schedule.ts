@@ -1,4 +1,4 @@
-import { isUniqueViolation } from "../adapters/db/connect.ts";
+import type { Repositories } from "../adapters/db/repositories.ts";
 import { dateTimeLabel, statusLabel } from "../domain/labels.ts";
 import { addMonths, currentCollectionPeriod, deadlineEnd } from "../domain/period.ts";
 import type { RobotNotice } from "../domain/robot-notice.ts";
@@ -6,9 +6,8 @@ import { type PlanItem, planFor } from "../domain/schedule-plan.ts";
 import { createWorkingCalendar } from "../domain/working-days.ts";
 import type { Logger } from "../logger.ts";
 import { dailySummaryNotice, laggardsNotice, type RobotNotifier } from "./notify-robots.ts";
-import type { OutboxDeps } from "./outbox.ts";
 import { logHeaders, sendReceiptLog } from "./receipt-log.ts";
-import { deadlineLabel } from "./send-common.ts";
+import { deadlineLabel, type MailDeps, type MailRepos } from "./send-common.ts";
 import { type StageResult, sendOverdueNotices, sendReminderStage } from "./send-reminders.ts";
 
 // Fires whatever of the plan is due and has not fired yet. The schedule_runs row is inserted
@@ -32,11 +31,15 @@ export interface FiredItem {
   detail: string;
 }
 
-/** What the schedule needs: the outbox, and the group robots when the office configured any. */
-export interface ScheduleDeps extends OutboxDeps {
+/**
+ * What the schedule needs: the mail use cases' parts, the record of what fired, and the group
+ * robots when the office configured any.
+ */
+export type ScheduleDeps = Omit<MailDeps, "repos"> & {
+  repos: MailRepos & Pick<Repositories, "scheduleRuns">;
   robots?: RobotNotifier;
   logger?: Pick<Logger, "warn">;
-}
+};
 
 export async function runDueSchedule(deps: ScheduleDeps, now: Date): Promise<FiredItem[]> {
   const { config } = deps;
@@ -48,19 +51,7 @@ export async function runDueSchedule(deps: ScheduleDeps, now: Date): Promise<Fir
     const due = planFor(period, config, tz, calendar).filter((i) => i.at.getTime() <= now.getTime());
     if (due.length === 0) continue;
     // One read to pass over what already ran (the insert below stays the real lock).
-    const done = new Set(
-      (
-        await deps.db
-          .selectFrom("schedule_runs")
-          .select("key")
-          .where(
-            "key",
-            "in",
-            due.map((i) => i.key),
-          )
-          .execute()
-      ).map((r) => r.key),
-    );
+    const done = await deps.repos.scheduleRuns.doneKeys(due.map((i) => i.key));
     const latest = (kind: PlanItem["kind"]) => due.filter((i) => i.kind === kind).at(-1);
     const latestRemind = latest("remind");
     const latestDigest = latest("digest");
@@ -84,18 +75,12 @@ export async function runDueSchedule(deps: ScheduleDeps, now: Date): Promise<Fir
   return out;
 }
 
-async function claim(deps: OutboxDeps, key: string, now: Date, detail: string): Promise<boolean> {
-  try {
-    await deps.db.insertInto("schedule_runs").values({ key, fired_at: now.toISOString(), detail }).execute();
-    return true;
-  } catch (err) {
-    if (isUniqueViolation(err)) return false;
-    throw err;
-  }
+function claim(deps: ScheduleDeps, key: string, now: Date, detail: string): Promise<boolean> {
+  return deps.repos.scheduleRuns.claim(key, now, detail);
 }
 
 async function recordSkipped(
-  deps: OutboxDeps,
+  deps: ScheduleDeps,
   item: PlanItem,
   reason: string,
   now: Date,
@@ -108,10 +93,10 @@ async function fire(deps: ScheduleDeps, item: PlanItem, now: Date): Promise<Fire
   if (!(await claim(deps, item.key, now, "firing"))) return null;
   try {
     const detail = await run(deps, item, now);
-    await deps.db.updateTable("schedule_runs").set({ detail }).where("key", "=", item.key).execute();
+    await deps.repos.scheduleRuns.setDetail(item.key, detail);
     return { key: item.key, kind: item.kind, period: item.period, result: "fired", detail };
   } catch (err) {
-    await deps.db.deleteFrom("schedule_runs").where("key", "=", item.key).execute();
+    await deps.repos.scheduleRuns.release(item.key);
     return {
       key: item.key,
       kind: item.kind,

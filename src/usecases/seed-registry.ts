@@ -1,26 +1,24 @@
-import { readdir, readFile } from "node:fs/promises";
-import { extname, join } from "node:path";
-import iconv from "iconv-lite";
-import mammoth from "mammoth";
-import type { Db } from "../adapters/db/connect.ts";
+import { join } from "node:path";
 import { parseStringList } from "../adapters/db/json-columns.ts";
-import type { UnitKind } from "../domain/types.ts";
+import type { Repositories } from "../adapters/db/repositories.ts";
+import {
+  bundledSeedsDir,
+  listSeedDocuments,
+  readUnitCatalogText,
+  readWorkPointsText,
+} from "../adapters/seeds/seed-files.ts";
+import { asUnitKind, type UnitKind, unitKinds } from "../domain/types.ts";
 import { parseWorkPoints } from "../domain/work-points.ts";
 import { type KnownUnit, parseUnitCatalog } from "../domain/work-points-catalog.ts";
-import { packageRoot } from "../package-root.ts";
 
 // Imports a year's work-points document into the registry: the units it names (with the names
 // and aliases of seeds/units.yaml) and its tasks. One transaction; writes only what differs, so
 // importing the same document again changes nothing. Never touches units.emails or active:
 // those belong to the office (config, syncUnitOverrides).
 
-/** The seeds/ folder shipped with the service. */
-export const bundledSeedsDir = join(packageRoot, "seeds");
-
 export interface SeedOptions {
   /** seeds/units.yaml by default. */
   catalogPath?: string;
-  now?: Date;
 }
 
 export interface SeedResult {
@@ -36,43 +34,25 @@ export interface SeedResult {
   tasksChanged: number;
 }
 
-/** The text of a .txt (UTF-8, else GB18030 as Chinese Windows saves it) or .docx document. */
-export async function readWorkPointsText(filePath: string): Promise<string> {
-  const ext = extname(filePath).toLowerCase();
-  const bytes = await readFile(filePath);
-  if (ext === ".docx") return (await mammoth.extractRawText({ buffer: bytes })).value;
-  if (ext === ".doc" || ext === ".wps") {
-    throw new Error(`暂不支持 ${ext} 格式，请另存为 .docx 或 .txt 后再导入: ${filePath}`);
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    return iconv.decode(bytes, "gb18030");
-  }
-}
-
-const kindRank: Record<UnitKind, number> = { department: 0, county: 1, zone: 2, other: 3 };
-
-function asKind(kind: string): UnitKind {
-  return kind in kindRank ? (kind as UnitKind) : "other";
-}
+const kindRank = (kind: UnitKind) => unitKinds.indexOf(kind);
 
 /** Parses the document and writes its units and tasks. Throws WorkPointsError on a bad line. */
-export async function seedRegistry(db: Db, filePath: string, options: SeedOptions = {}): Promise<SeedResult> {
+export async function seedRegistry(
+  repos: Pick<Repositories, "units" | "transaction">,
+  filePath: string,
+  options: SeedOptions = {},
+): Promise<SeedResult> {
   const text = await readWorkPointsText(filePath);
-  const catalog = parseUnitCatalog(
-    await readFile(options.catalogPath ?? join(bundledSeedsDir, "units.yaml"), "utf8"),
-  );
-  const at = (options.now ?? new Date()).toISOString();
+  const catalog = parseUnitCatalog(await readUnitCatalogText(options.catalogPath));
 
-  return db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom("units").selectAll().execute();
+  return repos.transaction(async ({ units }) => {
+    const existing = await units.list();
     // Units added by an earlier document resolve too, with the aliases stored for them.
     const known: KnownUnit[] = [
       ...catalog,
       ...existing
         .filter((r) => !catalog.some((c) => c.id === r.id))
-        .map((r) => ({ id: r.id, kind: asKind(r.kind), aliases: parseStringList(r.aliases) })),
+        .map((r) => ({ id: r.id, kind: asUnitKind(r.kind), aliases: parseStringList(r.aliases) })),
     ];
     const doc = parseWorkPoints(text, known);
 
@@ -82,7 +62,7 @@ export async function seedRegistry(db: Db, filePath: string, options: SeedOption
       return i >= 0 ? i : catalog.length + doc.units.findIndex((u) => u.id === id);
     };
     const ordered = [...doc.units].sort(
-      (a, b) => kindRank[a.kind] - kindRank[b.kind] || position(a.id) - position(b.id),
+      (a, b) => kindRank(a.kind) - kindRank(b.kind) || position(a.id) - position(b.id),
     );
 
     let unitsAdded = 0;
@@ -93,10 +73,7 @@ export async function seedRegistry(db: Db, filePath: string, options: SeedOption
       const aliases = JSON.stringify(entry?.aliases ?? (row ? parseStringList(row.aliases) : []));
       const wanted = { name: unit.id, kind: unit.kind, aliases, sort_order: index + 1 };
       if (!row) {
-        await trx
-          .insertInto("units")
-          .values({ id: unit.id, ...wanted, emails: "[]", active: 1, created_at: at, updated_at: at })
-          .execute();
+        await units.insert({ id: unit.id, ...wanted, emails: "[]", active: 1 });
         unitsAdded++;
       } else if (
         row.name !== wanted.name ||
@@ -104,17 +81,13 @@ export async function seedRegistry(db: Db, filePath: string, options: SeedOption
         row.aliases !== wanted.aliases ||
         Number(row.sort_order) !== wanted.sort_order
       ) {
-        await trx
-          .updateTable("units")
-          .set({ ...wanted, updated_at: at })
-          .where("id", "=", unit.id)
-          .execute();
+        await units.update(unit.id, wanted);
         unitsUpdated++;
       }
     }
 
     let tasksChanged = 0;
-    const oldTasks = await trx.selectFrom("tasks").selectAll().where("year", "=", doc.year).execute();
+    const oldTasks = await units.listTasks(doc.year);
     for (const task of doc.tasks) {
       const values = {
         section: task.section,
@@ -125,10 +98,7 @@ export async function seedRegistry(db: Db, filePath: string, options: SeedOption
       };
       const old = oldTasks.find((o) => Number(o.number) === task.number);
       if (!old) {
-        await trx
-          .insertInto("tasks")
-          .values({ year: doc.year, number: task.number, ...values, updated_at: at })
-          .execute();
+        await units.insertTask(doc.year, task.number, values);
         tasksChanged++;
       } else if (
         old.section !== values.section ||
@@ -137,19 +107,14 @@ export async function seedRegistry(db: Db, filePath: string, options: SeedOption
         old.lead !== values.lead ||
         old.body !== values.body
       ) {
-        await trx
-          .updateTable("tasks")
-          .set({ ...values, updated_at: at })
-          .where("year", "=", doc.year)
-          .where("number", "=", task.number)
-          .execute();
+        await units.updateTask(doc.year, task.number, values);
         tasksChanged++;
       }
     }
     // A corrected document may have fewer tasks than the one imported before it.
     const stale = oldTasks.filter((o) => !doc.tasks.some((t) => t.number === Number(o.number)));
     for (const o of stale) {
-      await trx.deleteFrom("tasks").where("year", "=", doc.year).where("number", "=", o.number).execute();
+      await units.deleteTask(doc.year, Number(o.number));
       tasksChanged++;
     }
 
@@ -165,32 +130,19 @@ export async function seedRegistry(db: Db, filePath: string, options: SeedOption
   });
 }
 
-/** The work-points documents in a seeds folder (.txt/.docx), by file name. */
-export async function listSeedDocuments(seedsDir: string = bundledSeedsDir): Promise<string[]> {
-  const names = await readdir(seedsDir);
-  return names
-    .filter((n) => /\.(txt|docx)$/i.test(n))
-    .sort()
-    .map((n) => join(seedsDir, n));
-}
-
 /**
  * Seeds the registry from the bundled documents when the units table is empty (first start of
  * the worker or the demo). Returns what was imported; empty when the registry already had units.
  */
 export async function ensureRegistrySeeded(
-  db: Db,
+  repos: Pick<Repositories, "units" | "transaction">,
   options: SeedOptions & { seedsDir?: string } = {},
 ): Promise<SeedResult[]> {
-  const row = await db
-    .selectFrom("units")
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .executeTakeFirstOrThrow();
-  if (Number(row.n) > 0) return [];
+  if ((await repos.units.count()) > 0) return [];
   const seedsDir = options.seedsDir ?? bundledSeedsDir;
   const results: SeedResult[] = [];
   for (const file of await listSeedDocuments(seedsDir)) {
-    results.push(await seedRegistry(db, file, { catalogPath: join(seedsDir, "units.yaml"), ...options }));
+    results.push(await seedRegistry(repos, file, { catalogPath: join(seedsDir, "units.yaml"), ...options }));
   }
   return results;
 }

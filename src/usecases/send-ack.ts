@@ -2,9 +2,9 @@ import { dateTimeLabel, fileKindText } from "../domain/labels.ts";
 import { buildAckMail } from "../domain/mail-content/builders.ts";
 import { isLate } from "../domain/period.ts";
 import { loadUnits } from "./load-registry.ts";
-import { countAcksTo, enqueueMail, type OutboxDeps } from "./outbox.ts";
+import { countAcksTo, enqueueMail } from "./outbox.ts";
 import { ownAddresses } from "./process-message.ts";
-import { deadlineLabel, loadReceipt, officeMailbox } from "./send-common.ts";
+import { deadlineLabel, type MailDeps, officeMailbox } from "./send-common.ts";
 
 // The acknowledgement (回执) of one recognised report. Loop safety, in layers: only messages the
 // processing step accepted as reports (state "processed": auto-replies, bounces, lists and
@@ -18,23 +18,19 @@ export type AckResult =
 const robotAddress = /^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?|auto-?reply)[@+.-]/i;
 
 /**
- * Queues the acknowledgement for message `messageId` (messages.id). Deps: db, config, clock and
+ * Queues the acknowledgement for message `messageId` (messages.id). Deps: repositories, config, clock and
  * the "outgoing" queue (see OutboxDeps). Safe to call any number of times.
  */
-export async function sendAcknowledgement(deps: OutboxDeps, messageId: string): Promise<AckResult> {
-  const { db, config } = deps;
+export async function sendAcknowledgement(deps: MailDeps, messageId: string): Promise<AckResult> {
+  const { repos, config } = deps;
   if (!config.acknowledgements.enabled) return { status: "skipped", reason: "回执已关闭" };
-  const message = await db.selectFrom("messages").selectAll().where("id", "=", messageId).executeTakeFirst();
+  const message = await repos.messages.find(messageId);
   if (!message) return { status: "skipped", reason: "邮件不存在" };
   if (message.state !== "processed" || !message.unit_id || !message.period) {
     return { status: "skipped", reason: `不是已登记的报送 (${message.state})` };
   }
   const key = `ack:${messageId}`;
-  const existing = await db
-    .selectFrom("outbox")
-    .select(["id", "recipients"])
-    .where("idempotency_key", "=", key)
-    .executeTakeFirst();
+  const existing = await repos.outbox.findByKey(key);
   if (existing)
     return {
       status: "exists",
@@ -42,7 +38,7 @@ export async function sendAcknowledgement(deps: OutboxDeps, messageId: string): 
       recipients: JSON.parse(existing.recipients) as string[],
     };
 
-  const units = await loadUnits(db, config, { includeInactive: true });
+  const units = await loadUnits(repos, config, { includeInactive: true });
   const unit = units.find((u) => u.id === message.unit_id);
   const own = new Set(ownAddresses(config));
   const now = deps.clock.now();
@@ -52,20 +48,14 @@ export async function sendAcknowledgement(deps: OutboxDeps, messageId: string): 
     const addr = raw.trim().toLowerCase();
     if (!addr.includes("@") || own.has(addr) || robotAddress.test(addr) || recipients.includes(addr))
       continue;
-    if ((await countAcksTo(db, addr, hourAgo)) >= config.acknowledgements.perRecipientPerHour) continue;
+    if ((await countAcksTo(repos, addr, hourAgo)) >= config.acknowledgements.perRecipientPerHour) continue;
     recipients.push(addr);
   }
   if (recipients.length === 0)
     return { status: "skipped", reason: "没有可发送回执的地址（或已达每小时上限）" };
 
-  const files = await db
-    .selectFrom("attachments")
-    .select(["original_name", "kind"])
-    .where("message_id", "=", messageId)
-    .where("kind", "!=", "archive")
-    .orderBy("created_at")
-    .execute();
-  const receipt = await loadReceipt(db, message.period, message.unit_id);
+  const files = await repos.messages.attachmentsOf([messageId], { excludeKinds: ["archive"] });
+  const receipt = await repos.receipts.find({ unitId: message.unit_id, period: message.period });
   const mail = buildAckMail({
     officeName: config.office.name,
     officeAddress: officeMailbox(config),

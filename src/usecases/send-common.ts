@@ -1,98 +1,40 @@
-import type { Selectable } from "kysely";
-import type { Db } from "../adapters/db/connect.ts";
-import { parseStringList } from "../adapters/db/json-columns.ts";
-import type { Database } from "../adapters/db/tables.ts";
+import type { StoredReceipt } from "../adapters/db/receipt-repository.ts";
+import type { Repositories } from "../adapters/db/repositories.ts";
 import { senderAddress } from "../adapters/smtp/transport.ts";
 import type { Config } from "../config/schema.ts";
 import { localDateLabel } from "../domain/labels.ts";
 import { deadlineDate } from "../domain/schedule-plan.ts";
+import type { OutboxDeps } from "./outbox.ts";
 
 // Small shared readers for the mail use cases (acknowledgement, reminders, receipt log).
 
-export interface ReceiptView {
-  unitId: string;
-  status: "complete" | "incomplete" | "exempt";
-  missing: string[];
-  late: boolean;
-  contactName: string | null;
-  contactPhone: string | null;
-  firstReceivedAt: string | null;
-  completedAt: string | null;
-  verified: boolean;
-  note: string | null;
-}
+/** What the mail use cases read and write: the outbox, the registry, receipts and messages. */
+export type MailRepos = Pick<Repositories, "outbox" | "units" | "receipts" | "messages">;
+export type MailDeps = Omit<OutboxDeps, "repos"> & { repos: MailRepos };
 
-const receiptViewColumns = [
-  "unit_id",
-  "status",
-  "missing",
-  "late",
-  "contact_name",
-  "contact_phone",
-  "first_received_at",
-  "completed_at",
-  "verified",
-  "note",
-] as const;
-
-type ReceiptViewRow = Pick<Selectable<Database["receipts"]>, (typeof receiptViewColumns)[number]>;
-
-function receiptView(r: ReceiptViewRow): ReceiptView {
-  return {
-    unitId: r.unit_id,
-    status: (["complete", "incomplete", "exempt"].includes(r.status)
-      ? r.status
-      : "incomplete") as ReceiptView["status"],
-    missing: parseStringList(r.missing),
-    late: Boolean(r.late),
-    contactName: r.contact_name,
-    contactPhone: r.contact_phone,
-    firstReceivedAt: r.first_received_at,
-    completedAt: r.completed_at,
-    verified: Boolean(r.verified),
-    note: r.note,
-  };
-}
+/** A unit's receipt as the mails read it (see StoredReceipt). */
+export type ReceiptView = StoredReceipt;
 
 /** The receipts of a period by unit id; a unit without an entry has sent nothing. */
-export async function loadReceipts(db: Db, period: string): Promise<Map<string, ReceiptView>> {
-  const rows = await db
-    .selectFrom("receipts")
-    .select(receiptViewColumns)
-    .where("period", "=", period)
-    .execute();
-  return new Map(rows.map((r) => [r.unit_id, receiptView(r)]));
-}
-
-/** One unit's receipt for a period (an acknowledgement needs no other unit's). */
-export async function loadReceipt(db: Db, period: string, unitId: string): Promise<ReceiptView | undefined> {
-  const row = await db
-    .selectFrom("receipts")
-    .select(receiptViewColumns)
-    .where("period", "=", period)
-    .where("unit_id", "=", unitId)
-    .executeTakeFirst();
-  return row ? receiptView(row) : undefined;
+export async function loadReceipts(
+  repos: Pick<Repositories, "receipts">,
+  period: string,
+): Promise<Map<string, ReceiptView>> {
+  const rows = await repos.receipts.listForPeriod(period);
+  return new Map(rows.map((r) => [r.unitId, r]));
 }
 
 /** Addresses a unit's recognised reports came from: what the office could register for it. */
-export async function candidateAddresses(db: Db, unitIds: string[]): Promise<Map<string, string[]>> {
+export async function candidateAddresses(
+  repos: Pick<Repositories, "messages">,
+  unitIds: string[],
+): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
-  if (unitIds.length === 0) return out;
-  const rows = await db
-    .selectFrom("messages")
-    .select(["unit_id", "from_addr"])
-    .where("state", "=", "processed")
-    .where("unit_id", "in", unitIds)
-    .where("from_addr", "is not", null)
-    .orderBy("received_at", "desc")
-    .execute();
-  for (const r of rows) {
-    if (!r.unit_id || !r.from_addr) continue;
-    const list = out.get(r.unit_id) ?? [];
-    const addr = r.from_addr.toLowerCase();
+  for (const r of await repos.messages.senderAddressesOf(unitIds)) {
+    const list = out.get(r.unitId) ?? [];
+    const addr = r.address.toLowerCase();
     if (!list.includes(addr)) list.push(addr);
-    out.set(r.unit_id, list);
+    out.set(r.unitId, list);
   }
   return out;
 }

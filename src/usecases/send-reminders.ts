@@ -9,11 +9,12 @@ import { localDateOf } from "../domain/period.ts";
 import type { Unit } from "../domain/types.ts";
 import { isPending, progressOf } from "../domain/unit-status.ts";
 import { loadTasks, loadUnits } from "./load-registry.ts";
-import { enqueueMail, type OutboxDeps } from "./outbox.ts";
+import { enqueueMail } from "./outbox.ts";
 import {
   candidateAddresses,
   deadlineLabel,
   loadReceipts,
+  type MailDeps,
   officeMailbox,
   type ReceiptView,
 } from "./send-common.ts";
@@ -51,20 +52,20 @@ const everything = ["scan", "electronic", "contact", "phone"];
 
 /** Active units whose report for the period is pending (unit-status.ts): not complete, not exempt. */
 export async function pendingUnits(
-  deps: Pick<OutboxDeps, "db" | "config">,
+  deps: Pick<MailDeps, "repos" | "config">,
   period: string,
 ): Promise<{ unit: Unit; receipt: ReceiptView | undefined }[]> {
-  const units = await loadUnits(deps.db, deps.config);
-  const receipts = await loadReceipts(deps.db, period);
+  const units = await loadUnits(deps.repos, deps.config);
+  const receipts = await loadReceipts(deps.repos, period);
   return units
     .map((unit) => ({ unit, receipt: receipts.get(unit.id) }))
     .filter(({ receipt }) => isPending({ status: progressOf(receipt) }));
 }
 
-async function collectTargets(deps: OutboxDeps, period: string, stage: string) {
+async function collectTargets(deps: MailDeps, period: string, stage: string) {
   const pending = await pendingUnits(deps, period);
   const noAddress = pending.filter((p) => p.unit.emails.length === 0).map((p) => p.unit.id);
-  const candidates = await candidateAddresses(deps.db, noAddress);
+  const candidates = await candidateAddresses(deps.repos, noAddress);
   const result: StageResult = { period, stage, dryRun: false, targets: [], unreachable: [] };
   for (const { unit, receipt } of pending) {
     if (unit.emails.length === 0) {
@@ -96,12 +97,12 @@ export interface StageInput {
 }
 
 /** Sends (or, on a dry run, lists) one reminder stage. Idempotent per unit, period and stage. */
-export async function sendReminderStage(deps: OutboxDeps, input: StageInput): Promise<StageResult> {
+export async function sendReminderStage(deps: MailDeps, input: StageInput): Promise<StageResult> {
   const { config } = deps;
   const { result, pending } = await collectTargets(deps, input.period, input.stage);
   result.dryRun = Boolean(input.dryRun);
   if (input.dryRun) return result;
-  const tasks = await loadTasks(deps.db);
+  const tasks = await loadTasks(deps.repos);
   const stages = config.reminders.stages;
   const final = stages.length > 0 && stages[stages.length - 1]?.name === input.stage;
   for (const target of result.targets) {
@@ -134,7 +135,7 @@ export async function sendReminderStage(deps: OutboxDeps, input: StageInput): Pr
 
 /** Queues one mail to a pending unit's registered addresses and notes its outbox row on the target. */
 async function queueForUnit(
-  deps: OutboxDeps,
+  deps: MailDeps,
   target: PendingUnit,
   period: string,
   kind: "remind" | "overdue",
@@ -155,7 +156,7 @@ async function queueForUnit(
 
 /** After the deadline: a notice to every unit still not complete, and one list to the office. */
 export async function sendOverdueNotices(
-  deps: OutboxDeps,
+  deps: MailDeps,
   input: Omit<StageInput, "stage">,
 ): Promise<StageResult & { officeOutboxId?: string }> {
   const { config } = deps;

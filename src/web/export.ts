@@ -11,7 +11,7 @@ export function registerExportRoute(app: Hono, deps: BoardDeps): void {
     const queried = c.req.query("period");
     const now = deps.clock.now();
     const period = queried ? requirePeriod(queried) : currentCollectionPeriod(now, deps.config.timezone);
-    const log = await buildReceiptLog(deps.db, deps.config, period, now);
+    const log = await buildReceiptLog(deps.repos, deps.config, period, now);
     // RFC 5987 filename*: the Chinese name survives every current browser.
     const ascii = `receipt-log-${period}.xlsx`;
     return c.body(new Uint8Array(log.xlsx), 200, {

@@ -8,7 +8,7 @@ import type { BoardDeps } from "./http.ts";
 export function registerHealthRoute(app: Hono, deps: BoardDeps): void {
   app.get("/health", async (c) => {
     const now = deps.clock.now();
-    const health = await getHealth(deps.db, {
+    const health = await getHealth(deps.repos, {
       now,
       staleAfterSeconds: 3 * deps.config.imap.pollSeconds,
     });
@@ -32,20 +32,8 @@ export function registerHealthRoute(app: Hono, deps: BoardDeps): void {
 
 /** Work waiting in the database: messages not yet processed, failed, or for a person; mail not yet sent. */
 async function backlog(deps: BoardDeps) {
-  const messages = await deps.db
-    .selectFrom("messages")
-    .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
-    .where("state", "in", ["stored", "failed", "review"])
-    .groupBy("state")
-    .execute();
-  const outbox = await deps.db
-    .selectFrom("outbox")
-    .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
-    .where("status", "in", ["pending", "sending", "failed"])
-    .groupBy("status")
-    .execute();
-  const byState = new Map(messages.map((r) => [r.state, Number(r.n)]));
-  const byStatus = new Map(outbox.map((r) => [r.status, Number(r.n)]));
+  const byState = await deps.repos.messages.countByState(["stored", "failed", "review"]);
+  const byStatus = await deps.repos.outbox.countByStatus(["pending", "sending", "failed"]);
   return {
     unprocessed: byState.get("stored") ?? 0,
     failed: byState.get("failed") ?? 0,

@@ -1,22 +1,20 @@
 import type { Context } from "hono";
-import type { Db, DbBackend } from "../adapters/db/connect.ts";
+import type { Repositories } from "../adapters/db/repositories.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
 import { parsePeriod } from "../domain/period.ts";
 import type { Unit } from "../domain/types.ts";
-import type { Actor } from "../usecases/office-corrections.ts";
-import type { ProcessDeps } from "../usecases/process-message.ts";
+import type { Actor, CorrectionProcessDeps } from "../usecases/office-corrections.ts";
 
 /** What the board needs; nothing is opened or listened on until startBoard is called. */
 export interface BoardDeps {
-  db: Db;
-  backend: DbBackend;
+  repos: Repositories;
   config: Config;
   clock: Clock;
   /** The active registry (units with their addresses and tasks). */
   loadUnits(): Promise<Unit[]>;
   /** For 重新处理 and 指定单位, which run the message through processing again. */
-  processDeps: ProcessDeps;
+  processDeps: CorrectionProcessDeps;
   /** Basic auth for the whole board (WEB_USER / WEB_PASS); open when absent. */
   auth?: { user: string; pass: string };
 }

@@ -28,7 +28,7 @@ export function registerPeriodRoutes(app: Hono, deps: BoardDeps): void {
   app.get("/periods/:period", async (c) => {
     const period = requirePeriod(c.req.param("period"));
     const now = deps.clock.now();
-    const status = await getPeriodStatus(deps.db, await deps.loadUnits(), period, {
+    const status = await getPeriodStatus(deps.repos, await deps.loadUnits(), period, {
       now,
       ...receiptSettings(deps.config),
     });
@@ -53,8 +53,7 @@ ${unitStatuses.map((s) => html`<span class="count s-${s}" data-status="${s}">${s
     const form = await formOf(c);
     const exempt = form["exempt"] === "1";
     await exemptUnit(
-      deps.db,
-      deps.backend,
+      deps.repos,
       { unitId: unit.id, period, exempt },
       receiptSettings(deps.config),
       actorOf(deps, form),
@@ -72,8 +71,7 @@ ${unitStatuses.map((s) => html`<span class="count s-${s}" data-status="${s}">${s
       throw new BoardError("请至少勾选收到的材料（扫描件或电子版）或填写联系人、电话");
     }
     await markReceivedOtherwise(
-      deps.db,
-      deps.backend,
+      deps.repos,
       {
         unitId: unit.id,
         period,

@@ -26,33 +26,18 @@ export function registerUnitRoutes(app: Hono, deps: BoardDeps): void {
     const unit = await requireUnit(deps, c.req.param("unitId"));
     const queried = c.req.query("period");
     const period = queried ? requirePeriod(queried) : currentCollectionPeriod(deps.clock.now(), tz);
-    const status = await getPeriodStatus(deps.db, [unit], period, {
+    const status = await getPeriodStatus(deps.repos, [unit], period, {
       now: deps.clock.now(),
       ...receiptSettings(deps.config),
     });
     const row = status.units[0];
-    const messages = await messagesOf(deps, unit.id, period);
-    const attachments = messages.length
-      ? await deps.db
-          .selectFrom("attachments")
-          .selectAll()
-          .where(
-            "message_id",
-            "in",
-            messages.map((m) => m.id),
-          )
-          .orderBy("created_at")
-          .execute()
-      : [];
-    const tasks = (await loadTasks(deps.db)).filter((t) => unit.tasks.includes(t.number));
-    const audit = await deps.db
-      .selectFrom("audit_log")
-      .selectAll()
-      .where((eb) =>
-        eb.or([eb("target", "=", `${unit.id}|${period}`), ...messages.map((m) => eb("target", "=", m.id))]),
-      )
-      .orderBy("at", "desc")
-      .execute();
+    const messages = await deps.repos.messages.listForUnitPeriod(unit.id, period);
+    const attachments = await deps.repos.messages.attachmentsOf(messages.map((m) => m.id));
+    const tasks = (await loadTasks(deps.repos)).filter((t) => unit.tasks.includes(t.number));
+    const audit = await deps.repos.audit.listForTargets([
+      `${unit.id}|${period}`,
+      ...messages.map((m) => m.id),
+    ]);
 
     const body = html`<p><a href="/periods/${period}">« 返回${periodLabel(period)}报送情况</a></p>
 <h1>${unit.name}　${periodLabel(period)}</h1>
@@ -98,23 +83,6 @@ ${audit.map((a) => html`<tr><td>${dateTimeLabel(a.at, tz)}</td><td>${a.actor}</t
 }`;
     return c.html(page(`${unit.name} ${periodLabel(period)}`, body));
   });
-}
-
-/** Messages that count for the unit in the period, and those processed for it. */
-async function messagesOf(deps: BoardDeps, unitId: string, period: string) {
-  const contributing = deps.db
-    .selectFrom("receipt_messages")
-    .select("message_id")
-    .where("unit_id", "=", unitId)
-    .where("period", "=", period);
-  return deps.db
-    .selectFrom("messages")
-    .selectAll()
-    .where((eb) =>
-      eb.or([eb("id", "in", contributing), eb.and([eb("unit_id", "=", unitId), eb("period", "=", period)])]),
-    )
-    .orderBy("received_at")
-    .execute();
 }
 
 interface FileRow {

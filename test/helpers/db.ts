@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { type OpenedDb, openDb } from "../../src/adapters/db/connect.ts";
+import { createRepositories, type Repositories } from "../../src/adapters/db/repositories.ts";
+import { systemClock } from "../../src/clock.ts";
 
 /** The PostgreSQL server every machine here runs (trust auth); TEST_DATABASE_URL overrides. */
 export const testPostgresUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -16,6 +18,8 @@ export type TestBackend = (typeof backends)[number];
 
 export interface TestDb extends OpenedDb {
   dataDir: string;
+  /** The repositories on this database, stamping rows with the system clock. */
+  repos: Repositories;
   /** Drops the schema (PostgreSQL) or the temp dir (SQLite). */
   cleanup(): Promise<void>;
 }
@@ -39,6 +43,7 @@ export async function createTestDb(backend: TestBackend = "sqlite"): Promise<Tes
     return {
       ...opened,
       dataDir,
+      repos: createRepositories({ ...opened, clock: systemClock }),
       cleanup: async () => {
         await opened.close();
         await rm(dataDir, { recursive: true, force: true });
@@ -53,6 +58,7 @@ export async function createTestDb(backend: TestBackend = "sqlite"): Promise<Tes
   return {
     ...opened,
     dataDir,
+    repos: createRepositories({ ...opened, clock: systemClock }),
     cleanup: async () => {
       await opened.close();
       const client = new pg.Client({ connectionString: testPostgresUrl });

@@ -7,7 +7,7 @@ import { ManualClock } from "../../src/clock.ts";
 import { type DeepPartial, deepMerge, loadConfig } from "../../src/config/load.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { silentLogger } from "../../src/logger.ts";
-import type { OutboxDeps } from "../../src/usecases/outbox.ts";
+import type { ScheduleDeps } from "../../src/usecases/run-schedule.ts";
 import { createOutgoingWorker } from "../../workers/outgoing-worker.ts";
 import { createTestDb, type TestBackend, type TestDb } from "./db.ts";
 import { testRedisUrl } from "./env.ts";
@@ -26,7 +26,7 @@ export interface OutgoingEnv {
   queue: Queue<OutgoingJob>;
   prefix: string;
   transport: MailTransport;
-  deps: OutboxDeps;
+  deps: ScheduleDeps;
   startWorker(): Promise<Worker<OutgoingJob>>;
   /** Waits until the queue is empty (nothing waiting, active or delayed). */
   drain(): Promise<void>;
@@ -64,7 +64,7 @@ export async function createOutgoingEnv(
   const redis = createRedis(testRedisUrl);
   const queue = createQueue<OutgoingJob>(queueNames.outgoing, { redisUrl: testRedisUrl, prefix }, redis);
   const transport = createMailTransport(config);
-  const deps: OutboxDeps = { db: tdb.db, config, clock, queue };
+  const deps: ScheduleDeps = { repos: tdb.repos, config, clock, queue };
   const workers: Worker<OutgoingJob>[] = [];
   return {
     config,
@@ -78,7 +78,7 @@ export async function createOutgoingEnv(
     deps,
     async startWorker() {
       const worker = await createOutgoingWorker({
-        db: tdb.db,
+        repos: tdb.repos,
         config,
         clock,
         transport,

@@ -3,6 +3,7 @@
 // CRASH_AFTER_SENT=n makes it SIGKILL itself right after the server accepted its n-th mail,
 // before the outbox row is marked sent: the worst moment for a crash.
 import { openDb } from "../../src/adapters/db/connect.ts";
+import { createRepositories } from "../../src/adapters/db/repositories.ts";
 import { createRedis } from "../../src/adapters/queue/queues.ts";
 import { createMailTransport, type MailTransport } from "../../src/adapters/smtp/transport.ts";
 import { systemClock } from "../../src/clock.ts";
@@ -21,7 +22,7 @@ const config = loadConfig({
     office: { emails: ["staff@example.gov.cn"] },
   },
 });
-const { db } = await openDb({ databaseUrl: "", dataDir: config.dataDir });
+const opened = await openDb({ databaseUrl: "", dataDir: config.dataDir });
 const real = createMailTransport(config);
 let sent = 0;
 const crashAfter = Number(env.CRASH_AFTER_SENT ?? 0);
@@ -36,7 +37,7 @@ const transport: MailTransport = {
   },
 };
 await createOutgoingWorker({
-  db,
+  repos: createRepositories({ ...opened, clock: systemClock }),
   config,
   clock: systemClock,
   transport,

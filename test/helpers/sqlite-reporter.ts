@@ -3,25 +3,23 @@
 // a process worker does. Prints {"logged": n, "failures": [...]} as its last line.
 // argv: <sqlite file> <tag>
 import { openDb } from "../../src/adapters/db/connect.ts";
-import { newMessageRow } from "../../src/usecases/message-row.ts";
+import { createRepositories } from "../../src/adapters/db/repositories.ts";
+import { systemClock } from "../../src/clock.ts";
 import { recordReport } from "../../src/usecases/record-receipt.ts";
 
 const [file, tag] = process.argv.slice(2);
 const reports = Number(process.env.REPORTS ?? 100);
-const { db, backend, close } = await openDb({ databaseUrl: `sqlite:${file}`, dataDir: "." });
+const opened = await openDb({ databaseUrl: `sqlite:${file}`, dataDir: "." });
+const repos = createRepositories({ ...opened, clock: systemClock });
 const failures: string[] = [];
 let logged = 0;
 for (let i = 0; i < reports; i++) {
   const id = `${tag}-${String(i).padStart(4, "0")}-`.padEnd(64, "x");
   const receivedAt = new Date(Date.UTC(2026, 10, 1, 0, 0, i));
   try {
-    await db
-      .insertInto("messages")
-      .values(newMessageRow({ id, source: "test", raw_size: 1, received_at: receivedAt.toISOString() }))
-      .execute();
+    await repos.messages.insert({ id, source: "test", raw_size: 1, received_at: receivedAt.toISOString() });
     await recordReport(
-      db,
-      backend,
+      repos,
       {
         messageId: id,
         receivedAt,
@@ -48,5 +46,5 @@ for (let i = 0; i < reports; i++) {
     failures.push((err as Error).message);
   }
 }
-await close();
+await opened.close();
 console.log(JSON.stringify({ logged, failures: [...new Set(failures)] }));

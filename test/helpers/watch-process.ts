@@ -7,9 +7,11 @@
 import { Queue } from "bullmq";
 import pino from "pino";
 import { openDb } from "../../src/adapters/db/connect.ts";
+import { createRepositories } from "../../src/adapters/db/repositories.ts";
 import { createProcessEnqueuer } from "../../src/adapters/queue/enqueue.ts";
 import { type ProcessJob, queueNames } from "../../src/adapters/queue/queues.ts";
 import { ContentStore } from "../../src/adapters/store/content-store.ts";
+import { systemClock } from "../../src/clock.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { createWatchWorker } from "../../workers/watch-worker.ts";
 
@@ -18,6 +20,7 @@ const memoryEveryMs = Number(process.env.WATCH_MEMORY_MS ?? 0);
 const send = (message: unknown) => process.send?.(message);
 
 const opened = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+const repos = createRepositories({ ...opened, clock: systemClock });
 const queue = new Queue<ProcessJob>(queueNames.process, {
   connection: { url: config.redisUrl },
   prefix: config.queuePrefix,
@@ -25,7 +28,7 @@ const queue = new Queue<ProcessJob>(queueNames.process, {
 queue.on("error", () => {});
 const worker = createWatchWorker({
   config,
-  db: opened.db,
+  repos,
   store: new ContentStore(config.dataDir),
   enqueueProcessing: createProcessEnqueuer(queue),
   // stderr, so the parent can show it when a test fails.

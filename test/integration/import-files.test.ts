@@ -63,7 +63,7 @@ async function writeExport(): Promise<void> {
 describe("import of exported mail", () => {
   it("takes .eml, mbox and Maildir, counts duplicates, and streams each through ingest", async () => {
     await writeExport();
-    const deps = { db: env.db.db, store: env.store, enqueueProcessing: env.enqueueProcessing };
+    const deps = { repos: env.db.repos, store: env.store, enqueueProcessing: env.enqueueProcessing };
     const report = await importFiles(deps, [dir]);
     expect(report).toMatchObject({ new: 5, duplicate: 2, failed: 0 });
     expect(formatImportReport(report)).toBe("导入完成：新登记 5 封，重复 2 封。");

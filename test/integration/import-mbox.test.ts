@@ -68,7 +68,7 @@ describe("mbox splitting", () => {
     expect(sizes).toEqual([first.length, second.length, third.length]);
 
     const report = await importFiles(
-      { db: env.db.db, store: env.store, enqueueProcessing: env.enqueueProcessing },
+      { repos: env.db.repos, store: env.store, enqueueProcessing: env.enqueueProcessing },
       [path],
     );
     expect(report).toMatchObject({ new: 3, duplicate: 0, failed: 0 });

@@ -6,7 +6,9 @@ import { Kysely, Migrator, SqliteDialect } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDb } from "../../src/adapters/db/connect.ts";
 import { migrationProvider } from "../../src/adapters/db/migrations.ts";
+import { createRepositories } from "../../src/adapters/db/repositories.ts";
 import type { Database } from "../../src/adapters/db/tables.ts";
+import { systemClock } from "../../src/clock.ts";
 import { countAcksTo } from "../../src/usecases/outbox.ts";
 
 let dir: string;
@@ -58,14 +60,15 @@ describe("upgrading a database written before the outbox had a recipients table"
       .execute();
     await old.destroy();
 
-    const { db, close } = await openDb({ databaseUrl: `sqlite:${file}`, dataDir: dir });
+    const opened = await openDb({ databaseUrl: `sqlite:${file}`, dataDir: dir });
+    const repos = createRepositories({ ...opened, clock: systemClock });
     try {
       const since = new Date("2026-11-27T09:00:00.000Z");
-      expect(await countAcksTo(db, "UNIT@example.cn", since)).toBe(2);
-      expect(await countAcksTo(db, "clerk@qq.com", since)).toBe(1);
-      expect(await countAcksTo(db, "unit@example.cn", new Date("2026-11-27T09:15:00.000Z"))).toBe(1);
+      expect(await countAcksTo(repos, "UNIT@example.cn", since)).toBe(2);
+      expect(await countAcksTo(repos, "clerk@qq.com", since)).toBe(1);
+      expect(await countAcksTo(repos, "unit@example.cn", new Date("2026-11-27T09:15:00.000Z"))).toBe(1);
     } finally {
-      await close();
+      await opened.close();
     }
   });
 });

@@ -99,7 +99,7 @@ describe("processing a mail whose only clue is a scan", () => {
   let t: TestDb;
   beforeEach(async () => {
     t = await createTestDb("sqlite");
-    await ensureRegistrySeeded(t.db);
+    await ensureRegistrySeeded(t.repos);
   });
   afterEach(async () => {
     await t.cleanup();
@@ -112,13 +112,12 @@ describe("processing a mail whose only clue is a scan", () => {
     });
     const store = new ContentStore(t.dataDir);
     const deps: ProcessDeps = {
-      db: t.db,
-      backend: t.backend,
+      repos: t.repos,
       store,
       config,
       clock: new ManualClock(at("2023-05-10T12:00:00")),
       logger: silentLogger,
-      loadUnits: () => loadUnits(t.db, config),
+      loadUnits: () => loadUnits(t.repos, config),
     };
     const raw = await composeMail({
       from: "123456@qq.com",
@@ -128,7 +127,7 @@ describe("processing a mail whose only clue is a scan", () => {
       attachments: [{ filename: "扫描件.png", content: await fixture("ocr-report.png") }],
     });
     const { messageId } = await ingestRawMessage(
-      { db: t.db, store, enqueueProcessing: async () => {} },
+      { repos: t.repos, store, enqueueProcessing: async () => {} },
       Readable.from([raw]),
       { source: "import", receivedAt: at("2023-05-08T10:00:00") },
     );

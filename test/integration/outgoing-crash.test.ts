@@ -80,7 +80,7 @@ describe("killing the sender mid-stage", () => {
     expect(copiesPerUnit(env)).toEqual(Array(units.length).fill(1));
     expect(await outboxStatuses(env)).toEqual([...Array(7).fill("sent"), "uncertain"]);
     // The office is told which mail's fate is unknown.
-    const log = await buildReceiptLog(env.tdb.db, env.config, "2023-04", new Date());
+    const log = await buildReceiptLog(env.tdb.repos, env.config, "2023-04", new Date());
     expect(log.uncertain).toHaveLength(1);
     expect(log.text).toContain("无法确认是否送达");
   });

@@ -231,7 +231,7 @@ describe("outgoing mail safety", () => {
       },
     );
     const out = await deliverOutboxRow(
-      { db: env.tdb.db, config: fileConfig, clock: new ManualClock(new Date()), transport },
+      { repos: env.tdb.repos, config: fileConfig, clock: new ManualClock(new Date()), transport },
       queued.id,
     );
     expect(out.outcome).toBe("sent");

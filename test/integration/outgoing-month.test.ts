@@ -285,7 +285,7 @@ describe("a simulated month of reminders, overdue notices and receipt logs", () 
       at: at("2023-05-15"),
       late: true,
     });
-    const log = await buildReceiptLog(env.tdb.db, env.config, "2023-04", at("2023-05-29"));
+    const log = await buildReceiptLog(env.tdb.repos, env.config, "2023-04", at("2023-05-29"));
     // After the deadline every unit still missing or incomplete is overdue (domain/unit-status.ts).
     expect(log.counts).toEqual({
       total: 5,

@@ -77,8 +77,7 @@ describe.each(backends)("every output tells the same statuses (%s)", (backend) =
 
   async function received(unitId: string, when: string, complete: boolean) {
     await markReceivedOtherwise(
-      env.tdb.db,
-      env.tdb.backend,
+      env.tdb.repos,
       {
         unitId,
         period: "2023-04",
@@ -96,7 +95,7 @@ describe.each(backends)("every output tells the same statuses (%s)", (backend) =
   beforeAll(async () => {
     env = await startBoardEnv(backend);
     env.clock.set(now);
-    const { db } = env.tdb;
+    const { db, repos } = env.tdb;
     // One report through the real pipeline: a mail with a sealed scan and the Word version.
     const raw = await composeMail({
       from: "张三 <fgw-zhangsan@163.com>",
@@ -113,7 +112,7 @@ describe.each(backends)("every output tells the same statuses (%s)", (backend) =
       ],
     });
     const ingested = await ingestRawMessage(
-      { db, store: env.deps.processDeps.store, enqueueProcessing: async () => {} },
+      { repos, store: env.deps.processDeps.store, enqueueProcessing: async () => {} },
       Readable.from([raw]),
       { source: "import", receivedAt: at("2023-05-12T09:00:05") },
     );
@@ -125,13 +124,7 @@ describe.each(backends)("every output tells the same statuses (%s)", (backend) =
     await received("市水利局", "2023-05-10T10:00:00", true);
     await received("鹿泉区", "2023-05-30T15:00:00", true);
     await received("正定县", "2023-05-15T10:00:00", false);
-    await exemptUnit(
-      db,
-      env.tdb.backend,
-      { unitId: "市妇联", period: "2023-04", exempt: true },
-      settings,
-      office,
-    );
+    await exemptUnit(repos, { unitId: "市妇联", period: "2023-04", exempt: true }, settings, office);
     unitNames = (await env.deps.loadUnits()).map((u) => u.name);
     expect(unitNames).toHaveLength(46);
 
@@ -202,7 +195,7 @@ describe.each(backends)("every output tells the same statuses (%s)", (backend) =
   });
 
   it("the office mail and the .xlsx (period sheet and year sheet)", async () => {
-    const log = await buildReceiptLog(env.tdb.db, env.deps.config, "2023-04", now, { final: true });
+    const log = await buildReceiptLog(env.tdb.repos, env.deps.config, "2023-04", now, { final: true });
     expect(log.text).toContain(
       "应报 46 家：未报送 41，不齐全 1，已齐全 3，免报 1；逾期报送 1，逾期未报齐 42",
     );
@@ -245,7 +238,7 @@ describe.each(backends)("every output tells the same statuses (%s)", (backend) =
   });
 
   it("the reminders: the overdue notices go to exactly the overdue units, a reminder to each pending one", async () => {
-    const deps = { db: env.tdb.db, config: env.deps.config, clock: env.clock, queue: null };
+    const deps = { repos: env.tdb.repos, config: env.deps.config, clock: env.clock, queue: null };
     const overdue = await sendOverdueNotices(deps, { period: "2023-04", now, dryRun: true });
     const notified = [...overdue.targets, ...overdue.unreachable].map((t) => t.unitName).sort();
     const overdueUnits = Object.entries(want())

@@ -93,7 +93,7 @@ describe("pipeline from mailbox to receipt log and acknowledgement", () => {
     const period = getPeriodOfNow();
     await eventually(
       async () => {
-        const status = await getPeriodStatus(rt.db, await loadUnits(rt.db, rt.config), period, {
+        const status = await getPeriodStatus(rt.repos, await loadUnits(rt.repos, rt.config), period, {
           now: new Date(),
           deadlineDay: 28,
           tz: "Asia/Shanghai",

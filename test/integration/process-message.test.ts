@@ -8,9 +8,10 @@ import { makeDocx, makeScanPdf } from "../../src/demo/sample-files.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
 import { loadUnits, syncUnitOverrides } from "../../src/usecases/load-registry.ts";
+import type { CorrectionProcessDeps } from "../../src/usecases/office-corrections.ts";
 import { assignMessage, exemptUnit, markReceivedOtherwise } from "../../src/usecases/office-corrections.ts";
 import { getPeriodStatus } from "../../src/usecases/period-status.ts";
-import { type ProcessDeps, processMessage } from "../../src/usecases/process-message.ts";
+import { processMessage } from "../../src/usecases/process-message.ts";
 import { listReviewItems } from "../../src/usecases/review-list.ts";
 import { ensureRegistrySeeded } from "../../src/usecases/seed-registry.ts";
 import { composeMail } from "../helpers/compose.ts";
@@ -21,12 +22,12 @@ const at = (iso: string) => new Date(`${iso}+08:00`);
 describe.each(backends)("recording submissions on %s", (backend) => {
   let t: TestDb;
   let config: Config;
-  let deps: ProcessDeps;
+  let deps: CorrectionProcessDeps;
   let acked: string[];
 
   beforeEach(async () => {
     t = await createTestDb(backend);
-    await ensureRegistrySeeded(t.db);
+    await ensureRegistrySeeded(t.repos);
     config = loadConfig({
       env: {},
       overrides: {
@@ -34,16 +35,15 @@ describe.each(backends)("recording submissions on %s", (backend) => {
         units: { 市发展改革委: { emails: ["fgw@sjz.gov.cn"], aliases: [], active: true } },
       },
     });
-    await syncUnitOverrides(t.db, config);
+    await syncUnitOverrides(t.repos, config);
     acked = [];
     deps = {
-      db: t.db,
-      backend: t.backend,
+      repos: t.repos,
       store: new ContentStore(t.dataDir),
       config,
       clock: new ManualClock(at("2023-05-31T12:00:00")),
       logger: silentLogger,
-      loadUnits: () => loadUnits(t.db, config),
+      loadUnits: () => loadUnits(t.repos, config),
       onReportRecorded: async (id) => {
         acked.push(id);
       },
@@ -55,7 +55,7 @@ describe.each(backends)("recording submissions on %s", (backend) => {
 
   async function deliver(raw: Buffer, receivedAt: Date) {
     const r = await ingestRawMessage(
-      { db: t.db, store: deps.store, enqueueProcessing: async () => {} },
+      { repos: t.repos, store: deps.store, enqueueProcessing: async () => {} },
       Readable.from([raw]),
       {
         source: "import",
@@ -66,8 +66,8 @@ describe.each(backends)("recording submissions on %s", (backend) => {
   }
 
   async function unitRow(unit: string, now = at("2023-05-31T12:00:00")) {
-    const units = await loadUnits(t.db, config);
-    const status = await getPeriodStatus(t.db, units, "2023-04", {
+    const units = await loadUnits(t.repos, config);
+    const status = await getPeriodStatus(t.repos, units, "2023-04", {
       now,
       deadlineDay: 28,
       tz: "Asia/Shanghai",
@@ -206,7 +206,7 @@ describe.each(backends)("recording submissions on %s", (backend) => {
       at("2023-05-12T09:00:00"),
     );
     expect(r.outcome.state).toBe("review");
-    expect((await listReviewItems(t.db)).map((i) => i.id)).toEqual([r.messageId]);
+    expect((await listReviewItems(t.repos)).map((i) => i.id)).toEqual([r.messageId]);
     const outcome = await assignMessage(
       deps,
       { messageId: r.messageId.slice(0, 12), unitId: "赵县", period: null },
@@ -218,7 +218,7 @@ describe.each(backends)("recording submissions on %s", (backend) => {
       hasScan: true,
       hasElectronic: false,
     });
-    expect(await listReviewItems(t.db)).toEqual([]);
+    expect(await listReviewItems(t.repos)).toEqual([]);
     const audit = await t.db.selectFrom("audit_log").selectAll().execute();
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor: "王科长", action: "assign", reason: "电话确认" });
@@ -242,7 +242,7 @@ describe.each(backends)("recording submissions on %s", (backend) => {
     expect(r.outcome).toMatchObject({ state: "processed", unitId: "市发展改革委" });
     const row = await unitRow("市发展改革委");
     expect(row.verified).toBe(false);
-    const review = await listReviewItems(t.db);
+    const review = await listReviewItems(t.repos);
     expect(review.map((i) => i.id)).toEqual([r.messageId]);
     expect(review[0]!.reason).toContain("需核实");
   });
@@ -262,7 +262,7 @@ describe.each(backends)("recording submissions on %s", (backend) => {
     );
     expect(r.outcome).toMatchObject({ state: "processed", unitId: "市发展改革委" });
     expect((await unitRow("市发展改革委")).verified).toBe(false);
-    const review = await listReviewItems(t.db);
+    const review = await listReviewItems(t.repos);
     expect(review.map((i) => i.id)).toEqual([r.messageId]);
     expect(review[0]!.reason).toContain("疑似伪造");
   });
@@ -296,19 +296,18 @@ describe.each(backends)("recording submissions on %s", (backend) => {
 
   it("lets the office exempt a unit and record a report received on paper", async () => {
     const settings = { deadlineDay: 28, tz: "Asia/Shanghai" };
-    await exemptUnit(t.db, t.backend, { unitId: "市妇联", period: "2023-04", exempt: true }, settings, {
+    await exemptUnit(t.repos, { unitId: "市妇联", period: "2023-04", exempt: true }, settings, {
       actor: "office",
       reason: "本月无任务",
     });
     expect(await unitRow("市妇联")).toMatchObject({ status: "exempt", late: false, missing: [] });
-    await exemptUnit(t.db, t.backend, { unitId: "市妇联", period: "2023-04", exempt: false }, settings, {
+    await exemptUnit(t.repos, { unitId: "市妇联", period: "2023-04", exempt: false }, settings, {
       actor: "office",
       reason: null,
     });
     expect((await unitRow("市妇联")).status).not.toBe("exempt");
     await markReceivedOtherwise(
-      t.db,
-      t.backend,
+      t.repos,
       {
         unitId: "市统计局",
         period: "2023-04",

@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deadlineOf } from "../../src/domain/period.ts";
 import { mergeReceipt, type ReceiptState } from "../../src/domain/receipt.ts";
 import type { Contact } from "../../src/domain/types.ts";
-import { newMessageRow } from "../../src/usecases/message-row.ts";
 import { type ReportVerdict, recordReport, setExempt } from "../../src/usecases/record-receipt.ts";
 import { backends, createTestDb, type TestDb } from "../helpers/db.ts";
 import { rng } from "./parse-helpers.ts";
@@ -109,33 +108,23 @@ describe.each(backends)("a unit's receipt on %s", (backend) => {
 
   async function log(mail: Mail): Promise<void> {
     await recordReport(
-      t.db,
-      t.backend,
+      t.repos,
       { messageId: mail.id, receivedAt: mail.receivedAt, verdict: mail.verdict, reason: null },
       settings,
     );
   }
 
+  /** The stored receipt as the repository reads it back (the one row-to-object mapping). */
   async function storedReceipt() {
-    const row = await t.db
-      .selectFrom("receipts")
-      .selectAll()
-      .where("unit_id", "=", unitId)
-      .where("period", "=", period)
-      .executeTakeFirstOrThrow();
+    const stored = await t.repos.receipts.find({ unitId, period });
+    if (!stored) throw new Error("no receipt stored");
+    const { unitId: _unit, period: _period, exempt: _exempt, note: _note, readable, ...receipt } = stored;
+    expect(readable).toBe(true);
     return {
-      status: row.status,
-      late: row.late === 1,
-      hasScan: row.has_scan === 1,
-      hasElectronic: row.has_electronic === 1,
-      contactName: row.contact_name,
-      contactPhone: row.contact_phone,
-      contacts: JSON.parse(row.contacts) as Contact[],
-      missing: JSON.parse(row.missing) as string[],
-      firstReceivedAt: row.first_received_at,
-      lastReceivedAt: row.last_received_at,
-      completedAt: row.completed_at,
-      verified: row.verified === 1,
+      ...receipt,
+      firstReceivedAt: receipt.firstReceivedAt?.toISOString() ?? null,
+      lastReceivedAt: receipt.lastReceivedAt?.toISOString() ?? null,
+      completedAt: receipt.completedAt?.toISOString() ?? null,
     };
   }
 
@@ -146,17 +135,12 @@ describe.each(backends)("a unit's receipt on %s", (backend) => {
       // Half the cases in arrival order (each message folded into the stored receipt), half shuffled.
       const order = seed % 2 ? mails : shuffled(mails, rand);
       for (const mail of mails) {
-        await t.db
-          .insertInto("messages")
-          .values(
-            newMessageRow({
-              id: mail.id,
-              source: "test",
-              raw_size: 1,
-              received_at: mail.receivedAt.toISOString(),
-            }),
-          )
-          .execute();
+        await t.repos.messages.insert({
+          id: mail.id,
+          source: "test",
+          raw_size: 1,
+          received_at: mail.receivedAt.toISOString(),
+        });
       }
       for (const mail of order) await log(mail);
       const want = expectedReceipt(mails)!;
@@ -184,15 +168,15 @@ describe.each(backends)("a unit's receipt on %s", (backend) => {
   it("stays exempt when a message arrives after the office exempted the unit", async () => {
     const [first, second] = mailsOf(3).sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime());
     for (const mail of [first!, second!]) {
-      await t.db
-        .insertInto("messages")
-        .values(
-          newMessageRow({ id: mail.id, source: "test", raw_size: 1, received_at: "2026-11-01T00:00:00Z" }),
-        )
-        .execute();
+      await t.repos.messages.insert({
+        id: mail.id,
+        source: "test",
+        raw_size: 1,
+        received_at: "2026-11-01T00:00:00Z",
+      });
     }
     await log(first!);
-    await setExempt(t.db, t.backend, { unitId, period }, true, settings);
+    await setExempt(t.repos, { unitId, period }, true, settings);
     await log({ ...second!, receivedAt: new Date("2026-11-29T00:00:00Z") });
     const got = await storedReceipt();
     expect(got.status).toBe("exempt");

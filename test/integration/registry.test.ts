@@ -7,6 +7,8 @@ import { crc32 } from "node:zlib";
 import iconv from "iconv-lite";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createRepositories } from "../../src/adapters/db/repositories.ts";
+import { ManualClock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { loadTasks, loadUnits, syncUnitOverrides } from "../../src/usecases/load-registry.ts";
@@ -81,6 +83,8 @@ function makeDocx(text: string): Buffer {
 
 describe.each(backends)("unit and task registry on %s", (backend) => {
   let t: TestDb;
+  /** The repositories stamping rows with a set time, as a seed run at that time would. */
+  const reposAt = (at: Date) => createRepositories({ ...t, clock: new ManualClock(at) });
   beforeEach(async () => {
     t = await createTestDb(backend);
   });
@@ -89,10 +93,10 @@ describe.each(backends)("unit and task registry on %s", (backend) => {
   });
 
   it("seeds the 2023 notice: 46 units, 21 tasks, responsibility as the notice writes it", async () => {
-    const result = await seedRegistry(t.db, noticePath);
+    const result = await seedRegistry(t.repos, noticePath);
     expect(result).toMatchObject({ year: 2023, units: 46, unitsAdded: 46, unitsUpdated: 0, tasks: 21 });
 
-    const units = await loadUnits(t.db, configWith({}));
+    const units = await loadUnits(t.repos, configWith({}));
     expect(units).toHaveLength(46);
     expect(units.filter((u) => u.kind === "department")).toHaveLength(22);
     expect(units.filter((u) => u.kind === "county")).toHaveLength(22);
@@ -111,36 +115,36 @@ describe.each(backends)("unit and task registry on %s", (backend) => {
     );
     for (const u of units) expect(u.emails).toEqual([]);
 
-    const tasks = await loadTasks(t.db);
+    const tasks = await loadTasks(t.repos);
     expect(tasks).toHaveLength(21);
     expect(tasks[20]).toMatchObject({ year: 2023, number: 21, lead: "市机关事务管理局" });
-    expect(await loadTasks(t.db, 2022)).toEqual([]);
+    expect(await loadTasks(t.repos, 2022)).toEqual([]);
   });
 
   it("changes nothing when the same document is imported twice", async () => {
-    await seedRegistry(t.db, noticePath, { now: new Date("2023-05-25T00:00:00Z") });
+    await seedRegistry(reposAt(new Date("2023-05-25T00:00:00Z")), noticePath);
     const before = {
       units: await t.db.selectFrom("units").selectAll().orderBy("id").execute(),
       tasks: await t.db.selectFrom("tasks").selectAll().orderBy("number").execute(),
     };
-    const again = await seedRegistry(t.db, noticePath, { now: new Date("2023-06-01T00:00:00Z") });
+    const again = await seedRegistry(reposAt(new Date("2023-06-01T00:00:00Z")), noticePath);
     expect(again).toMatchObject({ unitsAdded: 0, unitsUpdated: 0, tasks: 21, tasksChanged: 0 });
     expect(await t.db.selectFrom("units").selectAll().orderBy("id").execute()).toEqual(before.units);
     expect(await t.db.selectFrom("tasks").selectAll().orderBy("number").execute()).toEqual(before.tasks);
   });
 
   it("keeps the office's configured emails through a re-seed and merges config over the seed", async () => {
-    await seedRegistry(t.db, noticePath);
+    await seedRegistry(t.repos, noticePath);
     const config = configWith({
       市水利局: { emails: ["SLJ@Example.gov.cn", "slj_office@163.com"], aliases: ["水务"], active: true },
       // Keyed by an alias: the office writes the name it knows.
       市发改委: { emails: ["fgw@qq.com"], aliases: [], active: true },
       赵县: { emails: [], aliases: [], active: false },
     });
-    expect(await syncUnitOverrides(t.db, config)).toBe(3);
-    expect(await syncUnitOverrides(t.db, config)).toBe(0);
+    expect(await syncUnitOverrides(t.repos, config)).toBe(3);
+    expect(await syncUnitOverrides(t.repos, config)).toBe(0);
 
-    const reseed = await seedRegistry(t.db, noticePath);
+    const reseed = await seedRegistry(t.repos, noticePath);
     expect(reseed).toMatchObject({ unitsAdded: 0, unitsUpdated: 0 });
     const row = await t.db
       .selectFrom("units")
@@ -155,25 +159,25 @@ describe.each(backends)("unit and task registry on %s", (backend) => {
       .executeTakeFirstOrThrow();
     expect(JSON.parse(fgw.emails)).toEqual(["fgw@qq.com"]);
 
-    const units = await loadUnits(t.db, config);
+    const units = await loadUnits(t.repos, config);
     expect(units).toHaveLength(45);
     expect(units.some((u) => u.id === "赵县")).toBe(false);
     const water = units.find((u) => u.id === "市水利局")!;
     expect(water.emails).toEqual(["slj@example.gov.cn", "slj_office@163.com"]);
     expect(water.aliases).toEqual(expect.arrayContaining(["水利局", "水务"]));
-    expect((await loadUnits(t.db, config, { includeInactive: true })).length).toBe(46);
+    expect((await loadUnits(t.repos, config, { includeInactive: true })).length).toBe(46);
 
     // The office drops 市发改委's entry: its address must stop counting as registered.
     const { 市发改委: _dropped, ...rest } = config.units;
     const fewer = { ...config, units: rest };
-    expect(await syncUnitOverrides(t.db, fewer)).toBe(1);
+    expect(await syncUnitOverrides(t.repos, fewer)).toBe(1);
     const cleared = await t.db
       .selectFrom("units")
       .select("emails")
       .where("id", "=", "市发展改革委")
       .executeTakeFirstOrThrow();
     expect(JSON.parse(cleared.emails)).toEqual([]);
-    expect((await loadUnits(t.db, fewer)).find((u) => u.id === "市发展改革委")!.emails).toEqual([]);
+    expect((await loadUnits(t.repos, fewer)).find((u) => u.id === "市发展改革委")!.emails).toEqual([]);
   });
 
   it("reads the notice saved as GB18030 text and as .docx", async () => {
@@ -184,13 +188,13 @@ describe.each(backends)("unit and task registry on %s", (backend) => {
       await writeFile(gbk, iconv.encode(text, "gb18030"));
       const docx = join(dir, "要点.docx");
       await writeFile(docx, makeDocx(text));
-      expect(await seedRegistry(t.db, gbk)).toMatchObject({
+      expect(await seedRegistry(t.repos, gbk)).toMatchObject({
         year: 2023,
         units: 46,
         tasks: 21,
         unitsAdded: 46,
       });
-      expect(await seedRegistry(t.db, docx)).toMatchObject({
+      expect(await seedRegistry(t.repos, docx)).toMatchObject({
         year: 2023,
         units: 46,
         tasks: 21,
@@ -204,9 +208,9 @@ describe.each(backends)("unit and task registry on %s", (backend) => {
   });
 
   it("seeds itself from the bundled seeds/ once, when the units table is empty", async () => {
-    const first = await ensureRegistrySeeded(t.db);
+    const first = await ensureRegistrySeeded(t.repos);
     expect(first.map((r) => [r.year, r.units, r.tasks])).toEqual([[2023, 46, 21]]);
-    expect(await ensureRegistrySeeded(t.db)).toEqual([]);
+    expect(await ensureRegistrySeeded(t.repos)).toEqual([]);
   });
 
   it("runs `seed` and `units --json` end to end from the command line", async () => {

@@ -24,7 +24,7 @@ async function deliver(env: BoardEnv, mail: ConstructorParameters<typeof MailCom
     .compile()
     .build();
   const { messageId } = await ingestRawMessage(
-    { db: env.tdb.db, store: env.deps.processDeps.store, enqueueProcessing: async () => {} },
+    { repos: env.tdb.repos, store: env.deps.processDeps.store, enqueueProcessing: async () => {} },
     Readable.from([raw]),
     { source: "import", receivedAt: new Date("2023-05-10T01:00:05Z") },
   );
@@ -48,7 +48,7 @@ describe.each(backends)("what the review list tells staff (%s)", (backend) => {
     });
     expect(outcome).toMatchObject({ state: "review", code: "review.unknown_unit" });
 
-    const items = await listReviewItems(env.tdb.db);
+    const items = await listReviewItems(env.tdb.repos);
     expect(items.find((i) => i.id === id)).toMatchObject({
       unit: "市应急局（不在名录中）",
       unknownUnitName: "市应急局",
@@ -83,7 +83,7 @@ describe.each(backends)("what the review list tells staff (%s)", (backend) => {
       ],
     });
     expect(outcome).toMatchObject({ state: "review", code: "review.encrypted_archive" });
-    const item = (await listReviewItems(env.tdb.db)).find((i) => i.id === id);
+    const item = (await listReviewItems(env.tdb.repos)).find((i) => i.id === id);
     expect(item?.reason).toMatch(/^压缩包有密码：“4月份材料.rar”设有密码/u);
     expect(item?.candidates).toEqual(["市水利局"]);
     expect(await (await fetch(`${env.url}/review`)).text()).toContain("压缩包有密码");

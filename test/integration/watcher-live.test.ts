@@ -39,7 +39,7 @@ async function startWatcher(imap: Parameters<typeof watchConfig>[3], login?: { u
   const log = memoryLogger();
   worker = createWatchWorker({
     config,
-    db: env.db.db,
+    repos: env.db.repos,
     store: env.store,
     enqueueProcessing: env.enqueueProcessing,
     logger: log.logger,
@@ -87,7 +87,7 @@ describe("watcher on a live connection", () => {
     const config = watchConfig(dovecot, mailbox, env.db.dataDir, { since: "2021-01-01" }, env.queuePrefix);
     worker = createWatchWorker({
       config,
-      db: env.db.db,
+      repos: env.db.repos,
       store: env.store,
       enqueueProcessing: env.enqueueProcessing,
       logger: memoryLogger().logger,
@@ -136,7 +136,7 @@ describe("after-storing actions and health", () => {
     const make = (imap: Parameters<typeof watchConfig>[3]) =>
       createWatchWorker({
         config: watchConfig(dovecot, mailbox, env.db.dataDir, imap, env.queuePrefix),
-        db: env.db.db,
+        repos: env.db.repos,
         store: env.store,
         enqueueProcessing: env.enqueueProcessing,
         logger: memoryLogger().logger,
@@ -176,11 +176,11 @@ describe("after-storing actions and health", () => {
     await startWatcher({ folders: ["INBOX"] });
     await eventually(() => worker!.health().ok, "first sync");
     const now = new Date();
-    const fresh = await getHealth(env.db.db, { now, staleAfterSeconds: 120 });
+    const fresh = await getHealth(env.db.repos, { now, staleAfterSeconds: 120 });
     expect(fresh.ok).toBe(true);
     expect(fresh.folders).toHaveLength(1);
     expect(fresh.folders[0]).toMatchObject({ folder: "INBOX", stale: false, lastError: null });
-    const later = await getHealth(env.db.db, {
+    const later = await getHealth(env.db.repos, {
       now: new Date(now.getTime() + 3600_000),
       staleAfterSeconds: 120,
     });
@@ -203,7 +203,7 @@ describe("a folder that does not exist", () => {
     );
     worker = createWatchWorker({
       config,
-      db: env.db.db,
+      repos: env.db.repos,
       store: env.store,
       enqueueProcessing: env.enqueueProcessing,
       logger: memoryLogger().logger,
@@ -224,7 +224,8 @@ describe("stopping", () => {
     const big = (n: number) => testMessage(`stop-${n}`, { body: "报告正文 ".repeat(200_000) });
     await appendMessages(dovecot, mailbox, [1, 2, 3, 4, 5, 6].map(big));
     const config = watchConfig(dovecot, mailbox, env.db.dataDir, {}, env.queuePrefix);
-    const make = () => createWatchWorker({ ...env, db: env.db.db, config, logger: memoryLogger().logger });
+    const make = () =>
+      createWatchWorker({ ...env, repos: env.db.repos, config, logger: memoryLogger().logger });
     worker = make();
     worker.start();
     await eventually(async () => (await env.messageIds()).length >= 1, "first message");

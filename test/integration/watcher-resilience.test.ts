@@ -1,6 +1,5 @@
 import type { ImapFlow } from "imapflow";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { loadCheckpoint, saveCheckpoint } from "../../src/adapters/imap/checkpoint.ts";
 import { createWatchWorker, type WatchWorker } from "../../workers/watch-worker.ts";
 import { backends } from "../helpers/db.ts";
 import {
@@ -61,7 +60,7 @@ describe("watcher resilience", () => {
       env.queuePrefix,
     );
     const log = memoryLogger();
-    worker = createWatchWorker({ ...env, db: env.db.db, config, logger: log.logger });
+    worker = createWatchWorker({ ...env, repos: env.db.repos, config, logger: log.logger });
     await appendMessages(dovecot, login, [testMessage("before-1"), testMessage("before-2")]);
     worker.start();
     await eventually(async () => (await env.messageIds()).length === 2, "first two messages");
@@ -92,7 +91,7 @@ describe("watcher resilience", () => {
         { folders: ["INBOX", folder] },
         env.queuePrefix,
       );
-      worker = createWatchWorker({ ...env, db: env.db.db, config, logger: memoryLogger().logger });
+      worker = createWatchWorker({ ...env, repos: env.db.repos, config, logger: memoryLogger().logger });
       const old = [testMessage("v1"), testMessage("v2"), testMessage("v3")];
       await withClient(login, (c) => c.mailboxCreate(folder));
       await appendMessages(dovecot, login, old, folder);
@@ -137,23 +136,21 @@ describe("two watchers at once", () => {
       Array.from({ length: 20 }, (_, i) => testMessage(`overlap-${i}`)),
     );
     const config = watchConfig(dovecot, login, env.db.dataDir, {}, env.queuePrefix);
-    const make = () => createWatchWorker({ ...env, db: env.db.db, config, logger: memoryLogger().logger });
+    const make = () =>
+      createWatchWorker({ ...env, repos: env.db.repos, config, logger: memoryLogger().logger });
     const [a, b] = await Promise.all([make().syncOnce(), make().syncOnce()]);
     expect(a.new + b.new).toBe(20);
     expect(await env.messageIds()).toHaveLength(20);
     expect((await env.jobIds()).sort()).toEqual((await env.messageIds()).sort());
     const account = `${login.user}@${dovecot.host}`;
-    const state = await loadCheckpoint(env.db.db, account, "INBOX");
+    const state = await env.db.repos.mailboxes.loadCheckpoint(account, "INBOX");
     expect(state?.lastUid).toBe(20);
     // A watcher that is behind cannot pull the checkpoint back.
-    await saveCheckpoint(
-      env.db.db,
-      account,
-      "INBOX",
-      { uidValidity: state!.uidValidity, lastUid: 7 },
-      new Date(),
-    );
-    expect((await loadCheckpoint(env.db.db, account, "INBOX"))?.lastUid).toBe(20);
+    await env.db.repos.mailboxes.saveCheckpoint(account, "INBOX", {
+      uidValidity: state!.uidValidity,
+      lastUid: 7,
+    });
+    expect((await env.db.repos.mailboxes.loadCheckpoint(account, "INBOX"))?.lastUid).toBe(20);
   });
 });
 
@@ -171,7 +168,7 @@ describe("a connection that dies without a word", () => {
         env.queuePrefix,
       );
       const log = memoryLogger();
-      worker = createWatchWorker({ ...env, db: env.db.db, config, logger: log.logger });
+      worker = createWatchWorker({ ...env, repos: env.db.repos, config, logger: log.logger });
       worker.start();
       await eventually(() => worker!.health().ok, "first sync");
 

@@ -17,8 +17,7 @@ describe.each(backends)("web board: period page, corrections, export (%s)", (bac
 
   async function received(e: BoardEnv, unitId: string, scanOnly: boolean) {
     await markReceivedOtherwise(
-      e.tdb.db,
-      e.tdb.backend,
+      e.tdb.repos,
       {
         unitId,
         period: "2023-04",
@@ -37,13 +36,7 @@ describe.each(backends)("web board: period page, corrections, export (%s)", (bac
     env = await startBoardEnv(backend);
     await received(env, "市水利局", false);
     await received(env, "正定县", true);
-    await exemptUnit(
-      env.tdb.db,
-      env.tdb.backend,
-      { unitId: "赵县", period: "2023-04", exempt: true },
-      settings,
-      office,
-    );
+    await exemptUnit(env.tdb.repos, { unitId: "赵县", period: "2023-04", exempt: true }, settings, office);
 
     const home = await fetch(`${env.url}/`, { redirect: "manual" });
     expect(home.status).toBe(302);

@@ -6,7 +6,7 @@ import { loadConfig } from "../../src/config/load.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
 import { loadUnits } from "../../src/usecases/load-registry.ts";
-import type { ProcessDeps } from "../../src/usecases/process-message.ts";
+import type { CorrectionProcessDeps } from "../../src/usecases/office-corrections.ts";
 import { ensureRegistrySeeded } from "../../src/usecases/seed-registry.ts";
 import { type BoardDeps, startBoard } from "../../src/web/board.ts";
 import { createTestDb, type TestBackend, type TestDb } from "../helpers/db.ts";
@@ -29,7 +29,7 @@ export async function startBoardEnv(
   options: { auth?: { user: string; pass: string } } = {},
 ): Promise<BoardEnv> {
   const tdb = await createTestDb(backend);
-  await ensureRegistrySeeded(tdb.db);
+  await ensureRegistrySeeded(tdb.repos);
   const config = loadConfig({
     env: {},
     overrides: {
@@ -39,10 +39,9 @@ export async function startBoardEnv(
     },
   });
   const clock = new ManualClock(boardNow);
-  const units = () => loadUnits(tdb.db, config);
-  const processDeps: ProcessDeps = {
-    db: tdb.db,
-    backend: tdb.backend,
+  const units = () => loadUnits(tdb.repos, config);
+  const processDeps: CorrectionProcessDeps = {
+    repos: tdb.repos,
     store: new ContentStore(tdb.dataDir),
     config,
     clock,
@@ -50,8 +49,7 @@ export async function startBoardEnv(
     loadUnits: units,
   };
   const deps: BoardDeps = {
-    db: tdb.db,
-    backend: tdb.backend,
+    repos: tdb.repos,
     config,
     clock,
     loadUnits: units,
@@ -84,7 +82,7 @@ export async function ingestUnknownSenderMail(env: BoardEnv, subject = "4月份�
     .compile()
     .build();
   const result = await ingestRawMessage(
-    { db: env.tdb.db, store: env.deps.processDeps.store, enqueueProcessing: async () => {} },
+    { repos: env.tdb.repos, store: env.deps.processDeps.store, enqueueProcessing: async () => {} },
     Readable.from([raw]),
     { source: "import", receivedAt: new Date("2023-05-10T01:00:05Z") },
   );

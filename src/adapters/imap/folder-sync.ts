@@ -3,12 +3,13 @@ import type { ImapFlow } from "imapflow";
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../logger.ts";
 import type { IngestMeta, IngestResult } from "../../usecases/ingest-message.ts";
-import type { Db } from "../db/connect.ts";
-import { type Checkpoint, loadCheckpoint, markSynced, saveCheckpoint } from "./checkpoint.ts";
+import type { MailboxStateRepository } from "../db/mailbox-state-repository.ts";
+import type { Checkpoint } from "./checkpoint.ts";
 import type { ImapSettings } from "./client.ts";
 
 export interface FolderSyncDeps {
-  db: Db;
+  /** The checkpoints (mailbox_state), stamped with the watcher's clock. */
+  mailboxes: MailboxStateRepository;
   account: string;
   imap: ImapSettings;
   /** ingestRawMessage bound to its deps: stores, records once, queues. */
@@ -153,8 +154,7 @@ export async function syncFolder(
     const uidValidity = Number(mailbox.uidValidity);
     // Read before searching: every UID below it existed when the search ran.
     const uidNextBefore = mailbox.uidNext;
-    const now = () => deps.clock.now();
-    let checkpoint: Checkpoint = (await loadCheckpoint(deps.db, deps.account, folder)) ?? {
+    let checkpoint: Checkpoint = (await deps.mailboxes.loadCheckpoint(deps.account, folder)) ?? {
       uidValidity,
       lastUid: 0,
     };
@@ -164,7 +164,7 @@ export async function syncFolder(
         `文件夹 ${folder} 的 UIDVALIDITY 已改变，按 ${deps.imap.since} 以来的邮件重新同步（已登记的不会重复）`,
       );
       checkpoint = { uidValidity, lastUid: 0 };
-      await saveCheckpoint(deps.db, deps.account, folder, checkpoint, now());
+      await deps.mailboxes.saveCheckpoint(deps.account, folder, checkpoint);
     }
     checkpoint.uidValidity = uidValidity;
     const firstPass = checkpoint.lastUid === 0;
@@ -203,7 +203,7 @@ export async function syncFolder(
         // Past the whole run only once all of it is stored: a crash repeats at most one run,
         // which ingest recognises by content hash.
         checkpoint.lastUid = run.at(-1)!;
-        await saveCheckpoint(deps.db, deps.account, folder, checkpoint, now());
+        await deps.mailboxes.saveCheckpoint(deps.account, folder, checkpoint);
         for (const uid of run) if (meta.has(uid)) await postAction(client, uid, deps);
       }
     }
@@ -211,8 +211,8 @@ export async function syncFolder(
     // First pass: everything below uidNextBefore was either found or older than imap.since, so
     // later passes need not search by date again.
     if (firstPass && uidNextBefore - 1 > checkpoint.lastUid) checkpoint.lastUid = uidNextBefore - 1;
-    await saveCheckpoint(deps.db, deps.account, folder, checkpoint, now());
-    await markSynced(deps.db, deps.account, folder, now());
+    await deps.mailboxes.saveCheckpoint(deps.account, folder, checkpoint);
+    await deps.mailboxes.markSynced(deps.account, folder);
     return counts;
   } finally {
     lock.release();

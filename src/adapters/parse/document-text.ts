@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { ParsedFile } from "../../domain/types.ts";
 import type { ContentStore } from "../store/content-store.ts";
 import { decodeCharset, decodeUndeclared } from "./charset.ts";
@@ -63,9 +63,26 @@ async function extract(store: ContentStore, file: ParsedFile): Promise<FileText>
   } catch {
     return { text: null, note: "文件不在存储中" };
   }
-  const src = fileAt(path, size, bytes);
-  const detected = await detectType(src, file.originalName);
-  const ext = extensionOf(file.originalName);
+  return extractFrom(fileAt(path, size, bytes), path, file.originalName);
+}
+
+/**
+ * The text of a document file on disk (the work-points notice a person imports), read with the
+ * same guards as an attachment: a zip bomb is refused, a long PDF read at its ends. Not cached.
+ */
+export async function readDocumentFile(path: string): Promise<FileText> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    return { text: null, note: "文件不存在" };
+  }
+  return extractFrom(fileAt(path, size), path, basename(path));
+}
+
+async function extractFrom(src: FileSource, path: string, originalName: string): Promise<FileText> {
+  const detected = await detectType(src, originalName);
+  const ext = extensionOf(originalName);
   try {
     switch (detected.format) {
       case "pdf":

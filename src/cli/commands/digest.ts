@@ -2,9 +2,9 @@ import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { ManualClock } from "../../clock.ts";
 import { countsLine } from "../../domain/labels.ts";
-import type { OutboxDeps } from "../../usecases/outbox.ts";
 import { buildReceiptLog, sendReceiptLog } from "../../usecases/receipt-log.ts";
 import { ensureRegistrySeeded } from "../../usecases/seed-registry.ts";
+import type { MailDeps } from "../../usecases/send-common.ts";
 import type { CliContext } from "../context.ts";
 import { parseNowOption, periodOptionOrCurrent } from "./options.ts";
 import { deliverNow } from "./remind.ts";
@@ -31,10 +31,10 @@ export function registerDigestCommand(program: Command, ctx: CliContext): void {
       const config = ctx.config();
       const now = parseNowOption(opts.now);
       const period = periodOptionOrCurrent(opts.period, now, config.timezone);
-      const { db } = await ctx.db();
-      await ensureRegistrySeeded(db);
+      const repos = await ctx.repos();
+      await ensureRegistrySeeded(repos);
       if (opts.preview) {
-        const log = await buildReceiptLog(db, config, period, now);
+        const log = await buildReceiptLog(repos, config, period, now);
         const xlsxPath = opts.out ?? log.xlsxName;
         const htmlPath = `${xlsxPath.replace(/\.xlsx$/i, "")}.html`;
         await writeFile(xlsxPath, log.xlsx);
@@ -45,7 +45,7 @@ export function registerDigestCommand(program: Command, ctx: CliContext): void {
       if (opts.send) {
         if (config.office.emails.length === 0)
           throw new Error("未配置办公室收件地址 office.emails (环境变量 OFFICE_EMAILS)");
-        const deps: OutboxDeps = { db, config, clock: new ManualClock(now), queue: null };
+        const deps: MailDeps = { repos, config, clock: new ManualClock(now), queue: null };
         // A manual send has its own key per minute, so asking twice in a row does not mail twice.
         const minute = now.toISOString().slice(11, 16).replace(":", "");
         const { outbox } = await sendReceiptLog(deps, { period, now, kind: `manual-${minute}` });

@@ -28,7 +28,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
           );
         throw err;
       }
-      const { db } = await ctx.db();
+      const repos = await ctx.repos();
       const redis = createRedis(config.redisUrl);
       const queue = createQueue<ProcessJob>(
         queueNames.process,
@@ -37,7 +37,12 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
       );
       try {
         const report = await importFiles(
-          { db, store: ctx.store(), enqueueProcessing: createProcessEnqueuer(queue), logger: ctx.logger() },
+          {
+            repos,
+            store: ctx.store(),
+            enqueueProcessing: createProcessEnqueuer(queue),
+            logger: ctx.logger(),
+          },
           paths,
         );
         console.log(formatImportReport(report));

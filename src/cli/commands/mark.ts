@@ -37,14 +37,13 @@ export function registerMarkCommand(program: Command, ctx: CliContext): void {
       const chosen = [opts.exempt, opts.unexempt, opts.received].filter(Boolean).length;
       if (chosen !== 1) throw new Error("请选择且只选择一项: --exempt、--unexempt 或 --received");
       const config = ctx.config();
-      const { db, backend } = await ctx.db();
+      const repos = await ctx.repos();
       const period = parsePeriodOption(opts.period);
       const settings = { deadlineDay: config.deadline.day, tz: config.timezone };
       const who = { actor: opts.actor, reason: opts.reason ?? null };
       if (opts.received) {
         await markReceivedOtherwise(
-          db,
-          backend,
+          repos,
           {
             unitId: unit,
             period,
@@ -60,7 +59,7 @@ export function registerMarkCommand(program: Command, ctx: CliContext): void {
         console.log(`已登记 ${unit} ${period} 的报告为已收到。`);
         return;
       }
-      await exemptUnit(db, backend, { unitId: unit, period, exempt: opts.exempt === true }, settings, who);
+      await exemptUnit(repos, { unitId: unit, period, exempt: opts.exempt === true }, settings, who);
       console.log(opts.exempt ? `已将 ${unit} ${period} 设为免报。` : `已取消 ${unit} ${period} 的免报。`);
     });
 }

@@ -3,8 +3,13 @@ import { processDepsOf } from "../../app/process-deps.ts";
 import { createRuntime, type Runtime } from "../../app/runtime.ts";
 import { dateTimeLabel, messageStateText } from "../../domain/labels.ts";
 import { reasonLabel } from "../../domain/reason-codes.ts";
-import { assignMessage, dismissMessage, findMessage } from "../../usecases/office-corrections.ts";
-import { processMessage } from "../../usecases/process-message.ts";
+import {
+  assignMessage,
+  dismissMessage,
+  findMessage,
+  reprocessMessage,
+} from "../../usecases/office-corrections.ts";
+import type { ProcessOutcome } from "../../usecases/process-message.ts";
 import { listReviewItems } from "../../usecases/review-list.ts";
 import type { CliContext } from "../context.ts";
 import { parsePeriodOption } from "./options.ts";
@@ -18,8 +23,7 @@ export function registerQuarantineCommand(program: Command, ctx: CliContext): vo
     .description("需要人工处理的邮件：无法识别单位、多个单位、未知单位、处理失败、发件人需核实")
     .option("--json", "输出 JSON")
     .action(async (opts: { json?: boolean }) => {
-      const { db } = await ctx.db();
-      const items = await listReviewItems(db);
+      const items = await listReviewItems(await ctx.repos());
       if (opts.json) {
         console.log(JSON.stringify(items, null, 2));
         return;
@@ -47,14 +51,17 @@ export function registerQuarantineCommand(program: Command, ctx: CliContext): vo
     .description("重新处理邮件 (修正配置或名录后)")
     .argument("[ids...]", "邮件编号 (可只写前几位)")
     .option("--all", "重新处理全部待处理和失败的邮件")
-    .action(async (ids: string[], opts: { all?: boolean }) => {
+    .option("--reason <说明>", "说明")
+    .option("--actor <姓名>", "操作人", "office")
+    .action(async (ids: string[], opts: { all?: boolean; reason?: string; actor: string }) => {
       await withRuntime(ctx, async (rt) => {
         const targets = opts.all
-          ? (await listReviewItems(rt.db)).map((i) => i.id)
+          ? (await listReviewItems(rt.repos)).map((i) => i.id)
           : await resolveIds(rt, ids);
         if (targets.length === 0) throw new Error("请给出邮件编号，或使用 --all");
+        const who = { actor: opts.actor, reason: opts.reason ?? null };
         for (const id of targets) {
-          const outcome = await processMessage(processDepsOf(rt), id, { force: true });
+          const outcome = await reprocessMessage(processDepsOf(rt), id, who);
           console.log(`${id.slice(0, 12)}  ${describeOutcome(outcome)}`);
         }
       });
@@ -86,16 +93,18 @@ export function registerQuarantineCommand(program: Command, ctx: CliContext): vo
     .option("--actor <姓名>", "操作人", "office")
     .action(async (id: string, opts: { reason?: string; actor: string }) => {
       const config = ctx.config();
-      const { db, backend } = await ctx.db();
       const settings = { deadlineDay: config.deadline.day, tz: config.timezone };
-      await dismissMessage(db, backend, id, settings, { actor: opts.actor, reason: opts.reason ?? null });
+      await dismissMessage(await ctx.repos(), id, settings, {
+        actor: opts.actor,
+        reason: opts.reason ?? null,
+      });
       console.log("已标记为不是报送。");
     });
 }
 
 async function resolveIds(rt: Runtime, ids: string[]): Promise<string[]> {
   const out: string[] = [];
-  for (const id of ids) out.push((await findMessage(rt.db, id)).id);
+  for (const id of ids) out.push((await findMessage(rt.repos, id)).id);
   return out;
 }
 
@@ -108,7 +117,7 @@ async function withRuntime(ctx: CliContext, fn: (rt: Runtime) => Promise<void>):
   }
 }
 
-function describeOutcome(outcome: Awaited<ReturnType<typeof processMessage>>): string {
+function describeOutcome(outcome: ProcessOutcome): string {
   switch (outcome.state) {
     case "processed":
       return `已登记为 ${outcome.unitId} ${outcome.period} 的报送`;

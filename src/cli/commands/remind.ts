@@ -4,6 +4,7 @@ import { ManualClock } from "../../clock.ts";
 import { missingSummary, statusLabel } from "../../domain/labels.ts";
 import { deliverOutboxRow, type OutboxDeps } from "../../usecases/outbox.ts";
 import { ensureRegistrySeeded } from "../../usecases/seed-registry.ts";
+import type { MailDeps } from "../../usecases/send-common.ts";
 import { type StageResult, sendOverdueNotices, sendReminderStage } from "../../usecases/send-reminders.ts";
 import type { CliContext } from "../context.ts";
 import { parseNowOption, periodOptionOrCurrent } from "./options.ts";
@@ -74,9 +75,9 @@ export function registerRemindCommand(program: Command, ctx: CliContext): void {
       }
       const now = parseNowOption(opts.now);
       const period = periodOptionOrCurrent(opts.period, now, config.timezone);
-      const { db } = await ctx.db();
-      await ensureRegistrySeeded(db);
-      const deps: OutboxDeps = { db, config, clock: new ManualClock(now), queue: null };
+      const repos = await ctx.repos();
+      await ensureRegistrySeeded(repos);
+      const deps: MailDeps = { repos, config, clock: new ManualClock(now), queue: null };
       const input = { period, now, dryRun: Boolean(opts.dryRun) };
       const result =
         opts.stage === "overdue"

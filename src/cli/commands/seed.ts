@@ -1,6 +1,7 @@
 import type { Command } from "commander";
+import { listSeedDocuments } from "../../adapters/seeds/seed-files.ts";
 import { syncUnitOverrides } from "../../usecases/load-registry.ts";
-import { listSeedDocuments, type SeedResult, seedRegistry } from "../../usecases/seed-registry.ts";
+import { type SeedResult, seedRegistry } from "../../usecases/seed-registry.ts";
 import type { CliContext } from "../context.ts";
 
 function summary(file: string, r: SeedResult): string {
@@ -25,12 +26,12 @@ export function registerSeedCommand(program: Command, ctx: CliContext): void {
     )
     .argument("[file]", "工作要点文件")
     .action(async (file: string | undefined) => {
-      const { db } = await ctx.db();
+      const repos = await ctx.repos();
       const files = file ? [file] : await listSeedDocuments();
       if (files.length === 0) throw new Error("seeds/ 下没有可导入的工作要点文件");
-      for (const f of files) console.log(summary(f, await seedRegistry(db, f)));
+      for (const f of files) console.log(summary(f, await seedRegistry(repos, f)));
       // Seeding leaves addresses alone; copy the office's configured ones in so queries see them.
-      const synced = await syncUnitOverrides(db, ctx.config());
+      const synced = await syncUnitOverrides(repos, ctx.config());
       if (synced > 0) console.log(`已按配置更新 ${synced} 个单位的邮箱/启用状态。`);
     });
 }

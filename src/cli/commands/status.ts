@@ -23,9 +23,9 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
       const config = ctx.config();
       const now = parseNowOption(opts.now);
       const period = periodOptionOrCurrent(opts.period, now, config.timezone);
-      const { db } = await ctx.db();
-      const units = await loadUnits(db, config);
-      const status = await getPeriodStatus(db, units, period, {
+      const repos = await ctx.repos();
+      const units = await loadUnits(repos, config);
+      const status = await getPeriodStatus(repos, units, period, {
         now,
         deadlineDay: config.deadline.day,
         tz: config.timezone,

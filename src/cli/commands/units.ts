@@ -59,18 +59,14 @@ export function registerUnitsCommand(program: Command, ctx: CliContext): void {
     .option("--json", "以 JSON 输出")
     .option("--all", "包括已停用的单位")
     .action(async (opts: { json?: boolean; all?: boolean }) => {
-      const { db } = await ctx.db();
-      const seeded = await db
-        .selectFrom("units")
-        .select((eb) => eb.fn.countAll<number>().as("n"))
-        .executeTakeFirstOrThrow();
-      if (Number(seeded.n) === 0) {
+      const repos = await ctx.repos();
+      if ((await repos.units.count()) === 0) {
         console.error("单位登记表为空。请先导入工作要点: report-inbox seed  (或 report-inbox seed <文件>)");
         process.exitCode = 1;
         if (opts.json) console.log("[]");
         return;
       }
-      const units = await loadUnits(db, ctx.config(), { includeInactive: Boolean(opts.all) });
+      const units = await loadUnits(repos, ctx.config(), { includeInactive: Boolean(opts.all) });
       if (opts.json) {
         const out = units.map((u) => ({
           id: u.id,
@@ -85,6 +81,6 @@ export function registerUnitsCommand(program: Command, ctx: CliContext): void {
         console.log(JSON.stringify(out, null, 2));
         return;
       }
-      console.log(renderUnitsTable(units, (await loadTasks(db)).length));
+      console.log(renderUnitsTable(units, (await loadTasks(repos)).length));
     });
 }

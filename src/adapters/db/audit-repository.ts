@@ -1,0 +1,56 @@
+import { randomUUID } from "node:crypto";
+import type { Selectable } from "kysely";
+import type { Clock } from "../../clock.ts";
+import type { Queryable } from "./queryable.ts";
+import type { AuditLogTable } from "./tables.ts";
+
+export type AuditRecord = Selectable<AuditLogTable>;
+
+/** One manual change: who made it and why, what it was done to, and the state before and after. */
+export interface AuditEntry {
+  actor: string;
+  reason: string | null;
+  /** exempt | unexempt | mark_received | assign | dismiss | reprocess */
+  action: string;
+  /** A message id, or `<unit>|<period>` for a receipt. */
+  target: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface AuditRepository {
+  /** Writes the entry, stamped with the clock's time. */
+  record(entry: AuditEntry): Promise<void>;
+  /** Entries about any of these targets, newest first. */
+  listForTargets(targets: string[]): Promise<AuditRecord[]>;
+}
+
+export function createAuditRepository({ db, clock }: { db: Queryable; clock: Clock }): AuditRepository {
+  return {
+    async record(entry) {
+      await db
+        .insertInto("audit_log")
+        .values({
+          id: randomUUID(),
+          at: clock.now().toISOString(),
+          actor: entry.actor,
+          action: entry.action,
+          target: entry.target,
+          before: entry.before === undefined ? null : JSON.stringify(entry.before),
+          after: entry.after === undefined ? null : JSON.stringify(entry.after),
+          reason: entry.reason,
+        })
+        .execute();
+    },
+
+    async listForTargets(targets) {
+      if (targets.length === 0) return [];
+      return db
+        .selectFrom("audit_log")
+        .selectAll()
+        .where("target", "in", targets)
+        .orderBy("at", "desc")
+        .execute();
+    },
+  };
+}

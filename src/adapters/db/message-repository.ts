@@ -1,0 +1,255 @@
+import { randomUUID } from "node:crypto";
+import type { ExpressionBuilder, Insertable, Selectable } from "kysely";
+import type { Clock } from "../../clock.ts";
+import { isUniqueViolation } from "./connect.ts";
+import type { Queryable } from "./queryable.ts";
+import type { Database, MessagesTable } from "./tables.ts";
+
+/** A messages row as stored. */
+export type MessageRecord = Selectable<MessagesTable>;
+/** What the caller knows of a mail that has just entered; everything else starts empty. */
+export type NewMessage = Pick<Insertable<MessagesTable>, "id" | "source" | "raw_size" | "received_at"> &
+  Partial<Omit<Insertable<MessagesTable>, "created_at" | "updated_at">>;
+
+/** A message's outcome: the one way a message changes state (processing, the office, a worker). */
+export interface MessageStateChange {
+  state: string;
+  reason_code: string | null;
+  reason: string | null;
+  verdict?: string | null;
+  unit_id?: string | null;
+  period?: string | null;
+}
+
+/** Header fields processing reads from the parsed mail. */
+export type MessageHeaderFields = Pick<
+  MessagesTable,
+  "message_id" | "from_addr" | "from_name" | "subject" | "sent_at" | "attempts"
+>;
+
+export type AttachmentRecord = Selectable<Database["attachments"]>;
+export type NewAttachment = Omit<Insertable<Database["attachments"]>, "id" | "message_id" | "created_at">;
+
+/** One page of a list: how many rows to skip and how many to return. */
+export interface Paging {
+  /** Every row when absent. */
+  limit?: number;
+  offset?: number;
+}
+
+export interface MessageRepository {
+  find(id: string): Promise<MessageRecord | undefined>;
+  /** Up to two messages whose id starts with the prefix (two: the prefix is ambiguous). */
+  findByIdPrefix(prefix: string): Promise<MessageRecord[]>;
+  /**
+   * The message already recorded for these bytes (hash), or for the same Message-ID with the same
+   * Date header (a copy re-encoded by an export or another folder).
+   */
+  findDuplicate(
+    hash: string,
+    messageId: string | null,
+    sentAt: string | null,
+  ): Promise<{ id: string; state: string } | undefined>;
+  /** Records a message in state "stored"; false when its id is recorded already (another instance). */
+  insert(message: NewMessage): Promise<boolean>;
+  updateHeaders(id: string, fields: MessageHeaderFields): Promise<void>;
+  /** Changes a message's state; `onlyFrom` leaves it alone unless it is in that state now. */
+  markState(id: string, change: MessageStateChange, options?: { onlyFrom?: string }): Promise<void>;
+  /** The office's assignment of a mail to a unit (and period), which processing then obeys. */
+  assign(id: string, unitId: string, period: string | null): Promise<void>;
+  replaceAttachments(messageId: string, files: NewAttachment[]): Promise<void>;
+  /** Attachments of these messages in the order they were recorded. */
+  attachmentsOf(messageIds: string[], options?: { excludeKinds?: string[] }): Promise<AttachmentRecord[]>;
+  /**
+   * What needs a person: mail to review, mail that failed, and reports logged from a sender not
+   * registered to the unit (processed with a reason; the office's own entries excepted).
+   */
+  listNeedingReview(options: Paging & { newestFirst?: boolean }): Promise<MessageRecord[]>;
+  countNeedingReview(): Promise<number>;
+  /** Messages that count for a unit in a period, and those processed for it, by arrival. */
+  listForUnitPeriod(unitId: string, period: string): Promise<MessageRecord[]>;
+  /** Sender addresses of each unit's logged reports, newest first. */
+  senderAddressesOf(unitIds: string[]): Promise<{ unitId: string; address: string }[]>;
+  /** When the earliest message arrived, or null before the first. */
+  firstReceivedAt(): Promise<Date | null>;
+  /** How many messages are in each of these states. */
+  countByState(states: string[]): Promise<Map<string, number>>;
+}
+
+export function createMessageRepository({ db, clock }: { db: Queryable; clock: Clock }): MessageRepository {
+  const needsReview = (eb: ExpressionBuilder<Database, "messages">) =>
+    eb.or([
+      eb("state", "in", ["review", "failed"]),
+      eb.and([eb("state", "=", "processed"), eb("reason", "is not", null), eb("source", "!=", "manual")]),
+    ]);
+  return {
+    find: (id) => db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst(),
+
+    findByIdPrefix: (prefix) =>
+      db
+        .selectFrom("messages")
+        .selectAll()
+        .where("id", "like", `${prefix.toLowerCase()}%`)
+        .limit(2)
+        .execute(),
+
+    async findDuplicate(hash, messageId, sentAt) {
+      const byHash = await db
+        .selectFrom("messages")
+        .select(["id", "state"])
+        .where("id", "=", hash)
+        .executeTakeFirst();
+      if (byHash || !messageId) return byHash;
+      // A few clients reuse Message-IDs: the Date header must agree too.
+      return db
+        .selectFrom("messages")
+        .select(["id", "state"])
+        .where("message_id", "=", messageId)
+        .where("sent_at", sentAt === null ? "is" : "=", sentAt)
+        .executeTakeFirst();
+    },
+
+    async insert(message) {
+      const now = clock.now().toISOString();
+      try {
+        await db
+          .insertInto("messages")
+          .values({
+            message_id: null,
+            mailbox: null,
+            uid_validity: null,
+            uid: null,
+            from_addr: null,
+            from_name: null,
+            subject: null,
+            sent_at: null,
+            state: "stored",
+            reason: null,
+            reason_code: null,
+            verdict: null,
+            unit_id: null,
+            period: null,
+            attempts: 0,
+            created_at: now,
+            updated_at: now,
+            ...message,
+          })
+          .execute();
+        return true;
+      } catch (err) {
+        if (isUniqueViolation(err)) return false;
+        throw err;
+      }
+    },
+
+    async updateHeaders(id, fields) {
+      await db.updateTable("messages").set(fields).where("id", "=", id).execute();
+    },
+
+    async markState(id, change, options = {}) {
+      let query = db
+        .updateTable("messages")
+        .set({ ...change, updated_at: clock.now().toISOString() })
+        .where("id", "=", id);
+      if (options.onlyFrom) query = query.where("state", "=", options.onlyFrom);
+      await query.execute();
+    },
+
+    async assign(id, unitId, period) {
+      await db
+        .updateTable("messages")
+        .set({ assigned_unit: unitId, assigned_period: period })
+        .where("id", "=", id)
+        .execute();
+    },
+
+    async replaceAttachments(messageId, files) {
+      await db.deleteFrom("attachments").where("message_id", "=", messageId).execute();
+      if (files.length === 0) return;
+      const now = clock.now().toISOString();
+      await db
+        .insertInto("attachments")
+        .values(files.map((f) => ({ ...f, id: randomUUID(), message_id: messageId, created_at: now })))
+        .execute();
+    },
+
+    async attachmentsOf(messageIds, options = {}) {
+      if (messageIds.length === 0) return [];
+      let query = db.selectFrom("attachments").selectAll().where("message_id", "in", messageIds);
+      if (options.excludeKinds?.length) query = query.where("kind", "not in", options.excludeKinds);
+      return query.orderBy("created_at").execute();
+    },
+
+    listNeedingReview({ limit, offset = 0, newestFirst = false }) {
+      let query = db
+        .selectFrom("messages")
+        .selectAll()
+        .where(needsReview)
+        .orderBy("received_at", newestFirst ? "desc" : "asc")
+        .orderBy("id");
+      if (limit !== undefined) query = query.limit(limit).offset(offset);
+      return query.execute();
+    },
+
+    async countNeedingReview() {
+      const row = await db
+        .selectFrom("messages")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where(needsReview)
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+
+    listForUnitPeriod(unitId, period) {
+      const contributing = db
+        .selectFrom("receipt_messages")
+        .select("message_id")
+        .where("unit_id", "=", unitId)
+        .where("period", "=", period);
+      return db
+        .selectFrom("messages")
+        .selectAll()
+        .where((eb) =>
+          eb.or([
+            eb("id", "in", contributing),
+            eb.and([eb("unit_id", "=", unitId), eb("period", "=", period)]),
+          ]),
+        )
+        .orderBy("received_at")
+        .execute();
+    },
+
+    async senderAddressesOf(unitIds) {
+      if (unitIds.length === 0) return [];
+      const rows = await db
+        .selectFrom("messages")
+        .select(["unit_id", "from_addr"])
+        .where("state", "=", "processed")
+        .where("unit_id", "in", unitIds)
+        .where("from_addr", "is not", null)
+        .orderBy("received_at", "desc")
+        .execute();
+      return rows.flatMap((r) =>
+        r.unit_id && r.from_addr ? [{ unitId: r.unit_id, address: r.from_addr }] : [],
+      );
+    },
+
+    async firstReceivedAt() {
+      const row = await db
+        .selectFrom("messages")
+        .select((eb) => eb.fn.min("received_at").as("first"))
+        .executeTakeFirst();
+      return row?.first ? new Date(row.first) : null;
+    },
+
+    async countByState(states) {
+      const rows = await db
+        .selectFrom("messages")
+        .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
+        .where("state", "in", states)
+        .groupBy("state")
+        .execute();
+      return new Map(rows.map((r) => [r.state, Number(r.n)]));
+    },
+  };
+}

@@ -1,0 +1,194 @@
+import { type Insertable, type Selectable, sql } from "kysely";
+import { isUniqueViolation } from "./connect.ts";
+import type { Queryable } from "./queryable.ts";
+import type { OutboxTable } from "./tables.ts";
+
+export type OutboxRecord = Selectable<OutboxTable>;
+export type NewOutboxRow = Insertable<OutboxTable>;
+
+export interface OutboxRepository {
+  findByKey(key: string): Promise<Pick<OutboxRecord, "id" | "status" | "recipients"> | undefined>;
+  find(id: string): Promise<OutboxRecord | undefined>;
+  /**
+   * Writes the row and one outbox_recipients row per address, together. False when a row with
+   * the same idempotency key exists already (written meanwhile by another process).
+   */
+  insert(row: NewOutboxRow, recipients: string[]): Promise<boolean>;
+  /**
+   * Takes a row for sending (pending, or failed without an uncertain outcome -> sending) and
+   * counts the attempt. False when another process took it first.
+   */
+  claim(id: string, at: Date, uncertainPrefix: string): Promise<boolean>;
+  markSent(id: string, result: { smtpResponse: string; messageIdHeader: string; at: Date }): Promise<void>;
+  markFailed(id: string, error: string): Promise<void>;
+  /** A row still in "sending" becomes failed with this error (never re-sent automatically). */
+  markUncertain(id: string, error: string): Promise<void>;
+  /** Rows in "sending" since before `before`. */
+  listSendingSince(before: Date): Promise<string[]>;
+  resetToPending(id: string): Promise<void>;
+  /** Rows sent or being sent since `since` (the provider's daily limit counts them all). */
+  countSentSince(since: Date): Promise<number>;
+  /** Mails of a kind queued to an address since `since`. */
+  countTo(address: string, kind: string, since: Date): Promise<number>;
+  /** Failed rows whose error starts with the prefix. */
+  listFailedWith(prefix: string): Promise<Pick<OutboxRecord, "subject" | "recipients" | "created_at">[]>;
+  countByStatus(statuses: string[]): Promise<Map<string, number>>;
+  /** How many rows of each kind are in a status. */
+  countKindsWithStatus(status: string): Promise<Map<string, number>>;
+}
+
+export function createOutboxRepository({ db }: { db: Queryable }): OutboxRepository {
+  const inTransaction = <T>(fn: (trx: Queryable) => Promise<T>) =>
+    db.isTransaction ? fn(db) : db.transaction().execute(fn);
+  return {
+    findByKey: (key) =>
+      db
+        .selectFrom("outbox")
+        .select(["id", "status", "recipients"])
+        .where("idempotency_key", "=", key)
+        .executeTakeFirst(),
+
+    find: (id) => db.selectFrom("outbox").selectAll().where("id", "=", id).executeTakeFirst(),
+
+    async insert(row, recipients) {
+      try {
+        await inTransaction(async (trx) => {
+          await trx.insertInto("outbox").values(row).execute();
+          if (recipients.length === 0) return;
+          await trx
+            .insertInto("outbox_recipients")
+            .values(
+              recipients.map((address) => ({
+                address,
+                kind: row.kind,
+                created_at: row.created_at,
+                outbox_id: row.id,
+              })),
+            )
+            .execute();
+        });
+        return true;
+      } catch (err) {
+        if (isUniqueViolation(err)) return false;
+        throw err;
+      }
+    },
+
+    async claim(id, at, uncertainPrefix) {
+      const claimed = await db
+        .updateTable("outbox")
+        .set({ status: "sending", attempts: sql<number>`attempts + 1`, sent_at: at.toISOString() })
+        .where("id", "=", id)
+        .where((eb) =>
+          eb.or([
+            eb("status", "=", "pending"),
+            eb.and([
+              eb("status", "=", "failed"),
+              eb.or([eb("last_error", "is", null), eb("last_error", "not like", `${uncertainPrefix}%`)]),
+            ]),
+          ]),
+        )
+        .executeTakeFirst();
+      return Number(claimed.numUpdatedRows) === 1;
+    },
+
+    async markSent(id, result) {
+      await db
+        .updateTable("outbox")
+        .set({
+          status: "sent",
+          smtp_response: result.smtpResponse.slice(0, 500),
+          message_id_header: result.messageIdHeader,
+          sent_at: result.at.toISOString(),
+          last_error: null,
+        })
+        .where("id", "=", id)
+        .execute();
+    },
+
+    async markFailed(id, error) {
+      await db
+        .updateTable("outbox")
+        .set({ status: "failed", last_error: error })
+        .where("id", "=", id)
+        .execute();
+    },
+
+    async markUncertain(id, error) {
+      await db
+        .updateTable("outbox")
+        .set({ status: "failed", last_error: error })
+        .where("id", "=", id)
+        .where("status", "=", "sending")
+        .execute();
+    },
+
+    async listSendingSince(before) {
+      const rows = await db
+        .selectFrom("outbox")
+        .select("id")
+        .where("status", "=", "sending")
+        .where("sent_at", "<", before.toISOString())
+        .execute();
+      return rows.map((r) => r.id);
+    },
+
+    async resetToPending(id) {
+      await db
+        .updateTable("outbox")
+        .set({ status: "pending", last_error: null })
+        .where("id", "=", id)
+        .execute();
+    },
+
+    async countSentSince(since) {
+      const row = await db
+        .selectFrom("outbox")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("status", "in", ["sent", "sending"])
+        .where("sent_at", ">=", since.toISOString())
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+
+    async countTo(address, kind, since) {
+      // Reads only that address's rows, by index (a skipped row has no recipients: it sent nothing).
+      const row = await db
+        .selectFrom("outbox_recipients")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("address", "=", address.toLowerCase())
+        .where("kind", "=", kind)
+        .where("created_at", ">=", since.toISOString())
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+
+    listFailedWith: (prefix) =>
+      db
+        .selectFrom("outbox")
+        .select(["subject", "recipients", "created_at"])
+        .where("status", "=", "failed")
+        .where("last_error", "like", `${prefix}%`)
+        .execute(),
+
+    async countByStatus(statuses) {
+      const rows = await db
+        .selectFrom("outbox")
+        .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+        .where("status", "in", statuses)
+        .groupBy("status")
+        .execute();
+      return new Map(rows.map((r) => [r.status, Number(r.n)]));
+    },
+
+    async countKindsWithStatus(status) {
+      const rows = await db
+        .selectFrom("outbox")
+        .select(["kind", (eb) => eb.fn.countAll<number>().as("n")])
+        .where("status", "=", status)
+        .groupBy("kind")
+        .execute();
+      return new Map(rows.map((r) => [r.kind, Number(r.n)]));
+    },
+  };
+}
