@@ -24,20 +24,20 @@ export async function compileMonth(
   period: string,
   options: { now: Date },
 ): Promise<CompiledMonth> {
-  const { config, db } = deps;
+  const { config, repos } = deps;
   const notes: string[] = [];
   const { year } = parsePeriod(period);
-  let tasks = await loadTasks(db, year);
+  let tasks = await loadTasks(repos, year);
   if (tasks.length === 0) {
-    tasks = await loadTasks(db);
+    tasks = await loadTasks(repos);
     if (tasks.length === 0) throw new Error("尚未导入工作要点，无法按任务汇总：请先运行 report-inbox seed");
     notes.push(`没有 ${year} 年的工作要点，按 ${tasks[0]!.year} 年的任务汇总`);
   }
   if (tasks.some((t) => !t.body)) {
     notes.push("工作要点的任务正文未导入，只按标题归类：请运行 report-inbox seed 重新导入工作要点");
   }
-  const units = await loadUnits(db, config);
-  const status = await getPeriodStatus(db, units, period, {
+  const units = await loadUnits(repos, config);
+  const status = await getPeriodStatus(repos, units, period, {
     now: options.now,
     deadlineDay: config.deadline.day,
     tz: config.timezone,

@@ -1,5 +1,4 @@
-import { documentsOfMessages } from "../adapters/db/compile-repository.ts";
-import type { Db } from "../adapters/db/connect.ts";
+import type { Repositories } from "../adapters/db/repositories.ts";
 import { readFileText } from "../adapters/parse/document-text.ts";
 import { parseStoredMessage } from "../adapters/parse/parse-message.ts";
 import type { ContentStore } from "../adapters/store/content-store.ts";
@@ -9,7 +8,7 @@ import type { ParsedFile, ParsedMessage } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
 
 export interface DocumentDeps {
-  db: Db;
+  repos: Pick<Repositories, "messages" | "receipts" | "units">;
   store: ContentStore;
   config: Config;
   logger: Logger;
@@ -35,10 +34,7 @@ export async function readUnitDocuments(
   deps: DocumentDeps,
   messages: { id: string; receivedAt: string }[],
 ): Promise<UnitDocuments> {
-  const rows = await documentsOfMessages(
-    deps.db,
-    messages.map((m) => m.id),
-  );
+  const rows = await deps.repos.messages.documentsOf(messages.map((m) => m.id));
   const documents: UnitDocument[] = [];
   for (const message of messages) {
     const wanted = new Set(rows.filter((r) => r.messageId === message.id).map((r) => r.contentHash));

@@ -13,7 +13,7 @@ export function registerCompileRoute(app: Hono, deps: BoardDeps): void {
     const period = queried ? requirePeriod(queried) : currentCollectionPeriod(now, deps.config.timezone);
     const { store, logger } = deps.processDeps;
     const { compilation, docx } = await compileMonth(
-      { db: deps.db, store, config: deps.config, logger },
+      { repos: deps.repos, store, config: deps.config, logger },
       period,
       {
         now,

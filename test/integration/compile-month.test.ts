@@ -50,16 +50,15 @@ describe.each(backends)("the month's compilation on %s", (backend) => {
 
   beforeAll(async () => {
     t = await createTestDb(backend);
-    await ensureRegistrySeeded(t.db);
+    await ensureRegistrySeeded(t.repos);
     config = loadConfig({ env: {}, overrides: { dataDir: t.dataDir } });
     deps = {
-      db: t.db,
-      backend: t.backend,
+      repos: t.repos,
       store: new ContentStore(t.dataDir),
       config,
       clock: new ManualClock(now),
       logger: silentLogger,
-      loadUnits: () => loadUnits(t.db, config),
+      loadUnits: () => loadUnits(t.repos, config),
     };
     for (const report of unitReports) {
       const attachments = [
@@ -78,7 +77,7 @@ describe.each(backends)("the month's compilation on %s", (backend) => {
         attachments,
       });
       const { messageId } = await ingestRawMessage(
-        { db: t.db, store: deps.store, enqueueProcessing: async () => {} },
+        { repos: t.repos, store: deps.store, enqueueProcessing: async () => {} },
         Readable.from([raw]),
         { source: "import", receivedAt: at(report.receivedAt) },
       );
@@ -88,7 +87,7 @@ describe.each(backends)("the month's compilation on %s", (backend) => {
       });
     }
     const result = await compileMonth(
-      { db: t.db, store: deps.store, config, logger: silentLogger },
+      { repos: t.repos, store: deps.store, config, logger: silentLogger },
       "2023-04",
       {
         now,

@@ -160,13 +160,7 @@ describe.each(backends)("web board: period page, corrections, export (%s)", (bac
 
   it("offers the month's compilation draft (汇总) as a Word document from the period page", async () => {
     env = await startBoardEnv(backend);
-    await exemptUnit(
-      env.tdb.db,
-      env.tdb.backend,
-      { unitId: "赵县", period: "2023-04", exempt: true },
-      settings,
-      office,
-    );
+    await exemptUnit(env.tdb.repos, { unitId: "赵县", period: "2023-04", exempt: true }, settings, office);
     const page = await (await fetch(`${env.url}/periods/2023-04`)).text();
     expect(page).toContain('href="/compile.docx?period=2023-04"');
     const res = await fetch(`${env.url}/compile.docx?period=2023-04`);

@@ -30,6 +30,15 @@ export type MessageHeaderFields = Pick<
 export type AttachmentRecord = Selectable<Database["attachments"]>;
 export type NewAttachment = Omit<Insertable<Database["attachments"]>, "id" | "message_id" | "created_at">;
 
+/** A document that came with a message: the files a compilation reads text from. */
+export interface DocumentRow {
+  messageId: string;
+  contentHash: string;
+  originalName: string;
+  /** electronic | text_pdf */
+  kind: "electronic" | "text_pdf";
+}
+
 /** One page of a list: how many rows to skip and how many to return. */
 export interface Paging {
   /** Every row when absent. */
@@ -70,6 +79,11 @@ export interface MessageRepository {
   listForUnitPeriod(unitId: string, period: string): Promise<MessageRecord[]>;
   /** Sender addresses of each unit's logged reports, newest first. */
   senderAddressesOf(unitIds: string[]): Promise<{ unitId: string; address: string }[]>;
+  /**
+   * The editable versions and text PDFs recorded for these messages (from the attachments table,
+   * so that a message without one is not parsed again to find out): what a compilation reads.
+   */
+  documentsOf(messageIds: string[]): Promise<DocumentRow[]>;
   /** When the earliest message arrived, or null before the first. */
   firstReceivedAt(): Promise<Date | null>;
   /** How many messages are in each of these states. */
@@ -232,6 +246,23 @@ export function createMessageRepository({ db, clock }: { db: Queryable; clock: C
       return rows.flatMap((r) =>
         r.unit_id && r.from_addr ? [{ unitId: r.unit_id, address: r.from_addr }] : [],
       );
+    },
+
+    async documentsOf(messageIds) {
+      if (messageIds.length === 0) return [];
+      const rows = await db
+        .selectFrom("attachments")
+        .select(["message_id", "content_hash", "original_name", "kind"])
+        .where("message_id", "in", messageIds)
+        .where("kind", "in", ["electronic", "text_pdf"])
+        .where("content_hash", "is not", null)
+        .execute();
+      return rows.map((r) => ({
+        messageId: r.message_id,
+        contentHash: r.content_hash as string,
+        originalName: r.original_name,
+        kind: r.kind as DocumentRow["kind"],
+      }));
     },
 
     async firstReceivedAt() {

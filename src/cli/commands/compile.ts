@@ -16,9 +16,9 @@ export function registerCompileCommand(program: Command, ctx: CliContext): void 
       const config = ctx.config();
       const now = parseNowOption(opts.now);
       const period = periodOptionOrCurrent(opts.period, now, config.timezone);
-      const { db } = await ctx.db();
-      await ensureRegistrySeeded(db);
-      const result = await compileMonth({ db, store: ctx.store(), config, logger: ctx.logger() }, period, {
+      const repos = await ctx.repos();
+      await ensureRegistrySeeded(repos);
+      const result = await compileMonth({ repos, store: ctx.store(), config, logger: ctx.logger() }, period, {
         now,
       });
       const out = opts.out ?? `${result.compilation.title}.docx`;
