@@ -41,12 +41,11 @@ describe("the receipt log .xlsx prints", () => {
   beforeAll(async () => {
     t = await createTestDb("sqlite");
     dir = await mkdtemp(join(tmpdir(), "report-inbox-xlsx-"));
-    await ensureRegistrySeeded(t.db);
+    await ensureRegistrySeeded(t.repos);
     const config = loadConfig({ env: {}, overrides: { dataDir: t.dataDir } });
     const received = (unitId: string, at: string, complete: boolean, note: string | null = null) =>
       markReceivedOtherwise(
-        t.db,
-        t.backend,
+        t.repos,
         {
           unitId,
           period: "2023-04",
@@ -62,14 +61,8 @@ describe("the receipt log .xlsx prints", () => {
     await received("市水利局", "2023-05-10T10:00:00", true);
     await received("鹿泉区", "2023-05-30T15:00:00", true);
     await received("正定县", "2023-05-15T10:00:00", false);
-    await exemptUnit(
-      t.db,
-      t.backend,
-      { unitId: "市妇联", period: "2023-04", exempt: true },
-      settings,
-      office,
-    );
-    const log = await buildReceiptLog(t.db, config, "2023-04", new Date("2023-06-01T01:00:00Z"));
+    await exemptUnit(t.repos, { unitId: "市妇联", period: "2023-04", exempt: true }, settings, office);
+    const log = await buildReceiptLog(t.repos, config, "2023-04", new Date("2023-06-01T01:00:00Z"));
     const xlsx = join(dir, "log.xlsx");
     await writeFile(xlsx, log.xlsx);
     // Its own profile directory: two soffice runs sharing one would wait on each other's lock.
