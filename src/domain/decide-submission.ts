@@ -106,7 +106,7 @@ export function decideSubmission(input: DecideInput): Verdict {
     return {
       kind: "review",
       code: reasonCode.review.encryptedArchive,
-      reason: `压缩包有密码：${names}设有密码，无法查看其中的文件，请向报送单位索取密码或请其重发不加密的文件`,
+      reason: `${names}设有密码，无法查看其中的文件，请向报送单位索取密码或请其重发不加密的文件`,
       candidates: found.kind === "unit" ? [found.unitId] : found.kind === "ambiguous" ? found.candidates : [],
       period,
     };

@@ -84,9 +84,10 @@ describe.each(backends)("what the review list tells staff (%s)", (backend) => {
     });
     expect(outcome).toMatchObject({ state: "review", code: "review.encrypted_archive" });
     const item = (await listReviewItems(env.tdb.repos)).find((i) => i.id === id);
-    expect(item?.reason).toMatch(/^压缩包有密码：“4月份材料.rar”设有密码/u);
+    expect(item?.reason).toMatch(/^“4月份材料.rar”设有密码，无法查看其中的文件/u);
     expect(item?.candidates).toEqual(["市水利局"]);
-    expect(await (await fetch(`${env.url}/review`)).text()).toContain("压缩包有密码");
+    // The board shows the reason's label beside the state: 待人工核实（压缩包有密码）.
+    expect(await (await fetch(`${env.url}/review`)).text()).toContain("（压缩包有密码）");
 
     const assigned = await assignMessage(
       env.deps.processDeps,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type DecideInput, decideSubmission } from "../../src/domain/decide-submission.ts";
+import { reasonLabel } from "../../src/domain/reason-codes.ts";
 import type { ParsedMessage } from "../../src/domain/types.ts";
 import { file, message } from "./message-fixture.ts";
 import { seedUnits } from "./units-fixture.ts";
@@ -46,7 +47,10 @@ describe("decideSubmission: a password-protected archive", () => {
   ])("goes to review with 压缩包有密码 (%s)", (_case, msg, candidates) => {
     const verdict = decide(msg);
     expect(verdict).toMatchObject({ kind: "review", code: "review.encrypted_archive", candidates });
-    expect(verdict.kind === "review" && verdict.reason).toMatch(/^压缩包有密码：“4月份材料.rar”设有密码/u);
+    expect(verdict.kind === "review" && verdict.reason).toMatch(
+      /^“4月份材料.rar”设有密码，无法查看其中的文件/u,
+    );
+    expect(reasonLabel(verdict.kind === "review" ? verdict.code : null)).toBe("压缩包有密码");
   });
 
   it("counts as the unit's report once the office has assigned it (the password question is settled)", () => {
