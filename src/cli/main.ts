@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { ConfigError } from "../config/load.ts";
+import { registerBackupCommand } from "./commands/backup.ts";
 import { registerCompileCommand } from "./commands/compile.ts";
 import { registerConfigCommands } from "./commands/config.ts";
 import { registerDemoCommand } from "./commands/demo.ts";
@@ -40,6 +41,7 @@ registerRemindCommand(program, ctx);
 registerDigestCommand(program, ctx);
 registerImportCommand(program, ctx);
 registerDoctorCommand(program, ctx);
+registerBackupCommand(program, ctx);
 registerCompileCommand(program, ctx);
 
 try {
