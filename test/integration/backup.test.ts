@@ -6,6 +6,8 @@ import { promisify } from "node:util";
 import SqliteDatabase from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OpenedDb, openDb } from "../../src/adapters/db/connect.ts";
+import { createRepositories } from "../../src/adapters/db/repositories.ts";
+import { systemClock } from "../../src/clock.ts";
 import { envKeys } from "../../src/config/schema.ts";
 import { ensureRegistrySeeded } from "../../src/usecases/seed-registry.ts";
 
@@ -20,7 +22,7 @@ describe("report-inbox backup", { timeout: 120_000 }, () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "report-inbox-backup-"));
     opened = await openDb({ databaseUrl: "", dataDir: join(dir, "data") });
-    await ensureRegistrySeeded(opened.db);
+    await ensureRegistrySeeded(createRepositories({ ...opened, clock: systemClock }));
   });
   afterAll(async () => {
     await opened?.close();
