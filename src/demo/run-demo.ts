@@ -8,6 +8,7 @@ import { ManualClock } from "../clock.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../logger.ts";
+import { compileMonth } from "../usecases/compile-month.ts";
 import { importFiles } from "../usecases/import-files.ts";
 import { getPeriodStatus } from "../usecases/period-status.ts";
 import { buildReceiptLog } from "../usecases/receipt-log.ts";
@@ -19,6 +20,8 @@ export interface DemoResult {
   dataDir: string;
   outboxDir: string;
   xlsxPath: string;
+  /** The month's compilation draft (汇总), as `report-inbox compile` writes it. */
+  compilePath: string;
   mailCounts: Record<string, number>;
   /** Mails that need a person (unknown sender …), as `quarantine` lists them. */
   reviewCount: number;
@@ -89,9 +92,14 @@ export async function runDemo(
     await mkdir(outboxDir, { recursive: true });
     const xlsxPath = join(outboxDir, log.xlsxName);
     await writeFile(xlsxPath, log.xlsx);
+    const compiled = await compileMonth({ repos: rt.repos, store: rt.store, config, logger }, period, {
+      now: clock.now(),
+    });
+    const compilePath = join(outboxDir, `${compiled.compilation.title}.docx`);
+    await writeFile(compilePath, compiled.docx);
     const mailCounts = Object.fromEntries(await rt.repos.outbox.countKindsWithStatus("sent"));
     const reviewCount = await rt.repos.messages.countNeedingReview();
-    return { dataDir, outboxDir, xlsxPath, mailCounts, reviewCount, status };
+    return { dataDir, outboxDir, xlsxPath, compilePath, mailCounts, reviewCount, status };
   } finally {
     await workers.stop();
     await cleanQueues(rt);

@@ -24,6 +24,27 @@ async function compose(options: Mail.Options): Promise<Buffer> {
   return new MailComposer({ to: office, ...options }).compile().build();
 }
 
+/** What the demo's units write, as units do: by the work points' tasks, so `compile` has words to place. */
+const progress: Record<string, string[]> = {
+  市生态环境局: [
+    "一、持续开展蓝天保卫战",
+    "实施臭氧污染防治攻坚行动，检查涉VOCs企业126家，督促整改问题31个。",
+    "二、深入打好碧水保卫战",
+    "加强入河排污口监督管理，完成入河排污口整治12个。",
+  ],
+  市水利局: [
+    "一、巩固提升地下水超采治理成果",
+    "完成生态补水0.3亿立方米，关停自备井42眼。",
+    "二、加强水资源节约高效利用",
+    "下达年度用水计划，推进节水型城市建设。",
+  ],
+  市发改委: [
+    "印发重点行业碳达峰实施方案，推进碳达峰十大专项行动。",
+    "整县屋顶分布式光伏开发试点新增装机8万千瓦。",
+  ],
+  鹿泉区: ["（一）蓝天保卫战。完成建筑工地扬尘专项检查45次，清理道路积尘120公里。"],
+};
+
 async function report(
   unit: string,
   opts: { scan?: boolean; docx?: boolean; body?: string; subject?: string },
@@ -37,8 +58,7 @@ async function report(
   if (opts.docx) {
     const lines = [
       `石家庄${unit.replace(/^市/, "市")}关于4月份生态文明建设工作进展情况的报告`,
-      "一、工作进展",
-      "……",
+      ...(progress[unit] ?? ["一、工作进展", "……"]),
       "联系人：王芳  联系电话：13931100001",
     ];
     attachments.push({ filename: `${unit}4月份工作进展情况.docx`, content: await makeDocx(lines) });

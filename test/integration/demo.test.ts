@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.ts";
 import { runDemo } from "../../src/demo/run-demo.ts";
 import { silentLogger } from "../../src/logger.ts";
+import { readCompilation } from "../helpers/compile-read-back.ts";
 import { testRedisUrl } from "../helpers/env.ts";
 
 // `npm run demo` is the README's first command: the month it walks through must end with the
@@ -56,5 +57,15 @@ describe("the demo month", () => {
     const book = new ExcelJS.Workbook();
     await book.xlsx.readFile(result.xlsxPath);
     expect(book.worksheets.length).toBeGreaterThanOrEqual(2);
+    // The month's compilation draft: the lead unit's own words under its task.
+    const draft = await readCompilation(await readFile(result.compilePath));
+    expect(draft.paragraphs[0]).toBe("石家庄市2023年4月生态文明建设工作进展情况汇总");
+    expect(draft.section("1.持续开展蓝天保卫战").slice(0, 2)).toEqual([
+      "市生态环境局（牵头）：",
+      "实施臭氧污染防治攻坚行动，检查涉VOCs企业126家，督促整改问题31个。",
+    ]);
+    expect(draft.section("14.巩固提升地下水超采治理成果")).toContain(
+      "完成生态补水0.3亿立方米，关停自备井42眼。",
+    );
   }, 120_000);
 });

@@ -41,6 +41,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       );
       console.log(`邮件 (.eml) 在: ${result.outboxDir}`);
       console.log(`登记表 (.xlsx): ${result.xlsxPath}`);
+      console.log(`汇总稿 (.docx): ${result.compilePath}`);
       console.log(`查看: DATA_DIR=${result.dataDir} npx report-inbox status --period 2023-04`);
     });
 }
