@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { stringify as stringifyYaml } from "yaml";
 import { startWorkers } from "../../workers/main.ts";
 import { drainQueues } from "../app/drain.ts";
 import { createRuntime, type Runtime } from "../app/runtime.ts";
@@ -18,6 +19,10 @@ import { demoUnitAddresses } from "./units.ts";
 
 export interface DemoResult {
   dataDir: string;
+  /** The demo's settings (registered addresses, office mailbox) as a CONFIG_FILE for the board. */
+  configFile: string;
+  /** The demo's own queue prefix, under the configured one (QUEUE_PREFIX). */
+  queuePrefix: string;
   outboxDir: string;
   xlsxPath: string;
   /** The month's compilation draft (汇总), as `report-inbox compile` writes it. */
@@ -44,12 +49,27 @@ export async function runDemo(
 ): Promise<DemoResult> {
   const dataDir = resolve(base.dataDir, "demo");
   await rm(dataDir, { recursive: true, force: true });
-  const config = demoConfig(base, dataDir, await demoUnitAddresses());
+  const overrides = demoOverrides(await demoUnitAddresses());
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      ...overrides,
+      dataDir,
+      databaseUrl: "",
+      redisUrl: base.redisUrl,
+      // Under the configured prefix, and its own: the demo never meets a running service's jobs.
+      queuePrefix: `${base.queuePrefix}:demo-${randomBytes(4).toString("hex")}`,
+    },
+  });
   const clock = new ManualClock(mayAt(1, "00:00"));
   const rt = await createRuntime({ config, logger, clock });
   const workers = await startWorkers(rt, ["process", "outgoing"]);
   const inbox = join(dataDir, "inbox");
   await mkdir(inbox, { recursive: true });
+  // Opening the board on this folder with the default config would clear the demo's registered
+  // addresses (config is the truth for them): the same settings go into a file to pass along.
+  const configFile = join(dataDir, "config.yaml");
+  await writeFile(configFile, demoConfigYaml(overrides));
   try {
     const pending = demoMailbox();
     for (
@@ -99,7 +119,17 @@ export async function runDemo(
     await writeFile(compilePath, compiled.docx);
     const mailCounts = Object.fromEntries(await rt.repos.outbox.countKindsWithStatus("sent"));
     const reviewCount = await rt.repos.messages.countNeedingReview();
-    return { dataDir, outboxDir, xlsxPath, compilePath, mailCounts, reviewCount, status };
+    return {
+      dataDir,
+      configFile,
+      queuePrefix: config.queuePrefix,
+      outboxDir,
+      xlsxPath,
+      compilePath,
+      mailCounts,
+      reviewCount,
+      status,
+    };
   } finally {
     await workers.stop();
     await cleanQueues(rt);
@@ -107,26 +137,36 @@ export async function runDemo(
   }
 }
 
-function demoConfig(base: Config, dataDir: string, units: Config["units"]): Config {
+/** What the demo sets beyond the defaults: the office mailbox, no servers, units' addresses. */
+function demoOverrides(units: Config["units"]) {
   const office = "huanzichu@163.com";
-  return loadConfig({
-    env: {},
-    overrides: {
-      dataDir,
-      databaseUrl: "",
-      redisUrl: base.redisUrl,
-      // Its own queues, so the demo never meets a running service's jobs.
-      queuePrefix: `report-inbox-demo-${randomBytes(4).toString("hex")}`,
-      imap: { host: "", user: office },
-      smtp: { host: "", from: office, perMinute: 100_000, perDay: 100_000 },
-      office: { emails: ["office-staff@sjz.example.gov.cn"] },
-      units,
-    },
-  });
+  return {
+    imap: { host: "", user: office },
+    smtp: { host: "", from: office, perMinute: 100_000, perDay: 100_000 },
+    office: { emails: ["office-staff@sjz.example.gov.cn"] },
+    units,
+  };
 }
 
+function demoConfigYaml(overrides: ReturnType<typeof demoOverrides>): string {
+  return [
+    "# 演示 (npm run demo) 使用的设置：办公室邮箱、各单位登记的邮箱。",
+    "# 在演示数据上打开看板：CONFIG_FILE=<本文件> DATA_DIR=<本文件所在文件夹> npx report-inbox worker web",
+    stringifyYaml(overrides),
+  ].join("\n");
+}
+
+/** Removes every key the demo's queues made, so the demo leaves nothing behind in Redis. */
 async function cleanQueues(rt: Runtime): Promise<void> {
   for (const q of [rt.processQueue, rt.outgoingQueue]) await q.obliterate({ force: true }).catch(() => {});
+  // Then a sweep of the demo's prefix: nothing outlives the demo, whatever a bullmq version keeps.
+  const pattern = `${rt.config.queuePrefix}:*`;
+  let cursor = "0";
+  do {
+    const [next, keys] = await rt.redis.scan(cursor, "MATCH", pattern, "COUNT", 500);
+    cursor = next;
+    if (keys.length) await rt.redis.del(...keys);
+  } while (cursor !== "0");
 }
 
 function formatDay(d: Date): string {

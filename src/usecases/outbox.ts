@@ -27,6 +27,30 @@ import { addDays } from "../domain/working-days.ts";
 
 export type MailKind = "ack" | "remind" | "overdue" | "digest" | "office-overdue";
 
+/** What each kind of mail is called where the office reads it (demo summary, .eml file names). */
+export const mailKindLabels: Record<MailKind, string> = {
+  ack: "回执",
+  remind: "催报提醒",
+  overdue: "逾期通知",
+  digest: "报送情况登记表",
+  "office-overdue": "逾期单位名单",
+};
+
+/** The file-name label of an outbox row: its kind (a reminder with its round) and its unit. */
+export function outboxLabel(
+  row: { kind: string; idempotency_key: string; unit_id: string | null },
+  stages: readonly { name: string }[],
+): { kind: string; unit: string } {
+  let kind = mailKindLabels[row.kind as MailKind] ?? row.kind;
+  if (row.kind === "remind") {
+    // Key remind:<unit>:<period>:<stage>
+    const stage = row.idempotency_key.split(":").at(-1);
+    const index = stages.findIndex((s) => s.name === stage);
+    if (index >= 0) kind = index === stages.length - 1 ? "最后催报提醒" : `第${index + 1}次催报提醒`;
+  }
+  return { kind, unit: row.unit_id ?? "办公室" };
+}
+
 /** What the worker needs to send the mail again, stored as the row's payload. */
 export interface MailPayload {
   text: string;
@@ -159,6 +183,8 @@ export async function deliverOutboxRow(deps: DeliverDeps, outboxId: string): Pro
       html: payload.html,
       messageId: row.message_id_header ?? newMessageId(config),
       autoSubmitted: payload.autoSubmitted,
+      date: now,
+      label: outboxLabel(row, config.reminders.stages),
       ...(payload.inReplyTo ? { inReplyTo: payload.inReplyTo } : {}),
       ...(payload.references ? { references: payload.references } : {}),
       ...(payload.attachments ? { attachments: payload.attachments } : {}),

@@ -1,7 +1,9 @@
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
+import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.ts";
 import { runDemo } from "../../src/demo/run-demo.ts";
@@ -19,7 +21,11 @@ describe("the demo month", () => {
 
   it("logs each sample case right and sends exactly the expected mails", async () => {
     dir = await mkdtemp(join(tmpdir(), "report-inbox-demo-"));
-    const config = loadConfig({ env: {}, overrides: { dataDir: dir, redisUrl: testRedisUrl } });
+    const prefix = `test-demo-${randomBytes(4).toString("hex")}`;
+    const config = loadConfig({
+      env: {},
+      overrides: { dataDir: dir, redisUrl: testRedisUrl, queuePrefix: prefix },
+    });
     const lines: string[] = [];
     const result = await runDemo(config, silentLogger, (l) => lines.push(l));
 
@@ -67,5 +73,28 @@ describe("the demo month", () => {
     expect(draft.section("14.巩固提升地下水超采治理成果")).toContain(
       "完成生态补水0.3亿立方米，关停自备井42眼。",
     );
+
+    // Everything under DATA_DIR/demo; .eml names say when, what and to whom.
+    expect(result.dataDir).toBe(join(dir, "demo"));
+    expect(result.outboxDir.startsWith(result.dataDir)).toBe(true);
+    const emls = (await readdir(result.outboxDir)).filter((n) => n.endsWith(".eml"));
+    expect(emls).toHaveLength(6 + 124 + 6 + 40 + 1);
+    for (const name of emls) expect(name).toMatch(/^\d{8}-\d{6}_[^_]+_[^_]+(-\d+)?\.eml$/);
+    expect(emls).toContain("20230508-103000_回执_市生态环境局.eml");
+    expect(emls.filter((n) => n.includes("_最后催报提醒_"))).toHaveLength(41);
+
+    // The demo's config file opens its data with its registered addresses intact.
+    const reopened = loadConfig({ env: { CONFIG_FILE: result.configFile, DATA_DIR: result.dataDir } });
+    expect(reopened.units["市水利局"]?.emails).toEqual(["slj_office@163.com"]);
+    expect(reopened.dataDir).toBe(result.dataDir);
+
+    // Its queues lived under the configured prefix, and no Redis key is left there.
+    expect(result.queuePrefix.startsWith(`${prefix}:`)).toBe(true);
+    const redis = new Redis(testRedisUrl);
+    try {
+      expect(await redis.keys(`${prefix}*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
   }, 120_000);
 });

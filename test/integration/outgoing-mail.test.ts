@@ -230,14 +230,31 @@ describe("outgoing mail safety", () => {
         payload: { text: "正文", html: "<p>正文</p>", autoSubmitted: "auto-generated" },
       },
     );
-    const out = await deliverOutboxRow(
-      { repos: env.tdb.repos, config: fileConfig, clock: new ManualClock(new Date()), transport },
-      queued.id,
+    const reminder = await enqueueMail(
+      { ...env.deps, queue: null },
+      {
+        key: "remind:市水利局:2023-04:final",
+        kind: "remind",
+        recipients: ["slj@example.gov.cn"],
+        subject: "催报",
+        payload: { text: "正文", html: "<p>正文</p>", autoSubmitted: "auto-generated" },
+        unitId: "市水利局",
+        period: "2023-04",
+      },
     );
-    expect(out.outcome).toBe("sent");
+    // Sent at 26 May 2023 09:00 in Shanghai: the file says when, what and to whom.
+    const clock = new ManualClock(new Date("2023-05-26T01:00:00Z"));
+    for (const id of [queued.id, reminder.id]) {
+      const out = await deliverOutboxRow({ repos: env.tdb.repos, config: fileConfig, clock, transport }, id);
+      expect(out.outcome).toBe("sent");
+    }
     const dir = join(env.tdb.dataDir, "outbox");
-    const files = await readdir(dir);
-    expect(files).toHaveLength(1);
+    const names = (await readdir(dir)).sort();
+    expect(names).toEqual([
+      "20230526-090000_报送情况登记表_办公室.eml",
+      "20230526-090000_最后催报提醒_市水利局.eml",
+    ]);
+    const files = names.filter((n) => n.includes("登记表"));
     const parsed = await simpleParser(await readFile(join(dir, files[0]!)));
     expect(parsed.subject).toBe("登记表");
     expect(parsed.text?.trim()).toBe("正文");

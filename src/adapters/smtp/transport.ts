@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import nodemailer from "nodemailer";
 import type { Config } from "../../config/schema.ts";
+import { zonedParts } from "../../domain/period.ts";
 
 // One way out for every mail: SMTP to the office's provider (163.com: 465/TLS), or, with no
 // SMTP host configured, .eml files under DATA_DIR/outbox so the demo and a dry install can see
@@ -27,6 +28,10 @@ export interface OutgoingMail {
   inReplyTo?: string;
   references?: string[];
   attachments?: OutgoingAttachment[];
+  /** When it is sent (the service's clock; the demo's is simulated). The Date header. */
+  date?: Date;
+  /** What the mail is and whom it concerns, for a readable .eml file name (file transport). */
+  label?: { kind: string; unit: string };
 }
 
 export interface SendResult {
@@ -68,7 +73,7 @@ function toNodemailer(config: Pick<Config, "smtp" | "imap" | "office">, mail: Ou
     text: mail.text,
     html: mail.html,
     messageId: mail.messageId,
-    date: new Date(),
+    date: mail.date ?? new Date(),
     ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
     ...(mail.references?.length ? { references: mail.references } : {}),
     headers: {
@@ -101,7 +106,7 @@ export function smtpConnectionOptions(smtp: Config["smtp"]) {
 }
 
 export function createMailTransport(
-  config: Pick<Config, "smtp" | "imap" | "office" | "dataDir">,
+  config: Pick<Config, "smtp" | "imap" | "office" | "dataDir" | "timezone">,
 ): MailTransport {
   if (!config.smtp.host) return createFileTransport(config);
   const transporter = nodemailer.createTransport({
@@ -125,7 +130,9 @@ export function createMailTransport(
   };
 }
 
-function createFileTransport(config: Pick<Config, "smtp" | "imap" | "office" | "dataDir">): MailTransport {
+function createFileTransport(
+  config: Pick<Config, "smtp" | "imap" | "office" | "dataDir" | "timezone">,
+): MailTransport {
   const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows" });
   const dir = join(resolve(config.dataDir), "outbox");
   return {
@@ -133,11 +140,46 @@ function createFileTransport(config: Pick<Config, "smtp" | "imap" | "office" | "
     async send(mail) {
       const info = await transporter.sendMail(toNodemailer(config, mail));
       await mkdir(dir, { recursive: true });
-      const name = `${new Date().toISOString().replace(/[:.]/g, "-")}-${mail.messageId.replace(/[^A-Za-z0-9.-]/g, "_")}.eml`;
-      const file = join(dir, name);
-      await writeFile(file, info.message as Buffer);
-      return { response: `written ${name}`, messageId: String(info.messageId ?? mail.messageId), file };
+      const base = outboxFileBase(mail.date ?? new Date(), mail.label, config.timezone);
+      const file = await writeNew(dir, base, info.message as Buffer);
+      return {
+        response: `written ${basename(file)}`,
+        messageId: String(info.messageId ?? mail.messageId),
+        file,
+      };
     },
     close: () => transporter.close(),
   };
+}
+
+/**
+ * `<time>_<kind>_<unit>` (e.g. 20230519-0900_催报提醒_市水利局): what a person looking into the
+ * outbox folder wants to know first, in an order that sorts by time.
+ */
+export function outboxFileBase(at: Date, label: OutgoingMail["label"], tz: string): string {
+  const p = zonedParts(at, tz);
+  const two = (n: number) => String(n).padStart(2, "0");
+  const time = `${p.year}${two(p.month)}${two(p.day)}-${two(p.hour)}${two(p.minute)}${two(p.second)}`;
+  return [time, label?.kind || "邮件", label?.unit || "未指定"].map(fileSafe).join("_");
+}
+
+/** No path separators, reserved characters or control characters, and not too long. */
+function fileSafe(part: string): string {
+  return part
+    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|_]+/g, "-")
+    .trim()
+    .slice(0, 60);
+}
+
+/** Writes the file under a name no other mail has: two mails in one second get -2, -3 …. */
+async function writeNew(dir: string, base: string, content: Buffer): Promise<string> {
+  for (let n = 1; ; n++) {
+    const file = join(dir, `${base}${n === 1 ? "" : `-${n}`}.eml`);
+    try {
+      await writeFile(file, content, { flag: "wx" });
+      return file;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST" || n > 1000) throw err;
+    }
+  }
 }

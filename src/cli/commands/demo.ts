@@ -2,14 +2,13 @@ import type { Command } from "commander";
 import { countsLine, missingSummary, standingLabel } from "../../domain/labels.ts";
 import { countStatuses } from "../../domain/unit-status.ts";
 import { createLogger } from "../../logger.ts";
+import { mailKindLabels } from "../../usecases/outbox.ts";
 import type { CliContext } from "../context.ts";
 
 const kindLabels: Record<string, string> = {
-  ack: "回执",
-  remind: "催报提醒",
-  overdue: "逾期通知",
-  digest: "报送情况登记表 (给办公室)",
-  "office-overdue": "逾期单位名单 (给办公室)",
+  ...mailKindLabels,
+  digest: `${mailKindLabels.digest} (给办公室)`,
+  "office-overdue": `${mailKindLabels["office-overdue"]} (给办公室)`,
 };
 
 export function registerDemoCommand(program: Command, ctx: CliContext): void {
@@ -36,12 +35,13 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       for (const [kind, n] of Object.entries(result.mailCounts))
         console.log(`  ${kindLabels[kind] ?? kind}: ${n} 封`);
       console.log("");
-      console.log(
-        `需要人工处理的邮件: ${result.reviewCount} 封 (DATA_DIR=${result.dataDir} npx report-inbox quarantine)`,
-      );
-      console.log(`邮件 (.eml) 在: ${result.outboxDir}`);
+      const env = `CONFIG_FILE=${result.configFile} DATA_DIR=${result.dataDir}`;
+      console.log(`需要人工处理的邮件: ${result.reviewCount} 封 (${env} npx report-inbox quarantine)`);
+      console.log(`演示数据都在: ${result.dataDir} (下次运行演示时会清空重建)`);
+      console.log(`邮件 (.eml，文件名为 时间_类型_单位): ${result.outboxDir}`);
       console.log(`登记表 (.xlsx): ${result.xlsxPath}`);
       console.log(`汇总稿 (.docx): ${result.compilePath}`);
-      console.log(`查看: DATA_DIR=${result.dataDir} npx report-inbox status --period 2023-04`);
+      console.log(`查看: ${env} npx report-inbox status --period 2023-04`);
+      console.log(`看板: ${env} npx report-inbox worker web  然后打开 http://127.0.0.1:8080/periods/2023-04`);
     });
 }
