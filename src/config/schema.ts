@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SEAL_POLICIES } from "../domain/seal/policy.ts";
 
 // Messages for the office's IT staff, in Chinese like the rest of what people read.
 z.config(z.locales.zhCN());
@@ -95,7 +96,12 @@ export const configSchema = z.strictObject({
     finalTime: time,
   }),
   acknowledgements: z.strictObject({ enabled: z.boolean(), perRecipientPerHour: z.number().int().min(1) }),
-  classification: z.strictObject({ textPdfCountsAsElectronic: z.boolean(), ocr: z.boolean() }),
+  classification: z.strictObject({
+    textPdfCountsAsElectronic: z.boolean(),
+    ocr: z.boolean(),
+    /** warn: a scan without a seal counts, with a note; require: it does not count; off. @defaultValue "warn" */
+    seal: z.enum(SEAL_POLICIES).default("warn"),
+  }),
   archives: z.strictObject({
     maxDepth: z.number().int().min(0).max(5),
     maxEntries: z.number().int().min(1),

@@ -6,9 +6,10 @@ import { documentEnds, type FileText, identifyUnit, type MatchedBy, unitsOfSende
 import { classifyNotAReport } from "./not-a-report.ts";
 import { defaultPeriod, isLate, parsePeriod } from "./period.ts";
 import { type NotReportCode, type ReviewCode, reasonCode } from "./reason-codes.ts";
+import { applySealPolicy, type ScanSeal, type ScanSealSummary, type SealPolicy } from "./seal/policy.ts";
 import { bodyContacts, evidenceOf, gatherContacts, periodOf } from "./submission-evidence.ts";
-import { allFiles, summarizeFiles } from "./submission-files.ts";
-import type { Contact, ParsedMessage, Period, Unit } from "./types.ts";
+import { allFiles, effectiveKind, summarizeFiles } from "./submission-files.ts";
+import type { Contact, ParsedFile, ParsedMessage, Period, Unit } from "./types.ts";
 import { findUnknownUnitName } from "./unit-names.ts";
 
 export type { FileText, MatchedBy } from "./identify-unit.ts";
@@ -33,6 +34,10 @@ export interface DecideInput {
   officeAssigned?: boolean;
   /** Whether a PDF with a text layer counts as the electronic version. @defaultValue false */
   textPdfCountsAsElectronic: boolean;
+  /** What the report's scans showed (see scansToCheck); absent or empty: not looked at. */
+  scanSeals?: ScanSeal[];
+  /** The office's seal policy (config classification.seal). @defaultValue "warn" */
+  sealPolicy?: SealPolicy;
 }
 
 /** How far a report's sender can be trusted to speak for the unit. */
@@ -64,6 +69,8 @@ export type Verdict =
       late: boolean;
       hasScan: boolean;
       hasElectronic: boolean;
+      /** What the scans showed of a seal, when they were looked at (see applySealPolicy). */
+      scanSeal?: ScanSealSummary;
       /** Best first (see rankContacts). */
       contacts: Contact[];
       /** For the office and the acknowledgement, in Chinese. */
@@ -166,7 +173,8 @@ export function decideSubmission(input: DecideInput): Verdict {
       ? "name_only"
       : "unverified";
   const files = summarizeFiles(allFiles(message), input.textPdfCountsAsElectronic);
-  const notes = [...files.notes];
+  const seal = applySealPolicy(files.hasScan, input.scanSeals ?? [], input.sealPolicy ?? "warn");
+  const notes = [...files.notes, ...seal.notes];
   if (allFiles(message).length === 0) notes.push("邮件未附任何文件（盖章扫描件和电子版都没有收到）");
   if (trust === "unverified") {
     notes.push(`发件地址 ${evidence.senderAddress ?? "（无）"} 未登记为${unit.id}的邮箱，需核实`);
@@ -187,8 +195,9 @@ export function decideSubmission(input: DecideInput): Verdict {
     period,
     periodSource,
     late: isLate(input.receivedAt, period, input.deadlineDay, input.tz),
-    hasScan: files.hasScan,
+    hasScan: seal.hasScan,
     hasElectronic: files.hasElectronic,
+    ...(seal.scanSeal ? { scanSeal: seal.scanSeal } : {}),
     contacts: gatherContacts(message, evidence, input.officeContact),
     notes,
   };
@@ -217,4 +226,13 @@ export function needsDocumentText(
     (found.kind !== "none" && (found.matchedBy === "subject" || found.matchedBy === "filename"));
   if (!settled) return true;
   return !bodyContacts(message, evidence, exclude).some((c) => c.name && c.phone);
+}
+
+/**
+ * The scans whose seal a decision needs looked at: only a report's (never mail that is not one),
+ * and none when the office turned the check off. Looking costs up to 150 ms a scan.
+ */
+export function scansToCheck(verdict: Verdict, message: ParsedMessage, policy: SealPolicy): ParsedFile[] {
+  if (verdict.kind !== "report" || policy === "off") return [];
+  return allFiles(message).filter((f) => effectiveKind(f) === "scan");
 }

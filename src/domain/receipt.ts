@@ -2,6 +2,7 @@
 // 补充材料 and corrections), what is still missing, and whether it was late.
 
 import { dedupeContacts, pickContact } from "./contact.ts";
+import { mergeScanSeal, type ScanSealSummary } from "./seal/policy.ts";
 import type { Contact } from "./types.ts";
 import { standingOf } from "./unit-status.ts";
 
@@ -23,6 +24,8 @@ export interface ReceiptContribution {
   contacts: Contact[];
   /** Received after the period's deadline. */
   late: boolean;
+  /** What the message's scans showed of a seal; absent when not looked at. */
+  scanSeal?: ScanSealSummary | null;
 }
 
 /** A unit's receipt for one period. */
@@ -44,6 +47,8 @@ export interface ReceiptState {
   completedAt: Date | null;
   /** Some contribution came from a sender who may speak for the unit. */
   verified: boolean;
+  /** ok: some report's scan shows a seal (or could not be judged); unseen: none does. */
+  scanSeal?: ScanSealSummary | null;
   messageIds: string[];
 }
 
@@ -82,6 +87,7 @@ const EMPTY: ReceiptState = {
   lastReceivedAt: null,
   completedAt: null,
   verified: false,
+  scanSeal: null,
   messageIds: [],
 };
 
@@ -133,6 +139,7 @@ export function mergeReceipt(
     contactPhone: take(base.contactPhone, best?.phone),
     contacts: dedupeContacts([...base.contacts, ...c.contacts]),
     verified: base.verified || c.verified,
+    scanSeal: mergeScanSeal(base.scanSeal, c.scanSeal),
   };
   next.missing = missingOf(next);
   if (next.status !== "exempt") next.status = next.missing.length === 0 ? "complete" : "incomplete";

@@ -38,6 +38,8 @@ export interface UnitStatusRow {
     verified: boolean;
   }[];
   note: string | null;
+  /** Every scan the unit sent was looked at and none shows a seal (config classification.seal). */
+  sealUnseen: boolean;
 }
 
 export interface PeriodStatus {
@@ -99,6 +101,7 @@ export async function getPeriodStatus(
           verified: false,
           messages: [],
           note: null,
+          sealUnseen: false,
         };
       }
       const status = standing.status;
@@ -118,6 +121,7 @@ export async function getPeriodStatus(
         verified: r.verified,
         messages: messagesOf.get(unit.id) ?? [],
         note: r.note,
+        sealUnseen: r.scanSeal === "unseen",
       };
     });
   return { period, deadline: deadline.toISOString(), units: rows };

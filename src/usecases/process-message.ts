@@ -1,5 +1,6 @@
 import type { MessageRecord, NewAttachment } from "../adapters/db/message-repository.ts";
 import type { Repositories } from "../adapters/db/repositories.ts";
+import type { SealCheck } from "../adapters/image/seal-check.ts";
 import { readFileText } from "../adapters/parse/document-text.ts";
 import { ocrScanText } from "../adapters/parse/ocr.ts";
 import { ParseError, parseStoredMessage } from "../adapters/parse/parse-message.ts";
@@ -16,6 +17,7 @@ import { reasonCode } from "../domain/reason-codes.ts";
 import { looksSpoofed, readSenderAuth } from "../domain/sender-auth.ts";
 import type { ParsedFile, ParsedMessage, Unit } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
+import { decideLookingAtSeals, sealColumns } from "./look-at-seals.ts";
 import { recordReport, withdrawMessage } from "./record-receipt.ts";
 
 export interface ProcessDeps {
@@ -93,7 +95,7 @@ async function decideAndRecord(
   const messageId = row.id;
   const receivedAt = new Date(row.received_at);
   const assignment = row.assigned_unit ? { unitId: row.assigned_unit, period: row.assigned_period } : null;
-  const decided = await decide(deps, parsed, receivedAt, assignment);
+  const { verdict: decided, seals } = await decide(deps, parsed, receivedAt, assignment);
   // The office's own assignment outranks what the provider's check says about the sender.
   const verdict = assignment ? decided : distrustSpoofedSender(decided, parsed);
 
@@ -101,7 +103,7 @@ async function decideAndRecord(
   // Everything this message changes, in one transaction: a crash leaves all or none, and two
   // processes sharing a SQLite file take its write lock once per message instead of three times.
   await deps.repos.transaction(async (trx) => {
-    await trx.messages.replaceAttachments(messageId, attachmentsOf(parsed));
+    await trx.messages.replaceAttachments(messageId, attachmentsOf(parsed, seals));
     await trx.messages.updateHeaders(messageId, {
       message_id: parsed.messageId ?? row.message_id,
       from_addr: parsed.from?.address.toLowerCase() ?? null,
@@ -159,7 +161,7 @@ async function decide(
   parsed: ParsedMessage,
   receivedAt: Date,
   assignment: Assignment | null,
-): Promise<Verdict> {
+): Promise<{ verdict: Verdict; seals: Map<ParsedFile, SealCheck> }> {
   const units = assignment
     ? assignedRegistry(await deps.loadUnits(), assignment.unitId, parsed)
     : await deps.loadUnits();
@@ -184,12 +186,16 @@ async function decide(
       if (text) input.fileTexts.push({ name: file.originalName, kind: file.kind, text });
     }
   }
-  const verdict = await decideReadingScans(deps, parsed, input);
-  if (!assignment || verdict.kind !== "report") return verdict;
+  const read = await decideReadingScans(deps, parsed, input);
+  const { verdict, seals } = await decideLookingAtSeals(deps, parsed, read);
+  if (!assignment || verdict.kind !== "report") return { verdict, seals };
   return {
-    ...verdict,
-    period: assignment.period ?? verdict.period,
-    notes: [...verdict.notes, "由办公室人工指定报送单位"],
+    verdict: {
+      ...verdict,
+      period: assignment.period ?? verdict.period,
+      notes: [...verdict.notes, "由办公室人工指定报送单位"],
+    },
+    seals,
   };
 }
 
@@ -204,20 +210,21 @@ async function decideReadingScans(
   deps: ProcessDeps,
   parsed: ParsedMessage,
   input: DecideInput,
-): Promise<Verdict> {
+): Promise<{ verdict: Verdict; input: DecideInput }> {
   const verdict = decideSubmission(input);
   const lacking =
     (verdict.kind === "review" && verdict.code === reasonCode.review.noUnit) ||
     (verdict.kind === "report" && !verdict.contacts.some((c) => c.name && c.phone));
-  if (!deps.config.classification.ocr || !lacking) return verdict;
+  if (!deps.config.classification.ocr || !lacking) return { verdict, input };
   const scans = allFiles(parsed).filter((f) => f.kind === "scan");
   const scanTexts: DecideInput["fileTexts"] = [];
   for (const file of scans.slice(0, MAX_OCR_SCANS)) {
     const { text } = await ocrScanText(deps.store, file, { lang: "chi_sim", logger: deps.logger });
     if (text) scanTexts.push({ name: file.originalName, kind: "scan", text });
   }
-  if (scanTexts.length === 0) return verdict;
-  return decideSubmission({ ...input, fileTexts: [...input.fileTexts, ...scanTexts] });
+  if (scanTexts.length === 0) return { verdict, input };
+  const withScans = { ...input, fileTexts: [...input.fileTexts, ...scanTexts] };
+  return { verdict: decideSubmission(withScans), input: withScans };
 }
 
 /**
@@ -245,8 +252,9 @@ export function ownAddresses(config: Config): string[] {
     .map((a) => a.toLowerCase());
 }
 
-function attachmentsOf(parsed: ParsedMessage): NewAttachment[] {
+function attachmentsOf(parsed: ParsedMessage, seals: Map<ParsedFile, SealCheck>): NewAttachment[] {
   return allFiles(parsed).map((f) => ({
+    ...sealColumns(seals.get(f)),
     parent_id: f.parentName ?? null,
     content_hash: f.contentHash,
     original_name: f.originalName,

@@ -4,6 +4,7 @@ import type { Config } from "../config/schema.ts";
 import { dateTimeLabel, missingSummary, periodLabel, statusLabel, yearMarkOf } from "../domain/labels.ts";
 import { buildDigestMail, type DigestData } from "../domain/mail-content/builders.ts";
 import { deadlineOf, defaultPeriod, formatPeriod, localDateOf, parsePeriod } from "../domain/period.ts";
+import { SEAL_UNSEEN_NOTE } from "../domain/seal/policy.ts";
 import {
   countStatuses,
   inStatusOrder,
@@ -139,7 +140,7 @@ export async function readReceiptLog(
         r?.contactPhone ?? "",
         missingSummary(status, r?.missing ?? []),
         deadlineStatus ? statusLabel[deadlineStatus] : "",
-        r?.note ?? "",
+        remarkOf(r),
       ],
     }),
   );
@@ -226,4 +227,9 @@ export async function sendReceiptLog(deps: MailDeps, input: { period: string; no
     period: input.period,
   });
   return { log, outbox: queued };
+}
+
+/** The log's 备注: the seal warning (config classification.seal), then the office's own note. */
+function remarkOf(r: { scanSeal?: string | null; note: string | null } | undefined): string {
+  return [r?.scanSeal === "unseen" ? SEAL_UNSEEN_NOTE : "", r?.note ?? ""].filter(Boolean).join("；");
 }

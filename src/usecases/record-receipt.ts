@@ -75,6 +75,7 @@ function contributionOf(
     hasElectronic: verdict.hasElectronic,
     contacts: verdict.contacts,
     late: verdict.late,
+    scanSeal: verdict.scanSeal ?? null,
   };
 }
 

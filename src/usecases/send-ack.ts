@@ -1,6 +1,7 @@
 import { dateTimeLabel, fileKindText } from "../domain/labels.ts";
 import { buildAckMail } from "../domain/mail-content/builders.ts";
 import { isLate } from "../domain/period.ts";
+import { SEAL_UNSEEN_NOTE } from "../domain/seal/policy.ts";
 import { loadUnits } from "./load-registry.ts";
 import { countAcksTo, enqueueMail } from "./outbox.ts";
 import { ownAddresses } from "./process-message.ts";
@@ -69,6 +70,7 @@ export async function sendAcknowledgement(deps: MailDeps, messageId: string): Pr
     contactPhone: receipt?.contactPhone ?? null,
     // This report itself arrived after the deadline (the receipt's standing may say more).
     late: isLate(new Date(message.received_at), message.period, config.deadline.day, config.timezone),
+    sealNote: receipt?.scanSeal === "unseen" ? SEAL_UNSEEN_NOTE : null,
   });
   const reportId = message.message_id ? `<${message.message_id.replace(/^<|>$/g, "")}>` : undefined;
   const result = await enqueueMail(deps, {

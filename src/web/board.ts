@@ -9,6 +9,7 @@ import { type BoardDeps, BoardError, isSameOrigin } from "./http.ts";
 import { errorPage } from "./layout.ts";
 import { registerPeriodRoutes } from "./period-page.ts";
 import { registerReviewRoutes } from "./review-page.ts";
+import { registerSealImageRoute } from "./seal-image.ts";
 import { registerUnitRoutes } from "./unit-page.ts";
 
 // The office's web board: look at the receipt log and correct it. Server-rendered HTML with
@@ -39,6 +40,7 @@ export function createBoardApp(deps: BoardDeps): Hono {
   registerReviewRoutes(app, deps);
   registerExportRoute(app, deps);
   registerCompileRoute(app, deps);
+  registerSealImageRoute(app, deps);
   registerHealthRoute(app, deps);
 
   app.notFound((c) => c.html(errorPage("没有这个页面。"), 404));

@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import { html } from "hono/html";
 import { countsLine, dateTimeLabel, missingSummary, periodLabel, statusLabel } from "../domain/labels.ts";
 import { addMonths, currentCollectionPeriod } from "../domain/period.ts";
+import { SEAL_UNSEEN_NOTE } from "../domain/seal/policy.ts";
 import { countStatuses, inStatusOrder, unitStatuses } from "../domain/unit-status.ts";
 import { exemptUnit, markReceivedOtherwise } from "../usecases/office-corrections.ts";
 import { getPeriodStatus, type UnitStatusRow } from "../usecases/period-status.ts";
@@ -109,7 +110,9 @@ function unitRow(r: UnitStatusRow, period: string, tz: string): Html {
   return html`<tr>
 <td><a href="/units/${encodeURIComponent(r.unitId)}?period=${period}">${r.unit}</a>${
     r.note ? html`<div class="muted small">${r.note}</div>` : ""
-  }${unverified ? html`<div class="late small">发件人未核实</div>` : ""}</td>
+  }${unverified ? html`<div class="late small">发件人未核实</div>` : ""}${
+    r.sealUnseen ? html`<div class="late small">${SEAL_UNSEEN_NOTE}</div>` : ""
+  }</td>
 <td class="s-${r.status}" data-status="${r.status}">${statusLabel[r.status]}</td>
 <td>${dateTimeLabel(r.receivedAt, tz)}</td>
 <td>${dateTimeLabel(r.completedAt, tz)}</td>

@@ -11,6 +11,7 @@ import {
 } from "../domain/labels.ts";
 import { currentCollectionPeriod } from "../domain/period.ts";
 import { reasonLabel } from "../domain/reason-codes.ts";
+import { SEAL_UNSEEN_NOTE } from "../domain/seal/policy.ts";
 import { loadTasks } from "../usecases/load-registry.ts";
 import { getPeriodStatus } from "../usecases/period-status.ts";
 import { type BoardDeps, receiptSettings, requirePeriod, requireUnit } from "./http.ts";
@@ -49,7 +50,8 @@ ${
           : ""
       }
 　联系人：${row.contactName ?? "—"}　电话：${row.contactPhone ?? "—"}
-${row.status === "incomplete" || row.status === "missing" ? html`　尚缺材料：${missingSummary(row.status, row.missing)}` : ""}</p>`
+${row.status === "incomplete" || row.status === "missing" ? html`　尚缺材料：${missingSummary(row.status, row.missing)}` : ""}</p>
+${row.sealUnseen ? html`<p class="late">${SEAL_UNSEEN_NOTE}（请查看下方扫描件的“公章”一项）</p>` : ""}`
     : ""
 }
 <h2>来件（${messages.length}）</h2>
@@ -86,12 +88,15 @@ ${audit.map((a) => html`<tr><td>${dateTimeLabel(a.at, tz)}</td><td>${a.actor}</t
 }
 
 interface FileRow {
+  id: string;
   original_name: string;
   kind: string;
   size: number;
   link_url: string | null;
   note: string | null;
   parent_id: string | null;
+  seal_state: string | null;
+  seal_confidence: number | null;
 }
 
 function fileList(files: FileRow[]): Html {
@@ -101,6 +106,7 @@ function fileList(files: FileRow[]): Html {
 ${f.size ? html`<span class="muted small">${sizeLabel(f.size)}</span>` : ""}
 ${f.parent_id ? html`<span class="muted small">（来自 ${f.parent_id}）</span>` : ""}
 ${f.link_url ? linkOf(f.link_url) : ""}
+${sealLine(f)}
 ${f.note ? html`<div class="muted small">${f.note}</div>` : ""}</li>`,
   )}</ul>`;
 }
@@ -115,4 +121,22 @@ function sizeLabel(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+const sealLabels: Record<string, string> = {
+  found: "已见公章",
+  not_found: "未见公章",
+  cannot_tell: "无法判断（黑白/灰度或无法读取的图像）",
+};
+
+/** What the seal check saw on a scan, with a link to the page it looked at (seal boxed). */
+function sealLine(f: FileRow): Html | string {
+  if (!f.seal_state) return "";
+  const label = sealLabels[f.seal_state] ?? f.seal_state;
+  const sure =
+    f.seal_confidence !== null && f.seal_state !== "cannot_tell"
+      ? `，可信度 ${Math.round(f.seal_confidence * 100)}%`
+      : "";
+  return html`<div class="small ${f.seal_state === "not_found" ? "late" : ""}">公章：${label}${sure}
+<a href="/attachments/${encodeURIComponent(f.id)}/seal.png" target="_blank">查看${f.seal_state === "found" ? "盖章页（公章已框出）" : "所查看的页面"}</a></div>`;
 }

@@ -59,7 +59,7 @@ describe("the seal on an image-only PDF", () => {
     await store.writeHeld(file.contentHash!);
     const page = await pdfPageImage(store.pathOf(file.contentHash!));
     expect(page).toMatchObject({ page: 2, source: "embedded", greyscale: false });
-    expect(page.image.equals(await asJpeg(sealedPage))).toBe(true);
+    expect("image" in page && page.image.equals(await asJpeg(sealedPage))).toBe(true);
 
     const check = await checkFileSeal(store, file);
     expect(check).toMatchObject({ state: "found", page: 2 });
@@ -74,6 +74,12 @@ describe("the seal on an image-only PDF", () => {
     const pdf = await imagePdf([await sharp(plainPage).jpeg().toBuffer()]);
     const file = await parsedScan(pdf, "扫描件.pdf");
     expect(await checkFileSeal(store, file)).toMatchObject({ state: "not_found", page: 1 });
+  });
+
+  it("a scan whose page holds only a thumbnail is cannot_tell, without rendering", async () => {
+    const thumb = await sharp(sealedPage).resize(200).jpeg().toBuffer();
+    const file = await parsedScan(await imagePdf([thumb]), "缩略图.pdf");
+    expect(await checkFileSeal(store, file)).toMatchObject({ state: "cannot_tell", reason: "tiny image" });
   });
 
   it("a page drawn from two image strips is rendered, and the seal still found", async () => {

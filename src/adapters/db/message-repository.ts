@@ -67,6 +67,8 @@ export interface MessageRepository {
   /** The office's assignment of a mail to a unit (and period), which processing then obeys. */
   assign(id: string, unitId: string, period: string | null): Promise<void>;
   replaceAttachments(messageId: string, files: NewAttachment[]): Promise<void>;
+  /** One attachment by its id (the board's seal page). */
+  findAttachment(id: string): Promise<AttachmentRecord | undefined>;
   /** Attachments of these messages in the order they were recorded. */
   attachmentsOf(messageIds: string[], options?: { excludeKinds?: string[] }): Promise<AttachmentRecord[]>;
   /**
@@ -185,6 +187,10 @@ export function createMessageRepository({ db, clock }: { db: Queryable; clock: C
         .insertInto("attachments")
         .values(files.map((f) => ({ ...f, id: randomUUID(), message_id: messageId, created_at: now })))
         .execute();
+    },
+
+    findAttachment(id) {
+      return db.selectFrom("attachments").selectAll().where("id", "=", id).executeTakeFirst();
     },
 
     async attachmentsOf(messageIds, options = {}) {

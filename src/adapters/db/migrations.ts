@@ -236,6 +236,18 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0006_seal_on_scans": {
+    async up(db: Kysely<unknown>) {
+      // What the seal check saw on each scan (found | not_found | cannot_tell, its confidence,
+      // and the seal's box on the page as JSON {page,x,y,w,h} in fractions of the page), so the
+      // board can show it without looking again; and the receipt's summary over its reports
+      // (ok | unseen), which the receipt log and the acknowledgement report.
+      await db.schema.alterTable("attachments").addColumn("seal_state", "text").execute();
+      await db.schema.alterTable("attachments").addColumn("seal_confidence", "real").execute();
+      await db.schema.alterTable("attachments").addColumn("seal_box", "text").execute();
+      await db.schema.alterTable("receipts").addColumn("scan_seal", "text").execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -114,6 +114,7 @@ function storedReceipt(row: Selectable<ReceiptsTable>): StoredReceipt {
     lastReceivedAt: date(row.last_received_at),
     completedAt: date(row.completed_at),
     verified: Number(row.verified) === 1,
+    scanSeal: row.scan_seal === "ok" || row.scan_seal === "unseen" ? row.scan_seal : null,
     exempt: Number(row.exempt) === 1,
     note: row.note,
     readable: known && contacts !== null,
@@ -135,6 +136,7 @@ function rowFields(r: ReceiptWrite) {
     completed_at: r.completedAt?.toISOString() ?? null,
     verified: r.verified ? 1 : 0,
     exempt: r.exempt ? 1 : 0,
+    scan_seal: r.scanSeal ?? null,
   };
 }
 

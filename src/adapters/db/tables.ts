@@ -81,6 +81,11 @@ export interface AttachmentsTable {
   text_ref: string | null;
   link_url: string | null;
   note: string | null;
+  /** found | not_found | cannot_tell for a scan whose seal was looked at; null otherwise. */
+  seal_state: Generated<string | null>;
+  seal_confidence: Generated<number | null>;
+  /** JSON {page, x, y, w, h}: the seal's box in fractions of the page image, when found. */
+  seal_box: Generated<string | null>;
   created_at: string;
 }
 
@@ -107,6 +112,8 @@ export interface ReceiptsTable {
   /** 1 when the office exempted the unit for this period; status is then exempt. */
   exempt: Generated<number>;
   note: string | null;
+  /** ok | unseen: what the reports' scans showed of a seal (see applySealPolicy); null: not looked at. */
+  scan_seal: Generated<string | null>;
   updated_at: string;
 }
 

@@ -44,13 +44,18 @@ const PAGE_IMAGE_MIN_SIDE = 500;
 export async function pdfPageImage(
   path: string,
   options: PdfImageOptions & { page?: number } = {},
-): Promise<PdfPageImage> {
+): Promise<PdfPageImage | { page: number; none: string }> {
   const listed = parseImageList(await run(options.pdfimagesBin ?? "pdfimages", ["-list", path], options));
   const lastPage = listed.reduce((max, i) => Math.max(max, i.page), 0);
   const page = options.page ?? Math.max(1, lastPage);
   const onPage = listed.filter((i) => i.page === page);
   const pictures = onPage.filter((i) => i.type === "image");
   const big = pictures.filter((i) => Math.min(i.width, i.height) >= PAGE_IMAGE_MIN_SIDE);
+  // No image as wide or as tall as a page scan (strips of one are wide): nothing to see a seal
+  // on, and rendering would only enlarge a thumbnail.
+  if (!pictures.some((i) => Math.max(i.width, i.height) >= PAGE_IMAGE_MIN_SIDE)) {
+    return { page, none: pictures.length ? "tiny image" : "no image on the page" };
+  }
   const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), "report-inbox-seal-"));
   try {
     if (pictures.length === 1 && big.length === 1) {

@@ -51,6 +51,7 @@ export async function sealPageOf(
   // pdfimages reads files: an attachment held in memory is written first.
   await store.writeHeld(file.contentHash);
   const page = await pdfPageImage(store.pathOf(file.contentHash), options);
+  if ("none" in page) return { reason: page.none };
   return { image: page.image, page: page.page, greyscale: page.greyscale };
 }
 

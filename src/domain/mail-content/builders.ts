@@ -28,6 +28,8 @@ export interface AckData extends Common {
   contactName: string | null;
   contactPhone: string | null;
   late: boolean;
+  /** Said when no scan the unit sent shows a seal (config classification.seal). */
+  sealNote?: string | null;
 }
 
 export function buildAckMail(data: AckData, r?: MailRenderer): RenderedMail {
