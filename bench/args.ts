@@ -34,6 +34,7 @@ export const sectionNames = [
   "memory",
   "fanout",
   "queries",
+  "seal",
 ] as const;
 
 export function parseBenchArgs(argv: string[]): BenchArgs {

@@ -6,6 +6,7 @@ import type { IngestResult } from "./sections/ingest.ts";
 import type { LatencyResult } from "./sections/latency.ts";
 import type { BigMessageResult } from "./sections/memory.ts";
 import type { QueriesResult } from "./sections/queries.ts";
+import type { SealBenchResult } from "./sections/seal.ts";
 import { MB } from "./stats.ts";
 
 export interface RunRecord {
@@ -17,6 +18,7 @@ export interface RunRecord {
   memory?: BigMessageResult;
   fanout?: FanoutResult;
   queries?: QueriesResult;
+  seal?: SealBenchResult;
 }
 
 export type Failures = Partial<Record<keyof RunRecord, string>>;
@@ -225,6 +227,29 @@ export function buildRows(
       unit: "ms",
       values: take("queries", (v) => v.officeLogP95),
       unfinished: why("queries"),
+    },
+    {
+      section: "seal",
+      figure: "公章检查 CPU 每页 (300 dpi A4 JPEG，单核)",
+      unit: "ms",
+      values: take("seal", (v) => v.cpuMsPerPage),
+      target: { label: "≤ 150", pass: (m) => m <= 150 },
+      unfinished: why("seal"),
+    },
+    {
+      section: "seal",
+      figure: "公章检查 CPU 每页 (纯图片 PDF，含 pdfimages 子进程)",
+      unit: "ms",
+      values: take("seal", (v) => v.pdfCpuMsPerPage),
+      target: { label: "≤ 150", pass: (m) => m <= 150 },
+      unfinished: why("seal"),
+    },
+    {
+      section: "seal",
+      figure: "公章检查每页 (纯图片 PDF，墙钟)",
+      unit: "ms",
+      values: take("seal", (v) => v.pdfWallMsPerPage),
+      unfinished: why("seal"),
     },
   ];
 }

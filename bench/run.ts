@@ -19,6 +19,7 @@ import { runIngest } from "./sections/ingest.ts";
 import { runLatency } from "./sections/latency.ts";
 import { buildBigMessage, runBigMessage } from "./sections/memory.ts";
 import { runQueries } from "./sections/queries.ts";
+import { runSeal } from "./sections/seal.ts";
 import { killServices } from "./service.ts";
 import { MB } from "./stats.ts";
 
@@ -225,6 +226,16 @@ try {
         );
       } catch (err) {
         fail("queries", err);
+      }
+    }
+    if (wanted("seal")) {
+      try {
+        run.seal = await runSeal();
+        log(
+          `  seal: CPU 每页 ${run.seal.cpuMsPerPage.toFixed(0)} ms (${run.seal.pages} 页，见公章 ${run.seal.found} 页)，PDF CPU 每页 ${run.seal.pdfCpuMsPerPage.toFixed(0)} ms (墙钟 ${run.seal.pdfWallMsPerPage.toFixed(0)} ms)`,
+        );
+      } catch (err) {
+        fail("seal", err);
       }
     }
   }

@@ -53,11 +53,15 @@ export function findSeal(img: RgbImage): PageSeal {
       continue;
     }
     if (best && best.score >= verdict.score) continue;
-    const r = Math.max(m.a, m.b) * 1.08;
-    const x0 = Math.max(0, m.cx - r);
-    const y0 = Math.max(0, m.cy - r);
-    const x1 = Math.min(width, m.cx + r);
-    const y1 = Math.min(height, m.cy + r);
+    // The fitted ellipse's own bounding box (it may be turned), with a little margin.
+    const cos = Math.cos(m.angle);
+    const sin = Math.sin(m.angle);
+    const rx = Math.hypot(m.a * cos, m.b * sin) * 1.08;
+    const ry = Math.hypot(m.a * sin, m.b * cos) * 1.08;
+    const x0 = Math.max(0, m.cx - rx);
+    const y0 = Math.max(0, m.cy - ry);
+    const x1 = Math.min(width, m.cx + rx);
+    const y1 = Math.min(height, m.cy + ry);
     best = {
       score: verdict.score,
       box: { x: x0 / width, y: y0 / height, w: (x1 - x0) / width, h: (y1 - y0) / height },
