@@ -2,8 +2,8 @@
 // JPEG is decoded with DCT scaling straight to about the size needed (a 300 dpi A4 scan is not
 // decoded to its full 8.7 megapixels), EXIF orientation applied, CMYK and palettes converted.
 
-import sharp from "sharp";
 import type { RgbImage } from "../../domain/seal/find-seal.ts";
+import { loadSharp } from "./load-sharp.ts";
 
 /**
  * Long side of the working image: a 42 mm seal is then about 125 px across on an A4 page, and a
@@ -19,6 +19,7 @@ export type DecodedPage =
 
 /** Decodes `input` (JPEG, PNG, TIFF, WebP, AVIF; HEIC only where libheif has its codec). */
 export async function decodePage(input: Buffer): Promise<DecodedPage> {
+  const sharp = await loadSharp();
   try {
     const meta = await sharp(input, { failOn: "none" }).metadata();
     // A greyscale or black-and-white scan says nothing about red ink.

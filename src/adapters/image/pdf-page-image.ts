@@ -35,7 +35,7 @@ interface ListedImage {
 }
 
 /** Below this size an image on the page is a logo or a seal pasted in, not the page's scan. */
-const PAGE_IMAGE_MIN_SIDE = 500;
+export const PAGE_IMAGE_MIN_SIDE = 500;
 
 /**
  * The image of the page where a seal stands: the last page (which is also the first when there

@@ -1,12 +1,14 @@
 // The seal on a scan as an attachment: which page to look at, its image, and the detector's
 // answer. Never throws: a file that cannot be read is `cannot_tell`, which never blocks a report.
 
-import sharp from "sharp";
 import { findSeal, type PageSeal, type SealBox } from "../../domain/seal/find-seal.ts";
 import type { ParsedFile } from "../../domain/types.ts";
+import { fileAt } from "../parse/file-source.ts";
+import { scanPdfStructure } from "../parse/pdf-kind.ts";
 import type { ContentStore } from "../store/content-store.ts";
+import { loadSharp } from "./load-sharp.ts";
 import { decodePage } from "./page-image.ts";
-import { type PdfImageOptions, pdfPageImage } from "./pdf-page-image.ts";
+import { PAGE_IMAGE_MIN_SIDE, type PdfImageOptions, pdfPageImage } from "./pdf-page-image.ts";
 
 export interface SealCheck extends PageSeal {
   /** The page looked at (1 for a photo). */
@@ -48,6 +50,12 @@ export async function sealPageOf(
     return { image: await store.read(file.contentHash), page: 1, greyscale: false };
   }
   if (file.detectedType !== "application/pdf") return { reason: `not an image (${file.detectedType})` };
+  // A byte scan first (no process started): a PDF holding only thumbnails has nothing to look at.
+  const src = fileAt(store.pathOf(file.contentHash), file.size, store.inMemory(file.contentHash));
+  const structure = await scanPdfStructure(src);
+  if (structure.maxImageSide < PAGE_IMAGE_MIN_SIDE) {
+    return { reason: structure.images ? "tiny image" : "no image on the page" };
+  }
   // pdfimages reads files: an attachment held in memory is written first.
   await store.writeHeld(file.contentHash);
   const page = await pdfPageImage(store.pathOf(file.contentHash), options);
@@ -76,6 +84,7 @@ export async function checkFileSeal(
  * stands out against the red seal it surrounds), for the office to see what was found.
  */
 export async function drawSealBox(image: Buffer, box: SealBox | null, longSide = 1000): Promise<Buffer> {
+  const sharp = await loadSharp();
   const { data, info } = await sharp(image, { failOn: "none" })
     .rotate()
     .resize(longSide, longSide, { fit: "inside", withoutEnlargement: true })

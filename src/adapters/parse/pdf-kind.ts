@@ -16,6 +16,8 @@ export interface PdfStructure {
   images: number;
   /** Images at least 800 px both ways: a page scanned at 100 dpi or a phone photo. */
   pageImages: number;
+  /** The longest side of any image, in pixels (a thumbnail-only PDF has nothing to look at). */
+  maxImageSide: number;
   objectStreams: boolean;
   encrypted: boolean;
 }
@@ -31,6 +33,7 @@ export async function scanPdfStructure(file: string | FileSource): Promise<PdfSt
     fonts: 0,
     images: 0,
     pageImages: 0,
+    maxImageSide: 0,
     objectStreams: false,
     encrypted: false,
   };
@@ -77,6 +80,7 @@ function scanWindow(buf: Buffer, limit: number, s: PdfStructure): void {
       const w = Number(around.match(/\/Width\s+(\d+)/)?.[1] ?? 0);
       const h = Number(around.match(/\/Height\s+(\d+)/)?.[1] ?? 0);
       if (w >= 800 && h >= 800) s.pageImages++;
+      s.maxImageSide = Math.max(s.maxImageSide, w, h);
     }
   }
 }
