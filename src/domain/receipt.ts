@@ -87,7 +87,6 @@ const EMPTY: ReceiptState = {
   lastReceivedAt: null,
   completedAt: null,
   verified: false,
-  scanSeal: null,
   messageIds: [],
 };
 
@@ -139,8 +138,10 @@ export function mergeReceipt(
     contactPhone: take(base.contactPhone, best?.phone),
     contacts: dedupeContacts([...base.contacts, ...c.contacts]),
     verified: base.verified || c.verified,
-    scanSeal: mergeScanSeal(base.scanSeal, c.scanSeal),
   };
+  // Absent until a report's scans were looked at (receipts stored before the check stay as they were).
+  const scanSeal = mergeScanSeal(base.scanSeal, c.scanSeal);
+  if (scanSeal) next.scanSeal = scanSeal;
   next.missing = missingOf(next);
   if (next.status !== "exempt") next.status = next.missing.length === 0 ? "complete" : "incomplete";
   if (next.status === "complete" && base.status !== "complete") next.completedAt = c.receivedAt;

@@ -114,7 +114,7 @@ function storedReceipt(row: Selectable<ReceiptsTable>): StoredReceipt {
     lastReceivedAt: date(row.last_received_at),
     completedAt: date(row.completed_at),
     verified: Number(row.verified) === 1,
-    scanSeal: row.scan_seal === "ok" || row.scan_seal === "unseen" ? row.scan_seal : null,
+    ...(row.scan_seal === "ok" || row.scan_seal === "unseen" ? { scanSeal: row.scan_seal } : {}),
     exempt: Number(row.exempt) === 1,
     note: row.note,
     readable: known && contacts !== null,
