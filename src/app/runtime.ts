@@ -95,8 +95,9 @@ export async function createRuntime(options: {
     outgoingQueue,
     enqueueProcessing: createProcessEnqueuer(processQueue),
     loadUnits: () => {
-      if (!cached || Date.now() - cached.at > 5_000)
-        cached = { at: Date.now(), units: loadUnits(repos, config) };
+      // Real elapsed time (monotonic): a simulated clock must not keep a stale registry.
+      const now = performance.now();
+      if (!cached || now - cached.at > 5_000) cached = { at: now, units: loadUnits(repos, config) };
       return cached.units;
     },
     close: async () => {

@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { peekHeaders } from "../adapters/parse/header-peek.ts";
+import { type Clock, systemClock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
 import { fromLineDate, splitMbox } from "./import-mbox.ts";
 import { findImportSources, type ImportSource, maildirDeliveryTime } from "./import-sources.ts";
@@ -20,6 +21,8 @@ export interface ImportReport {
 
 export interface ImportDeps extends IngestDeps {
   logger?: Logger;
+  /** The received time of a mail that carries no date at all; the system clock by default. */
+  clock?: Clock;
 }
 
 export interface ImportOptions {
@@ -114,7 +117,10 @@ async function importMbox(
   for await (const message of splitMbox(path)) {
     n++;
     const receivedAt =
-      options.receivedAt ?? fromLineDate(message.fromLine) ?? dateHeader(message.header) ?? new Date();
+      options.receivedAt ??
+      fromLineDate(message.fromLine) ??
+      dateHeader(message.header) ??
+      (deps.clock ?? systemClock).now();
     try {
       count(
         await ingestRawMessage(deps, message.content, { source: options.source ?? "import", receivedAt }),

@@ -1,4 +1,3 @@
-import type { JobsOptions } from "bullmq";
 import type { NotifyJob } from "../adapters/queue/queues.ts";
 import type { Config } from "../config/schema.ts";
 import { countsLine, missingLabels, periodLabel, statusLabel } from "../domain/labels.ts";
@@ -15,7 +14,17 @@ export interface RobotNotifier {
 }
 
 export interface NotifyQueueLike {
-  add(name: string, data: NotifyJob, opts?: JobsOptions): Promise<unknown>;
+  add(
+    name: string,
+    data: NotifyJob,
+    opts?: {
+      jobId?: string;
+      attempts?: number;
+      backoff?: { type: "exponential"; delay: number };
+      removeOnComplete?: { age: number };
+      removeOnFail?: { age: number };
+    },
+  ): Promise<unknown>;
 }
 
 /** The robots the office configured, in a fixed order. */

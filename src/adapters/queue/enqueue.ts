@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { JobsOptions } from "bullmq";
 import { type OutgoingJob, type ProcessJob, queueNames } from "./queues.ts";
 
@@ -51,6 +52,6 @@ export async function queueOutgoing(
   options: { again?: boolean } = {},
 ): Promise<void> {
   // Date.now, not the injected clock: a job id only has to be unique in Redis.
-  const jobId = options.again ? `${outboxId}-r${Date.now()}` : outboxId;
+  const jobId = options.again ? `${outboxId}-r${randomUUID()}` : outboxId;
   await queue.add("send", { outboxId }, { ...outgoingJobOptions, jobId });
 }

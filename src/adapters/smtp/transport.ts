@@ -29,7 +29,7 @@ export interface OutgoingMail {
   references?: string[];
   attachments?: OutgoingAttachment[];
   /** When it is sent (the service's clock; the demo's is simulated). The Date header. */
-  date?: Date;
+  date: Date;
   /** What the mail is and whom it concerns, for a readable .eml file name (file transport). */
   label?: { kind: string; unit: string };
 }
@@ -59,7 +59,7 @@ export function senderAddress(config: Pick<Config, "smtp" | "imap">): string {
 /** A Message-ID on the sender's own domain, so replies and bounces thread back to us. */
 export function newMessageId(config: Pick<Config, "smtp" | "imap">): string {
   const domain = senderAddress(config).split("@")[1] || "localhost";
-  return `<${Date.now().toString(36)}.${randomBytes(8).toString("hex")}@${domain}>`;
+  return `<${randomBytes(12).toString("hex")}@${domain}>`;
 }
 
 function toNodemailer(config: Pick<Config, "smtp" | "imap" | "office">, mail: OutgoingMail) {
@@ -73,7 +73,7 @@ function toNodemailer(config: Pick<Config, "smtp" | "imap" | "office">, mail: Ou
     text: mail.text,
     html: mail.html,
     messageId: mail.messageId,
-    date: mail.date ?? new Date(),
+    date: mail.date,
     ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
     ...(mail.references?.length ? { references: mail.references } : {}),
     headers: {
@@ -140,7 +140,7 @@ function createFileTransport(
     async send(mail) {
       const info = await transporter.sendMail(toNodemailer(config, mail));
       await mkdir(dir, { recursive: true });
-      const base = outboxFileBase(mail.date ?? new Date(), mail.label, config.timezone);
+      const base = outboxFileBase(mail.date, mail.label, config.timezone);
       const file = await writeNew(dir, base, info.message as Buffer);
       return {
         response: `written ${basename(file)}`,

@@ -1,9 +1,11 @@
 /** Parsing of the options several commands share; errors say what and how to fix. */
 
+import { type Clock, systemClock } from "../../clock.ts";
 import { currentCollectionPeriod, formatPeriod } from "../../domain/period.ts";
 
-export function parseNowOption(value: string | undefined): Date {
-  if (!value) return new Date();
+/** The time given with --now / --at, or the clock's now. */
+export function parseNowOption(value: string | undefined, clock: Clock = systemClock): Date {
+  if (!value) return clock.now();
   const t = Date.parse(value);
   if (Number.isNaN(t))
     throw new Error(`--now "${value}" 不是有效的时间，例如 --now 2023-05-27T09:00:00+08:00`);
