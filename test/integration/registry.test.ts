@@ -267,5 +267,5 @@ describe.each(backends)("unit and task registry on %s", (backend) => {
       await release();
       await rm(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 180_000);
 });
