@@ -45,6 +45,7 @@ export const configSchema = z.strictObject({
       "应为空 (SQLite)、sqlite:<文件> 或 postgres://…",
     ),
   redisUrl: z.string().regex(/^rediss?:\/\//, "应以 redis:// 开头"),
+  templatesDir: z.string().min(1),
   queuePrefix: z.string().regex(/^[A-Za-z0-9_.:-]+$/, "只能包含字母、数字和 _.:-"),
   office: z.strictObject({
     name: z.string().min(1),
@@ -86,6 +87,7 @@ export const configSchema = z.strictObject({
     stages: z.array(stageSchema),
     overdueAfterDays: z.number().int().min(0),
     overdueTime: time,
+    overdueGraceWorkingDays: z.number().int().min(1).max(30),
   }),
   digest: z.strictObject({
     /** Whether the office gets receipt logs at all; on, it needs office.emails. */

@@ -16,6 +16,8 @@ export interface WorkingCalendar {
   onOrBeforeWorkingDay(date: LocalDate): LocalDate;
   /** The latest working day strictly before date. */
   previousWorkingDay(date: LocalDate): LocalDate;
+  /** The n-th working day after date (date itself not counted). */
+  addWorkingDays(date: LocalDate, n: number): LocalDate;
 }
 
 export function createWorkingCalendar(
@@ -38,6 +40,15 @@ export function createWorkingCalendar(
     isWorkingDay,
     onOrBeforeWorkingDay,
     previousWorkingDay: (date) => onOrBeforeWorkingDay(addDays(date, -1)),
+    addWorkingDays: (date, n) => {
+      let d = date;
+      // Bounded like above: n working days never take more than n weeks plus a long holiday.
+      for (let left = n, i = 0; left > 0 && i < n * 7 + 31; i++) {
+        d = addDays(d, 1);
+        if (isWorkingDay(d)) left--;
+      }
+      return d;
+    },
   };
 }
 

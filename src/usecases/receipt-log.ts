@@ -1,4 +1,5 @@
 import { parseStringList } from "../adapters/db/json-columns.ts";
+import { mailRendererFor } from "../adapters/templates/mail-templates.ts";
 import { buildReceiptXlsx } from "../adapters/xlsx/receipt-xlsx.ts";
 import type { Config } from "../config/schema.ts";
 import { dateTimeLabel, missingSummary, periodLabel, statusLabel, yearMarkOf } from "../domain/labels.ts";
@@ -21,6 +22,7 @@ import {
   loadReceipts,
   type MailDeps,
   type MailRepos,
+  signatureOf,
 } from "./send-common.ts";
 
 // The office's receipt log (报送情况登记表): who submitted, when, contact, what is missing, who has
@@ -84,18 +86,21 @@ export async function buildReceiptLog(
   const data = await readReceiptLog(repos, config, period, now);
   const { counts, rows, unreachable, uncertain } = data;
   const asOf = dateTimeLabel(now, config.timezone);
-  const mail = buildDigestMail({
-    officeName: config.office.name,
-    period,
-    deadline: deadlineLabel(period, config),
-    asOf,
-    final: Boolean(options.final),
-    counts,
-    headers: logHeaders,
-    rows: rows.map((r) => r.cells),
-    unreachable,
-    uncertain,
-  });
+  const mail = buildDigestMail(
+    {
+      signature: signatureOf(config, now),
+      period,
+      deadline: deadlineLabel(period, config),
+      asOf,
+      final: Boolean(options.final),
+      counts,
+      headers: logHeaders,
+      rows: rows.map((r) => r.cells),
+      unreachable,
+      uncertain,
+    },
+    mailRendererFor(config),
+  );
   const xlsx = await buildReceiptXlsx({
     title: `${periodLabel(period)}工作进展情况报送登记表（截至 ${asOf}）`,
     headers: logHeaders,

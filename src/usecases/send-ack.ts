@@ -1,3 +1,4 @@
+import { mailRendererFor } from "../adapters/templates/mail-templates.ts";
 import { dateTimeLabel, fileKindText } from "../domain/labels.ts";
 import { buildAckMail } from "../domain/mail-content/builders.ts";
 import { isLate } from "../domain/period.ts";
@@ -5,7 +6,7 @@ import { SEAL_UNSEEN_NOTE } from "../domain/seal/policy.ts";
 import { loadUnits } from "./load-registry.ts";
 import { countAcksTo, enqueueMail } from "./outbox.ts";
 import { ownAddresses } from "./process-message.ts";
-import { deadlineLabel, type MailDeps, officeMailbox } from "./send-common.ts";
+import { deadlineLabel, type MailDeps, officeMailbox, requestDateLabel, signatureOf } from "./send-common.ts";
 
 // The acknowledgement (回执) of one recognised report. Loop safety, in layers: only messages the
 // processing step accepted as reports (state "processed": auto-replies, bounces, lists and
@@ -57,21 +58,25 @@ export async function sendAcknowledgement(deps: MailDeps, messageId: string): Pr
 
   const files = await repos.messages.attachmentsOf([messageId], { excludeKinds: ["archive"] });
   const receipt = await repos.receipts.find({ unitId: message.unit_id, period: message.period });
-  const mail = buildAckMail({
-    officeName: config.office.name,
-    officeAddress: officeMailbox(config),
-    period: message.period,
-    deadline: deadlineLabel(message.period, config),
-    unitName: unit?.name ?? message.unit_id,
-    receivedAt: dateTimeLabel(message.received_at, config.timezone),
-    files: files.map((f) => ({ name: f.original_name, kind: fileKindText(f.kind) })),
-    missing: receipt?.status === "complete" || receipt?.status === "exempt" ? [] : (receipt?.missing ?? []),
-    contactName: receipt?.contactName ?? null,
-    contactPhone: receipt?.contactPhone ?? null,
-    // This report itself arrived after the deadline (the receipt's standing may say more).
-    late: isLate(new Date(message.received_at), message.period, config.deadline.day, config.timezone),
-    sealNote: receipt?.scanSeal === "unseen" ? SEAL_UNSEEN_NOTE : null,
-  });
+  const mail = buildAckMail(
+    {
+      signature: signatureOf(config, now),
+      officeAddress: officeMailbox(config),
+      period: message.period,
+      deadline: deadlineLabel(message.period, config),
+      unitName: unit?.name ?? message.unit_id,
+      receivedAt: dateTimeLabel(message.received_at, config.timezone),
+      files: files.map((f) => ({ name: f.original_name, kind: fileKindText(f.kind) })),
+      missing: receipt?.status === "complete" || receipt?.status === "exempt" ? [] : (receipt?.missing ?? []),
+      contactName: receipt?.contactName ?? null,
+      contactPhone: receipt?.contactPhone ?? null,
+      // This report itself arrived after the deadline (the receipt's standing may say more).
+      late: isLate(new Date(message.received_at), message.period, config.deadline.day, config.timezone),
+      requestBy: requestDateLabel(message.period, now, config),
+      sealNote: receipt?.scanSeal === "unseen" ? SEAL_UNSEEN_NOTE : null,
+    },
+    mailRendererFor(config),
+  );
   const reportId = message.message_id ? `<${message.message_id.replace(/^<|>$/g, "")}>` : undefined;
   const result = await enqueueMail(deps, {
     key,

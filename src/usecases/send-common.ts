@@ -2,8 +2,11 @@ import type { StoredReceipt } from "../adapters/db/receipt-repository.ts";
 import type { Repositories } from "../adapters/db/repositories.ts";
 import { senderAddress } from "../adapters/smtp/transport.ts";
 import type { Config } from "../config/schema.ts";
-import { localDateLabel } from "../domain/labels.ts";
+import { dateLabel, localDateLabel } from "../domain/labels.ts";
+import type { Signature } from "../domain/mail-content/builders.ts";
+import { deadlineOf, localDateOf } from "../domain/period.ts";
 import { deadlineDate } from "../domain/schedule-plan.ts";
+import { createWorkingCalendar } from "../domain/working-days.ts";
 import type { OutboxDeps } from "./outbox.ts";
 
 // Small shared readers for the mail use cases (acknowledgement, reminders, receipt log).
@@ -47,4 +50,27 @@ export function officeMailbox(config: Config): string {
 /** 2023年5月28日 */
 export function deadlineLabel(period: string, config: Config): string {
   return localDateLabel(deadlineDate(period, config));
+}
+
+/** The block under every mail: the office, today's date, and the office's contact and phone. */
+export function signatureOf(config: Config, now: Date): Signature {
+  return {
+    officeName: config.office.name,
+    date: dateLabel(now, config.timezone),
+    contact: config.office.contactNames[0] ?? "",
+    phone: config.office.contactPhones[0] ?? "",
+  };
+}
+
+/**
+ * The date a unit is asked to send something by: the period's deadline, or, once that has
+ * passed, reminders.overdueGraceWorkingDays working days from today (the overdue notice's date).
+ */
+export function requestDateLabel(period: string, now: Date, config: Config): string {
+  if (now.getTime() <= deadlineOf(period, config.deadline.day, config.timezone).getTime())
+    return deadlineLabel(period, config);
+  const calendar = createWorkingCalendar(config.calendar);
+  return localDateLabel(
+    calendar.addWorkingDays(localDateOf(now, config.timezone), config.reminders.overdueGraceWorkingDays),
+  );
 }

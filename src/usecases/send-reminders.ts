@@ -1,8 +1,10 @@
+import { mailRendererFor } from "../adapters/templates/mail-templates.ts";
 import { dateTimeLabel, missingSummary, statusLabel } from "../domain/labels.ts";
 import {
   buildOfficeOverdueMail,
   buildOverdueMail,
   buildReminderMail,
+  reminderRound,
 } from "../domain/mail-content/builders.ts";
 import type { RenderedMail } from "../domain/mail-content/render.ts";
 import { localDateOf } from "../domain/period.ts";
@@ -17,6 +19,8 @@ import {
   type MailDeps,
   officeMailbox,
   type ReceiptView,
+  requestDateLabel,
+  signatureOf,
 } from "./send-common.ts";
 
 // Reminders (催报) before the deadline and overdue notices (逾期) after it: one mail per unit whose
@@ -104,23 +108,31 @@ export async function sendReminderStage(deps: MailDeps, input: StageInput): Prom
   if (input.dryRun) return result;
   const tasks = await loadTasks(deps.repos);
   const stages = config.reminders.stages;
-  const final = stages.length > 0 && stages[stages.length - 1]?.name === input.stage;
+  const round = reminderRound(
+    stages.findIndex((s) => s.name === input.stage),
+    stages.length,
+  );
+  const renderer = mailRendererFor(config);
+  const signature = signatureOf(config, input.now);
   for (const target of result.targets) {
     const unit = pending.find((p) => p.unit.id === target.unitId)?.unit;
-    const mail = buildReminderMail({
-      officeName: config.office.name,
-      officeAddress: officeMailbox(config),
-      period: input.period,
-      deadline: deadlineLabel(input.period, config),
-      unitName: target.unitName,
-      asOf: dateTimeLabel(input.now, config.timezone),
-      missing: target.missing,
-      submitted: target.status === "incomplete",
-      tasks: tasks
-        .filter((t) => unit?.tasks.includes(t.number))
-        .map((t) => ({ number: t.number, title: t.title, lead: Boolean(unit?.leads.includes(t.number)) })),
-      final,
-    });
+    const mail = buildReminderMail(
+      {
+        signature,
+        officeAddress: officeMailbox(config),
+        period: input.period,
+        deadline: deadlineLabel(input.period, config),
+        unitName: target.unitName,
+        asOf: dateTimeLabel(input.now, config.timezone),
+        missing: target.missing,
+        submitted: target.status === "incomplete",
+        tasks: tasks
+          .filter((t) => unit?.tasks.includes(t.number))
+          .map((t) => ({ number: t.number, title: t.title, lead: Boolean(unit?.leads.includes(t.number)) })),
+        round,
+      },
+      renderer,
+    );
     await queueForUnit(
       deps,
       target,
@@ -163,16 +175,23 @@ export async function sendOverdueNotices(
   const { result } = await collectTargets(deps, input.period, "overdue");
   result.dryRun = Boolean(input.dryRun);
   if (input.dryRun) return result;
+  const renderer = mailRendererFor(config);
+  const signature = signatureOf(config, input.now);
+  const newDeadline = requestDateLabel(input.period, input.now, config);
   for (const target of result.targets) {
-    const mail = buildOverdueMail({
-      officeName: config.office.name,
-      officeAddress: officeMailbox(config),
-      period: input.period,
-      deadline: deadlineLabel(input.period, config),
-      unitName: target.unitName,
-      missing: target.missing,
-      submitted: target.status === "incomplete",
-    });
+    const mail = buildOverdueMail(
+      {
+        signature,
+        officeAddress: officeMailbox(config),
+        period: input.period,
+        deadline: deadlineLabel(input.period, config),
+        unitName: target.unitName,
+        missing: target.missing,
+        submitted: target.status === "incomplete",
+        newDeadline,
+      },
+      renderer,
+    );
     await queueForUnit(
       deps,
       target,
@@ -197,17 +216,21 @@ export async function sendOverdueNotices(
     })),
   ];
   if (listed.length === 0) return result;
-  const office = buildOfficeOverdueMail({
-    officeName: config.office.name,
-    period: input.period,
-    deadline: deadlineLabel(input.period, config),
-    units: listed.map((u) => ({
-      unit: u.unit,
-      status: statusLabel[u.status],
-      missing: missingSummary(u.status, u.missing),
-      notified: u.notified,
-    })),
-  });
+  const office = buildOfficeOverdueMail(
+    {
+      signature,
+      period: input.period,
+      deadline: deadlineLabel(input.period, config),
+      units: listed.map((u) => ({
+        unit: u.unit,
+        status: statusLabel[u.status],
+        missing: missingSummary(u.status, u.missing),
+        contact: "",
+        notified: u.notified,
+      })),
+    },
+    renderer,
+  );
   const queued = await enqueueMail(deps, {
     key: `digest:${localDateOf(input.now, config.timezone)}:overdue-${input.period}`,
     kind: "office-overdue",

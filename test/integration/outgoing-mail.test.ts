@@ -121,7 +121,7 @@ describe.each(backends)("acknowledgements (%s)", (backend) => {
     expect(p.date).toBeInstanceOf(Date);
     expect(p.subject).toContain("回执");
     expect(p.text).toContain("市水利局4月工作进展（盖章）.pdf");
-    expect(p.text).toContain("尚缺：联系电话");
+    expect(p.text).toContain("尚缺联系电话");
     expect(p.text).toContain("张三");
     expect(p.html).toContain("市水利局4月工作进展&lt;b&gt;.docx");
     expect(p.html).not.toContain("<b>.docx");
@@ -181,7 +181,7 @@ describe("outgoing mail safety", () => {
     expect(mail.parsed.subject).toContain("Bcc: evil@attacker.example");
     expect(mail.parsed.subject).not.toMatch(/[\r\n]/);
     expect(mail.parsed.headers.get("auto-submitted")).toBe("auto-generated");
-    expect(mail.parsed.text).toContain("尚未收到贵单位的报送");
+    expect(mail.parsed.text).toContain("我办尚未收到你单位2023年4月工作进展情况");
     const headerBlock = mail.raw.toString("latin1").split("\r\n\r\n")[0]!;
     expect(headerBlock).not.toMatch(/^(X-Evil|Bcc):/im);
   });

@@ -175,28 +175,34 @@ describe("a simulated month of reminders, overdue notices and receipt logs", () 
     expect(subjects(env, "tcj@example.gov.cn")).toEqual([]);
     const zd = mailsTo(env, "zdx@example.gov.cn");
     expect(zd).toHaveLength(1);
-    expect(zd[0]!.parsed.text).toContain("尚缺：联系电话");
+    expect(zd[0]!.parsed.text).toContain("尚缺联系电话");
     const ly = subjects(env, "lyj@example.gov.cn");
     expect(ly).toHaveLength(4);
-    expect(ly.filter((s) => s.startsWith("【催报提醒】"))).toHaveLength(2);
+    // The first round informs, the second says it again, the last says it is the last.
+    expect(ly.filter((s) => s.startsWith("【催报提醒】"))).toHaveLength(1);
+    expect(ly.filter((s) => s.startsWith("【再次提醒】"))).toHaveLength(1);
     expect(ly.filter((s) => s.startsWith("【最后提醒】"))).toHaveLength(1);
     expect(ly.filter((s) => s.startsWith("【逾期提醒】"))).toHaveLength(1);
     // Both registered addresses of a unit receive its mail, in one message.
     expect(mailsTo(env, "lyj2@qq.com")).toHaveLength(4);
     const lyMails = mailsTo(env, "lyj@example.gov.cn");
-    expect(lyMails[0]!.parsed.text).toContain("尚未收到贵单位的报送");
+    expect(lyMails[0]!.parsed.text).toContain("我办尚未收到你单位2023年4月工作进展情况");
     expect(lyMails[0]!.parsed.text).toContain("1. 持续开展蓝天保卫战（牵头）");
     expect(lyMails[0]!.parsed.text).toContain("5. 深入打好碧水保卫战");
-    expect(lyMails[1]!.parsed.text).toContain("尚缺：盖章扫描件");
+    expect(lyMails[1]!.parsed.text).toContain("尚缺盖章扫描件");
+    expect(lyMails[2]!.parsed.text).toContain("最后一次提醒");
     expect(lyMails[3]!.parsed.text).toContain("截止时间（2023年5月28日）已过");
+    // The overdue notice (29 May, Monday) asks for it within 3 working days.
+    expect(lyMails[3]!.parsed.text).toContain("请于2023年6月1日前");
+    expect(lyMails[3]!.parsed.text).toContain("未按时报送单位名单");
 
     const staff = subjects(env, officeStaff);
     expect(staff.filter((s) => s.includes("报送情况登记表"))).toHaveLength(6);
     expect(staff.filter((s) => s.startsWith("【最终】"))).toHaveLength(1);
     const overdueList = mailsTo(env, officeStaff).find((m) => m.parsed.subject?.includes("逾期未报单位"));
     expect(overdueList?.parsed.subject).toContain("2家");
-    expect(overdueList?.parsed.text).toContain("市林业局 | 不齐全 | 尚缺：盖章扫描件 | 逾期提醒：已发送");
-    expect(overdueList?.parsed.text).toContain("赵县 | 未报送 | 尚缺：全部材料 | 逾期提醒：无登记邮箱");
+    expect(overdueList?.parsed.text).toContain("市林业局 | 不齐全 | 盖章扫描件 | — | 已发送");
+    expect(overdueList?.parsed.text).toContain("赵县 | 未报送 | 全部材料 | — | 无登记邮箱");
     expect(overdueList?.parsed.text).toContain("无登记邮箱");
 
     // The final log: xlsx attached, opens, rows with units not submitted first.

@@ -24,6 +24,15 @@ describe("working calendar (China, with 调休)", () => {
     expect(cal.previousWorkingDay("2023-10-07")).toBe("2023-09-28");
   });
 
+  it("counts working days forward over weekends, holidays and 调休 (the overdue notice's grace)", () => {
+    // Monday 29 May 2023 + 3 working days: Thursday 1 June.
+    expect(cal.addWorkingDays("2023-05-29", 3)).toBe("2023-06-01");
+    // Friday 26 May + 1: Monday 29 May.
+    expect(cal.addWorkingDays("2023-05-26", 1)).toBe("2023-05-29");
+    // 28 Sep 2023 + 2: the holiday runs 29 Sep to 6 Oct, Saturday 7 Oct is a make-up working day.
+    expect(cal.addWorkingDays("2023-09-28", 2)).toBe("2023-10-08");
+  });
+
   it("applies the office's overrides for years the package does not know", () => {
     const custom = createWorkingCalendar({ holidays: ["2023-06-20"], workdays: ["2023-06-24"] });
     expect(custom.isWorkingDay("2023-06-20")).toBe(false);

@@ -1,19 +1,24 @@
 import { countsLine, missingLabels, periodLabel, statusLabel } from "../labels.ts";
 import type { StatusCounts } from "../unit-status.ts";
-import { createMailRenderer, type MailRenderer, type RenderedMail, subjectLine } from "./render.ts";
+import type { MailRenderer, RenderedMail } from "./render.ts";
+import { subjectLine } from "./render.ts";
 
-// Pure content: everything a mail says, from plain data. Callers gather the data; nothing here
-// reads the database or sends anything.
+// Pure content: everything a mail says, from plain data, in the office's voice (公文: 我办 to
+// 你单位, dates as 2023年5月28日, a signature block). Callers gather the data and pass the
+// renderer (templates are loaded by an adapter); nothing here reads a file or the database.
 
-let shared: MailRenderer | undefined;
-const renderer = (r?: MailRenderer) => {
-  if (r) return r;
-  shared ??= createMailRenderer();
-  return shared;
-};
+/** The block every mail ends with: the office, the date, and whom to call. */
+export interface Signature {
+  officeName: string;
+  /** 2023年5月19日 */
+  date: string;
+  /** The office's own contact person and phone (config office.contactNames/Phones); may be empty. */
+  contact: string;
+  phone: string;
+}
 
 interface Common {
-  officeName: string;
+  signature: Signature;
   officeAddress: string;
   period: string;
   /** Deadline as people read it, e.g. 2023年5月28日. */
@@ -22,6 +27,7 @@ interface Common {
 
 export interface AckData extends Common {
   unitName: string;
+  /** 2023年5月10日 15:40 */
   receivedAt: string;
   files: { name: string; kind: string }[];
   missing: string[];
@@ -30,9 +36,14 @@ export interface AckData extends Common {
   late: boolean;
   /** Said when no scan the unit sent shows a seal (config classification.seal). */
   sealNote?: string | null;
+  /**
+   * The date the missing parts are asked for: the deadline, or once it has passed a date some
+   * working days on (never a date already gone).
+   */
+  requestBy: string;
 }
 
-export function buildAckMail(data: AckData, r?: MailRenderer): RenderedMail {
+export function buildAckMail(data: AckData, r: MailRenderer): RenderedMail {
   const complete = data.missing.length === 0;
   const view = {
     ...data,
@@ -47,23 +58,33 @@ export function buildAckMail(data: AckData, r?: MailRenderer): RenderedMail {
     "工作进展情况",
     complete ? "（材料齐全）" : "（尚缺材料）",
   );
-  return { subject, ...renderer(r).render("ack", subject, view) };
+  return { subject, ...r.render("ack", subject, view) };
+}
+
+/** first: informs; again: a later round before the last; final: the last before the deadline. */
+export type ReminderRound = "first" | "again" | "final";
+
+/** The round of the stage at `index` of `count` stages. */
+export function reminderRound(index: number, count: number): ReminderRound {
+  if (index === count - 1 && count > 1) return "final";
+  return index <= 0 ? "first" : "again";
 }
 
 export interface ReminderData extends Common {
   unitName: string;
+  /** 2023年5月19日 09:00 */
   asOf: string;
   /** Empty when nothing arrived at all. */
   missing: string[];
   submitted: boolean;
   tasks: { number: number; title: string; lead: boolean }[];
-  final?: boolean;
+  round: ReminderRound;
 }
 
-export function buildReminderMail(data: ReminderData, r?: MailRenderer): RenderedMail {
+export function buildReminderMail(data: ReminderData, r: MailRenderer): RenderedMail {
   const view = { ...data, periodLabel: periodLabel(data.period), missing: missingLabels(data.missing) };
   const subject = subjectLine(
-    data.final ? "【最后提醒】" : "【催报提醒】",
+    { first: "【催报提醒】", again: "【再次提醒】", final: "【最后提醒】" }[data.round],
     "请于",
     data.deadline,
     "前报送",
@@ -72,11 +93,30 @@ export function buildReminderMail(data: ReminderData, r?: MailRenderer): Rendere
     data.unitName,
     "）",
   );
-  return { subject, ...renderer(r).render("remind", subject, view) };
+  return { subject, ...r.render("remind", subject, view) };
 }
 
-export function buildOverdueMail(data: Omit<ReminderData, "tasks" | "asOf">, r?: MailRenderer): RenderedMail {
-  const view = { ...data, periodLabel: periodLabel(data.period), missing: missingLabels(data.missing) };
+export interface OverdueData extends Common {
+  unitName: string;
+  missing: string[];
+  submitted: boolean;
+  /** The date the unit is asked to send it by: N working days after the notice. */
+  newDeadline: string;
+}
+
+/** "石家庄市生态文明建设领导小组" from the office's name "…领导小组办公室". */
+export function leadingGroupOf(officeName: string): string {
+  const group = officeName.replace(/办公室$/, "");
+  return group && group !== officeName ? group : "领导小组";
+}
+
+export function buildOverdueMail(data: OverdueData, r: MailRenderer): RenderedMail {
+  const view = {
+    ...data,
+    periodLabel: periodLabel(data.period),
+    missing: missingLabels(data.missing),
+    leadingGroup: leadingGroupOf(data.signature.officeName),
+  };
   const subject = subjectLine(
     "【逾期提醒】",
     periodLabel(data.period),
@@ -84,7 +124,7 @@ export function buildOverdueMail(data: Omit<ReminderData, "tasks" | "asOf">, r?:
     data.unitName,
     "）",
   );
-  return { subject, ...renderer(r).render("overdue", subject, view) };
+  return { subject, ...r.render("overdue", subject, view) };
 }
 
 export interface DigestData extends Omit<Common, "officeAddress"> {
@@ -97,7 +137,7 @@ export interface DigestData extends Omit<Common, "officeAddress"> {
   uncertain: string[];
 }
 
-export function buildDigestMail(data: DigestData, r?: MailRenderer): RenderedMail {
+export function buildDigestMail(data: DigestData, r: MailRenderer): RenderedMail {
   // The templates name the states with the same words as the board and the spreadsheet.
   const view = { ...data, periodLabel: periodLabel(data.period), countsLine: countsLine(data.counts) };
   const subject = subjectLine(
@@ -111,14 +151,15 @@ export function buildDigestMail(data: DigestData, r?: MailRenderer): RenderedMai
     String(data.counts.total),
     "）",
   );
-  return { subject, ...renderer(r).render("digest", subject, view) };
+  return { subject, ...r.render("digest", subject, view) };
 }
 
 export interface OfficeOverdueData extends Omit<Common, "officeAddress"> {
-  units: { unit: string; status: string; missing: string; notified: string }[];
+  /** contact: the unit's standing contact and phone, so staff can phone down the list. */
+  units: { unit: string; status: string; missing: string; contact: string; notified: string }[];
 }
 
-export function buildOfficeOverdueMail(data: OfficeOverdueData, r?: MailRenderer): RenderedMail {
+export function buildOfficeOverdueMail(data: OfficeOverdueData, r: MailRenderer): RenderedMail {
   const view = { ...data, periodLabel: periodLabel(data.period) };
   const subject = subjectLine(
     periodLabel(data.period),
@@ -126,5 +167,5 @@ export function buildOfficeOverdueMail(data: OfficeOverdueData, r?: MailRenderer
     String(data.units.length),
     "家）",
   );
-  return { subject, ...renderer(r).render("office-overdue", subject, view) };
+  return { subject, ...r.render("office-overdue", subject, view) };
 }
