@@ -246,11 +246,13 @@ try {
   );
   const header = `report-inbox 基准 — ${machine.cores} 核 ${machine.model}，Node ${machine.node}，N=${args.n}，${args.runs} 轮 (中位数/最小/最大)，数据库 ${args.db}，收取进程布局: ${machine.cores > 1 ? layoutLabel[args.layout] : layoutLabel.single}`;
   console.log(`\n${renderTable(results, header)}`);
+  // A partial run (--only) gets a file of its own, so it never replaces the full run's figures.
+  const resultsFile = args.only.length === 0 ? "results.json" : `results-${args.only.join("-")}.json`;
   await writeFile(
-    join(here, "results.json"),
+    join(here, resultsFile),
     `${JSON.stringify({ at: now.toISOString(), machine, args, period, results, runs, failures }, null, 2)}\n`,
   );
-  log(`结果已写入 bench/results.json`);
+  log(`结果已写入 bench/${resultsFile}`);
 } finally {
   await cleanup();
 }
