@@ -82,6 +82,7 @@ export function createWatchWorker(deps: WatchWorkerDeps): WatchWorker {
           ingest,
           logger,
           clock,
+          timezone: deps.config.timezone,
           shouldStop: () => stopping,
         });
         total.fetched += counts.fetched;

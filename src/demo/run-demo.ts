@@ -89,6 +89,7 @@ export async function runDemo(
           {
             source: "demo",
             receivedAt: mail.at,
+            backfill: false,
           },
         );
         say(`  ${formatDay(mail.at)}  收到: ${mail.label}`);

@@ -30,6 +30,11 @@ export interface ImportOptions {
   source?: string;
   /** Overrides the received time of every message (the demo's simulated clock). */
   receivedAt?: Date;
+  /**
+   * Old mail taken in after the fact: logged, never acknowledged. True for an import; the demo,
+   * whose mail "arrives" as its clock passes, says false.
+   */
+  backfill?: boolean;
 }
 
 function parseDate(value: string | null): Date | null {
@@ -103,6 +108,7 @@ async function importSingle(
   return ingestRawMessage(deps, createReadStream(source.path), {
     source: options.source ?? "import",
     receivedAt,
+    backfill: options.backfill ?? true,
   });
 }
 
@@ -123,7 +129,11 @@ async function importMbox(
       (deps.clock ?? systemClock).now();
     try {
       count(
-        await ingestRawMessage(deps, message.content, { source: options.source ?? "import", receivedAt }),
+        await ingestRawMessage(deps, message.content, {
+          source: options.source ?? "import",
+          receivedAt,
+          backfill: options.backfill ?? true,
+        }),
       );
     } catch (err) {
       fail(`${path} (第 ${n} 封)`, err);

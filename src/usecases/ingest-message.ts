@@ -11,6 +11,8 @@ export interface IngestMeta {
   uid?: number | null;
   /** When the mailbox received it (IMAP INTERNALDATE); the import time otherwise. */
   receivedAt: Date;
+  /** Taken in after the fact (an import, a first sync, a resync): logged, never acknowledged. */
+  backfill?: boolean;
 }
 
 export interface IngestResult {
@@ -65,6 +67,7 @@ export async function ingestRawMessage(
     raw_size: stored.size,
     sent_at: sentAt,
     received_at: meta.receivedAt.toISOString(),
+    backfill: meta.backfill ? 1 : 0,
   });
   // Another instance recorded it between our look-up and insert: theirs stands.
   if (!inserted) return { messageId: stored.hash, isNew: false, queued: false };

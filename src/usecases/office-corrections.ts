@@ -142,7 +142,8 @@ export async function reprocessMessage(
   who: Actor,
 ): Promise<ProcessOutcome> {
   const before = await findMessage(deps.repos, messageId);
-  const outcome = await processMessage(deps, before.id, { force: true });
+  // Mail already in the log is backfill: the unit heard about it (or not) when it arrived.
+  const outcome = await processMessage(deps, before.id, { force: true, acknowledge: false });
   await deps.repos.audit.record({
     ...who,
     action: "reprocess",

@@ -48,6 +48,16 @@ export class PermanentProcessError extends Error {
   }
 }
 
+export interface ProcessOptions {
+  /** Process again a message already processed (after a fix, or a registry edit). */
+  force?: boolean;
+  /**
+   * false: log the report without acknowledging it. Reprocessing mail that was already in the
+   * log is backfill: the unit heard about it (or not) when it arrived.
+   */
+  acknowledge?: boolean;
+}
+
 /**
  * Turns one stored message into a fact in the receipt log (or a recorded reason why it is not
  * a report). Idempotent: a message already processed is skipped unless `force` (reprocessing
@@ -56,7 +66,7 @@ export class PermanentProcessError extends Error {
 export async function processMessage(
   deps: ProcessDeps,
   messageId: string,
-  options: { force?: boolean } = {},
+  options: ProcessOptions = {},
 ): Promise<ProcessOutcome> {
   const row = await deps.repos.messages.find(messageId);
   if (!row) return { state: "skipped", reason: "message not recorded" };
@@ -80,7 +90,7 @@ export async function processMessage(
     return { state: "failed", code, reason };
   }
   try {
-    return await decideAndRecord(deps, row, parsed);
+    return await decideAndRecord(deps, row, parsed, options.acknowledge !== false);
   } finally {
     // Attachments held in memory for this message (ContentStore.hold) are not needed any more.
     deps.store.release(parsed.heldHashes ?? []);
@@ -91,6 +101,7 @@ async function decideAndRecord(
   deps: ProcessDeps,
   row: MessageRecord,
   parsed: ParsedMessage,
+  acknowledge: boolean,
 ): Promise<ProcessOutcome> {
   const messageId = row.id;
   const receivedAt = new Date(row.received_at);
@@ -129,7 +140,7 @@ async function decideAndRecord(
     });
   });
   if (verdict.kind === "report") {
-    if (deps.onReportRecorded) await deps.onReportRecorded(messageId);
+    if (acknowledge && deps.onReportRecorded) await deps.onReportRecorded(messageId);
     return { state: "processed", unitId: verdict.unitId, period: verdict.period };
   }
   return { state: verdict.kind, code: verdict.code, reason: verdict.reason };

@@ -3,6 +3,7 @@ import { dateTimeLabel, fileKindText } from "../domain/labels.ts";
 import { buildAckMail } from "../domain/mail-content/builders.ts";
 import { isLate } from "../domain/period.ts";
 import { SEAL_UNSEEN_NOTE } from "../domain/seal/policy.ts";
+import { isRecentForAck } from "../domain/send-window.ts";
 import { loadUnits } from "./load-registry.ts";
 import { countAcksTo, enqueueMail } from "./outbox.ts";
 import { ownAddresses } from "./process-message.ts";
@@ -31,6 +32,15 @@ export async function sendAcknowledgement(deps: MailDeps, messageId: string): Pr
   if (message.state !== "processed" || !message.unit_id || !message.period) {
     return { status: "skipped", reason: `不是已登记的报送 (${message.state})` };
   }
+  // Old mail never gets a receipt dated today: not what an import or a first sync took in, not
+  // what arrived longer ago than the window (the service was down, the mail sat in review).
+  if (message.backfill === 1)
+    return { status: "skipped", reason: "补收的旧邮件（导入、首次同步或重新同步），不发回执" };
+  if (!isRecentForAck(new Date(message.received_at), deps.clock.now(), config.acknowledgements.recentDays))
+    return {
+      status: "skipped",
+      reason: `邮件收到已超过 ${config.acknowledgements.recentDays} 天，不发回执`,
+    };
   const key = `ack:${messageId}`;
   const existing = await repos.outbox.findByKey(key);
   if (existing)

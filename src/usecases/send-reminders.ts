@@ -1,5 +1,5 @@
 import { mailRendererFor } from "../adapters/templates/mail-templates.ts";
-import { dateTimeLabel, missingSummary, statusLabel } from "../domain/labels.ts";
+import { dateTimeLabel, missingSummary, periodLabel, statusLabel } from "../domain/labels.ts";
 import {
   buildOfficeOverdueMail,
   buildOverdueMail,
@@ -8,6 +8,7 @@ import {
 } from "../domain/mail-content/builders.ts";
 import type { RenderedMail } from "../domain/mail-content/render.ts";
 import { localDateOf } from "../domain/period.ts";
+import { isPeriodClosedForReminders } from "../domain/send-window.ts";
 import type { Unit } from "../domain/types.ts";
 import { isPending, progressOf } from "../domain/unit-status.ts";
 import { loadTasks, loadUnits } from "./load-registry.ts";
@@ -42,6 +43,11 @@ export interface StageResult {
   stage: string;
   dryRun: boolean;
   targets: PendingUnit[];
+  /**
+   * Why nothing was sent for the period at all: its deadline is more than one period in the
+   * past (an old month imported or asked for by hand is never reminded about).
+   */
+  closed?: string;
   /** Units that cannot be reminded: no registered address. With addresses seen on past reports. */
   unreachable: {
     unitId: string;
@@ -100,9 +106,25 @@ export interface StageInput {
   dryRun?: boolean;
 }
 
+/** The result for a period too old to remind about, or null when it may be reminded. */
+function closedPeriod(deps: MailDeps, input: Omit<StageInput, "stage">, stage: string): StageResult | null {
+  const { config } = deps;
+  if (!isPeriodClosedForReminders(input.period, input.now, config.deadline.day, config.timezone)) return null;
+  return {
+    period: input.period,
+    stage,
+    dryRun: Boolean(input.dryRun),
+    targets: [],
+    unreachable: [],
+    closed: `${periodLabel(input.period)}的报送截止时间（${deadlineLabel(input.period, config)}）已过去一个多月，不再发送催报或逾期提醒`,
+  };
+}
+
 /** Sends (or, on a dry run, lists) one reminder stage. Idempotent per unit, period and stage. */
 export async function sendReminderStage(deps: MailDeps, input: StageInput): Promise<StageResult> {
   const { config } = deps;
+  const closed = closedPeriod(deps, input, input.stage);
+  if (closed) return closed;
   const { result, pending } = await collectTargets(deps, input.period, input.stage);
   result.dryRun = Boolean(input.dryRun);
   if (input.dryRun) return result;
@@ -172,6 +194,8 @@ export async function sendOverdueNotices(
   input: Omit<StageInput, "stage">,
 ): Promise<StageResult & { officeOutboxId?: string }> {
   const { config } = deps;
+  const closed = closedPeriod(deps, input, "overdue");
+  if (closed) return closed;
   const { result } = await collectTargets(deps, input.period, "overdue");
   result.dryRun = Boolean(input.dryRun);
   if (input.dryRun) return result;

@@ -14,7 +14,8 @@ import { startSmtpServer, type TestSmtpServer } from "../helpers/smtp-server.ts"
 const run = promisify(execFile);
 
 // `report-inbox sync --once` as cron would run it: configured only through the environment,
-// it fetches, processes, acknowledges and exits; a second run finds nothing new.
+// it fetches, processes, acknowledges and exits; a second run finds nothing new. The first run
+// takes the mailbox's past and writes to nobody about it.
 describe("report-inbox sync --once", () => {
   let dovecot: DovecotInstance;
   let smtp: TestSmtpServer;
@@ -51,30 +52,52 @@ describe("report-inbox sync --once", () => {
 
   const cli = (...args: string[]) => run("node", ["bin/report-inbox.js", ...args], { env, timeout: 90_000 });
 
-  it("fetches, logs and acknowledges, then exits; the next run finds nothing new", async () => {
+  const report = async (from: string, unit: string, date: Date) =>
+    composeMail({
+      from,
+      to: "huanzichu@163.com",
+      subject: `${unit}上月工作进展情况`,
+      date,
+      text: "联系人：张三 联系电话：0311-86688888",
+      attachments: [
+        { filename: "盖章.pdf", content: makeScanPdf() },
+        { filename: "电子版.docx", content: await makeDocx([`石家庄${unit}`]) },
+      ],
+    });
+
+  it("previews, then takes the mailbox's past without a receipt, then acknowledges new mail once", async () => {
+    // Already in the mailbox before the first start: an old report and yesterday's.
     await appendMessages(dovecot, dovecot, [
-      await composeMail({
-        from: "slj@163.com",
-        to: "huanzichu@163.com",
-        subject: "市水利局上月工作进展情况",
-        date: new Date(),
-        text: "联系人：张三 联系电话：0311-86688888",
-        attachments: [
-          { filename: "盖章.pdf", content: makeScanPdf() },
-          { filename: "电子版.docx", content: await makeDocx(["石家庄市水利局"]) },
-        ],
-      }),
+      await report("slj@163.com", "市水利局", new Date(Date.now() - 86_400_000)),
     ]);
+
+    // The dry run lists what would come in, stores nothing and sends nothing.
+    const preview = await cli("sync", "--once", "--dry-run");
+    expect(preview.stdout).toContain("市水利局上月工作进展情况");
+    expect(preview.stdout).toContain("首次同步补收的旧邮件");
+    expect(preview.stdout).toContain("将收取 1 封，其中最多 0 封");
+    expect(smtp.messages).toHaveLength(0);
+
+    // The first sync logs what was there (new to it: the preview stored nothing and moved no
+    // checkpoint), and acknowledges none of it.
     const first = await cli("sync", "--once");
     expect(first.stdout).toContain("新邮件 1 封");
     const status = JSON.parse((await cli("status", "--json")).stdout);
     const unit = status.units.find((u: { unitId: string }) => u.unitId === "市水利局");
     expect(unit).toMatchObject({ status: "complete", contactName: "张三", contactPhone: "0311-86688888" });
-    expect(smtp.messages).toHaveLength(1);
-    expect(smtp.messages[0]!.to).toEqual(["slj@163.com"]);
+    expect(smtp.messages).toHaveLength(0);
 
+    // Mail that arrives after the first sync is live: acknowledged, once.
+    await appendMessages(dovecot, dovecot, [await report("zdx@163.com", "正定县", new Date())]);
+    const livePreview = await cli("sync", "--once", "--dry-run");
+    expect(livePreview.stdout).toContain("识别为报送后发送回执");
     const second = await cli("sync", "--once");
-    expect(second.stdout).toContain("新邮件 0 封");
+    expect(second.stdout).toContain("新邮件 1 封");
+    expect(smtp.messages).toHaveLength(1);
+    expect(smtp.messages[0]!.to).toEqual(["zdx@163.com"]);
+
+    const third = await cli("sync", "--once");
+    expect(third.stdout).toContain("新邮件 0 封");
     expect(smtp.messages).toHaveLength(1);
   });
 });

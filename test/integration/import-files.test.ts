@@ -77,6 +77,8 @@ describe("import of exported mail", () => {
       "e@example.com",
     ]);
     expect(rows.every((r) => r.source === "import")).toBe(true);
+    // Imported mail is backfill: logged, never acknowledged (see send-ack).
+    expect(rows.every((r) => r.backfill === 1)).toBe(true);
     expect((await env.jobIds()).sort()).toEqual(rows.map((r) => r.id).sort());
 
     const byId = Object.fromEntries(rows.map((r) => [r.message_id, r]));

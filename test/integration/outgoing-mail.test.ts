@@ -6,7 +6,7 @@ import { createMailTransport } from "../../src/adapters/smtp/transport.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { deliverOutboxRow, enqueueMail } from "../../src/usecases/outbox.ts";
 import { sendAcknowledgement } from "../../src/usecases/send-ack.ts";
-import { sendReminderStage } from "../../src/usecases/send-reminders.ts";
+import { sendOverdueNotices, sendReminderStage } from "../../src/usecases/send-reminders.ts";
 import { backends } from "../helpers/db.ts";
 import {
   createOutgoingEnv,
@@ -27,9 +27,17 @@ afterEach(async () => {
 async function insertReport(
   e: OutgoingEnv,
   id: string,
-  opts: { from: string; unitId: string; state?: string; messageId?: string; files?: [string, string][] },
+  opts: {
+    from: string;
+    unitId: string;
+    state?: string;
+    messageId?: string;
+    files?: [string, string][];
+    receivedAt?: Date;
+    backfill?: boolean;
+  },
 ) {
-  const at = e.clock.now().toISOString();
+  const at = (opts.receivedAt ?? e.clock.now()).toISOString();
   await e.tdb.db
     .insertInto("messages")
     .values({
@@ -52,6 +60,7 @@ async function insertReport(
       unit_id: opts.unitId,
       period: "2023-04",
       attempts: 1,
+      backfill: opts.backfill ? 1 : 0,
       created_at: at,
       updated_at: at,
     })
@@ -156,6 +165,44 @@ describe("acknowledgement loop brakes", () => {
     await env.startWorker();
     await env.drain();
     expect(mailsTo(env, "zd@163.com")).toHaveLength(3);
+  });
+});
+
+describe("old mail never gets a fresh receipt", () => {
+  it("acknowledges live mail of the last 3 days only, and never backfill", async () => {
+    env = await createOutgoingEnv({ now: new Date("2023-05-10T02:00:00Z") });
+    await insertUnits(env, [{ id: "正定县", emails: ["zd@163.com"] }]);
+    const hoursAgo = (h: number) => new Date(env!.clock.now().getTime() - h * 3_600_000);
+    await insertReport(env, "fresh", { from: "zd@163.com", unitId: "正定县", receivedAt: hoursAgo(70) });
+    await insertReport(env, "stale", { from: "zd@163.com", unitId: "正定县", receivedAt: hoursAgo(73) });
+    await insertReport(env, "imported", { from: "zd@163.com", unitId: "正定县", backfill: true });
+    expect((await sendAcknowledgement(env.deps, "fresh")).status).toBe("queued");
+    expect(await sendAcknowledgement(env.deps, "stale")).toMatchObject({
+      status: "skipped",
+      reason: expect.stringContaining("超过 3 天"),
+    });
+    expect(await sendAcknowledgement(env.deps, "imported")).toMatchObject({
+      status: "skipped",
+      reason: expect.stringContaining("补收的旧邮件"),
+    });
+    const rows = await env.tdb.db.selectFrom("outbox").select("idempotency_key").execute();
+    expect(rows.map((r) => r.idempotency_key)).toEqual(["ack:fresh"]);
+  });
+
+  it("never reminds or sends overdue notices for a period whose deadline is over a period past", async () => {
+    env = await createOutgoingEnv({ now: new Date("2023-06-29T01:00:00Z") });
+    await insertUnits(env, [{ id: "正定县", emails: ["zd@163.com"] }]);
+    const now = env.clock.now();
+    const stage = await sendReminderStage(env.deps, { period: "2023-04", stage: "final", now });
+    const overdue = await sendOverdueNotices(env.deps, { period: "2023-04", now });
+    for (const r of [stage, overdue]) {
+      expect(r.targets).toEqual([]);
+      expect(r.closed).toContain("2023年4月");
+    }
+    expect(await env.tdb.db.selectFrom("outbox").selectAll().execute()).toEqual([]);
+    // The period being collected is reminded as usual.
+    const current = await sendReminderStage(env.deps, { period: "2023-05", stage: "final", now });
+    expect(current.targets).toHaveLength(1);
   });
 });
 

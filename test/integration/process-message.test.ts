@@ -180,6 +180,23 @@ describe.each(backends)("recording submissions on %s", (backend) => {
     expect(acked).toHaveLength(1);
   });
 
+  it("acknowledges a report when it is first logged, never when the office reprocesses it", async () => {
+    const r = await deliver(
+      await composeMail({
+        from: "sthjj@qq.com",
+        subject: "市生态环境局4月份工作进展情况",
+        text: "联系人：李明 联系电话：0311-87654321",
+        attachments: [{ filename: "盖章件.pdf", content: makeScanPdf() }],
+      }),
+      at("2023-05-08T10:00:00"),
+    );
+    expect(acked).toEqual([r.messageId]);
+    // quarantine reprocess / 重新处理: the same mail logged again is backfill.
+    const again = await processMessage(deps, r.messageId, { force: true, acknowledge: false });
+    expect(again.state).toBe("processed");
+    expect(acked).toEqual([r.messageId]);
+  });
+
   it("never logs an auto-reply, and sends no acknowledgement for it", async () => {
     const r = await deliver(
       await composeMail({

@@ -332,9 +332,17 @@ describe.each(backends)("repositories on %s", (backend) => {
     expect(await mailboxes.loadCheckpoint("a@x", "INBOX")).toBeNull();
     await mailboxes.saveCheckpoint("a@x", "INBOX", { uidValidity: 7, lastUid: 20 });
     await mailboxes.saveCheckpoint("a@x", "INBOX", { uidValidity: 7, lastUid: 5 });
-    expect(await mailboxes.loadCheckpoint("a@x", "INBOX")).toEqual({ uidValidity: 7, lastUid: 20 });
+    expect(await mailboxes.loadCheckpoint("a@x", "INBOX")).toEqual({
+      uidValidity: 7,
+      lastUid: 20,
+      synced: false,
+    });
     await mailboxes.saveCheckpoint("a@x", "INBOX", { uidValidity: 8, lastUid: 0 });
-    expect(await mailboxes.loadCheckpoint("a@x", "INBOX")).toEqual({ uidValidity: 8, lastUid: 0 });
+    expect(await mailboxes.loadCheckpoint("a@x", "INBOX")).toEqual({
+      uidValidity: 8,
+      lastUid: 0,
+      synced: false,
+    });
     await mailboxes.recordSyncError("a@x", "INBOX", "x".repeat(600));
     await mailboxes.recordSyncError("a@x", "Spam", "登录失败");
     clock.advance(1000);
@@ -344,6 +352,10 @@ describe.each(backends)("repositories on %s", (backend) => {
       ["INBOX", 500, null],
       ["Spam", null, "2023-05-10T02:00:01.000Z"],
     ]);
+    // A finished pass makes the folder's mail live; a resync (markUnsynced) makes it backfill again.
+    expect(await mailboxes.loadCheckpoint("a@x", "Spam")).toMatchObject({ synced: true });
+    await mailboxes.markUnsynced("a@x", "Spam");
+    expect(await mailboxes.loadCheckpoint("a@x", "Spam")).toMatchObject({ synced: false });
   });
 
   it("schedule runs: a key is taken once, and given back when the work failed", async () => {

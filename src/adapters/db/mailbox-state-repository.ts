@@ -7,6 +7,11 @@ import type { MailboxStateTable } from "./tables.ts";
 export interface Checkpoint {
   uidValidity: number | null;
   lastUid: number;
+  /**
+   * A whole pass over the folder has finished (last_sync_at set). Until then, what the watcher
+   * takes in is the mailbox's past (first start, resync): logged, never acknowledged.
+   */
+  synced?: boolean;
 }
 
 export type MailboxStateRecord = Selectable<MailboxStateTable>;
@@ -21,6 +26,8 @@ export interface MailboxStateRepository {
   saveCheckpoint(account: string, folder: string, checkpoint: Checkpoint): Promise<void>;
   /** A sync of the folder finished with nothing left behind. */
   markSynced(account: string, folder: string): Promise<void>;
+  /** The folder is being read again from the start (UIDVALIDITY changed): its past is backfill. */
+  markUnsynced(account: string, folder: string): Promise<void>;
   /** Why the last attempt failed (Chinese, shown on the status page); never contains a password. */
   recordSyncError(account: string, folder: string, error: string): Promise<void>;
   list(account?: string): Promise<MailboxStateRecord[]>;
@@ -57,7 +64,7 @@ export function createMailboxStateRepository({
     async loadCheckpoint(account, folder) {
       const row = await db
         .selectFrom("mailbox_state")
-        .select(["uid_validity", "last_uid"])
+        .select(["uid_validity", "last_uid", "last_sync_at"])
         .where("account", "=", account)
         .where("folder", "=", folder)
         .executeTakeFirst();
@@ -65,6 +72,7 @@ export function createMailboxStateRepository({
       return {
         uidValidity: row.uid_validity === null ? null : Number(row.uid_validity),
         lastUid: Number(row.last_uid),
+        synced: row.last_sync_at !== null,
       };
     },
 
@@ -103,6 +111,10 @@ export function createMailboxStateRepository({
     async markSynced(account, folder) {
       const now = clock.now().toISOString();
       await upsert(account, folder, { last_sync_at: now, last_error: null }, now);
+    },
+
+    async markUnsynced(account, folder) {
+      await upsert(account, folder, { last_sync_at: null }, clock.now().toISOString());
     },
 
     async recordSyncError(account, folder, error) {

@@ -248,6 +248,17 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("receipts").addColumn("scan_seal", "text").execute();
     },
   },
+  "0007_message_backfill": {
+    async up(db: Kysely<unknown>) {
+      // Mail taken in after the fact (an import, the first sync of a mailbox, a resync after
+      // UIDVALIDITY changed) is logged like any other but must never bring a unit a fresh
+      // acknowledgement of an old report. Mail logged before this column was live mail.
+      await db.schema
+        .alterTable("messages")
+        .addColumn("backfill", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -61,6 +61,8 @@ export interface MessagesTable {
   /** Set by the office (assign): the unit and period this mail is for, whatever it says. */
   assigned_unit: Generated<string | null>;
   assigned_period: Generated<string | null>;
+  /** 1: taken in after the fact (import, first sync, UIDVALIDITY resync); never acknowledged. */
+  backfill: Generated<number>;
   created_at: string;
   updated_at: string;
 }

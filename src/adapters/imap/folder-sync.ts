@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { ImapFlow } from "imapflow";
 import type { Clock } from "../../clock.ts";
+import { firstSyncSince } from "../../domain/send-window.ts";
 import type { Logger } from "../../logger.ts";
 import type { IngestMeta, IngestResult } from "../../usecases/ingest-message.ts";
 import type { MailboxStateRepository } from "../db/mailbox-state-repository.ts";
@@ -16,6 +17,8 @@ export interface FolderSyncDeps {
   ingest(raw: Buffer | Readable, meta: IngestMeta): Promise<IngestResult>;
   logger: Logger;
   clock: Clock;
+  /** The office's time zone: a first start without imap.since counts months in it. */
+  timezone: string;
   /** Checked between messages: a stopping watcher finishes the current message, then leaves. */
   shouldStop(): boolean;
 }
@@ -81,6 +84,7 @@ async function fetchAndIngestRun(
   uidValidity: number,
   meta: Map<number, Listed>,
   deps: FolderSyncDeps,
+  backfill: boolean,
 ): Promise<IngestResult[]> {
   const present = run.filter((uid) => meta.has(uid));
   if (present.length === 0) return [];
@@ -99,6 +103,7 @@ async function fetchAndIngestRun(
           uidValidity,
           uid,
           receivedAt: internalDate ? new Date(internalDate) : deps.clock.now(),
+          backfill,
         })
         .then((result) => {
           logIngested(deps, folder, uid, result);
@@ -129,7 +134,7 @@ function logIngested(deps: FolderSyncDeps, folder: string, uid: number, result: 
   );
 }
 
-/** Start of imap.since in the office's day (Asia/Shanghai), as the server's SEARCH SINCE wants. */
+/** Start of the first sync's day in the office's day (Asia/Shanghai), as SEARCH SINCE wants. */
 function sinceDate(since: string): Date {
   return new Date(`${since}T00:00:00+08:00`);
 }
@@ -139,7 +144,8 @@ function sinceDate(since: string): Date {
  * and moves the checkpoint past each one only after ingest returned (stored and queued). A crash
  * at any point therefore repeats at most the message in hand, which ingest recognises.
  * UIDVALIDITY changed: the checkpoint is void, the folder is read again since imap.since and
- * ingest drops what it already has (content hash / Message-ID).
+ * ingest drops what it already has (content hash / Message-ID). Everything a first sync or a
+ * resync takes in is marked backfill: logged, never acknowledged.
  */
 export async function syncFolder(
   client: ImapFlow,
@@ -157,19 +163,24 @@ export async function syncFolder(
     let checkpoint: Checkpoint = (await deps.mailboxes.loadCheckpoint(deps.account, folder)) ?? {
       uidValidity,
       lastUid: 0,
+      synced: false,
     };
+    const since = firstSyncSince(deps.imap.since, deps.clock.now(), deps.timezone);
     if (checkpoint.uidValidity !== null && checkpoint.uidValidity !== uidValidity) {
       deps.logger.warn(
         { folder, before: checkpoint.uidValidity, after: uidValidity },
-        `文件夹 ${folder} 的 UIDVALIDITY 已改变，按 ${deps.imap.since} 以来的邮件重新同步（已登记的不会重复）`,
+        `文件夹 ${folder} 的 UIDVALIDITY 已改变，按 ${since} 以来的邮件重新同步（已登记的不会重复，重新收取的邮件不发回执）`,
       );
-      checkpoint = { uidValidity, lastUid: 0 };
+      checkpoint = { uidValidity, lastUid: 0, synced: false };
       await deps.mailboxes.saveCheckpoint(deps.account, folder, checkpoint);
+      await deps.mailboxes.markUnsynced(deps.account, folder);
     }
     checkpoint.uidValidity = uidValidity;
     const firstPass = checkpoint.lastUid === 0;
+    // Until one whole pass has finished, the folder's past is coming in: never acknowledged.
+    const backfill = !checkpoint.synced;
     const found = firstPass
-      ? await client.search({ since: sinceDate(deps.imap.since) }, { uid: true })
+      ? await client.search({ since: sinceDate(since) }, { uid: true })
       : await client.search({ uid: `${checkpoint.lastUid + 1}:*` }, { uid: true });
     // "n:*" always matches the highest message, even when its UID is below n.
     const uids = (found || []).filter((uid) => uid > checkpoint.lastUid).sort((a, b) => a - b);
@@ -193,8 +204,9 @@ export async function syncFolder(
                 uidValidity,
                 meta.get(run[0]!)?.internalDate,
                 deps,
+                backfill,
               )
-            : await fetchAndIngestRun(client, folder, run, uidValidity, meta, deps);
+            : await fetchAndIngestRun(client, folder, run, uidValidity, meta, deps, backfill);
         for (const result of [got].flat()) {
           if (!result) continue;
           counts.fetched++;
@@ -226,6 +238,7 @@ async function downloadAndIngest(
   uidValidity: number,
   internalDate: Date | string | undefined,
   deps: FolderSyncDeps,
+  backfill: boolean,
 ): Promise<IngestResult | null> {
   const download = await client.download(String(uid), undefined, { uid: true, chunkSize: DOWNLOAD_CHUNK });
   if (!("content" in download) || !download.content) return null;
@@ -236,6 +249,7 @@ async function downloadAndIngest(
     uidValidity,
     uid,
     receivedAt,
+    backfill,
   });
   logIngested(deps, folder, uid, result);
   return result;

@@ -41,6 +41,7 @@ export async function deliverNow(
 }
 
 function describe(result: StageResult): string {
+  if (result.closed) return `${result.period} ${result.stage}: ${result.closed}。`;
   const lines = [
     `${result.period} ${result.stage}: 需提醒 ${result.targets.length} 家${result.dryRun ? "（预览，未发送）" : ""}`,
   ];

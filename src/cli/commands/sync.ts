@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { createRuntimeWatcher, startWorkers } from "../../../workers/main.ts";
 import { drainQueues } from "../../app/drain.ts";
 import { createRuntime } from "../../app/runtime.ts";
+import { systemClock } from "../../clock.ts";
+import { previewSync } from "../../usecases/sync-preview.ts";
 import type { CliContext } from "../context.ts";
 
 export function registerSyncCommand(program: Command, ctx: CliContext): void {
@@ -10,12 +12,24 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
     .description("收取邮箱中的新邮件，全部处理完 (含回执) 后退出")
     .option("--once", "只收取一次 (目前唯一的方式，保留以便与 cron 脚本一致)")
     .option("--timeout <秒>", "最多等待处理完成的时间", "600")
-    .action(async (opts: { timeout: string }) => {
+    .option("--dry-run", "只列出会收取哪些邮件、会不会发回执；不保存、不登记、不发送任何邮件")
+    .action(async (opts: { timeout: string; dryRun?: boolean }) => {
       const config = ctx.config();
       if (!config.imap.host)
         throw new Error(
           "未配置 IMAP_HOST：请设置 IMAP_HOST、IMAP_USER 和 IMAP_PASS，或用 report-inbox import 导入邮件",
         );
+      if (opts.dryRun) {
+        const repos = await ctx.repos();
+        const lines = await previewSync({ repos, config, clock: systemClock });
+        for (const l of lines)
+          console.log(`${l.folder}#${l.uid}  ${l.receivedAt}  ${l.from}  ${l.subject}\n    → ${l.note}`);
+        const acks = lines.filter((l) => l.wouldAcknowledge).length;
+        console.log(
+          `预览（未保存、未发送任何邮件）：将收取 ${lines.length} 封，其中最多 ${acks} 封在识别为报送后发送回执。`,
+        );
+        return;
+      }
       const logger = ctx.logger();
       const rt = await createRuntime({ config, logger });
       // What the sync itself asks of the database (opening, migrating and seeding left out).

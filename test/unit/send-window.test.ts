@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { firstSyncSince, isPeriodClosedForReminders, isRecentForAck } from "../../src/domain/send-window.ts";
+
+const tz = "Asia/Shanghai";
+const at = (iso: string) => new Date(iso);
+
+describe("acknowledgement window", () => {
+  it.each([
+    ["received an hour ago", "2023-05-10T09:00:00+08:00", true],
+    ["received exactly three days ago", "2023-05-07T10:00:00+08:00", true],
+    ["received three days and a minute ago", "2023-05-07T09:59:00+08:00", false],
+    ["a report from last year", "2022-05-10T10:00:00+08:00", false],
+    ["dated a week ahead (a wrong clock)", "2023-05-17T10:00:00+08:00", false],
+  ])("%s", (_case, received, expected) => {
+    expect(isRecentForAck(at(received), at("2023-05-10T10:00:00+08:00"), 3)).toBe(expected);
+  });
+});
+
+describe("reminders for a period", () => {
+  it.each([
+    ["before the deadline", "2023-05-20T09:00:00+08:00", false],
+    ["the day after the deadline (overdue notices)", "2023-05-29T09:00:00+08:00", false],
+    ["a month later, before the next deadline", "2023-06-28T23:00:00+08:00", false],
+    ["once the next period's deadline has passed too", "2023-06-29T00:00:00+08:00", true],
+    ["years later", "2026-11-30T09:00:00+08:00", true],
+  ])("2023-04 %s", (_case, now, closed) => {
+    expect(isPeriodClosedForReminders("2023-04", at(now), 28, tz)).toBe(closed);
+  });
+});
+
+describe("first sync", () => {
+  it("takes mail from the first day of the period being collected unless imap.since says otherwise", () => {
+    expect(firstSyncSince("", at("2023-06-10T10:00:00+08:00"), tz)).toBe("2023-05-01");
+    expect(firstSyncSince("", at("2024-01-03T10:00:00+08:00"), tz)).toBe("2023-12-01");
+    // 1 June 00:30 in Shanghai is still 31 May in UTC: the office's day counts.
+    expect(firstSyncSince("", at("2023-06-01T00:30:00+08:00"), tz)).toBe("2023-05-01");
+    expect(firstSyncSince("2021-01-01", at("2023-06-10T10:00:00+08:00"), tz)).toBe("2021-01-01");
+  });
+});
