@@ -64,7 +64,8 @@ describe.each(backends)("the seal on scans, through processing, on %s", (backend
     const { messageId } = await ingestRawMessage(
       { repos: env.tdb.repos, store: deps.store, enqueueProcessing: async () => {} },
       Readable.from([raw]),
-      { source: "import", receivedAt: new Date("2023-05-10T02:00:00Z") },
+      // Arrived the day before the board's now: recent enough to be acknowledged (recentDays).
+      { source: "import", receivedAt: new Date("2023-05-19T02:00:00Z") },
     );
     expect(await processMessage(deps, messageId)).toMatchObject({
       state: "processed",
