@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Repositories } from "../adapters/db/repositories.ts";
+import { dateLabel } from "../domain/labels.ts";
 import { isLate } from "../domain/period.ts";
 import { reasonCode } from "../domain/reason-codes.ts";
 import type { Contact } from "../domain/types.ts";
@@ -51,7 +52,7 @@ export async function exemptUnit(
 export interface OtherwiseReceived {
   unitId: string;
   period: string;
-  /** When it arrived (paper, fax, hand delivery); now when absent. */
+  /** When it arrived (paper, fax, hand delivery): see receivedOnInstant for a day without a time. */
   at: Date;
   hasScan: boolean;
   hasElectronic: boolean;
@@ -91,7 +92,7 @@ export async function markReceivedOtherwise(
     hasScan: input.hasScan,
     hasElectronic: input.hasElectronic,
     contacts,
-    notes: [`办公室登记：以其他方式收到${who.reason ? `（${who.reason}）` : ""}`],
+    notes: [otherwiseNote(input.at, who, settings.tz)],
   };
   await repos.messages.insert({
     id,
@@ -101,7 +102,13 @@ export async function markReceivedOtherwise(
     subject: "（办公室登记）",
     received_at: input.at.toISOString(),
   });
-  await recordReport(repos, { messageId: id, receivedAt: input.at, verdict, reason: "办公室登记" }, settings);
+  await recordReport(
+    repos,
+    { messageId: id, receivedAt: input.at, verdict, reason: verdict.notes[0] ?? "办公室登记" },
+    settings,
+  );
+  // The receipt's 备注 (the .xlsx log, the board): the date it came and why, not only a status.
+  await repos.receipts.setNote({ unitId: input.unitId, period: input.period }, verdict.notes[0] ?? null);
   await repos.audit.record({
     ...who,
     action: "mark_received",
@@ -110,6 +117,11 @@ export async function markReceivedOtherwise(
     after: await repos.receipts.find(key),
   });
   return id;
+}
+
+/** 办公室登记：2023年5月25日以其他方式收到（纸质件送达） */
+function otherwiseNote(at: Date, who: Actor, tz: string): string {
+  return `办公室登记：${dateLabel(at, tz)}以其他方式收到${who.reason ? `（${who.reason}）` : ""}`;
 }
 
 /** Assigns a mail (usually from the review list) to a unit, and processes it again. */

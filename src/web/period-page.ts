@@ -1,7 +1,8 @@
 import type { Hono } from "hono";
 import { html } from "hono/html";
 import { countsLine, dateTimeLabel, missingSummary, periodLabel, statusLabel } from "../domain/labels.ts";
-import { addMonths, currentCollectionPeriod } from "../domain/period.ts";
+import { receivedOnInstant } from "../domain/paper-received.ts";
+import { addMonths, currentCollectionPeriod, localDateOf } from "../domain/period.ts";
 import { SEAL_UNSEEN_NOTE } from "../domain/seal/policy.ts";
 import { countStatuses, inStatusOrder, unitStatuses } from "../domain/unit-status.ts";
 import { exemptUnit, markReceivedOtherwise } from "../usecases/office-corrections.ts";
@@ -43,7 +44,7 @@ ${unitStatuses.map((s) => html`<span class="count s-${s}" data-status="${s}">${s
 </div>
 <table>
 <thead><tr><th>单位</th><th>状态</th><th>首次收到</th><th>齐全时间</th><th>联系人</th><th>电话</th><th>尚缺材料</th><th>逾期情况</th><th>来件数</th><th>操作</th></tr></thead>
-<tbody>${rows.map((r) => unitRow(r, period, tz))}</tbody>
+<tbody>${rows.map((r) => unitRow(r, period, tz, localDateOf(now, tz)))}</tbody>
 </table>`;
     return c.html(page(`${periodLabel(period)}报送情况`, body, noticeOf(c.req.query("done"))));
   });
@@ -71,12 +72,19 @@ ${unitStatuses.map((s) => html`<span class="count s-${s}" data-status="${s}">${s
     if (!hasScan && !hasElectronic && !form["contactName"] && !form["contactPhone"]) {
       throw new BoardError("请至少勾选收到的材料（扫描件或电子版）或填写联系人、电话");
     }
+    if (!form["receivedOn"]) throw new BoardError("请填写收到日期（纸质件送达的日期）");
+    let at: Date;
+    try {
+      at = receivedOnInstant(form["receivedOn"], deps.clock.now(), tz);
+    } catch (err) {
+      throw new BoardError((err as Error).message);
+    }
     await markReceivedOtherwise(
       deps.repos,
       {
         unitId: unit.id,
         period,
-        at: deps.clock.now(),
+        at,
         hasScan,
         hasElectronic,
         contactName: form["contactName"] || null,
@@ -103,7 +111,7 @@ function picker(period: string, current: string): Html {
 </div>`;
 }
 
-function unitRow(r: UnitStatusRow, period: string, tz: string): Html {
+function unitRow(r: UnitStatusRow, period: string, tz: string, today: string): Html {
   const base = `/periods/${period}/units/${encodeURIComponent(r.unitId)}`;
   const { deadlineStatus } = r;
   const unverified = r.messages.length > 0 && !r.verified;
@@ -125,14 +133,16 @@ function unitRow(r: UnitStatusRow, period: string, tz: string): Html {
 <form method="post" action="${base}/exempt" class="inline">
 <input type="hidden" name="exempt" value="${r.status === "exempt" ? "0" : "1"}">${reasonInput()}
 <button type="submit">${r.status === "exempt" ? "取消免报" : "免报"}</button></form>
-${r.status === "complete" || r.status === "exempt" ? "" : receivedForm(base)}
+${r.status === "complete" || r.status === "exempt" ? "" : receivedForm(base, today)}
 </td>
 </tr>`;
 }
 
-function receivedForm(base: string): Html {
+/** 登记为已收到: the date received is required, today unless the office says otherwise. */
+function receivedForm(base: string, today: string): Html {
   return html`<details><summary>登记为已收到</summary>
 <form method="post" action="${base}/received">
+<label>收到日期 <input type="date" name="receivedOn" value="${today}" max="${today}" required></label><br>
 <label><input type="checkbox" name="scan" value="1"> 扫描件</label>
 <label><input type="checkbox" name="electronic" value="1"> 电子版</label><br>
 <input type="text" name="contactName" placeholder="联系人" size="8">

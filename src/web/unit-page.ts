@@ -51,7 +51,9 @@ ${
       }
 　联系人：${row.contactName ?? "—"}　电话：${row.contactPhone ?? "—"}
 ${row.status === "incomplete" || row.status === "missing" ? html`　尚缺材料：${missingSummary(row.status, row.missing)}` : ""}</p>
-${row.sealUnseen ? html`<p class="late">${SEAL_UNSEEN_NOTE}（请查看下方扫描件的“公章”一项）</p>` : ""}`
+${row.sealUnseen ? html`<p class="late">${SEAL_UNSEEN_NOTE}（请查看下方扫描件的“公章”一项）</p>` : ""}
+${row.completedAt ? html`<p>齐全时间：${dateTimeLabel(row.completedAt, tz)}</p>` : ""}
+${row.note ? html`<p class="note">备注：${row.note}</p>` : ""}`
     : ""
 }
 <h2>来件（${messages.length}）</h2>

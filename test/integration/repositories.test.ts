@@ -176,6 +176,16 @@ describe.each(backends)("repositories on %s", (backend) => {
       });
     });
 
+    it("writes the office's note on a receipt and leaves other receipts alone", async () => {
+      await repos.receipts.setExemptFlag(key, false);
+      await repos.receipts.setNote(key, "办公室登记：2023年5月25日以其他方式收到");
+      expect(await repos.receipts.find(key)).toMatchObject({
+        note: "办公室登记：2023年5月25日以其他方式收到",
+      });
+      await repos.receipts.setNote({ ...key, period: "2023-03" }, "无此回执");
+      expect(await repos.receipts.find({ ...key, period: "2023-03" })).toBeUndefined();
+    });
+
     it("keeps each message's part, in fold order, and takes it out again", async () => {
       await repos.messages.insert(message(2, { verdict: JSON.stringify({ kind: "report" }), subject: "二" }));
       await repos.messages.insert(message(1, { verdict: null, subject: "一" }));

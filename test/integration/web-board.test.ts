@@ -98,6 +98,7 @@ describe.each(backends)("web board: period page, corrections, export (%s)", (bac
       contactName: "李四",
       contactPhone: "13800138000",
       reason: "纸质件送达",
+      receivedOn: "2023-05-20",
     });
     expect(res.status).toBe(303);
     const receipt = await env.tdb.db
@@ -123,6 +124,54 @@ describe.each(backends)("web board: period page, corrections, export (%s)", (bac
     ).text();
     expect(detail).toContain("（办公室登记）");
     expect(detail).toContain("登记为已收到");
+  });
+
+  it("登记为已收到 takes the date received: a paper report of 25 May entered on the 30th is on time", async () => {
+    env = await startBoardEnv(backend);
+    env.clock.set(new Date("2023-05-30T07:00:00Z"));
+    const form = await (await fetch(`${env.url}/periods/2023-04`)).text();
+    // Required, today by default, no later than today.
+    expect(form).toContain('name="receivedOn" value="2023-05-30" max="2023-05-30" required');
+    const unit = encodeURIComponent("长安区");
+    const withoutDate = await postForm(env, `/periods/2023-04/units/${unit}/received`, { scan: "1" });
+    expect(withoutDate.status).toBe(400);
+    expect(await withoutDate.text()).toContain("请填写收到日期");
+    const future = await postForm(env, `/periods/2023-04/units/${unit}/received`, {
+      scan: "1",
+      receivedOn: "2023-05-31",
+    });
+    expect(future.status).toBe(400);
+
+    const res = await postForm(env, `/periods/2023-04/units/${unit}/received`, {
+      scan: "1",
+      electronic: "1",
+      contactName: "李四",
+      contactPhone: "13800138000",
+      reason: "纸质件送达",
+      receivedOn: "2023-05-25",
+    });
+    expect(res.status).toBe(303);
+    const page = await (await fetch(`${env.url}/periods/2023-04`)).text();
+    const row = tableRows(page).find((r) => r.includes(">长安区</a>")) ?? "";
+    expect(row).toContain("已齐全");
+    expect(row).not.toContain("逾期");
+    expect(row).toContain("2023年5月25日");
+    expect(row).toContain("纸质件送达");
+
+    const detail = await (await fetch(`${env.url}/units/${unit}?period=2023-04`)).text();
+    expect(detail).toContain("齐全时间：2023年5月25日 12:00");
+    expect(detail).toContain("备注：办公室登记：2023年5月25日以其他方式收到（纸质件送达）");
+
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(await (await fetch(`${env.url}/export.xlsx?period=2023-04`)).arrayBuffer());
+    const sheet = book.worksheets[0]!;
+    const header = sheet.getRow(2).values as unknown[];
+    const noteColumn = header.indexOf("备注");
+    let note = "";
+    sheet.eachRow((r) => {
+      if (String(r.getCell(2).value) === "长安区") note = String(r.getCell(noteColumn).value);
+    });
+    expect(note).toBe("办公室登记：2023年5月25日以其他方式收到（纸质件送达）");
   });
 
   it("escapes text from mail and the registry", async () => {

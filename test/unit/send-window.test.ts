@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { receivedOnInstant } from "../../src/domain/paper-received.ts";
 import { firstSyncSince, isPeriodClosedForReminders, isRecentForAck } from "../../src/domain/send-window.ts";
 
 const tz = "Asia/Shanghai";
@@ -35,5 +36,15 @@ describe("first sync", () => {
     // 1 June 00:30 in Shanghai is still 31 May in UTC: the office's day counts.
     expect(firstSyncSince("", at("2023-06-01T00:30:00+08:00"), tz)).toBe("2023-05-01");
     expect(firstSyncSince("2021-01-01", at("2023-06-10T10:00:00+08:00"), tz)).toBe("2021-01-01");
+  });
+});
+
+describe("date a paper report was received", () => {
+  const now = at("2023-05-30T15:20:00+08:00");
+  it("counts a past day from its noon, today from now, and refuses a future day", () => {
+    expect(receivedOnInstant("2023-05-25", now, tz).toISOString()).toBe("2023-05-25T04:00:00.000Z");
+    expect(receivedOnInstant("2023-05-30", now, tz)).toEqual(now);
+    expect(() => receivedOnInstant("2023-05-31", now, tz)).toThrow(/晚于今天/);
+    expect(() => receivedOnInstant("25/05/2023", now, tz)).toThrow(/YYYY-MM-DD/);
   });
 });

@@ -70,6 +70,8 @@ export interface ReceiptRepository {
   save(key: ReceiptKey, receipt: ReceiptWrite, exists?: boolean): Promise<void>;
   /** Sets the office's exemption flag, creating an empty receipt when there is none. */
   setExemptFlag(key: ReceiptKey, exempt: boolean): Promise<void>;
+  /** The receipt's 备注 (the .xlsx log, the board), e.g. when and how a paper report came. */
+  setNote(key: ReceiptKey, note: string | null): Promise<void>;
   remove(key: ReceiptKey): Promise<void>;
   addContribution(key: ReceiptKey, c: Omit<Contribution, "verdict">): Promise<void>;
   /** Removes a message from every receipt it counted in; returns those receipts. */
@@ -212,6 +214,15 @@ export function createReceiptRepository({
     save: (key, receipt, exists) => upsert(key, rowFields(receipt), exists),
 
     setExemptFlag: (key, exempt) => upsert(key, { exempt: exempt ? 1 : 0 }),
+
+    async setNote(key, note) {
+      await db
+        .updateTable("receipts")
+        .set({ note, updated_at: clock.now().toISOString() })
+        .where("unit_id", "=", key.unitId)
+        .where("period", "=", key.period)
+        .execute();
+    },
 
     async remove(key) {
       await db

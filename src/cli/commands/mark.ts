@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { systemClock } from "../../clock.ts";
+import { receivedOnInstant } from "../../domain/paper-received.ts";
 import { exemptUnit, markReceivedOtherwise } from "../../usecases/office-corrections.ts";
 import type { CliContext } from "../context.ts";
 import { parseNowOption, parsePeriodOption } from "./options.ts";
@@ -30,7 +32,7 @@ export function registerMarkCommand(program: Command, ctx: CliContext): void {
     .option("--electronic", "收到电子版 (与 --received 一起用)")
     .option("--contact <姓名>", "联系人")
     .option("--phone <电话>", "联系电话")
-    .option("--at <ISO>", "收到时间 (默认现在)")
+    .option("--at <日期>", "收到日期 YYYY-MM-DD (默认今天；纸质件按送达当天计，不算逾期)，或完整时间 ISO")
     .option("--reason <说明>", "说明")
     .option("--actor <姓名>", "操作人", "office")
     .action(async (unit: string, opts: MarkOptions) => {
@@ -47,7 +49,9 @@ export function registerMarkCommand(program: Command, ctx: CliContext): void {
           {
             unitId: unit,
             period,
-            at: parseNowOption(opts.at),
+            at: /^\d{4}-\d{2}-\d{2}$/.test(opts.at ?? "")
+              ? receivedOnInstant(opts.at!, systemClock.now(), config.timezone)
+              : parseNowOption(opts.at),
             hasScan: opts.scan === true,
             hasElectronic: opts.electronic === true,
             contactName: opts.contact ?? null,
