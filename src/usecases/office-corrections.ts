@@ -134,13 +134,7 @@ export async function assignMessage(
   const before = await findMessage(deps.repos, input.messageId);
   await deps.repos.messages.assign(before.id, input.unitId, input.period);
   const outcome = await processMessage(deps, before.id, { force: true });
-  await deps.repos.audit.record({
-    ...who,
-    action: "assign",
-    target: before.id,
-    before: { state: before.state, unit: before.unit_id, period: before.period },
-    after: outcome,
-  });
+  await auditProcessing(deps.repos, who, "assign", before, outcome);
   return outcome;
 }
 
@@ -156,14 +150,25 @@ export async function reprocessMessage(
   const before = await findMessage(deps.repos, messageId);
   // Mail already in the log is backfill: the unit heard about it (or not) when it arrived.
   const outcome = await processMessage(deps, before.id, { force: true, acknowledge: false });
-  await deps.repos.audit.record({
+  await auditProcessing(deps.repos, who, "reprocess", before, outcome);
+  return outcome;
+}
+
+/** The audit entry of an office-requested run of processing: where the mail stood, and what came of it. */
+async function auditProcessing(
+  repos: CorrectionProcessDeps["repos"],
+  who: Actor,
+  action: "assign" | "reprocess",
+  before: Awaited<ReturnType<typeof findMessage>>,
+  outcome: ProcessOutcome,
+): Promise<void> {
+  await repos.audit.record({
     ...who,
-    action: "reprocess",
+    action,
     target: before.id,
     before: { state: before.state, unit: before.unit_id, period: before.period },
     after: outcome,
   });
-  return outcome;
 }
 
 /** Dismisses a mail from the review list as not a report. */
