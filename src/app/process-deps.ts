@@ -12,6 +12,7 @@ export function processDepsOf(rt: Runtime): CorrectionProcessDeps {
     clock: rt.clock,
     logger: rt.logger,
     loadUnits: rt.loadUnits,
+    registryChanged: rt.registryChanged,
     onReportRecorded: rt.config.acknowledgements.enabled
       ? async (messageId) => {
           await sendAcknowledgement(ackDeps, messageId);

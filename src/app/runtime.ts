@@ -34,6 +34,8 @@ export interface Runtime extends OpenedDb {
   enqueueProcessing(messageId: string): Promise<void>;
   /** Active units, cached a few seconds: the registry changes rarely, messages arrive in bursts. */
   loadUnits(): Promise<Unit[]>;
+  /** Drops the cached registry: the office changed it (a remembered address). */
+  registryChanged(): void;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,9 @@ export async function createRuntime(options: {
       const now = performance.now();
       if (!cached || now - cached.at > 5_000) cached = { at: now, units: loadUnits(repos, config) };
       return cached.units;
+    },
+    registryChanged: () => {
+      cached = undefined;
     },
     close: async () => {
       await processQueue.close();

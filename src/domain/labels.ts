@@ -117,6 +117,8 @@ export const auditActionLabel: Record<string, string> = {
   assign: "指定单位",
   dismiss: "标记为不是报送",
   reprocess: "重新处理",
+  remember_address: "记住发件地址属于该单位",
+  forget_address: "删除记住的单位邮箱",
 };
 
 export function auditActionText(action: string): string {

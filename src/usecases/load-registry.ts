@@ -82,6 +82,14 @@ export async function loadUnits(
     else units.push(configOnlyUnit(key, override));
   }
 
+  // Addresses the office confirmed from a mail (记住此发件地址) count like configured ones, for
+  // identification and for reminders alike; config editing never removes them.
+  const remembered = await repos.units.listAddresses();
+  for (const unit of units) {
+    const own = remembered.filter((a) => a.unit_id === unit.id).map((a) => a.address);
+    if (own.length) unit.emails = normaliseEmails([...unit.emails, ...own]);
+  }
+
   const tasks = await loadTasks(repos);
   for (const unit of units) {
     unit.tasks = tasks.filter((t) => t.units.includes(unit.id)).map((t) => t.number);

@@ -4,7 +4,7 @@ import { dateLabel } from "../domain/labels.ts";
 import { isLate } from "../domain/period.ts";
 import { reasonCode } from "../domain/reason-codes.ts";
 import type { Contact } from "../domain/types.ts";
-import { type ProcessDeps, type ProcessOutcome, processMessage } from "./process-message.ts";
+import { ownAddresses, type ProcessDeps, type ProcessOutcome, processMessage } from "./process-message.ts";
 import {
   type ReceiptSettings,
   type ReportVerdict,
@@ -23,7 +23,11 @@ export interface Actor {
 export type CorrectionRepos = Pick<Repositories, "messages" | "receipts" | "audit" | "units" | "transaction">;
 
 /** Processing, plus what a correction needs to check the unit and keep the audit trail. */
-export type CorrectionProcessDeps = ProcessDeps & { repos: CorrectionRepos };
+export type CorrectionProcessDeps = ProcessDeps & {
+  repos: CorrectionRepos;
+  /** Called after the office changed the registry (a remembered address): drop cached copies. */
+  registryChanged?(): void;
+};
 
 async function requireUnit(repos: CorrectionRepos, unitId: string): Promise<void> {
   if (!(await repos.units.exists(unitId)))
@@ -124,18 +128,102 @@ function otherwiseNote(at: Date, who: Actor, tz: string): string {
   return `办公室登记：${dateLabel(at, tz)}以其他方式收到${who.reason ? `（${who.reason}）` : ""}`;
 }
 
+export interface Assignment {
+  messageId: string;
+  unitId: string;
+  period: string | null;
+  /**
+   * 记住此发件地址属于该单位: the sender's address becomes a registered address of the unit, so
+   * its next mail is placed without review (and the unit's reminders go to it too).
+   */
+  remember?: boolean;
+}
+
 /** Assigns a mail (usually from the review list) to a unit, and processes it again. */
 export async function assignMessage(
   deps: CorrectionProcessDeps,
-  input: { messageId: string; unitId: string; period: string | null },
+  input: Assignment,
   who: Actor,
 ): Promise<ProcessOutcome> {
   await requireUnit(deps.repos, input.unitId);
   const before = await findMessage(deps.repos, input.messageId);
+  if (input.remember) {
+    await rememberSender(deps, { messageId: before.id, unitId: input.unitId }, who);
+  }
   await deps.repos.messages.assign(before.id, input.unitId, input.period);
   const outcome = await processMessage(deps, before.id, { force: true });
   await auditProcessing(deps.repos, who, "assign", before, outcome);
   return outcome;
+}
+
+/**
+ * Makes the sender of a recorded mail a registered address of a unit, audited against the mail.
+ * Refuses a mail without a sender and the office's own addresses (its mail is never a report).
+ * Returns the address, and whether it was new for the unit.
+ */
+export async function rememberSender(
+  deps: Pick<CorrectionProcessDeps, "repos" | "config" | "registryChanged">,
+  input: { messageId: string; unitId: string },
+  who: Actor,
+): Promise<{ address: string; added: boolean }> {
+  await requireUnit(deps.repos, input.unitId);
+  const message = await findMessage(deps.repos, input.messageId);
+  const address = rememberableAddress(message.from_addr, deps.config);
+  const added = await deps.repos.transaction(async (trx) => {
+    const isNew = await trx.units.addAddress({
+      unit_id: input.unitId,
+      address,
+      added_by: who.actor,
+      message_id: message.id,
+      reason: who.reason,
+    });
+    if (isNew) {
+      await trx.audit.record({
+        ...who,
+        action: "remember_address",
+        target: message.id,
+        before: null,
+        after: { unitId: input.unitId, address },
+      });
+    }
+    return isNew;
+  });
+  deps.registryChanged?.();
+  return { address, added };
+}
+
+/** The sender address a mail's assignment may remember, or an error in Chinese saying why not. */
+export function rememberableAddress(fromAddr: string | null, config: ProcessDeps["config"]): string {
+  const address = (fromAddr ?? "").trim().toLowerCase();
+  if (!address.includes("@")) throw new Error("这封邮件没有可识别的发件地址，无法记住为单位邮箱");
+  if (ownAddresses(config).includes(address)) {
+    throw new Error(`${address} 是本办自己的邮箱，不能登记为成员单位的邮箱`);
+  }
+  return address;
+}
+
+/** Forgets an address the office had remembered for a unit (a mistake, a staff change), audited. */
+export async function forgetAddress(
+  deps: Pick<CorrectionProcessDeps, "repos" | "registryChanged">,
+  input: { unitId: string; address: string },
+  who: Actor,
+): Promise<boolean> {
+  const address = input.address.trim().toLowerCase();
+  const removed = await deps.repos.transaction(async (trx) => {
+    const gone = await trx.units.removeAddress(input.unitId, address);
+    if (gone) {
+      await trx.audit.record({
+        ...who,
+        action: "forget_address",
+        target: `unit:${input.unitId}`,
+        before: { unitId: input.unitId, address },
+        after: null,
+      });
+    }
+    return gone;
+  });
+  deps.registryChanged?.();
+  return removed;
 }
 
 /**
@@ -194,6 +282,30 @@ export async function dismissMessage(
     before: { state: before.state },
     after: { state: "not_report" },
   });
+}
+
+/**
+ * Dismisses several mails at once (spam on the review list): each gets its own audit entry, as
+ * if dismissed one by one. Ids not found are reported back, not fatal to the others.
+ */
+export async function dismissMessages(
+  repos: CorrectionRepos,
+  messageIds: string[],
+  settings: ReceiptSettings,
+  who: Actor,
+): Promise<{ dismissed: string[]; notFound: string[] }> {
+  const dismissed: string[] = [];
+  const notFound: string[] = [];
+  for (const id of new Set(messageIds)) {
+    const rows = await repos.messages.findByIdPrefix(id);
+    if (rows.length !== 1) {
+      notFound.push(id);
+      continue;
+    }
+    await dismissMessage(repos, rows[0]!.id, settings, who);
+    dismissed.push(rows[0]!.id);
+  }
+  return { dismissed, notFound };
 }
 
 /** A message by its id or a unique prefix of it (the CLI shows 12 characters). */

@@ -10,6 +10,7 @@ import { errorPage } from "./layout.ts";
 import { registerPeriodRoutes } from "./period-page.ts";
 import { registerReviewRoutes } from "./review-page.ts";
 import { registerSealImageRoute } from "./seal-image.ts";
+import { registerUnitAddressRoutes } from "./unit-addresses.ts";
 import { registerUnitRoutes } from "./unit-page.ts";
 
 // The office's web board: look at the receipt log and correct it. Server-rendered HTML with
@@ -37,6 +38,7 @@ export function createBoardApp(deps: BoardDeps): Hono {
 
   registerPeriodRoutes(app, deps);
   registerUnitRoutes(app, deps);
+  registerUnitAddressRoutes(app, deps);
   registerReviewRoutes(app, deps);
   registerExportRoute(app, deps);
   registerCompileRoute(app, deps);

@@ -28,6 +28,7 @@ td.actions{white-space:nowrap}
 details form{background:#fafbfc;border:1px solid #d8dce2;padding:6px;margin-top:4px}
 input[type=text]{padding:2px 4px}button{cursor:pointer}
 .toolbar{display:flex;gap:14px;align-items:center;flex-wrap:wrap;margin-bottom:8px}
+table.facts{width:auto;min-width:50%}table.facts th{width:7em;text-align:right}
 `;
 
 /** A whole page: title, navigation, an optional notice, the body. */
@@ -67,6 +68,8 @@ export const doneNotices: Record<string, string> = {
   assigned: "已指定报送单位并重新处理。",
   dismissed: "已标记为不是报送。",
   reprocessed: "已重新处理。",
+  remembered: "已记住发件地址属于该单位，并指定单位、重新处理。",
+  forgotten: "已删除记住的单位邮箱。",
 };
 
 export function noticeOf(done: string | undefined): string | null {

@@ -15,7 +15,8 @@ import { SEAL_UNSEEN_NOTE } from "../domain/seal/policy.ts";
 import { loadTasks } from "../usecases/load-registry.ts";
 import { getPeriodStatus } from "../usecases/period-status.ts";
 import { type BoardDeps, receiptSettings, requirePeriod, requireUnit } from "./http.ts";
-import { type Html, page } from "./layout.ts";
+import { type Html, noticeOf, page } from "./layout.ts";
+import { registeredAddresses } from "./unit-addresses.ts";
 
 // A unit's page: what it sent for one period (messages and their files), its registered
 // addresses and tasks, and what the office changed.
@@ -37,6 +38,7 @@ export function registerUnitRoutes(app: Hono, deps: BoardDeps): void {
     const tasks = (await loadTasks(deps.repos)).filter((t) => unit.tasks.includes(t.number));
     const audit = await deps.repos.audit.listForTargets([
       `${unit.id}|${period}`,
+      `unit:${unit.id}`,
       ...messages.map((m) => m.id),
     ]);
 
@@ -64,13 +66,13 @@ ${
 ${messages.map(
   (m) => html`<tr><td>${dateTimeLabel(m.received_at, tz)}</td>
 <td>${m.from_name ?? ""} ${m.from_addr ? html`&lt;${m.from_addr}&gt;` : ""}</td>
-<td>${m.subject ?? ""}</td>
+<td>${m.source === "manual" ? (m.subject ?? "") : html`<a href="/messages/${m.id}">${m.subject || "（无主题）"}</a>`}</td>
 <td>${messageStateText(m.state)}${m.reason_code ? html`（${reasonLabel(m.reason_code)}）` : ""}${m.reason ? html`<div class="muted small">${m.reason}</div>` : ""}</td>
 <td>${fileList(attachments.filter((a) => a.message_id === m.id))}</td></tr>`,
 )}</tbody></table>`
 }
 <h2>登记的邮箱</h2>
-${unit.emails.length ? html`<ul>${unit.emails.map((e) => html`<li>${e}</li>`)}</ul>` : html`<p class="muted">未登记邮箱（在配置文件 units 中填写）。</p>`}
+${await registeredAddresses(c, deps, unit)}
 <h2>承担的任务</h2>
 ${
   tasks.length
@@ -85,7 +87,7 @@ ${audit.map((a) => html`<tr><td>${dateTimeLabel(a.at, tz)}</td><td>${a.actor}</t
 </tbody></table>`
     : html`<p class="muted">无。</p>`
 }`;
-    return c.html(page(`${unit.name} ${periodLabel(period)}`, body));
+    return c.html(page(`${unit.name} ${periodLabel(period)}`, body, noticeOf(c.req.query("done"))));
   });
 }
 

@@ -337,6 +337,37 @@ describe.each(backends)("repositories on %s", (backend) => {
     ]);
   });
 
+  it("units: remembers an address the office confirmed, once per unit, and forgets it again", async () => {
+    const entry = {
+      unit_id: "甲",
+      address: " Zhang@QQ.com ",
+      added_by: "李四",
+      message_id: hash(1),
+      reason: "电话核实",
+    };
+    expect(await repos.units.addAddress(entry)).toBe(true);
+    clock.advance(60_000);
+    // The same address again (another person, another mail) changes nothing: the first stays.
+    expect(await repos.units.addAddress({ ...entry, address: "zhang@qq.com", added_by: "王五" })).toBe(false);
+    // A shared mailbox may belong to two units.
+    expect(await repos.units.addAddress({ ...entry, unit_id: "乙", message_id: null, reason: null })).toBe(
+      true,
+    );
+    expect(
+      (await repos.units.listAddresses()).map((a) => [a.unit_id, a.address, a.added_by, a.added_at]),
+    ).toEqual([
+      ["甲", "zhang@qq.com", "李四", "2023-05-10T02:00:00.000Z"],
+      ["乙", "zhang@qq.com", "李四", "2023-05-10T02:01:00.000Z"],
+    ]);
+    expect((await repos.units.listAddresses("甲"))[0]).toMatchObject({
+      message_id: hash(1),
+      reason: "电话核实",
+    });
+    expect(await repos.units.removeAddress("甲", "ZHANG@qq.com")).toBe(true);
+    expect(await repos.units.removeAddress("甲", "zhang@qq.com")).toBe(false);
+    expect((await repos.units.listAddresses()).map((a) => a.unit_id)).toEqual(["乙"]);
+  });
+
   it("mailboxes: a checkpoint never moves back within one UIDVALIDITY, and a reset moves it", async () => {
     const mailboxes = repos.mailboxes;
     expect(await mailboxes.loadCheckpoint("a@x", "INBOX")).toBeNull();

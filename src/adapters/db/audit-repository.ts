@@ -10,9 +10,9 @@ export type AuditRecord = Selectable<AuditLogTable>;
 export interface AuditEntry {
   actor: string;
   reason: string | null;
-  /** exempt | unexempt | mark_received | assign | dismiss | reprocess */
+  /** exempt | unexempt | mark_received | assign | dismiss | reprocess | remember_address | forget_address */
   action: string;
-  /** A message id, or `<unit>|<period>` for a receipt. */
+  /** A message id, `<unit>|<period>` for a receipt, or `unit:<unit>` for the unit itself. */
   target: string;
   before?: unknown;
   after?: unknown;

@@ -259,6 +259,24 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0012_unit_addresses": {
+    async up(db: Kysely<unknown>) {
+      // Addresses the office confirmed belong to a unit (assigning a mail with 记住此发件地址),
+      // kept apart from units.emails, which mirrors config and is rewritten from it on start:
+      // a remembered address must survive that, and carry who confirmed it, when, and from which mail.
+      await db.schema
+        .createTable("unit_addresses")
+        .addColumn("unit_id", "text", (c) => c.notNull())
+        .addColumn("address", "text", (c) => c.notNull())
+        .addColumn("added_at", "text", (c) => c.notNull())
+        .addColumn("added_by", "text", (c) => c.notNull())
+        .addColumn("message_id", "text")
+        .addColumn("reason", "text")
+        .addPrimaryKeyConstraint("unit_addresses_pk", ["unit_id", "address"])
+        .execute();
+      await db.schema.createIndex("unit_addresses_address").on("unit_addresses").column("address").execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -19,6 +19,18 @@ export interface UnitsTable {
   updated_at: string;
 }
 
+/** An address the office confirmed belongs to a unit (lower case), beside the configured ones. */
+export interface UnitAddressesTable {
+  unit_id: string;
+  address: string;
+  added_at: string;
+  /** The person who confirmed it (the audit actor). */
+  added_by: string;
+  /** The mail it was confirmed from, when it was. */
+  message_id: string | null;
+  reason: string | null;
+}
+
 /** A task of a year's work points; units is the ordered JSON list of responsible unit ids. */
 export interface TasksTable {
   year: number;
@@ -190,6 +202,7 @@ export interface ScheduleRunsTable {
 
 export interface Database {
   units: UnitsTable;
+  unit_addresses: UnitAddressesTable;
   tasks: TasksTable;
   messages: MessagesTable;
   attachments: AttachmentsTable;

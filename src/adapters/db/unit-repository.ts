@@ -1,8 +1,9 @@
 import type { Insertable, Selectable } from "kysely";
 import type { Clock } from "../../clock.ts";
+import { isUniqueViolation } from "./connect.ts";
 import { parseStringList } from "./json-columns.ts";
 import type { Queryable } from "./queryable.ts";
-import type { TasksTable, UnitsTable } from "./tables.ts";
+import type { TasksTable, UnitAddressesTable, UnitsTable } from "./tables.ts";
 
 export type UnitRecord = Selectable<UnitsTable>;
 export type TaskRecord = Selectable<TasksTable>;
@@ -11,6 +12,8 @@ export type UnitPatch = Partial<
   Pick<UnitsTable, "name" | "kind" | "aliases" | "emails" | "active" | "sort_order">
 >;
 export type TaskFields = Pick<TasksTable, "section" | "title" | "units" | "lead">;
+export type UnitAddressRecord = Selectable<UnitAddressesTable>;
+export type NewUnitAddress = Omit<UnitAddressesTable, "added_at">;
 
 /** The registry: member units and each year's tasks (the work points). */
 export interface UnitRepository {
@@ -29,6 +32,12 @@ export interface UnitRepository {
   insertTask(year: number, number: number, fields: TaskFields): Promise<void>;
   updateTask(year: number, number: number, fields: TaskFields): Promise<void>;
   deleteTask(year: number, number: number): Promise<void>;
+  /** Addresses the office confirmed (all units, or one), oldest first. */
+  listAddresses(unitId?: string): Promise<UnitAddressRecord[]>;
+  /** Remembers an address for a unit, stamped now; false when the unit has it already. */
+  addAddress(entry: NewUnitAddress): Promise<boolean>;
+  /** Forgets a remembered address; false when the unit did not have it. */
+  removeAddress(unitId: string, address: string): Promise<boolean>;
 }
 
 export function createUnitRepository({ db, clock }: { db: Queryable; clock: Clock }): UnitRepository {
@@ -100,6 +109,43 @@ export function createUnitRepository({ db, clock }: { db: Queryable; clock: Cloc
 
     async deleteTask(year, number) {
       await db.deleteFrom("tasks").where("year", "=", year).where("number", "=", number).execute();
+    },
+
+    listAddresses(unitId) {
+      let query = db.selectFrom("unit_addresses").selectAll();
+      if (unitId !== undefined) query = query.where("unit_id", "=", unitId);
+      return query.orderBy("added_at").orderBy("address").execute();
+    },
+
+    async addAddress(entry) {
+      const address = entry.address.trim().toLowerCase();
+      const known = await db
+        .selectFrom("unit_addresses")
+        .select("address")
+        .where("unit_id", "=", entry.unit_id)
+        .where("address", "=", address)
+        .executeTakeFirst();
+      if (known) return false;
+      try {
+        await db
+          .insertInto("unit_addresses")
+          .values({ ...entry, address, added_at: stamp() })
+          .execute();
+        return true;
+      } catch (err) {
+        // Two people confirming the same address at once: the second finds it remembered.
+        if (isUniqueViolation(err)) return false;
+        throw err;
+      }
+    },
+
+    async removeAddress(unitId, address) {
+      const result = await db
+        .deleteFrom("unit_addresses")
+        .where("unit_id", "=", unitId)
+        .where("address", "=", address.trim().toLowerCase())
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { processDepsOf } from "../../app/process-deps.ts";
 import { createRuntime, type Runtime } from "../../app/runtime.ts";
@@ -5,7 +6,7 @@ import { dateTimeLabel, messageStateText } from "../../domain/labels.ts";
 import { reasonLabel } from "../../domain/reason-codes.ts";
 import {
   assignMessage,
-  dismissMessage,
+  dismissMessages,
   findMessage,
   reprocessMessage,
 } from "../../usecases/office-corrections.ts";
@@ -43,7 +44,7 @@ export function registerQuarantineCommand(program: Command, ctx: CliContext): vo
         if (i.candidates.length) console.log(`    候选单位: ${i.candidates.join("、")}`);
       }
       console.log(
-        `共 ${items.length} 封。指定单位: report-inbox quarantine assign <编号> --unit <单位>；重新处理: report-inbox quarantine reprocess <编号>`,
+        `共 ${items.length} 封。指定单位: report-inbox quarantine assign <编号> <单位> [--remember]；不是报送: report-inbox quarantine dismiss <编号...>；重新处理: report-inbox quarantine reprocess <编号>`,
       );
     });
 
@@ -52,14 +53,13 @@ export function registerQuarantineCommand(program: Command, ctx: CliContext): vo
     .argument("[ids...]", "邮件编号 (可只写前几位)")
     .option("--all", "重新处理全部待处理和失败的邮件")
     .option("--reason <说明>", "说明")
-    .option("--actor <姓名>", "操作人", "office")
-    .action(async (ids: string[], opts: { all?: boolean; reason?: string; actor: string }) => {
+    .action(async (ids: string[], opts: { all?: boolean; reason?: string }) => {
       await withRuntime(ctx, async (rt) => {
         const targets = opts.all
           ? (await listReviewItems(rt.repos)).map((i) => i.id)
           : await resolveIds(rt, ids);
         if (targets.length === 0) throw new Error("请给出邮件编号，或使用 --all");
-        const who = { actor: opts.actor, reason: opts.reason ?? null };
+        const who = { actor: cliUser(), reason: opts.reason ?? null };
         for (const id of targets) {
           const outcome = await reprocessMessage(processDepsOf(rt), id, who);
           console.log(`${id.slice(0, 12)}  ${describeOutcome(outcome)}`);
@@ -68,38 +68,63 @@ export function registerQuarantineCommand(program: Command, ctx: CliContext): vo
     });
 
   q.command("assign")
-    .description("把邮件指定给某个单位 (并重新处理)")
+    .description("把邮件指定给某个单位 (并重新处理)；--remember 同时记住发件地址属于该单位")
     .argument("<id>", "邮件编号")
-    .requiredOption("--unit <单位>", "单位名称 (见 report-inbox units)")
+    .argument("[unit]", "单位名称 (见 report-inbox units)")
+    .option("--unit <单位>", "单位名称 (同第二个参数)")
     .option("--period <YYYY-MM>", "报告所属月份 (默认按邮件判断)")
+    .option("--remember", "记住此发件地址属于该单位：今后该地址来信直接登记，不再人工处理")
     .option("--reason <说明>", "说明")
-    .option("--actor <姓名>", "操作人", "office")
-    .action(async (id: string, opts: { unit: string; period?: string; reason?: string; actor: string }) => {
-      await withRuntime(ctx, async (rt) => {
-        const period = opts.period ? parsePeriodOption(opts.period) : null;
-        const outcome = await assignMessage(
-          processDepsOf(rt),
-          { messageId: id, unitId: opts.unit, period },
-          { actor: opts.actor, reason: opts.reason ?? null },
-        );
-        console.log(describeOutcome(outcome));
-      });
-    });
+    .action(
+      async (
+        id: string,
+        unitArg: string | undefined,
+        opts: { unit?: string; period?: string; remember?: boolean; reason?: string },
+      ) => {
+        const unitId = unitArg ?? opts.unit;
+        if (!unitId) throw new Error("请写出单位名称，例如: report-inbox quarantine assign <编号> 市水利局");
+        await withRuntime(ctx, async (rt) => {
+          const period = opts.period ? parsePeriodOption(opts.period) : null;
+          const outcome = await assignMessage(
+            processDepsOf(rt),
+            { messageId: id, unitId, period, remember: Boolean(opts.remember) },
+            { actor: cliUser(), reason: opts.reason ?? null },
+          );
+          if (opts.remember) {
+            const message = await findMessage(rt.repos, id);
+            console.log(`已记住 ${message.from_addr} 属于 ${unitId}：今后该地址来信直接登记。`);
+          }
+          console.log(describeOutcome(outcome));
+        });
+      },
+    );
 
   q.command("dismiss")
-    .description("确认邮件不是报送")
-    .argument("<id>", "邮件编号")
+    .description("确认邮件不是报送 (可一次写多个编号)")
+    .argument("<ids...>", "邮件编号 (可只写前几位)")
     .option("--reason <说明>", "说明")
-    .option("--actor <姓名>", "操作人", "office")
-    .action(async (id: string, opts: { reason?: string; actor: string }) => {
+    .action(async (ids: string[], opts: { reason?: string }) => {
       const config = ctx.config();
       const settings = { deadlineDay: config.deadline.day, tz: config.timezone };
-      await dismissMessage(await ctx.repos(), id, settings, {
-        actor: opts.actor,
+      const { dismissed, notFound } = await dismissMessages(await ctx.repos(), ids, settings, {
+        actor: cliUser(),
         reason: opts.reason ?? null,
       });
-      console.log("已标记为不是报送。");
+      if (dismissed.length) console.log(`已将 ${dismissed.length} 封标记为不是报送。`);
+      if (notFound.length) {
+        throw new Error(`找不到或不唯一的编号: ${notFound.join(", ")}；用 report-inbox quarantine 查看编号`);
+      }
     });
+}
+
+/** The audit log's 操作人 for a CLI command: the operating-system user who ran it. */
+export function cliUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry (a container run with a bare uid).
+    return process.env["USER"] ?? process.env["LOGNAME"] ?? `uid-${process.getuid?.() ?? "?"}`;
+  }
 }
 
 async function resolveIds(rt: Runtime, ids: string[]): Promise<string[]> {
