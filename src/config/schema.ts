@@ -107,6 +107,12 @@ export const configSchema = z.strictObject({
     ocr: z.boolean(),
     /** warn: a scan without a seal counts, with a note; require: it does not count; off. @defaultValue "warn" */
     seal: z.enum(SEAL_POLICIES).default("warn"),
+    /**
+     * A report from an address not registered to its unit (or naming a unit that registered none):
+     * count (marked 发件人未核实, listed for review, the unit still reminded) or confirm (held in
+     * review until the office assigns it). @defaultValue "count"
+     */
+    unverifiedSenders: z.enum(["count", "confirm"]).default("count"),
   }),
   archives: z.strictObject({
     maxDepth: z.number().int().min(0).max(5),

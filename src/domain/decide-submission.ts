@@ -7,6 +7,7 @@ import { classifyNotAReport } from "./not-a-report.ts";
 import { defaultPeriod, isLate, parsePeriod } from "./period.ts";
 import { type NotReportCode, type ReviewCode, reasonCode } from "./reason-codes.ts";
 import { applySealPolicy, type ScanSeal, type ScanSealSummary, type SealPolicy } from "./seal/policy.ts";
+import { looksSpoofed, readSenderAuth, type SenderAuth } from "./sender-auth.ts";
 import { bodyContacts, evidenceOf, gatherContacts, periodOf } from "./submission-evidence.ts";
 import { allFiles, effectiveKind, summarizeFiles } from "./submission-files.ts";
 import type { Contact, ParsedFile, ParsedMessage, Period, Unit } from "./types.ts";
@@ -38,7 +39,16 @@ export interface DecideInput {
   scanSeals?: ScanSeal[];
   /** The office's seal policy (config classification.seal). @defaultValue "warn" */
   sealPolicy?: SealPolicy;
+  /**
+   * A report whose sender is not a registered address of its unit (config
+   * classification.unverifiedSenders): count it, marked, or hold it for the office to confirm.
+   * @defaultValue "count"
+   */
+  unverifiedSenders?: UnverifiedSenderPolicy;
 }
+
+/** count: logged and counted, marked 发件人未核实, the unit still reminded; confirm: review first. */
+export type UnverifiedSenderPolicy = "count" | "confirm";
 
 /** How far a report's sender can be trusted to speak for the unit. */
 export type Trust = "verified" | "name_only" | "unverified";
@@ -62,7 +72,10 @@ export type Verdict =
       matchedBy: MatchedBy;
       /** The sender address is registered to the unit. */
       senderVerified: boolean;
-      /** verified: registered sender; name_only: the unit has no registered address; unverified: it has, but not this one. */
+      /**
+       * verified: registered sender; name_only: the unit has no registered address; unverified: it
+       * has, but not this one. Only "verified" speaks for the unit (see isVerifiedTrust).
+       */
       trust: Trust;
       period: Period;
       periodSource: "explicit" | "default";
@@ -172,13 +185,33 @@ export function decideSubmission(input: DecideInput): Verdict {
     : unit.emails.length === 0
       ? "name_only"
       : "unverified";
+  // The office's assignment settles who the mail is from, whatever the checks below say.
+  if (!input.officeAssigned) {
+    const auth = readSenderAuth(message.headers);
+    if (looksSpoofed(auth)) {
+      return {
+        kind: "review",
+        code: reasonCode.review.senderAuthFailed,
+        reason: spoofReason(evidence.senderAddress, unit.id, found.senderVerified, auth),
+        candidates: [unit.id],
+        period,
+      };
+    }
+    if (trust !== "verified" && input.unverifiedSenders === "confirm") {
+      return {
+        kind: "review",
+        code: reasonCode.review.unverifiedSender,
+        reason: `${unverifiedNote(evidence.senderAddress, unit.id, trust)}；按设置须经办公室确认后才计入报送，请核实后指定单位`,
+        candidates: [unit.id],
+        period,
+      };
+    }
+  }
   const files = summarizeFiles(allFiles(message), input.textPdfCountsAsElectronic);
   const seal = applySealPolicy(files.hasScan, input.scanSeals ?? [], input.sealPolicy ?? "warn");
   const notes = [...files.notes, ...seal.notes];
   if (allFiles(message).length === 0) notes.push("邮件未附任何文件（盖章扫描件和电子版都没有收到）");
-  if (trust === "unverified") {
-    notes.push(`发件地址 ${evidence.senderAddress ?? "（无）"} 未登记为${unit.id}的邮箱，需核实`);
-  }
+  if (trust !== "verified") notes.push(`${unverifiedNote(evidence.senderAddress, unit.id, trust)}，需核实`);
   if (found.otherMentions.length > 0) {
     notes.push(`发件地址登记为${unit.id}，但邮件中还提到：${found.otherMentions.join("、")}`);
   }
@@ -201,6 +234,31 @@ export function decideSubmission(input: DecideInput): Verdict {
     contacts: gatherContacts(message, evidence, input.officeContact),
     notes,
   };
+}
+
+/** Whether a report's sender speaks for its unit: a registered address, never a name alone. */
+export function isVerifiedTrust(trust: Trust): boolean {
+  return trust === "verified";
+}
+
+function unverifiedNote(sender: string | null, unitId: string, trust: Trust): string {
+  const address = sender ?? "（无发件地址）";
+  return trust === "name_only"
+    ? `${unitId}未登记报送邮箱，发件地址 ${address} 只是在邮件中写了单位名称，未核实`
+    : `发件地址 ${address} 未登记为${unitId}的邮箱`;
+}
+
+function authSummary(auth: SenderAuth): string {
+  return (["dmarc", "spf", "dkim"] as const)
+    .filter((m) => auth[m] !== null)
+    .map((m) => `${m}=${auth[m]}`)
+    .join("、");
+}
+
+/** Why a mail the provider flagged waits for the office, in words staff can act on. */
+function spoofReason(sender: string | null, unitId: string, registered: boolean, auth: SenderAuth): string {
+  const whose = registered ? `是${unitId}登记的报送邮箱` : `以${unitId}名义发送`;
+  return `发件地址 ${sender ?? "（无）"} ${whose}，但收件服务器验证未通过（${authSummary(auth)}），可能是冒用该地址发送的邮件，未计入报送；请电话向${unitId}核实后指定单位，或确认不是报送`;
 }
 
 /**

@@ -17,6 +17,11 @@ export const reasonCode = {
     unknownUnit: "review.unknown_unit",
     noUnit: "review.no_unit",
     encryptedArchive: "review.encrypted_archive",
+    senderAuthFailed: "review.sender_auth_failed",
+    unverifiedSender: "review.unverified_sender",
+  },
+  receipt: {
+    unverifiedSender: "receipt.unverified_sender",
   },
   parse: {
     missing: "parse.missing",
@@ -82,6 +87,21 @@ export const reasonDocs: Record<ReasonCode, ReasonDoc> = {
   "review.encrypted_archive": {
     label: "压缩包有密码",
     means: "An archive is password-protected: what it holds cannot be known; staff ask the unit.",
+  },
+  "review.sender_auth_failed": {
+    label: "发件人验证未通过",
+    means:
+      "The receiving server's Authentication-Results says DMARC (or SPF without DKIM) failed: the From address may be forged. Never counted; staff check with the unit and assign or dismiss.",
+  },
+  "review.unverified_sender": {
+    label: "发件人待确认",
+    means:
+      "classification.unverifiedSenders is confirm and the sender is not a registered address of the unit it names: counted only once staff assign it.",
+  },
+  "receipt.unverified_sender": {
+    label: "发件人未核实",
+    means:
+      "A report counted (classification.unverifiedSenders: count) from an address not registered to its unit, or naming a unit that registered none: marked, listed for review, and the unit is still reminded.",
   },
   "parse.missing": { label: "邮件原文丢失", means: "The stored raw mail cannot be found; nothing to parse." },
   "parse.empty": { label: "邮件原文为空", means: "The stored raw mail has 0 bytes." },

@@ -10,11 +10,11 @@ import type { Config } from "../config/schema.ts";
 import {
   type DecideInput,
   decideSubmission,
+  isVerifiedTrust,
   needsDocumentText,
   type Verdict,
 } from "../domain/decide-submission.ts";
 import { reasonCode } from "../domain/reason-codes.ts";
-import { looksSpoofed, readSenderAuth } from "../domain/sender-auth.ts";
 import type { ParsedFile, ParsedMessage, Unit } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
 import { decideLookingAtSeals, sealColumns } from "./look-at-seals.ts";
@@ -106,9 +106,7 @@ async function decideAndRecord(
   const messageId = row.id;
   const receivedAt = new Date(row.received_at);
   const assignment = row.assigned_unit ? { unitId: row.assigned_unit, period: row.assigned_period } : null;
-  const { verdict: decided, seals } = await decide(deps, parsed, receivedAt, assignment);
-  // The office's own assignment outranks what the provider's check says about the sender.
-  const verdict = assignment ? decided : distrustSpoofedSender(decided, parsed);
+  const { verdict, seals } = await decide(deps, parsed, receivedAt, assignment);
 
   const settings = { deadlineDay: deps.config.deadline.day, tz: deps.config.timezone };
   // Everything this message changes, in one transaction: a crash leaves all or none, and two
@@ -124,8 +122,18 @@ async function decideAndRecord(
       attempts: row.attempts + 1,
     });
     if (verdict.kind === "report") {
-      const reason = verdict.trust === "unverified" ? unverifiedReason(verdict) : null;
-      await recordReport(trx, { messageId, receivedAt, verdict, reason }, settings);
+      const verified = isVerifiedTrust(verdict.trust);
+      await recordReport(
+        trx,
+        {
+          messageId,
+          receivedAt,
+          verdict,
+          reason: verified ? null : unverifiedReason(verdict),
+          ...(verified ? {} : { reasonCode: reasonCode.receipt.unverifiedSender }),
+        },
+        settings,
+      );
       return;
     }
     // Reprocessed into something that is not a report: it no longer counts for any unit.
@@ -146,20 +154,9 @@ async function decideAndRecord(
   return { state: verdict.kind, code: verdict.code, reason: verdict.reason };
 }
 
-const spoofNote = "发件地址未通过邮件服务商的 DMARC/SPF/DKIM 验证，疑似伪造";
-
-/**
- * A registered address is only worth what the provider's check says: a report whose From is a
- * unit's address but failed DMARC (or SPF without DKIM) is recorded as unverified, never trusted.
- */
-function distrustSpoofedSender(verdict: Verdict, parsed: ParsedMessage): Verdict {
-  if (verdict.kind !== "report" || verdict.trust !== "verified") return verdict;
-  if (!looksSpoofed(readSenderAuth(parsed.headers))) return verdict;
-  return { ...verdict, trust: "unverified", senderVerified: false, notes: [...verdict.notes, spoofNote] };
-}
-
+/** Why a counted report still needs a look: its sender does not speak for the unit. */
 function unverifiedReason(verdict: Extract<Verdict, { kind: "report" }>): string {
-  return verdict.notes.includes(spoofNote) ? `${spoofNote}，需核实` : "发件地址未登记为该单位的地址，需核实";
+  return verdict.notes.find((n) => n.endsWith("需核实")) ?? "发件地址未登记为该单位的邮箱，需核实";
 }
 
 interface Assignment {
@@ -187,6 +184,7 @@ async function decide(
     officeContact: { names: deps.config.office.contactNames, phones: deps.config.office.contactPhones },
     fileTexts: [] as { name: string; kind: ParsedFile["kind"]; text: string }[],
     officeAssigned: assignment !== null,
+    unverifiedSenders: deps.config.classification.unverifiedSenders,
   };
   // Reading documents is the expensive part: only when the subject, names and body left the
   // unit or the contact open.

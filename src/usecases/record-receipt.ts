@@ -1,6 +1,6 @@
 import type { ReceiptKey, StoredReceipt } from "../adapters/db/receipt-repository.ts";
 import type { Repositories } from "../adapters/db/repositories.ts";
-import type { Verdict } from "../domain/decide-submission.ts";
+import { isVerifiedTrust, type Verdict } from "../domain/decide-submission.ts";
 import { deadlineOf } from "../domain/period.ts";
 import {
   exemptReceipt,
@@ -24,6 +24,8 @@ export interface ReportInput {
   receivedAt: Date;
   verdict: ReportVerdict;
   reason: string | null;
+  /** Why the message is marked although counted (receipt.unverified_sender); null by default. */
+  reasonCode?: string | null;
 }
 
 /**
@@ -42,13 +44,14 @@ export async function recordReport(
 ): Promise<void> {
   await repos.transaction(async ({ messages, receipts }) => {
     const { messageId, verdict } = input;
-    const verified = verdict.trust !== "unverified";
+    // Only a registered address speaks for the unit: a unit name alone never does.
+    const verified = isVerifiedTrust(verdict.trust);
     const key = { unitId: verdict.unitId, period: verdict.period };
     await receipts.lock(key);
     const previous = await receipts.detachMessage(messageId);
     await messages.markState(messageId, {
       state: "processed",
-      reason_code: null,
+      reason_code: input.reasonCode ?? null,
       reason: input.reason,
       verdict: JSON.stringify(verdict),
       unit_id: verdict.unitId,

@@ -8,9 +8,9 @@ import {
 } from "../domain/mail-content/builders.ts";
 import type { RenderedMail } from "../domain/mail-content/render.ts";
 import { localDateOf } from "../domain/period.ts";
+import { type ReminderTarget, reminderTarget } from "../domain/reminder-target.ts";
 import { isPeriodClosedForReminders } from "../domain/send-window.ts";
 import type { Unit } from "../domain/types.ts";
-import { isPending, progressOf } from "../domain/unit-status.ts";
 import { loadTasks, loadUnits } from "./load-registry.ts";
 import { enqueueMail } from "./outbox.ts";
 import {
@@ -58,18 +58,21 @@ export interface StageResult {
   }[];
 }
 
-const everything = ["scan", "electronic", "contact", "phone"];
-
-/** Active units whose report for the period is pending (unit-status.ts): not complete, not exempt. */
+/**
+ * Active units a reminder is for (reminder-target.ts): pending ones, and those whose report came
+ * only from senders who do not speak for them.
+ */
 export async function pendingUnits(
   deps: Pick<MailDeps, "repos" | "config">,
   period: string,
-): Promise<{ unit: Unit; receipt: ReceiptView | undefined }[]> {
+): Promise<{ unit: Unit; receipt: ReceiptView | undefined; target: ReminderTarget }[]> {
   const units = await loadUnits(deps.repos, deps.config);
   const receipts = await loadReceipts(deps.repos, period);
-  return units
-    .map((unit) => ({ unit, receipt: receipts.get(unit.id) }))
-    .filter(({ receipt }) => isPending({ status: progressOf(receipt) }));
+  return units.flatMap((unit) => {
+    const receipt = receipts.get(unit.id);
+    const target = reminderTarget(receipt);
+    return target ? [{ unit, receipt, target }] : [];
+  });
 }
 
 async function collectTargets(deps: MailDeps, period: string, stage: string) {
@@ -77,13 +80,13 @@ async function collectTargets(deps: MailDeps, period: string, stage: string) {
   const noAddress = pending.filter((p) => p.unit.emails.length === 0).map((p) => p.unit.id);
   const candidates = await candidateAddresses(deps.repos, noAddress);
   const result: StageResult = { period, stage, dryRun: false, targets: [], unreachable: [] };
-  for (const { unit, receipt } of pending) {
+  for (const { unit, target } of pending) {
     if (unit.emails.length === 0) {
       result.unreachable.push({
         unitId: unit.id,
         unitName: unit.name,
-        status: progressOf(receipt) as PendingUnit["status"],
-        missing: receipt ? receipt.missing : everything,
+        status: target.status,
+        missing: target.missing,
         candidates: candidates.get(unit.id) ?? [],
       });
       continue;
@@ -91,8 +94,8 @@ async function collectTargets(deps: MailDeps, period: string, stage: string) {
     result.targets.push({
       unitId: unit.id,
       unitName: unit.name,
-      status: progressOf(receipt) as PendingUnit["status"],
-      missing: receipt ? receipt.missing : everything,
+      status: target.status,
+      missing: target.missing,
       recipients: unit.emails,
     });
   }

@@ -14,6 +14,7 @@ import { getPeriodStatus } from "../../src/usecases/period-status.ts";
 import { processMessage } from "../../src/usecases/process-message.ts";
 import { listReviewItems } from "../../src/usecases/review-list.ts";
 import { ensureRegistrySeeded } from "../../src/usecases/seed-registry.ts";
+import { pendingUnits } from "../../src/usecases/send-reminders.ts";
 import { composeMail } from "../helpers/compose.ts";
 import { backends, createTestDb, type TestDb } from "../helpers/db.ts";
 
@@ -264,7 +265,7 @@ describe.each(backends)("recording submissions on %s", (backend) => {
     expect(review[0]!.reason).toContain("需核实");
   });
 
-  it("does not trust a registered address that failed the provider's DMARC check", async () => {
+  it("holds a report from a registered address that failed DMARC in review: never counted, still reminded", async () => {
     const r = await deliver(
       await composeMail({
         from: "fgw@sjz.gov.cn",
@@ -273,15 +274,85 @@ describe.each(backends)("recording submissions on %s", (backend) => {
         headers: {
           "Authentication-Results": "mx.163.com; dkim=none; spf=fail smtp.mailfrom=sjz.gov.cn; dmarc=fail",
         },
+        attachments: [
+          { filename: "a.pdf", content: makeScanPdf() },
+          { filename: "a.docx", content: await docx("市发改委") },
+        ],
+      }),
+      at("2023-05-20T09:00:00"),
+    );
+    expect(r.outcome).toMatchObject({ state: "review", code: "review.sender_auth_failed" });
+    expect(acked).toEqual([]);
+    expect(await unitRow("市发展改革委")).toMatchObject({ status: "missing" });
+    const review = await listReviewItems(t.repos);
+    expect(review.map((i) => i.id)).toEqual([r.messageId]);
+    expect(review[0]).toMatchObject({ candidates: ["市发展改革委"], period: "2023-04" });
+    expect(review[0]!.reason).toContain("可能是冒用该地址");
+    const pending = await pendingUnits({ repos: t.repos, config }, "2023-04");
+    expect(pending.map((p) => p.unit.id)).toContain("市发展改革委");
+
+    // The office phoned the unit, which confirmed: assigning counts it.
+    await assignMessage(
+      deps,
+      { messageId: r.messageId, unitId: "市发展改革委", period: null },
+      {
+        actor: "王科长",
+        reason: "电话核实",
+      },
+    );
+    expect(await unitRow("市发展改革委")).toMatchObject({ status: "complete", verified: true });
+  });
+
+  it("never verifies a sender who only names a unit without a registered mailbox, and keeps reminding it", async () => {
+    const r = await deliver(
+      await composeMail({
+        from: "attacker@evil.example",
+        subject: "市林业局4月份工作进展情况",
+        text: "联系人：李四 联系电话：13900000000",
+        attachments: [
+          { filename: "a.pdf", content: makeScanPdf() },
+          { filename: "a.docx", content: await docx("市林业局") },
+        ],
+      }),
+      at("2023-05-20T09:00:00"),
+    );
+    expect(r.outcome).toMatchObject({ state: "processed", unitId: "市林业局" });
+    // Counted (classification.unverifiedSenders: count), but marked and listed for review.
+    expect(await unitRow("市林业局")).toMatchObject({ status: "complete", verified: false });
+    const row = await t.repos.messages.find(r.messageId);
+    expect(row).toMatchObject({ reason_code: "receipt.unverified_sender" });
+    expect(row!.reason).toContain("市林业局未登记报送邮箱");
+    const review = await listReviewItems(t.repos);
+    expect(review.map((i) => i.id)).toEqual([r.messageId]);
+    const pending = await pendingUnits({ repos: t.repos, config }, "2023-04");
+    expect(pending.find((p) => p.unit.id === "市林业局")?.target).toMatchObject({ status: "missing" });
+  });
+
+  it("with unverifiedSenders: confirm, a stranger's report waits in review until the office assigns it", async () => {
+    deps = {
+      ...deps,
+      config: { ...config, classification: { ...config.classification, unverifiedSenders: "confirm" } },
+    };
+    const r = await deliver(
+      await composeMail({
+        from: "someone@qq.com",
+        subject: "市发改委4月份工作进展",
+        text: "联系人：孙丽 联系电话：0311-86012345",
         attachments: [{ filename: "a.pdf", content: makeScanPdf() }],
       }),
       at("2023-05-20T09:00:00"),
     );
-    expect(r.outcome).toMatchObject({ state: "processed", unitId: "市发展改革委" });
-    expect((await unitRow("市发展改革委")).verified).toBe(false);
-    const review = await listReviewItems(t.repos);
-    expect(review.map((i) => i.id)).toEqual([r.messageId]);
-    expect(review[0]!.reason).toContain("疑似伪造");
+    expect(r.outcome).toMatchObject({ state: "review", code: "review.unverified_sender" });
+    expect(await unitRow("市发展改革委")).toMatchObject({ status: "missing" });
+    await assignMessage(
+      deps,
+      { messageId: r.messageId, unitId: "市发展改革委", period: null },
+      {
+        actor: "王科长",
+        reason: "电话确认",
+      },
+    );
+    expect(await unitRow("市发展改革委")).toMatchObject({ status: "incomplete", verified: true });
   });
 
   it("marks a report received after the 28th as late, and a unit never heard from as late after the deadline", async () => {
