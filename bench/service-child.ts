@@ -1,7 +1,7 @@
 // One service process for the bench: the real createRuntime + startWorkers, driven over IPC so
 // the bench can start the clock when the workers start and stop them cleanly.
 // argv: <config file> <worker names, comma-separated>
-import type { RunningWorkers } from "../workers/main.ts";
+import type { RunningWorkers } from "../src/app/start-workers.ts";
 
 type ToChild = { type: "go" } | { type: "stop" } | { type: "count" };
 
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const { loadConfig } = await import("../src/config/load.ts");
   const { createLogger } = await import("../src/logger.ts");
   const { createRuntime } = await import("../src/app/runtime.ts");
-  const { startWorkers } = await import("../workers/main.ts");
+  const { startWorkers } = await import("../src/app/start-workers.ts");
   const config = loadConfig({ file: configFile, env: {} });
   const logger = createLogger({ level: process.env.BENCH_LOG_LEVEL ?? "warn", pretty: false });
   const rt = await createRuntime({ config, logger });

@@ -26,7 +26,7 @@ export async function runFanout(o: {
   const { loadConfig } = await import("../../src/config/load.ts");
   const { silentLogger } = await import("../../src/logger.ts");
   const { createRuntime } = await import("../../src/app/runtime.ts");
-  const { startWorkers } = await import("../../workers/main.ts");
+  const { startWorkers } = await import("../../src/app/start-workers.ts");
   const { sendReminderStage } = await import("../../src/usecases/send-reminders.ts");
   const { sendReceiptLog } = await import("../../src/usecases/receipt-log.ts");
   const smtp = await startSmtpServer();

@@ -1,10 +1,10 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import { fromLineDate, splitMbox } from "../adapters/import/mbox.ts";
+import { findImportSources, type ImportSource, maildirDeliveryTime } from "../adapters/import/sources.ts";
 import { peekHeaders } from "../adapters/parse/header-peek.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
-import { fromLineDate, splitMbox } from "./import-mbox.ts";
-import { findImportSources, type ImportSource, maildirDeliveryTime } from "./import-sources.ts";
 import { type IngestDeps, type IngestResult, ingestRawMessage } from "./ingest-message.ts";
 
 export interface ImportReport {

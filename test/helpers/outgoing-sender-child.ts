@@ -6,10 +6,10 @@ import { openDb } from "../../src/adapters/db/connect.ts";
 import { createRepositories } from "../../src/adapters/db/repositories.ts";
 import { createRedis } from "../../src/adapters/queue/queues.ts";
 import { createMailTransport, type MailTransport } from "../../src/adapters/smtp/transport.ts";
+import { createOutgoingWorker } from "../../src/app/workers/outgoing-worker.ts";
 import { systemClock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { silentLogger } from "../../src/logger.ts";
-import { createOutgoingWorker } from "../../workers/outgoing-worker.ts";
 
 const env = process.env;
 const config = loadConfig({

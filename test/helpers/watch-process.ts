@@ -11,9 +11,9 @@ import { createRepositories } from "../../src/adapters/db/repositories.ts";
 import { createProcessEnqueuer } from "../../src/adapters/queue/enqueue.ts";
 import { type ProcessJob, queueNames } from "../../src/adapters/queue/queues.ts";
 import { ContentStore } from "../../src/adapters/store/content-store.ts";
+import { createWatchWorker } from "../../src/app/workers/watch-worker.ts";
 import { systemClock } from "../../src/clock.ts";
 import type { Config } from "../../src/config/schema.ts";
-import { createWatchWorker } from "../../workers/watch-worker.ts";
 
 const config = JSON.parse(process.env.WATCH_CONFIG ?? "{}") as Config;
 const memoryEveryMs = Number(process.env.WATCH_MEMORY_MS ?? 0);

@@ -4,8 +4,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fromLineDate, splitMbox } from "../../src/adapters/import/mbox.ts";
 import { importFiles } from "../../src/usecases/import-files.ts";
-import { fromLineDate, splitMbox } from "../../src/usecases/import-mbox.ts";
 import { createWatchTestEnv, type WatchTestEnv } from "../helpers/watch-env.ts";
 
 let env: WatchTestEnv;

@@ -6,9 +6,9 @@ import { promisify } from "node:util";
 import ExcelJS from "exceljs";
 import { simpleParser } from "mailparser";
 import { afterEach, describe, expect, it } from "vitest";
+import { createScheduler } from "../../src/app/workers/scheduler.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { enqueueMail } from "../../src/usecases/outbox.ts";
-import { createScheduler } from "../../workers/scheduler.ts";
 import { createOutgoingEnv, insertUnits, mailsTo, type OutgoingEnv } from "../helpers/outgoing-env.ts";
 import { eventually } from "../helpers/wait.ts";
 

@@ -1,10 +1,10 @@
 import type { Queue, Worker } from "bullmq";
 import { afterEach, describe, expect, it } from "vitest";
 import { createQueue, type NotifyJob, queueNames } from "../../src/adapters/queue/queues.ts";
+import { createNotifyWorker } from "../../src/app/workers/notify-worker.ts";
 import { zonedTime } from "../../src/domain/period.ts";
 import { createRobotNotifier } from "../../src/usecases/notify-robots.ts";
 import { runDueSchedule } from "../../src/usecases/run-schedule.ts";
-import { createNotifyWorker } from "../../workers/notify-worker.ts";
 import { createOutgoingEnv, insertUnits, type OutgoingEnv, putReceipt } from "../helpers/outgoing-env.ts";
 import { startRobotServer, type TestRobotServer } from "../helpers/robot-server.ts";
 import { eventually } from "../helpers/wait.ts";

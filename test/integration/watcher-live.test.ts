@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getHealth } from "../../src/adapters/imap/checkpoint.ts";
-import { createWatchWorker, type WatchWorker } from "../../workers/watch-worker.ts";
+import { createWatchWorker, type WatchWorker } from "../../src/app/workers/watch-worker.ts";
 import {
   appendMessages,
   type DovecotInstance,

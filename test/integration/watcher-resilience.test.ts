@@ -1,6 +1,6 @@
 import type { ImapFlow } from "imapflow";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createWatchWorker, type WatchWorker } from "../../workers/watch-worker.ts";
+import { createWatchWorker, type WatchWorker } from "../../src/app/workers/watch-worker.ts";
 import { backends } from "../helpers/db.ts";
 import {
   appendMessages,

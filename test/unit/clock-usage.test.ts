@@ -11,7 +11,8 @@ const root = join(import.meta.dirname, "../..");
 /** Files that may read the wall clock, and why. */
 const allowed: Record<string, string> = {
   "src/clock.ts": "the system clock itself",
-  "workers/outgoing-worker.ts": "bullmq delays jobs in real time (moveToDelayed takes a real timestamp)",
+  "src/app/workers/outgoing-worker.ts":
+    "bullmq delays jobs in real time (moveToDelayed takes a real timestamp)",
   "src/adapters/notify/robot-client.ts": "DingTalk signs each request with the real current time",
   "src/app/doctor/system-checks.ts": "doctor compares this machine's real clock with the mail server's",
   "src/adapters/db/sqlite-backup.ts": "a backup's file name is the real time the copy was made",

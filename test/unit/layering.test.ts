@@ -41,7 +41,11 @@ describe("imports", () => {
 
   it("no use case imports kysely or bullmq (nor the database connection)", () => {
     const infrastructure = (spec: string) =>
-      spec === "kysely" || spec === "bullmq" || spec.endsWith("adapters/db/connect.ts");
+      /^(kysely|bullmq|ioredis)(\/|$)/.test(spec) || spec.endsWith("adapters/db/connect.ts");
+    for (const spec of ["kysely", "bullmq", "kysely/helpers/postgres", "../adapters/db/connect.ts"])
+      expect(infrastructure(spec), spec).toBe(true);
+    expect(infrastructure("../adapters/db/repositories.ts")).toBe(false);
+    expect(sourceFiles("src/usecases").length).toBeGreaterThan(10);
     expect(offenders(sourceFiles("src/usecases"), infrastructure)).toEqual([]);
   });
 
@@ -49,5 +53,22 @@ describe("imports", () => {
     const kyselyOutsideDb = (spec: string, file: string) =>
       spec === "kysely" && !file.startsWith("src/adapters/db/");
     expect(offenders([...sourceFiles("src"), ...sourceFiles("workers")], kyselyOutsideDb)).toEqual([]);
+  });
+
+  it("nothing under src/ imports the top-level workers/ folder", () => {
+    const intoWorkers = (spec: string, file: string) =>
+      spec.startsWith(".") && relative(root, join(root, file, "..", spec)).split(/[\\/]/)[0] === "workers";
+    expect(intoWorkers("../../../workers/main.ts", "src/cli/commands/worker.ts")).toBe(true);
+    expect(intoWorkers("./workers/process-worker.ts", "src/app/start-workers.ts")).toBe(false);
+    expect(offenders(sourceFiles("src"), intoWorkers)).toEqual([]);
+  });
+
+  it("the workers/ folder holds only thin entry files that start the service", () => {
+    const files = sourceFiles("workers");
+    expect(files).toContain("workers/main.ts");
+    for (const file of files) {
+      expect(importsOf(file), file).toEqual(["../src/app/service.ts"]);
+      expect(readFileSync(join(root, file), "utf8").split("\n").length, file).toBeLessThan(15);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { createRuntimeWatcher, startWorkers } from "../../../workers/main.ts";
 import { drainQueues } from "../../app/drain.ts";
 import { createRuntime } from "../../app/runtime.ts";
+import { createRuntimeWatcher, startWorkers } from "../../app/start-workers.ts";
 import { systemClock } from "../../clock.ts";
 import { previewSync } from "../../usecases/sync-preview.ts";
 import type { CliContext } from "../context.ts";

@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type { ImapFlow } from "imapflow";
-import type { Repositories } from "../src/adapters/db/repositories.ts";
+import type { Repositories } from "../../adapters/db/repositories.ts";
 import {
   accountKey,
   createImapClient,
@@ -8,17 +8,17 @@ import {
   type ImapFailure,
   imapErrorText,
   reconnectDelayMs,
-} from "../src/adapters/imap/client.ts";
-import { type SyncCounts, syncFolder } from "../src/adapters/imap/folder-sync.ts";
-import { type Session, startSession } from "../src/adapters/imap/session.ts";
-import type { ContentStore } from "../src/adapters/store/content-store.ts";
-import { type Clock, systemClock } from "../src/clock.ts";
-import type { Config } from "../src/config/schema.ts";
-import type { Logger } from "../src/logger.ts";
-import { type IngestMeta, ingestRawMessage } from "../src/usecases/ingest-message.ts";
+} from "../../adapters/imap/client.ts";
+import { type SyncCounts, syncFolder } from "../../adapters/imap/folder-sync.ts";
+import { type Session, startSession } from "../../adapters/imap/session.ts";
+import type { ContentStore } from "../../adapters/store/content-store.ts";
+import { type Clock, systemClock } from "../../clock.ts";
+import type { Config } from "../../config/schema.ts";
+import type { Logger } from "../../logger.ts";
+import { type IngestMeta, ingestRawMessage } from "../../usecases/ingest-message.ts";
 
 /** Health as recorded in mailbox_state, readable from any process (status page, CLI). */
-export { getHealth } from "../src/adapters/imap/checkpoint.ts";
+export { getHealth } from "../../adapters/imap/checkpoint.ts";
 
 export interface WatchWorkerDeps {
   config: Config;

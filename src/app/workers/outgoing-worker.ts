@@ -1,16 +1,16 @@
 import { type ConnectionOptions, DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
-import type { Repositories } from "../src/adapters/db/repositories.ts";
-import { type OutgoingJob, queueNames } from "../src/adapters/queue/queues.ts";
-import type { MailTransport } from "../src/adapters/smtp/transport.ts";
-import type { Clock } from "../src/clock.ts";
-import type { Config } from "../src/config/schema.ts";
-import type { Logger } from "../src/logger.ts";
+import type { Repositories } from "../../adapters/db/repositories.ts";
+import { type OutgoingJob, queueNames } from "../../adapters/queue/queues.ts";
+import type { MailTransport } from "../../adapters/smtp/transport.ts";
+import type { Clock } from "../../clock.ts";
+import type { Config } from "../../config/schema.ts";
+import type { Logger } from "../../logger.ts";
 import {
   defaultStaleSendingMs,
   deliverOutboxRow,
   PermanentSendError,
   recoverStaleSending,
-} from "../src/usecases/outbox.ts";
+} from "../../usecases/outbox.ts";
 
 export interface OutgoingWorkerDeps {
   repos: Pick<Repositories, "outbox">;

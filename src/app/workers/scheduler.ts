@@ -1,7 +1,7 @@
 import cron, { type ScheduledTask } from "node-cron";
-import type { Clock } from "../src/clock.ts";
-import type { Logger } from "../src/logger.ts";
-import { runDueSchedule, type ScheduleDeps } from "../src/usecases/run-schedule.ts";
+import type { Clock } from "../../clock.ts";
+import type { Logger } from "../../logger.ts";
+import { runDueSchedule, type ScheduleDeps } from "../../usecases/run-schedule.ts";
 
 export interface SchedulerDeps extends ScheduleDeps {
   clock: Clock;

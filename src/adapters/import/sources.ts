@@ -1,6 +1,6 @@
 import { open, readdir, stat } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
-import { looksLikeMbox } from "./import-mbox.ts";
+import { looksLikeMbox } from "./mbox.ts";
 
 /** Something the import reads messages from. */
 export type ImportSource =

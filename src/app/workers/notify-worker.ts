@@ -5,10 +5,10 @@ import {
   RobotRateLimitedError,
   type RobotTarget,
   redactWebhook,
-} from "../src/adapters/notify/robot-client.ts";
-import { type NotifyJob, queueNames } from "../src/adapters/queue/queues.ts";
-import type { Config } from "../src/config/schema.ts";
-import { robotPayload } from "../src/domain/robot-notice.ts";
+} from "../../adapters/notify/robot-client.ts";
+import { type NotifyJob, queueNames } from "../../adapters/queue/queues.ts";
+import type { Config } from "../../config/schema.ts";
+import { robotPayload } from "../../domain/robot-notice.ts";
 
 /** The three log calls the worker makes (pino's logger has them). */
 export interface NotifyLog {

@@ -1,7 +1,7 @@
 import { type ConnectionOptions, UnrecoverableError, Worker } from "bullmq";
-import { type ProcessJob, queueNames } from "../src/adapters/queue/queues.ts";
-import { reasonCode } from "../src/domain/reason-codes.ts";
-import { PermanentProcessError, type ProcessDeps, processMessage } from "../src/usecases/process-message.ts";
+import { type ProcessJob, queueNames } from "../../adapters/queue/queues.ts";
+import { reasonCode } from "../../domain/reason-codes.ts";
+import { PermanentProcessError, type ProcessDeps, processMessage } from "../../usecases/process-message.ts";
 
 export interface ProcessWorkerOptions {
   connection: ConnectionOptions;
