@@ -1,10 +1,10 @@
+import { queueOutgoing } from "../adapters/queue/enqueue.ts";
 import type { CorrectionProcessDeps } from "../usecases/office-corrections.ts";
 import { sendAcknowledgement } from "../usecases/send-ack.ts";
 import type { Runtime } from "./runtime.ts";
 
 /** Processing as the process worker does it, acknowledgement included, for CLI commands. */
 export function processDepsOf(rt: Runtime): CorrectionProcessDeps {
-  const ackDeps = { repos: rt.repos, config: rt.config, clock: rt.clock, queue: rt.outgoingQueue };
   return {
     repos: rt.repos,
     store: rt.store,
@@ -13,9 +13,18 @@ export function processDepsOf(rt: Runtime): CorrectionProcessDeps {
     logger: rt.logger,
     loadUnits: rt.loadUnits,
     registryChanged: rt.registryChanged,
-    onReportRecorded: rt.config.acknowledgements.enabled
-      ? async (messageId) => {
-          await sendAcknowledgement(ackDeps, messageId);
+    // The acknowledgement's row is written in the transaction that logs the report (queue null:
+    // only the row); the job is added once that transaction has committed.
+    acknowledgement: rt.config.acknowledgements.enabled
+      ? {
+          write: async (repos, messageId) => {
+            const ack = await sendAcknowledgement(
+              { repos, config: rt.config, clock: rt.clock, queue: null },
+              messageId,
+            );
+            return ack.status === "queued" ? ack.outboxId : null;
+          },
+          queue: (outboxId) => queueOutgoing(rt.outgoingQueue, outboxId),
         }
       : undefined,
   };

@@ -9,6 +9,7 @@ import { createNotifyWorker } from "./workers/notify-worker.ts";
 import { createOutgoingWorker } from "./workers/outgoing-worker.ts";
 import { createProcessWorker } from "./workers/process-worker.ts";
 import { createScheduler } from "./workers/scheduler.ts";
+import { startSweeper } from "./workers/sweeper.ts";
 import { createWatchWorker, type WatchWorker } from "./workers/watch-worker.ts";
 
 export { type WorkerName, workerNames } from "./worker-names.ts";
@@ -51,6 +52,20 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
       const robots = createNotifyWorker({ config, connection, prefix: config.queuePrefix, logger });
       stops.push(() => robots.close());
     }
+  }
+  if (names.includes("process") || names.includes("outgoing")) {
+    // Queues again the work whose job Redis lost (see sweeper.ts); last to stop.
+    const sweeper = await startSweeper({
+      repos: rt.repos,
+      processQueue: rt.processQueue,
+      outgoingQueue: rt.outgoingQueue,
+      connection,
+      prefix: config.queuePrefix,
+      clock: rt.clock,
+      logger,
+      everyMs: config.recovery.sweepSeconds * 1000,
+    });
+    stops.unshift(() => sweeper.stop());
   }
   if (names.includes("schedule")) {
     const notifyQueue =

@@ -140,6 +140,14 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   calendar: z.strictObject({ holidays: z.array(isoDate), workdays: z.array(isoDate) }),
+  recovery: z
+    .strictObject({
+      /** Seconds between sweeps that queue again unfinished work without a job. @defaultValue 180 */
+      sweepSeconds: z.number().int().min(1).default(180),
+      /** /healthz is not ok while work waits longer than this. @defaultValue 15 */
+      stuckMinutes: z.number().min(1).default(15),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

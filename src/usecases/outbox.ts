@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Repositories } from "../adapters/db/repositories.ts";
 import { type OutgoingQueue, queueOutgoing } from "../adapters/queue/enqueue.ts";
-import { classifySmtpError, PermanentSendError } from "../adapters/smtp/delivery-error.ts";
+import { classifySmtpError, mayHaveDelivered, PermanentSendError } from "../adapters/smtp/delivery-error.ts";
 import {
   headerSafe,
   type MailTransport,
@@ -13,17 +13,18 @@ import type { Config } from "../config/schema.ts";
 import { localDateOf, zonedTime } from "../domain/period.ts";
 import { addDays } from "../domain/working-days.ts";
 
-// The outbox is the single record of every mail: its row (with a unique idempotency key) is
-// written BEFORE a job exists, so a key can never produce a second mail, whatever retries,
-// restarts or a second scheduler instance do.
+// The outbox is the single record of every mail: its row (with a unique idempotency key and the
+// Message-ID the mail will carry) is written BEFORE a job exists, in the same transaction as the
+// decision that causes it, so a key can never produce a second mail, whatever retries, restarts
+// or a second scheduler instance do, and no crash can leave a decision without its mail.
 //
-// Delivery is at-most-once across a crash: a row is claimed (pending -> sending) before the
-// SMTP transaction and marked sent after it. A process killed inside that window leaves the row
-// in "sending"; whether the server accepted the mail is unknowable. Rule: a "sending" row older
-// than staleSendingMs (default 15 min, well above the transport's timeouts) is never re-sent
-// automatically: it becomes failed with an "uncertain" error the office sees in the receipt log
-// and can re-send by hand (resendOutbox). Everything not yet claimed is sent normally after a
-// restart, so a crash costs at most the one mail in flight, never a duplicate.
+// Delivery: a row is claimed (pending -> sending) before the SMTP transaction and marked sent
+// after it. A process killed inside that window leaves the row in "sending"; once that is older
+// than staleSendingMs (longer than any live send, see the transport's timeouts) the row is sent
+// again, with the same Message-ID, and flagged delivered_uncertain: the only duplicate possible
+// is a kill between the server's 250 and our commit, and the receiving client can tell it is the
+// same mail. A connection that drops after DATA before the 250 is flagged the same way. The
+// office log lists the flagged rows ("may have arrived twice").
 
 export type MailKind = "ack" | "remind" | "overdue" | "digest" | "office-overdue";
 
@@ -86,8 +87,13 @@ export interface EnqueueResult {
   status: string;
 }
 
+/** Rows failed as "uncertain" by earlier versions (never re-sent automatically); still listed. */
 export const UNCERTAIN_PREFIX = "uncertain:";
-export const defaultStaleSendingMs = 15 * 60_000;
+/**
+ * A "sending" row older than this has lost its sender: connection 30 s + greeting 30 s + socket
+ * 120 s (transport.ts) bound a live send well inside it.
+ */
+export const defaultStaleSendingMs = 4 * 60_000;
 
 const addressPattern = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
 
@@ -146,12 +152,22 @@ export interface DeliverDeps {
 export type DeliverOutcome =
   | { outcome: "sent"; response: string }
   | { outcome: "done-already"; status: string }
-  | { outcome: "in-flight" }
-  | { outcome: "uncertain" }
+  | { outcome: "in-flight"; until: Date }
   | { outcome: "deferred"; until: Date }
   | { outcome: "missing" };
 
 export { PermanentSendError };
+
+/**
+ * The SMTP server answered 4xx or the connection failed: retried with the queue's backoff
+ * (attempts counted), unlike a full disk or a lost database, which wait without counting.
+ */
+export class RetryableSendError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "RetryableSendError";
+  }
+}
 
 /** Sends one outbox row unless it was sent, is being sent, or the day's quota is used up. */
 export async function deliverOutboxRow(deps: DeliverDeps, outboxId: string): Promise<DeliverOutcome> {
@@ -160,20 +176,24 @@ export async function deliverOutboxRow(deps: DeliverDeps, outboxId: string): Pro
   const now = clock.now();
   const row = await outbox.find(outboxId);
   if (!row) return { outcome: "missing" };
+  const staleMs = deps.staleSendingMs ?? defaultStaleSendingMs;
+  const staleBefore = new Date(now.getTime() - staleMs);
   if (row.status === "sending") {
     const started = row.sent_at ? Date.parse(row.sent_at) : 0;
-    if (now.getTime() - started < (deps.staleSendingMs ?? defaultStaleSendingMs))
-      return { outcome: "in-flight" };
-    await outbox.markUncertain(row.id, uncertainError);
-    return { outcome: "uncertain" };
+    // Its sender may still be at it: look again once it would have finished or timed out.
+    if (started >= staleBefore.getTime()) return { outcome: "in-flight", until: new Date(started + staleMs) };
+    // Its sender died mid-send: send again, same Message-ID, flagged delivered_uncertain.
+    if (!(await outbox.reclaimStale(row.id, now, staleBefore)))
+      return { outcome: "done-already", status: "claimed-elsewhere" };
+  } else {
+    if (!isClaimable(row)) return { outcome: "done-already", status: row.status };
+    if ((await countSentToday(deps.repos, config.timezone, now)) >= config.smtp.perDay) {
+      const tomorrow = addDays(localDateOf(now, config.timezone), 1);
+      return { outcome: "deferred", until: zonedTime(tomorrow, "00:05", config.timezone) };
+    }
+    if (!(await outbox.claim(row.id, now, UNCERTAIN_PREFIX)))
+      return { outcome: "done-already", status: "claimed-elsewhere" };
   }
-  if (!isClaimable(row)) return { outcome: "done-already", status: row.status };
-  if ((await countSentToday(deps.repos, config.timezone, now)) >= config.smtp.perDay) {
-    const tomorrow = addDays(localDateOf(now, config.timezone), 1);
-    return { outcome: "deferred", until: zonedTime(tomorrow, "00:05", config.timezone) };
-  }
-  if (!(await outbox.claim(row.id, now, UNCERTAIN_PREFIX)))
-    return { outcome: "done-already", status: "claimed-elsewhere" };
   const payload = JSON.parse(row.payload) as MailPayload;
   try {
     const result = await deps.transport.send({
@@ -193,6 +213,8 @@ export async function deliverOutboxRow(deps: DeliverDeps, outboxId: string): Pro
       smtpResponse: result.response,
       messageIdHeader: result.messageId,
       at: clock.now(),
+      // Refused recipients are recorded and shown, never retried: the others have the mail.
+      rejected: result.rejected?.length ? JSON.stringify(result.rejected) : null,
     });
     return { outcome: "sent", response: result.response };
   } catch (err) {
@@ -200,28 +222,15 @@ export async function deliverOutboxRow(deps: DeliverDeps, outboxId: string): Pro
     // The code first ([EENVELOPE 550]), so the office log and the logs say what kind of refusal.
     const tag = failure.responseCode ? `[${failure.code} ${failure.responseCode}]` : `[${failure.code}]`;
     const message = `${tag} ${(err as Error).message}`.slice(0, 500);
-    await outbox.markFailed(row.id, message);
+    await outbox.markFailed(row.id, message, { uncertain: mayHaveDelivered(err) });
     if (failure.permanent) throw new PermanentSendError(failure, message, { cause: err });
-    throw err;
+    throw new RetryableSendError(message, { cause: err });
   }
 }
 
 function isClaimable(row: { status: string; last_error: string | null }): boolean {
   if (row.status === "pending") return true;
   return row.status === "failed" && !(row.last_error ?? "").startsWith(UNCERTAIN_PREFIX);
-}
-
-const uncertainError = `${UNCERTAIN_PREFIX} 发送过程中服务中断，无法确认是否已发出；为避免重复未自动重发`;
-
-/** Marks every row stuck in "sending" for longer than staleMs as uncertain (run at worker start). */
-export async function recoverStaleSending(
-  repos: Pick<Repositories, "outbox">,
-  now: Date,
-  staleMs = defaultStaleSendingMs,
-): Promise<string[]> {
-  const ids = await repos.outbox.listSendingSince(new Date(now.getTime() - staleMs));
-  for (const id of ids) await repos.outbox.markUncertain(id, uncertainError);
-  return ids;
 }
 
 /** Puts a row back to pending so the worker sends it (the office's decision for uncertain rows). */

@@ -1,5 +1,6 @@
 import type { MessageRecord, NewAttachment } from "../adapters/db/message-repository.ts";
 import type { Repositories } from "../adapters/db/repositories.ts";
+import { isTransientFailure } from "../adapters/failure-kind.ts";
 import type { SealCheck } from "../adapters/image/seal-check.ts";
 import { readFileText } from "../adapters/parse/document-text.ts";
 import { ocrScanText } from "../adapters/parse/ocr.ts";
@@ -28,8 +29,18 @@ export interface ProcessDeps {
   logger: Logger;
   /** The active registry; cached by the caller, reloaded when the office changes it. */
   loadUnits(): Promise<Unit[]>;
-  /** Called once a report is logged (sends the acknowledgement; idempotent per message). */
+  /** Called once a report is logged and committed (idempotent per message). */
   onReportRecorded?(messageId: string): Promise<void>;
+  /**
+   * The acknowledgement as a transactional outbox: write() adds its outbox row inside the
+   * transaction that logs the report, so no crash can leave a report logged without its
+   * acknowledgement; queue() hands the row to the sender after the commit (a crash in between
+   * leaves a pending row, which the sweeper queues).
+   */
+  acknowledgement?: {
+    write(repos: Repositories, messageId: string): Promise<string | null>;
+    queue(outboxId: string): Promise<void>;
+  };
 }
 
 export type ProcessOutcome =
@@ -76,6 +87,8 @@ export async function processMessage(
   try {
     parsed = await parseStoredMessage(deps.store, messageId, deps.config.archives);
   } catch (err) {
+    // A full disk or too many open files says nothing about the mail: try again later.
+    if (isTransientFailure(err)) throw err;
     // A ParseError names its own code (parse.missing/empty/timeout); anything else is parse.failed.
     const code = err instanceof ParseError ? err.code : reasonCode.parse.failed;
     const reason = `无法解析邮件: ${(err as Error).message}`;
@@ -91,6 +104,11 @@ export async function processMessage(
   }
   try {
     return await decideAndRecord(deps, row, parsed, options.acknowledge !== false);
+  } catch (err) {
+    // Classified once (failure-kind.ts): the machine's trouble is retried without using up the
+    // message's attempts; anything else met on this mail comes back on every retry.
+    if (isTransientFailure(err) || err instanceof PermanentProcessError) throw err;
+    throw new PermanentProcessError(reasonCode.process.failed, (err as Error).message ?? String(err));
   } finally {
     // Attachments held in memory for this message (ContentStore.hold) are not needed any more.
     deps.store.release(parsed.heldHashes ?? []);
@@ -111,6 +129,7 @@ async function decideAndRecord(
   const settings = { deadlineDay: deps.config.deadline.day, tz: deps.config.timezone };
   // Everything this message changes, in one transaction: a crash leaves all or none, and two
   // processes sharing a SQLite file take its write lock once per message instead of three times.
+  let ackRow: string | null = null;
   await deps.repos.transaction(async (trx) => {
     await trx.messages.replaceAttachments(messageId, attachmentsOf(parsed, seals));
     await trx.messages.updateHeaders(messageId, {
@@ -134,6 +153,7 @@ async function decideAndRecord(
         },
         settings,
       );
+      if (acknowledge && deps.acknowledgement) ackRow = await deps.acknowledgement.write(trx, messageId);
       return;
     }
     // Reprocessed into something that is not a report: it no longer counts for any unit.
@@ -148,6 +168,18 @@ async function decideAndRecord(
     });
   });
   if (verdict.kind === "report") {
+    if (ackRow && deps.acknowledgement) {
+      // The row is committed: a job that cannot be added now (Redis away, a kill) is added by
+      // the sweeper, which queues every pending row without a job.
+      await deps.acknowledgement
+        .queue(ackRow)
+        .catch((err: unknown) =>
+          deps.logger.warn(
+            { messageId, err: (err as Error).message },
+            "回执已写入待发邮件，暂时无法排队，稍后自动补排",
+          ),
+        );
+    }
     if (acknowledge && deps.onReportRecorded) await deps.onReportRecorded(messageId);
     return { state: "processed", unitId: verdict.unitId, period: verdict.period };
   }

@@ -63,6 +63,8 @@ export interface ReceiptLogData {
   rows: ReceiptLogRow[];
   unreachable: DigestData["unreachable"];
   uncertain: string[];
+  /** Recipients a server refused for good (5xx), each with the mail and the server's reply. */
+  rejected: string[];
   year: number;
   matrix: YearRow[];
 }
@@ -84,7 +86,7 @@ export async function buildReceiptLog(
   options: { final?: boolean } = {},
 ): Promise<ReceiptLog> {
   const data = await readReceiptLog(repos, config, period, now);
-  const { counts, rows, unreachable, uncertain } = data;
+  const { counts, rows, unreachable, uncertain, rejected } = data;
   const asOf = dateTimeLabel(now, config.timezone);
   const mail = buildDigestMail(
     {
@@ -98,6 +100,7 @@ export async function buildReceiptLog(
       rows: rows.map((r) => r.cells),
       unreachable,
       uncertain,
+      rejected,
     },
     mailRendererFor(config),
   );
@@ -159,8 +162,19 @@ export async function readReceiptLog(
     unit: e.unit.name,
     candidates: candidates.get(e.unit.id) ?? [],
   }));
-  const uncertainRows = await repos.outbox.listFailedWith(UNCERTAIN_PREFIX);
-  const uncertain = uncertainRows.map((u) => `${u.subject} → ${parseStringList(u.recipients).join(", ")}`);
+  // Rows failed "uncertain" by earlier versions were never re-sent; flagged rows were, with the
+  // same Message-ID (the recipient may hold two copies of one mail).
+  const legacy = await repos.outbox.listFailedWith(UNCERTAIN_PREFIX);
+  const notes = await repos.outbox.listDeliveryNotes();
+  const uncertain = [
+    ...legacy.map((u) => `${u.subject} → ${parseStringList(u.recipients).join(", ")}（未重发）`),
+    ...notes
+      .filter((n) => n.delivered_uncertain === 1)
+      .map((n) => `${n.subject} → ${parseStringList(n.recipients).join(", ")}`),
+  ];
+  const rejected = notes.flatMap((n) =>
+    rejectedOf(n.rejected_recipients).map((r) => `${n.subject} → ${r.address}（${r.response || "拒收"}）`),
+  );
 
   const { year } = parsePeriod(period);
   const matrix = await yearMatrix(
@@ -169,7 +183,19 @@ export async function readReceiptLog(
     year,
     { now, deadlineDay: config.deadline.day, tz },
   );
-  return { period, counts, rows, unreachable, uncertain, year, matrix };
+  return { period, counts, rows, unreachable, uncertain, rejected, year, matrix };
+}
+
+function rejectedOf(json: string | null): { address: string; response: string }[] {
+  if (!json) return [];
+  try {
+    const list = JSON.parse(json) as { address?: unknown; response?: unknown }[];
+    return Array.isArray(list)
+      ? list.map((r) => ({ address: String(r.address ?? ""), response: String(r.response ?? "") }))
+      : [];
+  } catch {
+    return [];
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { registerCompileRoute } from "./compile-download.ts";
 import { registerExportRoute } from "./export.ts";
 import { registerHealthRoute } from "./health.ts";
+import { registerHealthzRoute } from "./healthz.ts";
 import { type BoardDeps, BoardError, isSameOrigin } from "./http.ts";
 import { errorPage } from "./layout.ts";
 import { registerPeriodRoutes } from "./period-page.ts";
@@ -44,6 +45,7 @@ export function createBoardApp(deps: BoardDeps): Hono {
   registerCompileRoute(app, deps);
   registerSealImageRoute(app, deps);
   registerHealthRoute(app, deps);
+  registerHealthzRoute(app, deps);
 
   app.notFound((c) => c.html(errorPage("没有这个页面。"), 404));
   app.onError((err, c) => {

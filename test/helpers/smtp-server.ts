@@ -25,8 +25,21 @@ export interface TestSmtpOptions {
   holdAfter?: number;
   /** Refuse mails to these recipients permanently (550). */
   rejectRecipients?: string[];
+  /**
+   * Store this many mails (they count in `messages`) and then drop the connection instead of
+   * answering 250: the server has the mail, the client cannot know it.
+   */
+  dropAfterData?: number;
+  /** Answer the first this many DATA with 451 (try again later), storing nothing. */
+  tempFailData?: number;
   /** Require this login (AUTH PLAIN/LOGIN over the plain loopback connection). */
   auth?: { user: string; pass: string };
+}
+
+interface ConnectionLike {
+  id: string;
+  _socket?: { destroy(): void };
+  close(): void;
 }
 
 /** A real SMTP server on loopback (plain, no auth) that parses what it accepts. */
@@ -38,6 +51,8 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
   });
   let accepted = 0;
   let holding = false;
+  let dropped = 0;
+  let tempFailed = 0;
   const { auth } = options;
   const server = new SMTPServer({
     authOptional: !auth,
@@ -71,8 +86,15 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
           signalHeld();
           return;
         }
+        if (options.tempFailData !== undefined && tempFailed < options.tempFailData) {
+          tempFailed++;
+          callback(Object.assign(new Error("try again later"), { responseCode: 451 }));
+          return;
+        }
         accepted++;
         const raw = Buffer.concat(chunks);
+        const drop = options.dropAfterData !== undefined && dropped < options.dropAfterData;
+        if (drop) dropped++;
         simpleParser(raw)
           .then((parsed) => {
             messages.push({
@@ -81,6 +103,12 @@ export async function startSmtpServer(options: TestSmtpOptions = {}): Promise<Te
               parsed,
               raw,
             });
+            if (drop) {
+              // Stored, then the connection goes before the 250.
+              const connections = (server as unknown as { connections: Set<ConnectionLike> }).connections;
+              for (const c of connections ?? []) if (c.id === session.id) c._socket?.destroy();
+              return;
+            }
             callback();
           })
           .catch((err: Error) => callback(err));

@@ -13,6 +13,8 @@ const allowed: Record<string, string> = {
   "src/clock.ts": "the system clock itself",
   "src/app/workers/outgoing-worker.ts":
     "bullmq delays jobs in real time (moveToDelayed takes a real timestamp)",
+  "src/app/workers/process-worker.ts":
+    "a transient failure's wait is a bullmq delay, in real time (moveToDelayed takes a real timestamp)",
   "src/adapters/notify/robot-client.ts": "DingTalk signs each request with the real current time",
   "src/app/doctor/system-checks.ts": "doctor compares this machine's real clock with the mail server's",
   "src/adapters/db/sqlite-backup.ts": "a backup's file name is the real time the copy was made",

@@ -90,6 +90,10 @@ export interface MessageRepository {
   firstReceivedAt(): Promise<Date | null>;
   /** How many messages are in each of these states. */
   countByState(states: string[]): Promise<Map<string, number>>;
+  /** Messages in these states, oldest first: work the sweeper makes sure has a job. */
+  listInStates(states: string[], limit: number): Promise<{ id: string; state: string }[]>;
+  /** How many messages of each of these states were recorded before `before` (stuck work). */
+  countOlderInStates(states: string[], before: Date): Promise<Map<string, number>>;
 }
 
 export function createMessageRepository({ db, clock }: { db: Queryable; clock: Clock }): MessageRepository {
@@ -284,6 +288,26 @@ export function createMessageRepository({ db, clock }: { db: Queryable; clock: C
         .selectFrom("messages")
         .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
         .where("state", "in", states)
+        .groupBy("state")
+        .execute();
+      return new Map(rows.map((r) => [r.state, Number(r.n)]));
+    },
+
+    listInStates: (states, limit) =>
+      db
+        .selectFrom("messages")
+        .select(["id", "state"])
+        .where("state", "in", states)
+        .orderBy("created_at")
+        .limit(limit)
+        .execute(),
+
+    async countOlderInStates(states, before) {
+      const rows = await db
+        .selectFrom("messages")
+        .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
+        .where("state", "in", states)
+        .where("updated_at", "<", before.toISOString())
         .groupBy("state")
         .execute();
       return new Map(rows.map((r) => [r.state, Number(r.n)]));

@@ -277,6 +277,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex("unit_addresses_address").on("unit_addresses").column("address").execute();
     },
   },
+  "0010_outbox_uncertain": {
+    async up(db: Kysely<unknown>) {
+      // delivered_uncertain: the server may hold a copy already (it stored the mail, then the
+      // connection dropped before its 250, or the sender died mid-send), so the copy that went
+      // out after it may be the unit's second; the office log counts these.
+      // rejected_recipients: JSON list of addresses the server refused for good (5xx at RCPT)
+      // while the others got the mail, with the server's reply, for the office to see.
+      await db.schema
+        .alterTable("outbox")
+        .addColumn("delivered_uncertain", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable("outbox").addColumn("rejected_recipients", "text").execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

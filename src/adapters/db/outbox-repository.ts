@@ -19,8 +19,28 @@ export interface OutboxRepository {
    * counts the attempt. False when another process took it first.
    */
   claim(id: string, at: Date, uncertainPrefix: string): Promise<boolean>;
-  markSent(id: string, result: { smtpResponse: string; messageIdHeader: string; at: Date }): Promise<void>;
-  markFailed(id: string, error: string): Promise<void>;
+  /**
+   * Takes again a row left in "sending" since before `staleBefore` (its sender died mid-send),
+   * flagging it delivered_uncertain: the server may hold the first copy. False when it is not.
+   */
+  reclaimStale(id: string, at: Date, staleBefore: Date): Promise<boolean>;
+  markSent(
+    id: string,
+    result: { smtpResponse: string; messageIdHeader: string; at: Date; rejected?: string | null },
+  ): Promise<void>;
+  /** `uncertain`: the attempt may have delivered the mail (the connection dropped after DATA). */
+  markFailed(id: string, error: string, options?: { uncertain?: boolean }): Promise<void>;
+  /** Pending rows and rows in "sending" since before `staleBefore`, oldest first (the sweeper). */
+  listUnsent(staleBefore: Date, limit: number): Promise<Pick<OutboxRecord, "id" | "status" | "created_at">[]>;
+  /** Pending rows created, and sending rows claimed, before `before` (stuck work). */
+  countStuck(before: Date): Promise<{ pending: number; sending: number }>;
+  /** Rows that may have reached their recipients twice, and rows with recipients refused for good. */
+  listDeliveryNotes(): Promise<
+    Pick<
+      OutboxRecord,
+      "subject" | "recipients" | "created_at" | "delivered_uncertain" | "rejected_recipients"
+    >[]
+  >;
   /** A row still in "sending" becomes failed with this error (never re-sent automatically). */
   markUncertain(id: string, error: string): Promise<void>;
   /** Rows in "sending" since before `before`. */
@@ -92,6 +112,22 @@ export function createOutboxRepository({ db }: { db: Queryable }): OutboxReposit
       return Number(claimed.numUpdatedRows) === 1;
     },
 
+    async reclaimStale(id, at, staleBefore) {
+      const claimed = await db
+        .updateTable("outbox")
+        .set({
+          status: "sending",
+          attempts: sql<number>`attempts + 1`,
+          sent_at: at.toISOString(),
+          delivered_uncertain: 1,
+        })
+        .where("id", "=", id)
+        .where("status", "=", "sending")
+        .where("sent_at", "<", staleBefore.toISOString())
+        .executeTakeFirst();
+      return Number(claimed.numUpdatedRows) === 1;
+    },
+
     async markSent(id, result) {
       await db
         .updateTable("outbox")
@@ -101,18 +137,63 @@ export function createOutboxRepository({ db }: { db: Queryable }): OutboxReposit
           message_id_header: result.messageIdHeader,
           sent_at: result.at.toISOString(),
           last_error: null,
+          rejected_recipients: result.rejected ?? null,
         })
         .where("id", "=", id)
         .execute();
     },
 
-    async markFailed(id, error) {
+    async markFailed(id, error, options = {}) {
       await db
         .updateTable("outbox")
-        .set({ status: "failed", last_error: error })
+        .set({
+          status: "failed",
+          last_error: error,
+          ...(options.uncertain ? { delivered_uncertain: 1 } : {}),
+        })
         .where("id", "=", id)
         .execute();
     },
+
+    async listUnsent(staleBefore, limit) {
+      return db
+        .selectFrom("outbox")
+        .select(["id", "status", "created_at"])
+        .where((eb) =>
+          eb.or([
+            eb("status", "=", "pending"),
+            eb.and([eb("status", "=", "sending"), eb("sent_at", "<", staleBefore.toISOString())]),
+          ]),
+        )
+        .orderBy("created_at")
+        .limit(limit)
+        .execute();
+    },
+
+    async countStuck(before) {
+      const at = before.toISOString();
+      const rows = await db
+        .selectFrom("outbox")
+        .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+        .where((eb) =>
+          eb.or([
+            eb.and([eb("status", "=", "pending"), eb("created_at", "<", at)]),
+            eb.and([eb("status", "=", "sending"), eb("sent_at", "<", at)]),
+          ]),
+        )
+        .groupBy("status")
+        .execute();
+      const n = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+      return { pending: n("pending"), sending: n("sending") };
+    },
+
+    listDeliveryNotes: () =>
+      db
+        .selectFrom("outbox")
+        .select(["subject", "recipients", "created_at", "delivered_uncertain", "rejected_recipients"])
+        .where((eb) => eb.or([eb("delivered_uncertain", "=", 1), eb("rejected_recipients", "is not", null)]))
+        .orderBy("created_at")
+        .execute(),
 
     async markUncertain(id, error) {
       await db

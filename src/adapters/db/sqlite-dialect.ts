@@ -43,6 +43,11 @@ class CachedStatementConnection implements DatabaseConnection {
 
   constructor(private readonly db: SqliteDatabase) {}
 
+  /** False once SQLite has ended the transaction itself (it does on a full disk or an I/O error). */
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
   private prepared(sql: string): Statement {
     let stmt = this.statements.get(sql);
     if (stmt) {
@@ -108,8 +113,12 @@ class CachingSqliteDriver implements Driver {
     return this.inner.commitTransaction(connection);
   }
 
-  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.rollbackTransaction(connection);
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    // SQLite rolls a transaction back by itself after SQLITE_FULL, SQLITE_IOERR and a few more;
+    // a ROLLBACK then fails with "cannot rollback - no transaction is active", and Kysely throws
+    // that instead of the error that caused it (the disk is full). Nothing left to undo: skip it.
+    if (!this.connection.inTransaction) return;
+    await this.inner.rollbackTransaction(connection);
   }
 
   async savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler["compileQuery"]) {

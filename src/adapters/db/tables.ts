@@ -160,6 +160,10 @@ export interface OutboxTable {
   period: string | null;
   created_at: string;
   sent_at: string | null;
+  /** 1: a copy may have reached the server before this one (dropped before 250, a crash mid-send). */
+  delivered_uncertain: Generated<number>;
+  /** JSON list of {address, response} the server refused for good while the others got the mail. */
+  rejected_recipients: string | null;
 }
 
 /** One row per recipient of an outbox row: how many mails an address got lately, by index. */

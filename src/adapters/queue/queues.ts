@@ -9,6 +9,8 @@ export const queueNames = {
   outgoing: "outgoing",
   /** Group-robot notices (WeCom, DingTalk). Job id = robot and schedule key. */
   notify: "notify",
+  /** The sweeper's repeating job (one job scheduler, so one instance runs each sweep). */
+  maintenance: "maintenance",
 } as const;
 
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];
@@ -17,12 +19,16 @@ export type QueueName = (typeof queueNames)[keyof typeof queueNames];
 export interface ProcessJob {
   /** messages.id */
   messageId: string;
+  /** Transient failures met so far (disk full, lost connection): they set the wait, not attempts. */
+  transientTries?: number;
 }
 
 /** Job payload of the outgoing queue. */
 export interface OutgoingJob {
   /** outbox.id */
   outboxId: string;
+  /** Transient failures met so far (disk, database): they set the wait, not attempts. */
+  transientTries?: number;
 }
 
 /** Job payload of the notify queue: one message to one group robot. */

@@ -70,3 +70,18 @@ export class PermanentSendError extends Error {
     this.response = failure.response;
   }
 }
+
+/**
+ * Whether a failed attempt may still have delivered the mail: the connection dropped or timed
+ * out without a reply from the server, which may come after the server stored the message and
+ * before its 250. A refused connection or a server's reply code means nothing was taken.
+ */
+export function mayHaveDelivered(err: unknown): boolean {
+  const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; errno?: unknown; message?: unknown };
+  if (typeof e.responseCode === "number") return false;
+  const errno = typeof e.errno === "string" ? e.errno : "";
+  if (["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"].includes(errno)) return false;
+  if (typeof e.message === "string" && /ECONNREFUSED|ENOTFOUND|Greeting never received/.test(e.message))
+    return false;
+  return e.code === "ECONNECTION" || e.code === "ETIMEDOUT" || e.code === "ESOCKET";
+}

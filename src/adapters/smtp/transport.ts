@@ -39,6 +39,8 @@ export interface SendResult {
   messageId: string;
   /** Where the .eml was written (file transport only). */
   file?: string;
+  /** Recipients the server refused while it took the mail for the others, with its reply. */
+  rejected?: { address: string; response: string }[];
 }
 
 export interface MailTransport {
@@ -124,9 +126,28 @@ export function createMailTransport(
     kind: "smtp",
     async send(mail) {
       const info = await transporter.sendMail(toNodemailer(config, mail));
-      return { response: String(info.response ?? ""), messageId: String(info.messageId ?? mail.messageId) };
+      return {
+        response: String(info.response ?? ""),
+        messageId: String(info.messageId ?? mail.messageId),
+        ...rejectedOf(info),
+      };
     },
     close: () => transporter.close(),
+  };
+}
+
+/** nodemailer's rejected list (addresses) and rejectedErrors (each with the server's reply). */
+function rejectedOf(info: { rejected?: unknown; rejectedErrors?: unknown }): Pick<SendResult, "rejected"> {
+  const addresses = Array.isArray(info.rejected) ? info.rejected.map((a) => String(a).toLowerCase()) : [];
+  if (addresses.length === 0) return {};
+  const errors = Array.isArray(info.rejectedErrors)
+    ? (info.rejectedErrors as { recipient?: unknown; response?: unknown }[])
+    : [];
+  return {
+    rejected: addresses.map((address) => {
+      const e = errors.find((x) => String(x.recipient ?? "").toLowerCase() === address);
+      return { address, response: String(e?.response ?? "").slice(0, 200) };
+    }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { type ConnectionOptions, DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Repositories } from "../../adapters/db/repositories.ts";
+import { isTransientFailure, transientDelayMs } from "../../adapters/failure-kind.ts";
 import { type OutgoingJob, queueNames } from "../../adapters/queue/queues.ts";
 import type { MailTransport } from "../../adapters/smtp/transport.ts";
 import type { Clock } from "../../clock.ts";
@@ -9,7 +10,7 @@ import {
   defaultStaleSendingMs,
   deliverOutboxRow,
   PermanentSendError,
-  recoverStaleSending,
+  RetryableSendError,
 } from "../../usecases/outbox.ts";
 
 export interface OutgoingWorkerDeps {
@@ -21,19 +22,24 @@ export interface OutgoingWorkerDeps {
   /** bullmq key prefix (config.queuePrefix; tests use their own). */
   prefix: string;
   logger: Logger;
-  /** See outbox.ts: a "sending" row older than this is reported, never re-sent. */
+  /** See outbox.ts: a "sending" row older than this lost its sender and is sent again. */
   staleSendingMs?: number;
   /** Overrides of the worker's timing, for tests (stalled-job check, rate limiter). */
   stalledIntervalMs?: number;
   limiter?: { max: number; duration: number };
 }
 
+/** A send whose process died is picked up again (bullmq's default fails it at the second stall). */
+const maxStalledCount = 1000;
+
 /** Consumes the "outgoing" queue: one job per outbox row; mails go out one at a time. */
 export async function createOutgoingWorker(deps: OutgoingWorkerDeps): Promise<Worker<OutgoingJob>> {
   const stale = deps.staleSendingMs ?? defaultStaleSendingMs;
-  // A previous process may have died mid-send: report those rows before anything else runs.
-  const uncertain = await recoverStaleSending(deps.repos, deps.clock.now(), stale);
-  if (uncertain.length) deps.logger.warn({ uncertain }, "发送中断的邮件已标记为状态不明，未自动重发");
+  // Waits without using up an attempt (bullmq counts real time; the clock may be simulated).
+  const later = async (job: Job<OutgoingJob>, token: string | undefined, ms: number) => {
+    await job.moveToDelayed(Date.now() + Math.max(0, ms), token);
+    throw new DelayedError();
+  };
   const processor = async (job: Job<OutgoingJob>, token?: string) => {
     const { outboxId } = job.data;
     let result: Awaited<ReturnType<typeof deliverOutboxRow>>;
@@ -48,23 +54,24 @@ export async function createOutgoingWorker(deps: OutgoingWorkerDeps): Promise<Wo
         );
         throw new UnrecoverableError(err.message);
       }
+      // The database or disk, not the mail: wait without using up one of the mail's attempts.
+      if (!(err instanceof RetryableSendError) && isTransientFailure(err)) {
+        const tries = job.data.transientTries ?? 0;
+        deps.logger.warn({ outboxId, err: (err as Error).message }, "发送邮件遇到暂时性故障，稍后重试");
+        await job.updateData({ ...job.data, transientTries: tries + 1 });
+        return later(job, token, transientDelayMs(tries));
+      }
       throw err;
     }
     switch (result.outcome) {
       case "deferred":
         // Over the provider's daily limit: wait for tomorrow without using up an attempt.
         // bullmq counts in real time; the clock may be simulated (demo, tests): keep the distance.
-        await job.moveToDelayed(
-          Date.now() + Math.max(0, result.until.getTime() - deps.clock.now().getTime()),
-          token,
-        );
-        throw new DelayedError();
+        return later(job, token, result.until.getTime() - deps.clock.now().getTime());
       case "in-flight":
-        // Another process is sending it right now (or died doing so): look again later.
-        throw new Error("邮件正在由其他进程发送");
-      case "uncertain":
-        deps.logger.warn({ outboxId }, "发送中断的邮件已标记为状态不明，未自动重发");
-        return result;
+        // Another process is sending it right now, or died doing so: look again once that send
+        // would have ended; then it is sent again (same Message-ID).
+        return later(job, token, result.until.getTime() - deps.clock.now().getTime() + 1000);
       default:
         deps.logger.debug({ outboxId, outcome: result.outcome }, "outgoing mail");
         return result;
@@ -74,6 +81,7 @@ export async function createOutgoingWorker(deps: OutgoingWorkerDeps): Promise<Wo
     connection: deps.connection,
     prefix: deps.prefix,
     concurrency: 1,
+    maxStalledCount,
     limiter: deps.limiter ?? { max: deps.config.smtp.perMinute, duration: 60_000 },
     ...(deps.stalledIntervalMs
       ? { stalledInterval: deps.stalledIntervalMs, lockDuration: deps.stalledIntervalMs * 2 }

@@ -135,11 +135,18 @@ export interface DigestData extends Omit<Common, "officeAddress"> {
   rows: string[][];
   unreachable: { unit: string; candidates: string[] }[];
   uncertain: string[];
+  /** Recipients refused for good by their server: not delivered, not retried. @defaultValue [] */
+  rejected?: string[];
 }
 
 export function buildDigestMail(data: DigestData, r: MailRenderer): RenderedMail {
   // The templates name the states with the same words as the board and the spreadsheet.
-  const view = { ...data, periodLabel: periodLabel(data.period), countsLine: countsLine(data.counts) };
+  const view = {
+    ...data,
+    rejected: data.rejected ?? [],
+    periodLabel: periodLabel(data.period),
+    countsLine: countsLine(data.counts),
+  };
   const subject = subjectLine(
     data.final ? "【最终】" : "",
     periodLabel(data.period),
