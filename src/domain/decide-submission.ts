@@ -3,6 +3,7 @@
 
 import type { ContactExclusions } from "./contact.ts";
 import { documentEnds, type FileText, identifyUnit, type MatchedBy, unitsOfSender } from "./identify-unit.ts";
+import { matchedByLabel } from "./labels.ts";
 import { classifyNotAReport } from "./not-a-report.ts";
 import { defaultPeriod, isLate, parsePeriod } from "./period.ts";
 import { type NotReportCode, type ReviewCode, reasonCode } from "./reason-codes.ts";
@@ -90,13 +91,7 @@ export type Verdict =
       notes: string[];
     };
 
-const LEVEL_LABEL: Record<MatchedBy, string> = {
-  sender: "发件地址",
-  subject: "邮件主题",
-  filename: "附件名称",
-  document: "文档抬头或落款",
-  body: "邮件正文",
-};
+const LEVEL_LABEL = matchedByLabel;
 
 function monthLabel(period: Period): string {
   const { year, month } = parsePeriod(period);

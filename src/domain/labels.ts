@@ -5,6 +5,7 @@
 //
 // Dates in prose are written 2023年5月28日 and times 10:12 (公文 style, never ISO).
 
+import type { MatchedBy } from "./identify-unit.ts";
 import { zonedParts } from "./period.ts";
 import type { MissingItem } from "./receipt.ts";
 import {
@@ -123,6 +124,45 @@ export const auditActionLabel: Record<string, string> = {
 
 export function auditActionText(action: string): string {
   return auditActionLabel[action] ?? action;
+}
+
+/** What the receiving server's SPF/DKIM/DMARC check said, in words (null: no result in the mail). */
+export const senderAuthLabel: Record<string, string> = {
+  pass: "通过",
+  fail: "未通过",
+  softfail: "未通过（软失败）",
+  neutral: "无结论",
+  none: "无（发件域未设置）",
+  temperror: "临时错误",
+  permerror: "发件域设置有误",
+  policy: "按策略处理",
+};
+
+export function senderAuthText(verdict: string | null | undefined): string {
+  return verdict ? (senderAuthLabel[verdict] ?? verdict) : "无结果";
+}
+
+/** Where processing found the unit (a report verdict's matchedBy). */
+export const matchedByLabel: Record<MatchedBy, string> = {
+  sender: "发件地址",
+  subject: "邮件主题",
+  filename: "附件名称",
+  document: "文档抬头或落款",
+  body: "邮件正文",
+};
+
+/** How far a report's sender speaks for the unit (a report verdict's trust). */
+export const trustLabel: Record<string, string> = {
+  verified: "发件地址已登记为该单位邮箱",
+  name_only: "该单位未登记邮箱，按名称识别",
+  unverified: "发件地址未登记为该单位邮箱，需核实",
+};
+
+/** A file size as staff read it: 830 B, 45 KB, 2.3 MB. */
+export function sizeLabel(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 /** "2023年4月" for "2023-04". */

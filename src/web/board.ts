@@ -8,6 +8,7 @@ import { registerHealthRoute } from "./health.ts";
 import { registerHealthzRoute } from "./healthz.ts";
 import { type BoardDeps, BoardError, isSameOrigin } from "./http.ts";
 import { errorPage } from "./layout.ts";
+import { registerMessageRoutes } from "./message-page.ts";
 import { registerPeriodRoutes } from "./period-page.ts";
 import { registerReviewRoutes } from "./review-page.ts";
 import { registerSealImageRoute } from "./seal-image.ts";
@@ -41,6 +42,7 @@ export function createBoardApp(deps: BoardDeps): Hono {
   registerUnitRoutes(app, deps);
   registerUnitAddressRoutes(app, deps);
   registerReviewRoutes(app, deps);
+  registerMessageRoutes(app, deps);
   registerExportRoute(app, deps);
   registerCompileRoute(app, deps);
   registerSealImageRoute(app, deps);

@@ -29,6 +29,11 @@ details form{background:#fafbfc;border:1px solid #d8dce2;padding:6px;margin-top:
 input[type=text]{padding:2px 4px}button{cursor:pointer}
 .toolbar{display:flex;gap:14px;align-items:center;flex-wrap:wrap;margin-bottom:8px}
 table.facts{width:auto;min-width:50%}table.facts th{width:7em;text-align:right}
+pre.mailbody,pre.doctext{white-space:pre-wrap;word-break:break-word;background:#fff;border:1px solid #d8dce2;padding:10px 12px;max-height:32em;overflow:auto;font-family:inherit;line-height:1.6}
+figure.preview{margin:10px 0 18px}figure.preview figcaption{font-weight:bold;margin-bottom:4px}
+figure.preview img{max-width:100%;border:1px solid #d8dce2;background:#fff}
+.decisions{margin:8px 0 4px;display:flex;gap:10px;flex-wrap:wrap;align-items:flex-start}
+ul.notes,ul.warnings{margin:0;padding-left:18px}
 `;
 
 /** A whole page: title, navigation, an optional notice, the body. */

@@ -7,6 +7,7 @@ import {
   messageStateText,
   missingSummary,
   periodLabel,
+  sizeLabel,
   statusLabel,
 } from "../domain/labels.ts";
 import { currentCollectionPeriod } from "../domain/period.ts";
@@ -119,12 +120,6 @@ ${f.note ? html`<div class="muted small">${f.note}</div>` : ""}</li>`,
 function linkOf(url: string): Html {
   if (!/^https?:\/\//i.test(url)) return html`<div class="small">${url}</div>`;
   return html`<div class="small"><a href="${url}" rel="noopener noreferrer" target="_blank">${url}</a></div>`;
-}
-
-function sizeLabel(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 const sealLabels: Record<string, string> = {
