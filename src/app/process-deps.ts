@@ -1,6 +1,6 @@
 import { queueOutgoing } from "../adapters/queue/enqueue.ts";
 import type { CorrectionProcessDeps } from "../usecases/office-corrections.ts";
-import { sendAcknowledgement } from "../usecases/send-ack.ts";
+import { queuedRows, sendAcknowledgement } from "../usecases/send-ack.ts";
 import type { Runtime } from "./runtime.ts";
 
 /** Processing as the process worker does it, acknowledgement included, for CLI commands. */
@@ -19,10 +19,10 @@ export function processDepsOf(rt: Runtime): CorrectionProcessDeps {
       ? {
           write: async (repos, messageId) => {
             const ack = await sendAcknowledgement(
-              { repos, config: rt.config, clock: rt.clock, queue: null },
+              { repos, config: rt.config, clock: rt.clock, queue: null, logger: rt.logger },
               messageId,
             );
-            return ack.status === "queued" ? ack.outboxId : null;
+            return queuedRows(ack);
           },
           queue: (outboxId) => queueOutgoing(rt.outgoingQueue, outboxId),
         }

@@ -101,6 +101,12 @@ export const configSchema = z.strictObject({
     enabled: z.boolean(),
     perRecipientPerHour: z.number().int().min(1),
     recentDays: z.number().min(0),
+    /**
+     * An address that answered this many acknowledgements, each within loopWithinMinutes of it
+     * being sent (over the last 30 days), is an auto-responder: it gets none (a note on the mail says so).
+     */
+    loopReplies: z.number().int().min(1).default(3),
+    loopWithinMinutes: z.number().min(0).default(5),
   }),
   classification: z.strictObject({
     textPdfCountsAsElectronic: z.boolean(),

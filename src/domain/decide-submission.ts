@@ -1,6 +1,7 @@
 // The decision about one message: not a report, a case for the office to review, or a unit's
 // report for a period, with what it brought. Pure: the caller reads mail and documents.
 
+import { autoReplyRefusal } from "./ack-policy.ts";
 import type { ContactExclusions } from "./contact.ts";
 import { documentEnds, type FileText, identifyUnit, type MatchedBy, unitsOfSender } from "./identify-unit.ts";
 import { matchedByLabel } from "./labels.ts";
@@ -89,6 +90,8 @@ export type Verdict =
       contacts: Contact[];
       /** For the office and the acknowledgement, in Chinese. */
       notes: string[];
+      /** Why no automatic reply may go to this mail (RFC 3834: null sender, mail robot). */
+      noAutoReply?: string;
     };
 
 const LEVEL_LABEL = matchedByLabel;
@@ -210,6 +213,8 @@ export function decideSubmission(input: DecideInput): Verdict {
   if (found.otherMentions.length > 0) {
     notes.push(`发件地址登记为${unit.id}，但邮件中还提到：${found.otherMentions.join("、")}`);
   }
+  const noAutoReply = autoReplyRefusal(message.headers["return-path"] ?? [], evidence.senderAddress);
+  if (noAutoReply) notes.push(noAutoReply);
   const expected = defaultPeriod(input.receivedAt, input.tz);
   if (period !== expected)
     notes.push(`邮件注明的是${monthLabel(period)}的情况（本期应报${monthLabel(expected)}）`);
@@ -228,6 +233,7 @@ export function decideSubmission(input: DecideInput): Verdict {
     ...(seal.scanSeal ? { scanSeal: seal.scanSeal } : {}),
     contacts: gatherContacts(message, evidence, input.officeContact),
     notes,
+    ...(noAutoReply ? { noAutoReply } : {}),
   };
 }
 

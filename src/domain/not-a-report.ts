@@ -30,7 +30,8 @@ function header(msg: ParsedMessage, name: string): string[] {
  * Why `msg` is not a report, or null when it may be one. Checked in this order: mail from the
  * office's own addresses, bounces (multipart/report, delivery-status, MAILER-DAEMON/postmaster,
  * 退信 subjects), auto-replies (Auto-Submitted other than "no", X-Autoreply, X-Autorespond,
- * 自动回复/Out of Office subjects; not X-Auto-Response-Suppress, see above), mailing lists (List-Id,
+ * 自动回复/Out of Office subjects; not X-Auto-Response-Suppress, see above), a null Return-Path
+ * without files (RFC 3834), mailing lists (List-Id,
  * List-Unsubscribe) and bulk mail (Precedence bulk/list/junk).
  */
 export function classifyNotAReport(msg: ParsedMessage, opts: { ownAddresses: string[] }): NotAReport | null {
@@ -63,6 +64,22 @@ export function classifyNotAReport(msg: ParsedMessage, opts: { ownAddresses: str
     AUTO_REPLY_SUBJECT.test(msg.subject)
   ) {
     return { code: reasonCode.notReport.autoReply, reason: "自动回复邮件，不是报送" };
+  }
+
+  // RFC 3834: a null Return-Path marks mail a system sent by itself (bounces, auto-replies). One
+  // that brings files is still looked at (and never answered, see ack-policy.ts); one without
+  // any is no report.
+  const returnPath = header(msg, "return-path")[0]?.trim();
+  if (
+    returnPath !== undefined &&
+    /^<\s*>$/.test(returnPath) &&
+    msg.files.length === 0 &&
+    msg.forwarded.length === 0
+  ) {
+    return {
+      code: reasonCode.notReport.nullSender,
+      reason: "退信地址为空（Return-Path: <>）的系统自动邮件，不是报送",
+    };
   }
 
   if (header(msg, "list-id").length > 0 || header(msg, "list-unsubscribe").length > 0) {

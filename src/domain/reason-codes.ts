@@ -11,6 +11,7 @@ export const reasonCode = {
     mailingList: "not_report.mailing_list",
     bulk: "not_report.bulk",
     noUnitNoAttachment: "not_report.no_unit_no_attachment",
+    nullSender: "not_report.null_sender",
   },
   review: {
     multipleUnits: "review.multiple_units",
@@ -22,6 +23,9 @@ export const reasonCode = {
   },
   receipt: {
     unverifiedSender: "receipt.unverified_sender",
+  },
+  ack: {
+    loopStopped: "ack.loop_stopped",
   },
   parse: {
     missing: "parse.missing",
@@ -72,6 +76,10 @@ export const reasonDocs: Record<ReasonCode, ReasonDoc> = {
     label: "无单位无附件",
     means: "Names no member unit and carries no file: a question or a notice, not a report.",
   },
+  "not_report.null_sender": {
+    label: "系统自动邮件",
+    means: "Return-Path: <> (RFC 3834: sent by a mail system, never answered) and no file: not a report.",
+  },
   "review.multiple_units": {
     label: "涉及多个单位",
     means: "Names several member units; staff choose which one reported.",
@@ -102,6 +110,11 @@ export const reasonDocs: Record<ReasonCode, ReasonDoc> = {
     label: "发件人未核实",
     means:
       "A report counted (classification.unverifiedSenders: count) from an address not registered to its unit, or naming a unit that registered none: marked, listed for review, and the unit is still reminded.",
+  },
+  "ack.loop_stopped": {
+    label: "回执已停发",
+    means:
+      "The sender answered several acknowledgements each within minutes (an auto-responder): it gets none any more; the mail is counted as usual and listed for review.",
   },
   "parse.missing": { label: "邮件原文丢失", means: "The stored raw mail cannot be found; nothing to parse." },
   "parse.empty": { label: "邮件原文为空", means: "The stored raw mail has 0 bytes." },

@@ -60,6 +60,8 @@ export interface MailPayload {
   inReplyTo?: string;
   references?: string[];
   attachments?: OutgoingAttachment[];
+  /** What an acknowledgement reported (ack-policy.ts ackStanding): the once-a-day rule compares it. */
+  standing?: string;
 }
 
 export interface OutboxDeps {

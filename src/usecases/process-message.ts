@@ -38,7 +38,8 @@ export interface ProcessDeps {
    * leaves a pending row, which the sweeper queues).
    */
   acknowledgement?: {
-    write(repos: Repositories, messageId: string): Promise<string | null>;
+    /** The ids of the rows it wrote (the receipt, and a notice to an unverified sender). */
+    write(repos: Repositories, messageId: string): Promise<string[]>;
     queue(outboxId: string): Promise<void>;
   };
 }
@@ -129,7 +130,7 @@ async function decideAndRecord(
   const settings = { deadlineDay: deps.config.deadline.day, tz: deps.config.timezone };
   // Everything this message changes, in one transaction: a crash leaves all or none, and two
   // processes sharing a SQLite file take its write lock once per message instead of three times.
-  let ackRow: string | null = null;
+  let ackRows: string[] = [];
   await deps.repos.transaction(async (trx) => {
     await trx.messages.replaceAttachments(messageId, attachmentsOf(parsed, seals));
     await trx.messages.updateHeaders(messageId, {
@@ -153,7 +154,7 @@ async function decideAndRecord(
         },
         settings,
       );
-      if (acknowledge && deps.acknowledgement) ackRow = await deps.acknowledgement.write(trx, messageId);
+      if (acknowledge && deps.acknowledgement) ackRows = await deps.acknowledgement.write(trx, messageId);
       return;
     }
     // Reprocessed into something that is not a report: it no longer counts for any unit.
@@ -168,11 +169,11 @@ async function decideAndRecord(
     });
   });
   if (verdict.kind === "report") {
-    if (ackRow && deps.acknowledgement) {
+    for (const ackRow of deps.acknowledgement ? ackRows : []) {
       // The row is committed: a job that cannot be added now (Redis away, a kill) is added by
       // the sweeper, which queues every pending row without a job.
-      await deps.acknowledgement
-        .queue(ackRow)
+      await deps
+        .acknowledgement!.queue(ackRow)
         .catch((err: unknown) =>
           deps.logger.warn(
             { messageId, err: (err as Error).message },

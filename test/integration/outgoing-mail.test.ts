@@ -35,6 +35,9 @@ async function insertReport(
     files?: [string, string][];
     receivedAt?: Date;
     backfill?: boolean;
+    /** The decision's trust in the sender (absent: a row from before the verdict kept it). */
+    trust?: "verified" | "unverified";
+    period?: string;
   },
 ) {
   const at = (opts.receivedAt ?? e.clock.now()).toISOString();
@@ -56,9 +59,9 @@ async function insertReport(
       state: opts.state ?? "processed",
       reason: null,
       reason_code: null,
-      verdict: "{}",
+      verdict: opts.trust ? JSON.stringify({ kind: "report", trust: opts.trust }) : "{}",
       unit_id: opts.unitId,
-      period: "2023-04",
+      period: opts.period ?? "2023-04",
       attempts: 1,
       backfill: opts.backfill ? 1 : 0,
       created_at: at,
@@ -94,6 +97,8 @@ describe.each(backends)("acknowledgements (%s)", (backend) => {
     await insertReport(env, "m1", {
       from: "ZhangSan@QQ.com",
       unitId: "市水利局",
+      // The office confirmed this sender (an assignment): it may read the unit's receipt.
+      trust: "verified",
       messageId: "<report-1@qq.com>",
       files: [
         ["市水利局4月工作进展（盖章）.pdf", "scan"],
@@ -153,14 +158,15 @@ describe("acknowledgement loop brakes", () => {
     expect((await sendAcknowledgement(env.deps, "auto")).status).toBe("skipped");
     expect((await sendAcknowledgement(env.deps, "own")).status).toBe("skipped");
     expect((await sendAcknowledgement(env.deps, "daemon")).status).toBe("skipped");
-    for (const id of ["r1", "r2", "r3"])
-      await insertReport(env, id, { from: "zd@163.com", unitId: "正定县" });
+    // Reports for different months: the once-a-day rule per unit and period does not apply.
+    for (const [i, id] of ["r1", "r2", "r3"].entries())
+      await insertReport(env, id, { from: "zd@163.com", unitId: "正定县", period: `2023-0${i + 1}` });
     expect((await sendAcknowledgement(env.deps, "r1")).status).toBe("queued");
     expect((await sendAcknowledgement(env.deps, "r2")).status).toBe("queued");
     expect(await sendAcknowledgement(env.deps, "r3")).toMatchObject({ status: "skipped" });
     // An hour later the brake releases.
     env.clock.advance(3_600_001);
-    await insertReport(env, "r4", { from: "zd@163.com", unitId: "正定县" });
+    await insertReport(env, "r4", { from: "zd@163.com", unitId: "正定县", period: "2023-04" });
     expect((await sendAcknowledgement(env.deps, "r4")).status).toBe("queued");
     await env.startWorker();
     await env.drain();

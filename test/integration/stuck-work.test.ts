@@ -29,7 +29,7 @@ import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
 import { loadUnits, syncUnitOverrides } from "../../src/usecases/load-registry.ts";
 import { type ProcessDeps, processMessage } from "../../src/usecases/process-message.ts";
 import { ensureRegistrySeeded } from "../../src/usecases/seed-registry.ts";
-import { sendAcknowledgement } from "../../src/usecases/send-ack.ts";
+import { queuedRows, sendAcknowledgement } from "../../src/usecases/send-ack.ts";
 import { readStuckWork } from "../../src/usecases/stuck-work.ts";
 import { composeMail } from "../helpers/compose.ts";
 import { backends, createTestDb, type TestDb } from "../helpers/db.ts";
@@ -144,8 +144,7 @@ describe.each(backends)("stuck work on %s", (backend) => {
       ...deps,
       acknowledgement: {
         write: async (repos, id) => {
-          const ack = await sendAcknowledgement({ repos, config, clock, queue: null }, id);
-          return ack.status === "queued" ? ack.outboxId : null;
+          return queuedRows(await sendAcknowledgement({ repos, config, clock, queue: null }, id));
         },
         // The process dies between the commit and adding the job.
         queue: async () => {

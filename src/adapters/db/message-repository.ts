@@ -79,6 +79,8 @@ export interface MessageRepository {
   countNeedingReview(): Promise<number>;
   /** Messages that count for a unit in a period, and those processed for it, by arrival. */
   listForUnitPeriod(unitId: string, period: string): Promise<MessageRecord[]>;
+  /** When mail from an address arrived since `since` (the acknowledgement loop check). */
+  receivedTimesFrom(address: string, since: Date): Promise<Date[]>;
   /** Sender addresses of each unit's logged reports, newest first. */
   senderAddressesOf(unitIds: string[]): Promise<{ unitId: string; address: string }[]>;
   /**
@@ -241,6 +243,16 @@ export function createMessageRepository({ db, clock }: { db: Queryable; clock: C
         )
         .orderBy("received_at")
         .execute();
+    },
+
+    async receivedTimesFrom(address, since) {
+      const rows = await db
+        .selectFrom("messages")
+        .select("received_at")
+        .where("from_addr", "=", address.toLowerCase())
+        .where("received_at", ">=", since.toISOString())
+        .execute();
+      return rows.map((r) => new Date(r.received_at));
     },
 
     async senderAddressesOf(unitIds) {

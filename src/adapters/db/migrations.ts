@@ -291,6 +291,19 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("outbox").addColumn("rejected_recipients", "text").execute();
     },
   },
+  "0011_parse_warnings_sender_index": {
+    async up(db: Kysely<unknown>) {
+      // What the parser could not read in a message (JSON list of Chinese warnings), kept with it
+      // so the office sees why a mail went to review; null for mail parsed before this column.
+      await db.schema.alterTable("messages").addColumn("parse_warnings", "text").execute();
+      // The acknowledgement loop check reads one sender's recent mail.
+      await db.schema
+        .createIndex("messages_from_received")
+        .on("messages")
+        .columns(["from_addr", "received_at"])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -55,6 +55,15 @@ export interface OutboxRepository {
   countByStatus(statuses: string[]): Promise<Map<string, number>>;
   /** How many rows of each kind are in a status. */
   countKindsWithStatus(status: string): Promise<Map<string, number>>;
+  /** Rows of a kind for a unit and period created since `since` (the once-a-day rule). */
+  listKindFor(
+    kind: string,
+    unitId: string,
+    period: string,
+    since: Date,
+  ): Promise<Pick<OutboxRecord, "idempotency_key" | "recipients" | "payload" | "created_at">[]>;
+  /** When mails of a kind to an address were sent (or started sending) since `since` (loop check). */
+  sentTimesTo(address: string, kind: string, since: Date): Promise<Date[]>;
 }
 
 export function createOutboxRepository({ db }: { db: Queryable }): OutboxRepository {
@@ -270,6 +279,29 @@ export function createOutboxRepository({ db }: { db: Queryable }): OutboxReposit
         .groupBy("kind")
         .execute();
       return new Map(rows.map((r) => [r.kind, Number(r.n)]));
+    },
+
+    listKindFor: (kind, unitId, period, since) =>
+      db
+        .selectFrom("outbox")
+        .select(["idempotency_key", "recipients", "payload", "created_at"])
+        .where("kind", "=", kind)
+        .where("unit_id", "=", unitId)
+        .where("period", "=", period)
+        .where("created_at", ">=", since.toISOString())
+        .execute(),
+
+    async sentTimesTo(address, kind, since) {
+      const rows = await db
+        .selectFrom("outbox_recipients as r")
+        .innerJoin("outbox as o", "o.id", "r.outbox_id")
+        .select("o.sent_at")
+        .where("r.address", "=", address.toLowerCase())
+        .where("r.kind", "=", kind)
+        .where("r.created_at", ">=", since.toISOString())
+        .where("o.status", "in", ["sent", "sending"])
+        .execute();
+      return rows.flatMap((r) => (r.sent_at ? [new Date(r.sent_at)] : []));
     },
   };
 }

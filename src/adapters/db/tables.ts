@@ -75,6 +75,8 @@ export interface MessagesTable {
   assigned_period: Generated<string | null>;
   /** 1: taken in after the fact (import, first sync, UIDVALIDITY resync); never acknowledged. */
   backfill: Generated<number>;
+  /** JSON list of what the parser could not read (Chinese); null when nothing, or parsed earlier. */
+  parse_warnings: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }

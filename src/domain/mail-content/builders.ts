@@ -36,6 +36,8 @@ export interface AckData extends Common {
   late: boolean;
   /** Said when no scan the unit sent shows a seal (config classification.seal). */
   sealNote?: string | null;
+  /** About who sent it, when that is not an address registered for the unit (ack-policy.ts). */
+  senderNote?: string | null;
   /**
    * The date the missing parts are asked for: the deadline, or once it has passed a date some
    * working days on (never a date already gone).
