@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // The fault suite has its own config and command (npm run test:faults).
+    exclude: ["test/faults/**", "**/node_modules/**"],
     globalSetup: ["test/helpers/global-setup.ts"],
     // Integration tests start real servers and child processes; on a loaded two-core machine a
     // CLI start alone took 4–10 s, so 60 s timed out tests that pass alone. Not a speed target.

@@ -42,6 +42,7 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
       connection,
       prefix: config.queuePrefix,
       logger,
+      staleSendingMs: config.recovery.staleSendingSeconds * 1000,
     });
     stops.push(async () => {
       await worker.close();
@@ -64,6 +65,7 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
       clock: rt.clock,
       logger,
       everyMs: config.recovery.sweepSeconds * 1000,
+      staleSendingMs: config.recovery.staleSendingSeconds * 1000,
     });
     stops.unshift(() => sweeper.stop());
   }

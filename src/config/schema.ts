@@ -152,6 +152,8 @@ export const configSchema = z.strictObject({
       sweepSeconds: z.number().int().min(1).default(180),
       /** /healthz is not ok while work waits longer than this. @defaultValue 15 */
       stuckMinutes: z.number().min(1).default(15),
+      /** A send left "sending" this long lost its sender and is sent again. @defaultValue 240 */
+      staleSendingSeconds: z.number().int().min(5).default(240),
     })
     .prefault({}),
 });

@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { backends } from "../helpers/db.ts";
+import { scaled } from "./harness/scale.ts";
+import { recordFaultRow } from "./harness/table.ts";
+import { createWorld, type Service, stageSoon, type World } from "./harness/world.ts";
+
+// SIGKILLs at random moments while submissions arrive and a reminder stage (or the overdue
+// notices, after the deadline) falls due. Afterwards every message is logged once, every unit
+// that reported has its acknowledgement, every mail reached the SMTP server, and a second copy
+// exists only where the outbox counted it (killed between the server's 250 and our commit).
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.cleanup();
+  world = undefined;
+});
+
+const rand = (min: number, max: number) => min + Math.random() * (max - min);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.each(backends)("SIGKILL on %s", (backend) => {
+  it("random kills while submissions arrive and a stage runs: nothing lost, nothing doubled, nothing stuck", async () => {
+    const kills = scaled(25, 4);
+    const submissions = scaled(250, 40);
+    world = await createWorld({ backend, config: stageSoon(new Date(), 25_000) });
+    let service: Service = await world.startService();
+    await world.firstSync();
+    let submitted = 0;
+    const arriving = (async () => {
+      while (submitted < submissions) {
+        const n = Math.min(10, submissions - submitted);
+        await world!.submit(n);
+        submitted += n;
+        await sleep(rand(200, 800));
+      }
+    })();
+    for (let k = 0; k < kills; k++) {
+      await sleep(rand(800, 2000));
+      await service.kill("SIGKILL");
+      service = await world.startService();
+    }
+    await arriving;
+    const outcome = await world.settleAndCheck(scaled(600_000, 300_000));
+    // The stage ran in the middle of it all: its notices are in the outbox (and were checked).
+    const stage = await world.db
+      .selectFrom("outbox")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("kind", "in", ["remind", "overdue"])
+      .executeTakeFirst();
+    const notices = Number(stage?.n ?? 0);
+    const held = notices > 0 && outcome.lost === 0 && outcome.duplicated === 0 && outcome.stuck === 0;
+    recordFaultRow({
+      fault: `SIGKILL ×${kills} per run, ${submissions} submissions + a stage`,
+      backend,
+      runs: 1,
+      held: held ? 1 : 0,
+      lost: outcome.lost,
+      duplicated: outcome.duplicated,
+      stuck: outcome.stuck,
+      note: `${notices} stage notices${outcome.counted ? `, ${outcome.counted} counted post-250 copies` : ""}`,
+    });
+    expect(outcome.details).toEqual([]);
+    expect(notices).toBeGreaterThan(0);
+    expect(outcome).toMatchObject({ lost: 0, duplicated: 0, stuck: 0, logged: submissions });
+  });
+});
