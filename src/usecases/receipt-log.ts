@@ -2,9 +2,9 @@ import { parseStringList } from "../adapters/db/json-columns.ts";
 import { mailRendererFor } from "../adapters/templates/mail-templates.ts";
 import { buildReceiptXlsx } from "../adapters/xlsx/receipt-xlsx.ts";
 import type { Config } from "../config/schema.ts";
-import { dateTimeLabel, missingSummary, periodLabel, statusLabel, yearMarkOf } from "../domain/labels.ts";
+import { dateTimeLabel, missingSummary, periodLabel, statusLabel } from "../domain/labels.ts";
 import { buildDigestMail, type DigestData } from "../domain/mail-content/builders.ts";
-import { deadlineOf, defaultPeriod, formatPeriod, localDateOf, parsePeriod } from "../domain/period.ts";
+import { deadlineOf, localDateOf, parsePeriod } from "../domain/period.ts";
 import { SEAL_UNSEEN_NOTE } from "../domain/seal/policy.ts";
 import {
   countStatuses,
@@ -24,6 +24,7 @@ import {
   type MailRepos,
   signatureOf,
 } from "./send-common.ts";
+import { getYearStatus } from "./year-status.ts";
 
 // The office's receipt log (报送情况登记表): who submitted, when, contact, what is missing, who has
 // not submitted (listed first: that is what the office acts on), as mail text, HTML and .xlsx.
@@ -177,12 +178,8 @@ export async function readReceiptLog(
   );
 
   const { year } = parsePeriod(period);
-  const matrix = await yearMatrix(
-    repos,
-    units.map((u) => ({ id: u.id, name: u.name })),
-    year,
-    { now, deadlineDay: config.deadline.day, tz },
-  );
+  const yearStatus = await getYearStatus(repos, units, year, { now, deadlineDay: config.deadline.day, tz });
+  const matrix = yearStatus.units.map((u) => ({ unit: u.unit, months: u.months }));
   return { period, counts, rows, unreachable, uncertain, rejected, year, matrix };
 }
 
@@ -196,40 +193,6 @@ function rejectedOf(json: string | null): { address: string; response: string }[
   } catch {
     return [];
   }
-}
-
-/**
- * The first period the service has records for: the earliest receipt's period, or the period being
- * collected when the first mail arrived. Months before it stay blank on the year sheet: the
- * service cannot know who reported before it started.
- */
-async function firstRecordedPeriod(repos: MailRepos, tz: string): Promise<string | null> {
-  const firstReceipt = await repos.receipts.firstPeriod();
-  const firstMessage = await repos.messages.firstReceivedAt();
-  const candidates = [firstReceipt, firstMessage ? defaultPeriod(firstMessage, tz) : null].filter(
-    (p): p is string => p !== null,
-  );
-  return candidates.sort()[0] ?? null;
-}
-
-async function yearMatrix(
-  repos: MailRepos,
-  units: { id: string; name: string }[],
-  year: number,
-  at: { now: Date; deadlineDay: number; tz: string },
-): Promise<YearRow[]> {
-  const rows = await repos.receipts.statusesOfYear(year);
-  const first = await firstRecordedPeriod(repos, at.tz);
-  const byKey = new Map(rows.map((r) => [`${r.unitId}|${r.period}`, r]));
-  const periods = Array.from({ length: 12 }, (_, i) => formatPeriod(year, i + 1));
-  const deadlines = periods.map((p) => deadlineOf(p, at.deadlineDay, at.tz));
-  return units.map((u) => ({
-    unit: u.name,
-    months: periods.map((p, i) => {
-      if (first === null || p < first) return "";
-      return yearMarkOf(standingOf(byKey.get(`${u.id}|${p}`), deadlines[i] as Date, at.now));
-    }),
-  }));
 }
 
 /** Mails the receipt log to the office. kind: e.g. daily-1730, final, manual. Key digest:<date>:<kind>. */

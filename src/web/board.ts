@@ -14,6 +14,7 @@ import { registerReviewRoutes } from "./review-page.ts";
 import { registerSealImageRoute } from "./seal-image.ts";
 import { registerUnitAddressRoutes } from "./unit-addresses.ts";
 import { registerUnitRoutes } from "./unit-page.ts";
+import { registerYearRoutes } from "./year-page.ts";
 
 // The office's web board: look at the receipt log and correct it. Server-rendered HTML with
 // plain forms (POST, then redirect), so it works without JavaScript on any office browser.
@@ -41,6 +42,7 @@ export function createBoardApp(deps: BoardDeps): Hono {
   registerPeriodRoutes(app, deps);
   registerUnitRoutes(app, deps);
   registerUnitAddressRoutes(app, deps);
+  registerYearRoutes(app, deps);
   registerReviewRoutes(app, deps);
   registerMessageRoutes(app, deps);
   registerExportRoute(app, deps);

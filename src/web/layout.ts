@@ -34,6 +34,21 @@ figure.preview{margin:10px 0 18px}figure.preview figcaption{font-weight:bold;mar
 figure.preview img{max-width:100%;border:1px solid #d8dce2;background:#fff}
 .decisions{margin:8px 0 4px;display:flex;gap:10px;flex-wrap:wrap;align-items:flex-start}
 ul.notes,ul.warnings{margin:0;padding-left:18px}
+td.name,th.name{white-space:nowrap;min-width:7em}.nowrap{white-space:nowrap}td.num,th.num{text-align:right;white-space:nowrap}
+table.year td.mark,table.year th.mark{text-align:center;min-width:2.2em;padding:4px 2px;white-space:nowrap}
+table.year td.mark a{display:block;text-decoration:none;color:inherit}table.year .num{width:1%}
+table.year tr:hover td{background:#f3f7fc}table.year tfoot th,table.year tfoot td{background:#eef1f5}
+.pager{display:flex;gap:12px;align-items:center;margin:10px 0}
+/* Print (A4 landscape): the table only, names on one line, no forms or navigation. */
+@page{size:A4 landscape;margin:10mm}
+@media print{
+body{background:#fff;font-size:10.5pt}header,form,details,.toolbar,.pager,.no-print,td.actions,th.actions{display:none!important}
+main{padding:0}h1{font-size:15pt;margin:0 0 6pt}a{color:inherit;text-decoration:none}
+table{width:100%;font-size:9.5pt}th,td{padding:2pt 3pt;border-color:#999}
+th{white-space:nowrap}td.name,th.name{white-space:nowrap}thead{display:table-header-group}tr{break-inside:avoid}
+.count{border-color:#999;padding:2pt 6pt}
+tfoot{display:table-row-group}table.year td,table.year th{padding:1pt 3pt;font-size:9pt}
+}
 `;
 
 /** A whole page: title, navigation, an optional notice, the body. */
@@ -43,7 +58,7 @@ export function page(title: string, body: Html, notice?: string | null): Html {
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} - 报送收件箱</title><style>${raw(style)}</style></head>
 <body>
-<header><strong>报送收件箱</strong><a href="/">报送情况</a><a href="/review">待人工处理</a><a href="/health">运行状态</a></header>
+<header><strong>报送收件箱</strong><a href="/">报送情况</a><a href="/year">年度一览</a><a href="/review">待人工处理</a><a href="/health">运行状态</a></header>
 <main>
 ${notice ? html`<div class="notice">${notice}</div>` : ""}
 ${body}

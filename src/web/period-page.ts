@@ -43,7 +43,7 @@ ${picker(period, currentCollectionPeriod(now, tz))}
 ${unitStatuses.map((s) => html`<span class="count s-${s}" data-status="${s}">${statusLabel[s]}<b>${counts[s]}</b></span>`)}
 </div>
 <table>
-<thead><tr><th>单位</th><th>状态</th><th>首次收到</th><th>齐全时间</th><th>联系人</th><th>电话</th><th>尚缺材料</th><th>逾期情况</th><th>来件数</th><th>操作</th></tr></thead>
+<thead><tr><th class="name">单位</th><th>状态</th><th>首次收到</th><th>齐全时间</th><th>联系人</th><th>电话</th><th>尚缺材料</th><th>逾期情况</th><th>来件数</th><th class="actions">操作</th></tr></thead>
 <tbody>${rows.map((r) => unitRow(r, period, tz, localDateOf(now, tz)))}</tbody>
 </table>`;
     return c.html(page(`${periodLabel(period)}报送情况`, body, noticeOf(c.req.query("done"))));
@@ -116,16 +116,16 @@ function unitRow(r: UnitStatusRow, period: string, tz: string, today: string): H
   const { deadlineStatus } = r;
   const unverified = r.messages.length > 0 && !r.verified;
   return html`<tr>
-<td><a href="/units/${encodeURIComponent(r.unitId)}?period=${period}">${r.unit}</a>${
+<td class="name"><a href="/units/${encodeURIComponent(r.unitId)}?period=${period}">${r.unit}</a>${
     r.note ? html`<div class="muted small">${r.note}</div>` : ""
   }${unverified ? html`<div class="late small">发件人未核实</div>` : ""}${
     r.sealUnseen ? html`<div class="late small">${SEAL_UNSEEN_NOTE}</div>` : ""
   }</td>
 <td class="s-${r.status}" data-status="${r.status}">${statusLabel[r.status]}</td>
-<td>${dateTimeLabel(r.receivedAt, tz)}</td>
-<td>${dateTimeLabel(r.completedAt, tz)}</td>
-<td>${r.contactName ?? ""}</td>
-<td>${r.contactPhone ?? ""}</td>
+<td class="nowrap">${dateTimeLabel(r.receivedAt, tz)}</td>
+<td class="nowrap">${dateTimeLabel(r.completedAt, tz)}</td>
+<td class="nowrap">${r.contactName ?? ""}</td>
+<td class="nowrap">${r.contactPhone ?? ""}</td>
 <td>${missingSummary(r.status, r.missing)}</td>
 <td class="s-${deadlineStatus ?? "none"}" data-status="${deadlineStatus ?? ""}">${deadlineStatus ? statusLabel[deadlineStatus] : ""}</td>
 <td>${r.messages.length}</td>
