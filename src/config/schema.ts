@@ -131,6 +131,10 @@ export const configSchema = z.strictObject({
     port,
     user: z.string().default(""),
     pass: z.string().default(""),
+    /** true: /metrics (Prometheus) is readable without signing in; otherwise it needs a sign-in or the token. */
+    metrics: bool.default(false),
+    /** A Prometheus scraper sends it as "Authorization: Bearer <token>" to read /metrics without signing in. */
+    metricsToken: z.string().default(""),
   }),
   units: z.record(z.string(), unitOverrideSchema),
   notify: z
@@ -185,6 +189,8 @@ export const envKeys: Record<string, string> = {
   WEB_PORT: "web.port",
   WEB_USER: "web.user",
   WEB_PASS: "web.pass",
+  WEB_METRICS: "web.metrics",
+  METRICS_TOKEN: "web.metricsToken",
   WECOM_WEBHOOK: "notify.wecomWebhook",
   DINGTALK_WEBHOOK: "notify.dingtalkWebhook",
   DINGTALK_SECRET: "notify.dingtalkSecret",
@@ -195,6 +201,7 @@ export const secretPaths = new Set([
   "imap.pass",
   "smtp.pass",
   "web.pass",
+  "web.metricsToken",
   // A robot's webhook address carries its access token: whoever has it can post to the group.
   "notify.wecomWebhook",
   "notify.dingtalkWebhook",

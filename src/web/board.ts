@@ -9,6 +9,7 @@ import { registerHealthzRoute } from "./healthz.ts";
 import { type BoardDeps, BoardError, isSameOrigin } from "./http.ts";
 import { errorPage } from "./layout.ts";
 import { registerMessageRoutes } from "./message-page.ts";
+import { isPublicRequest, registerMetricsRoute } from "./metrics.ts";
 import { registerPeriodRoutes } from "./period-page.ts";
 import { registerReviewRoutes } from "./review-page.ts";
 import { registerSealImageRoute } from "./seal-image.ts";
@@ -27,10 +28,14 @@ export function createBoardApp(deps: BoardDeps): Hono {
 
   if (deps.auth) {
     const { user, pass } = deps.auth;
-    app.use(
-      "*",
-      basicAuth({ username: user, password: pass, realm: "report-inbox", invalidUserMessage: "需要登录" }),
-    );
+    const signIn = basicAuth({
+      username: user,
+      password: pass,
+      realm: "report-inbox",
+      invalidUserMessage: "需要登录",
+    });
+    // /healthz for monitors, and /metrics when configured, are the only pages open without a sign-in.
+    app.use("*", (c, next) => (isPublicRequest(c, deps.config) ? next() : signIn(c, next)));
   }
   app.use("*", async (c, next) => {
     if (c.req.method === "POST" && !isSameOrigin(c)) {
@@ -50,6 +55,7 @@ export function createBoardApp(deps: BoardDeps): Hono {
   registerSealImageRoute(app, deps);
   registerHealthRoute(app, deps);
   registerHealthzRoute(app, deps);
+  registerMetricsRoute(app, deps);
 
   app.notFound((c) => c.html(errorPage("没有这个页面。"), 404));
   app.onError((err, c) => {

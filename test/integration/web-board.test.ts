@@ -281,7 +281,7 @@ describe.each(backends)("web board: period page, corrections, export (%s)", (bac
     expect(audit.actor).toBe("zhangsan");
   });
 
-  it("reports mailbox health from the database", async () => {
+  it("reports mailbox health from the database as JSON at /healthz", async () => {
     env = await startBoardEnv(backend);
     const values = {
       account: "huanzichu@example.gov.cn",
@@ -298,9 +298,12 @@ describe.each(backends)("web board: period page, corrections, export (%s)", (bac
         last_sync_at: new Date(boardNow.getTime() - 30_000).toISOString(),
       })
       .execute();
-    const fresh = await fetch(`${env.url}/health`);
+    const fresh = await fetch(`${env.url}/healthz`);
     expect(fresh.status).toBe(200);
-    expect(await fresh.json()).toMatchObject({ ok: true, folders: [{ folder: "INBOX", lastError: null }] });
+    expect(await fresh.json()).toMatchObject({
+      ok: true,
+      mailbox: { ok: true, folders: [{ folder: "INBOX", lastError: null }] },
+    });
 
     await env.tdb.db
       .insertInto("mailbox_state")
@@ -310,10 +313,13 @@ describe.each(backends)("web board: period page, corrections, export (%s)", (bac
         last_sync_at: new Date(boardNow.getTime() - 3_600_000).toISOString(),
       })
       .execute();
-    const stale = await fetch(`${env.url}/health`);
+    const stale = await fetch(`${env.url}/healthz`);
     expect(stale.status).toBe(503);
-    const body = (await stale.json()) as { ok: boolean; folders: { folder: string; stale: boolean }[] };
+    const body = (await stale.json()) as {
+      ok: boolean;
+      mailbox: { folders: { folder: string; stale: boolean }[] };
+    };
     expect(body.ok).toBe(false);
-    expect(body.folders.find((f) => f.folder === "垃圾邮件")?.stale).toBe(true);
+    expect(body.mailbox.folders.find((f) => f.folder === "垃圾邮件")?.stale).toBe(true);
   });
 });

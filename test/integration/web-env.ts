@@ -34,7 +34,8 @@ export async function startBoardEnv(
     env: {},
     overrides: {
       dataDir: tdb.dataDir,
-      imap: { user: "huanzichu@example.gov.cn" },
+      // A watched mailbox: /healthz then expects its folders to be synced lately.
+      imap: { host: "imap.example.gov.cn", user: "huanzichu@example.gov.cn", pass: "not-used" },
       office: { emails: ["staff@example.gov.cn"] },
     },
   });

@@ -96,6 +96,14 @@ export interface MessageRepository {
   listInStates(states: string[], limit: number): Promise<{ id: string; state: string }[]>;
   /** How many messages of each of these states were recorded before `before` (stuck work). */
   countOlderInStates(states: string[], before: Date): Promise<Map<string, number>>;
+  /** How many messages end in each state and reason code (/metrics: by outcome). */
+  countByOutcome(): Promise<{ state: string; reasonCode: string | null; n: number }[]>;
+  /** The most recently failed messages, newest first (the health page's last errors). */
+  listRecentlyFailed(
+    limit: number,
+  ): Promise<Pick<MessageRecord, "id" | "subject" | "reason" | "updated_at">[]>;
+  /** Every message a unit sent or was assigned, over all periods, newest first (its unit page). */
+  listForUnit(unitId: string, paging?: Paging): Promise<MessageRecord[]>;
 }
 
 export function createMessageRepository({ db, clock }: { db: Queryable; clock: Clock }): MessageRepository {
@@ -323,6 +331,35 @@ export function createMessageRepository({ db, clock }: { db: Queryable; clock: C
         .groupBy("state")
         .execute();
       return new Map(rows.map((r) => [r.state, Number(r.n)]));
+    },
+
+    async countByOutcome() {
+      const rows = await db
+        .selectFrom("messages")
+        .select(["state", "reason_code", (eb) => eb.fn.countAll<number>().as("n")])
+        .groupBy(["state", "reason_code"])
+        .execute();
+      return rows.map((r) => ({ state: r.state, reasonCode: r.reason_code, n: Number(r.n) }));
+    },
+
+    listRecentlyFailed: (limit) =>
+      db
+        .selectFrom("messages")
+        .select(["id", "subject", "reason", "updated_at"])
+        .where("state", "=", "failed")
+        .orderBy("updated_at", "desc")
+        .limit(limit)
+        .execute(),
+
+    async listForUnit(unitId, paging = {}) {
+      let query = db
+        .selectFrom("messages")
+        .selectAll()
+        .where((eb) => eb.or([eb("unit_id", "=", unitId), eb("assigned_unit", "=", unitId)]))
+        .orderBy("received_at", "desc")
+        .orderBy("id");
+      if (paging.limit !== undefined) query = query.limit(paging.limit).offset(paging.offset ?? 0);
+      return query.execute();
     },
   };
 }

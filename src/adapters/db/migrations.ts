@@ -300,7 +300,18 @@ const migrations: Record<string, Migration> = {
       await db.schema
         .createIndex("messages_from_received")
         .on("messages")
-        .columns(["from_addr", "received_at"])
+        .columns(["from_addr", "received_at"]);
+    },
+  },
+  "0013_outbox_log_order": {
+    async up(db: Kysely<unknown>) {
+      // The board's mail log pages through the outbox newest first (optionally of one kind);
+      // without an index every page sorted the whole outbox.
+      await db.schema.createIndex("outbox_created_at").on("outbox").columns(["created_at", "id"]).execute();
+      await db.schema
+        .createIndex("outbox_kind_created_at")
+        .on("outbox")
+        .columns(["kind", "created_at"])
         .execute();
     },
   },

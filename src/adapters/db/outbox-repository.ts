@@ -6,6 +6,19 @@ import type { OutboxTable } from "./tables.ts";
 export type OutboxRecord = Selectable<OutboxTable>;
 export type NewOutboxRow = Insertable<OutboxTable>;
 
+/** The mail log's filter: a shown state (uncertain is a failed row whose outcome is unknown). */
+export interface OutboxFilter {
+  state?: "pending" | "sending" | "sent" | "failed" | "uncertain" | "skipped";
+  kind?: string;
+  period?: string;
+  unitId?: string;
+  /** usecases/outbox.ts UNCERTAIN_PREFIX: how an uncertain row's error starts. */
+  uncertainPrefix: string;
+}
+
+/** An outbox row as the mail log lists it (without its payload, which can be large). */
+export type OutboxLogRow = Omit<OutboxRecord, "payload">;
+
 export interface OutboxRepository {
   findByKey(key: string): Promise<Pick<OutboxRecord, "id" | "status" | "recipients"> | undefined>;
   find(id: string): Promise<OutboxRecord | undefined>;
@@ -64,9 +77,42 @@ export interface OutboxRepository {
   ): Promise<Pick<OutboxRecord, "idempotency_key" | "recipients" | "payload" | "created_at">[]>;
   /** When mails of a kind to an address were sent (or started sending) since `since` (loop check). */
   sentTimesTo(address: string, kind: string, since: Date): Promise<Date[]>;
+  /** The mail log: rows matching the filter, newest first, one page. */
+  list(filter: OutboxFilter, paging: { limit: number; offset: number }): Promise<OutboxLogRow[]>;
+  /** How many rows match the filter (the mail log's page count). */
+  count(filter: OutboxFilter): Promise<number>;
+  /** How many rows there are of each kind and shown state (uncertain apart from failed): /metrics. */
+  countByKindAndState(uncertainPrefix: string): Promise<{ kind: string; state: string; n: number }[]>;
 }
 
 export function createOutboxRepository({ db }: { db: Queryable }): OutboxRepository {
+  const filtered = (filter: OutboxFilter) => {
+    const { uncertainPrefix } = filter;
+    let query = db.selectFrom("outbox");
+    const { state } = filter;
+    if (state === "uncertain" || state === "failed") {
+      // Uncertain: a failed attempt that may have delivered (delivered_uncertain), or a row failed
+      // "uncertain:" by earlier versions. The office decides whether to send it again.
+      query = query.where("status", "=", "failed");
+      query =
+        state === "uncertain"
+          ? query.where((eb) =>
+              eb.or([eb("delivered_uncertain", "=", 1), eb("last_error", "like", `${uncertainPrefix}%`)]),
+            )
+          : query.where((eb) =>
+              eb.and([
+                eb("delivered_uncertain", "=", 0),
+                eb.or([eb("last_error", "is", null), eb("last_error", "not like", `${uncertainPrefix}%`)]),
+              ]),
+            );
+    } else if (state) {
+      query = query.where("status", "=", state);
+    }
+    if (filter.kind) query = query.where("kind", "=", filter.kind);
+    if (filter.period) query = query.where("period", "=", filter.period);
+    if (filter.unitId) query = query.where("unit_id", "=", filter.unitId);
+    return query;
+  };
   const inTransaction = <T>(fn: (trx: Queryable) => Promise<T>) =>
     db.isTransaction ? fn(db) : db.transaction().execute(fn);
   return {
@@ -302,6 +348,52 @@ export function createOutboxRepository({ db }: { db: Queryable }): OutboxReposit
         .where("o.status", "in", ["sent", "sending"])
         .execute();
       return rows.flatMap((r) => (r.sent_at ? [new Date(r.sent_at)] : []));
+    },
+
+    list: (filter, paging) =>
+      filtered(filter)
+        .select([
+          "id",
+          "idempotency_key",
+          "kind",
+          "recipients",
+          "subject",
+          "status",
+          "attempts",
+          "last_error",
+          "smtp_response",
+          "message_id_header",
+          "delivered_uncertain",
+          "rejected_recipients",
+          "unit_id",
+          "period",
+          "created_at",
+          "sent_at",
+        ])
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc")
+        .limit(paging.limit)
+        .offset(paging.offset)
+        .execute(),
+
+    async count(filter) {
+      const row = await filtered(filter)
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+
+    async countByKindAndState(uncertainPrefix) {
+      // The pattern is a literal, not a parameter: PostgreSQL matches the select and group-by
+      // expressions by text, and two parameters ($1, $2) would be two different expressions.
+      const pattern = sql.lit(`${uncertainPrefix}%`);
+      const state = sql<string>`case when status = 'failed' and (delivered_uncertain = 1 or last_error like ${pattern}) then 'uncertain' else status end`;
+      const rows = await db
+        .selectFrom("outbox")
+        .select(["kind", state.as("state"), (eb) => eb.fn.countAll<number>().as("n")])
+        .groupBy(["kind", state])
+        .execute();
+      return rows.map((r) => ({ kind: r.kind, state: r.state, n: Number(r.n) }));
     },
   };
 }
