@@ -8,6 +8,7 @@ import { registerDigestCommand } from "./commands/digest.ts";
 import { registerDoctorCommand } from "./commands/doctor.ts";
 import { registerImportCommand } from "./commands/import.ts";
 import { registerMarkCommand } from "./commands/mark.ts";
+import { registerOutboxCommand } from "./commands/outbox.ts";
 import { registerQuarantineCommand } from "./commands/quarantine.ts";
 import { registerRemindCommand } from "./commands/remind.ts";
 import { registerSeedCommand } from "./commands/seed.ts";
@@ -43,6 +44,7 @@ registerImportCommand(program, ctx);
 registerDoctorCommand(program, ctx);
 registerBackupCommand(program, ctx);
 registerCompileCommand(program, ctx);
+registerOutboxCommand(program, ctx);
 
 try {
   await program.parseAsync(process.argv);

@@ -110,6 +110,24 @@ export function messageStateText(state: string): string {
   return messageStateLabel[state] ?? state;
 }
 
+/**
+ * Where an outgoing mail is (the mail log's 状态). uncertain: a failed attempt that may have
+ * reached the server (the connection dropped after the mail was handed over, or the sender died
+ * mid-send), so sending again may give the unit two copies; the office decides.
+ */
+export const mailStateLabel: Record<string, string> = {
+  pending: "待发送",
+  sending: "发送中",
+  sent: "已发送",
+  failed: "发送失败",
+  uncertain: "无法确认是否发出",
+  skipped: "未发送（无有效收件地址）",
+};
+
+export function mailStateText(state: string): string {
+  return mailStateLabel[state] ?? state;
+}
+
 /** What the office did (audit_log's action column). */
 export const auditActionLabel: Record<string, string> = {
   exempt: "免报",
@@ -120,6 +138,8 @@ export const auditActionLabel: Record<string, string> = {
   reprocess: "重新处理",
   remember_address: "记住发件地址属于该单位",
   forget_address: "删除记住的单位邮箱",
+  resend: "重发邮件",
+  remind_now: "立即发送催报",
 };
 
 export function auditActionText(action: string): string {

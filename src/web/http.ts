@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { Repositories } from "../adapters/db/repositories.ts";
+import type { OutgoingQueue } from "../adapters/queue/enqueue.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
 import { parsePeriod } from "../domain/period.ts";
@@ -15,6 +16,11 @@ export interface BoardDeps {
   loadUnits(): Promise<Unit[]>;
   /** For 重新处理 and 指定单位, which run the message through processing again. */
   processDeps: CorrectionProcessDeps;
+  /**
+   * The "outgoing" queue for mail the board sends now (重发, 立即发送催报). Absent or null: the row
+   * is written pending and the worker's sweeper sends it within recovery.sweepSeconds.
+   */
+  outgoingQueue?: OutgoingQueue | null;
   /** Basic auth for the whole board (WEB_USER / WEB_PASS); open when absent. */
   auth?: { user: string; pass: string };
 }

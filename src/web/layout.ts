@@ -39,6 +39,7 @@ table.year td.mark,table.year th.mark{text-align:center;min-width:2.2em;padding:
 table.year td.mark a{display:block;text-decoration:none;color:inherit}table.year .num{width:1%}
 table.year tr:hover td{background:#f3f7fc}table.year tfoot th,table.year tfoot td{background:#eef1f5}
 .pager{display:flex;gap:12px;align-items:center;margin:10px 0}
+.mail-sent{color:#1b7f3b}.mail-failed{color:#b00020;font-weight:bold}.mail-uncertain{color:#b36b00;font-weight:bold}.mail-pending,.mail-sending,.mail-skipped{color:#666}
 /* Print (A4 landscape): the table only, names on one line, no forms or navigation. */
 @page{size:A4 landscape;margin:10mm}
 @media print{
@@ -58,7 +59,7 @@ export function page(title: string, body: Html, notice?: string | null): Html {
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} - 报送收件箱</title><style>${raw(style)}</style></head>
 <body>
-<header><strong>报送收件箱</strong><a href="/">报送情况</a><a href="/year">年度一览</a><a href="/review">待人工处理</a><a href="/health">运行状态</a></header>
+<header><strong>报送收件箱</strong><a href="/">报送情况</a><a href="/year">年度一览</a><a href="/review">待人工处理</a><a href="/mail">邮件记录</a><a href="/health">运行状态</a></header>
 <main>
 ${notice ? html`<div class="notice">${notice}</div>` : ""}
 ${body}
@@ -88,6 +89,8 @@ export const doneNotices: Record<string, string> = {
   assigned: "已指定报送单位并重新处理。",
   dismissed: "已标记为不是报送。",
   reprocessed: "已重新处理。",
+  resent: "已安排重发（使用原来的 Message-ID），后台发送进程将在几分钟内发出。",
+  reminded: "催报已排入发送队列，后台发送进程将陆续发出；已发过的单位不会重复发送。",
   remembered: "已记住发件地址属于该单位，并指定单位、重新处理。",
   forgotten: "已删除记住的单位邮箱。",
 };
