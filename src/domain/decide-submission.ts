@@ -109,12 +109,27 @@ function monthLabel(period: Period): string {
  */
 export function decideSubmission(input: DecideInput): Verdict {
   const { message, units } = input;
-  const notReport = classifyNotAReport(message, { ownAddresses: input.ownAddresses });
+  const unreadable = input.officeAssigned ? [] : [...(message.incomplete ?? [])];
+  const notReport = unreadable.length
+    ? null
+    : classifyNotAReport(message, { ownAddresses: input.ownAddresses });
   if (notReport) return { kind: "not_report", ...notReport };
 
   const evidence = evidenceOf(message, input.fileTexts);
   const { period, periodSource } = periodOf(evidence, input.receivedAt, input.tz);
   const found = identifyUnit(evidence, units);
+
+  // What could not be read may be the very scan or the contact: a person looks at the raw mail,
+  // rather than the unit being logged with parts missing or the mail called no report.
+  if (unreadable.length > 0) {
+    return {
+      kind: "review",
+      code: reasonCode.review.unreadable,
+      reason: `${unreadable.join("；")}。请打开原邮件查看，指定报送单位或确认不是报送`,
+      candidates: found.kind === "unit" ? [found.unitId] : found.kind === "ambiguous" ? found.candidates : [],
+      period,
+    };
+  }
 
   const locked = allFiles(message).filter((f) => f.encrypted);
   if (locked.length > 0 && !input.officeAssigned) {

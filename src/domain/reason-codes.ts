@@ -20,6 +20,7 @@ export const reasonCode = {
     encryptedArchive: "review.encrypted_archive",
     senderAuthFailed: "review.sender_auth_failed",
     unverifiedSender: "review.unverified_sender",
+    unreadable: "review.unreadable",
   },
   receipt: {
     unverifiedSender: "receipt.unverified_sender",
@@ -100,6 +101,11 @@ export const reasonDocs: Record<ReasonCode, ReasonDoc> = {
     label: "发件人验证未通过",
     means:
       "The receiving server's Authentication-Results says DMARC (or SPF without DKIM) failed: the From address may be forged. Never counted; staff check with the unit and assign or dismiss.",
+  },
+  "review.unreadable": {
+    label: "邮件未能完整读取",
+    means:
+      "The parser could not read all of the mail (header block over ~1 MB or ~20,000 lines, too many MIME parts, cut off, an attachment unreadable): staff open the raw mail; never not-a-report.",
   },
   "review.unverified_sender": {
     label: "发件人待确认",

@@ -107,6 +107,11 @@ export interface ParsedMessage {
   /** Problems that did not stop parsing (Chinese, shown to the office). */
   warnings: string[];
   /**
+   * Why the parser could not read all of the message (Chinese): a header block over its limit,
+   * too many MIME parts, a cut-off mail, an attachment that could not be read. Absent: read whole.
+   */
+  incomplete?: string[];
+  /**
    * Content hashes of attachments the store holds in memory for this parse (ContentStore.hold),
    * this message's and its forwarded ones'. Whoever parsed it releases them when done.
    */

@@ -140,6 +140,7 @@ async function decideAndRecord(
       subject: parsed.subject,
       sent_at: parsed.date ? parsed.date.toISOString() : row.sent_at,
       attempts: row.attempts + 1,
+      parse_warnings: parsed.warnings.length ? JSON.stringify(parsed.warnings) : null,
     });
     if (verdict.kind === "report") {
       const verified = isVerifiedTrust(verdict.trust);

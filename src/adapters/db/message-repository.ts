@@ -25,7 +25,10 @@ export interface MessageStateChange {
 export type MessageHeaderFields = Pick<
   MessagesTable,
   "message_id" | "from_addr" | "from_name" | "subject" | "sent_at" | "attempts"
->;
+> & {
+  /** JSON list of the parser's warnings (Chinese); null when it had none. */
+  parse_warnings?: string | null;
+};
 
 export type AttachmentRecord = Selectable<Database["attachments"]>;
 export type NewAttachment = Omit<Insertable<Database["attachments"]>, "id" | "message_id" | "created_at">;

@@ -29,6 +29,8 @@ export interface StreamedMessage {
   rawTextParts: RawTextPart[];
   /** The MIME stream broke off (malformed structure, read error); what came before is kept. */
   brokenOff: boolean;
+  /** The parser's or the stream's own error message when it broke off (e.g. mailsplit's limits). */
+  brokenReason?: string;
   /** The whole message, when it was small enough to be read whole (see IN_MEMORY_MAX_BYTES). */
   raw?: Buffer;
 }
@@ -170,11 +172,12 @@ function runParser(input: Readable, sink: AttachmentSink): Promise<StreamedMessa
     });
     const raw = instrumentParser(parser);
     result.rawTextParts = raw.textParts;
-    const finish = (broken: boolean) => {
+    const finish = (broken: boolean, err?: unknown) => {
       if (finished) return;
       finished = true;
       if (broken) {
         result.brokenOff = true;
+        if (err instanceof Error) result.brokenReason = err.message;
         // An attachment cut off mid-stream would never end: end its reader with an error.
         for (const s of active) s.destroy(new Error("message stream broke off"));
         input.destroy();
@@ -215,8 +218,8 @@ function runParser(input: Readable, sink: AttachmentSink): Promise<StreamedMessa
       );
     });
     parser.on("end", () => finish(false));
-    parser.on("error", () => finish(true));
-    input.on("error", () => finish(true));
+    parser.on("error", (err: unknown) => finish(true, err));
+    input.on("error", (err: unknown) => finish(true, err));
     input.pipe(parser);
   });
 }

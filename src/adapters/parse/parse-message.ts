@@ -19,6 +19,7 @@ import {
   messageIdOf,
 } from "./message-headers.ts";
 import { type StreamedAttachment, streamMessage } from "./mime-stream.ts";
+import { scanRawHeaders } from "./raw-header-scan.ts";
 
 export { ParseError } from "./errors.ts";
 export type { ArchiveLimits, ParseLimits } from "./limits.ts";
@@ -69,12 +70,28 @@ export async function parseStoredMessage(
 
 async function parseMessageFile(ctx: FileContext, path: string, depth: number): Promise<ParsedMessage> {
   const streamed = await streamMessage(ctx.store, path);
-  const headers = decodeHeaderLines(streamed.headerLines);
   const warnings: string[] = [];
-  if (streamed.headerLines.length === 0) warnings.push("邮件没有可识别的信头，可能不是一封邮件");
-  if (streamed.brokenOff) warnings.push("邮件结构有误或内容被截断，只解析了能读出的部分");
+  /** Why the parser could not read all of it (each also a warning). */
+  const incomplete: string[] = [];
+  const cannotRead = (reason: string) => {
+    warnings.push(reason);
+    incomplete.push(reason);
+  };
+  // The parser gave no header lines, or none naming the sender: read the raw header block.
+  let headerLines = streamed.headerLines;
+  if (!headerLines.some((l) => l.key.toLowerCase() === "from")) {
+    const scanned = await scanRawHeaders(streamed.raw ? { raw: streamed.raw } : { path });
+    if (scanned.some((l) => l.key === "from" || l.key === "subject")) {
+      const have = new Set(headerLines.map((l) => l.key.toLowerCase()));
+      headerLines = [...headerLines, ...scanned.filter((l) => !have.has(l.key))];
+      warnings.push("解析器未能读出发件人等信头，已从原始信头中直接读取");
+    }
+  }
+  const headers = decodeHeaderLines(headerLines);
+  if (headerLines.length === 0) warnings.push("邮件没有可识别的信头，可能不是一封邮件");
+  if (streamed.brokenOff) cannotRead(brokenOffReason(streamed.brokenReason));
   if (!streamed.brokenOff && (await looksTruncated(path, headers, streamed.raw))) {
-    warnings.push("邮件可能被截断（缺少结束分隔线），最后一个附件可能不完整");
+    cannotRead("邮件可能被截断（缺少结束分隔线），最后一个附件可能不完整");
   }
   const body = bodyText(streamed);
   if (body.repaired) warnings.push("正文字符集标注有误，已按实际编码重新识别");
@@ -87,7 +104,7 @@ async function parseMessageFile(ctx: FileContext, path: string, depth: number): 
   for (const att of streamed.attachments) {
     let name = attachmentName(att);
     if (att.failed || !att.stored) {
-      warnings.push(`附件「${name ?? `未命名附件${++unnamed}`}」读取失败（邮件可能被截断）`);
+      cannotRead(`附件「${name ?? `未命名附件${++unnamed}`}」读取失败（邮件可能被截断）`);
       continue;
     }
     const isMessage = att.contentType === "message/rfc822" || att.contentType === "message/global";
@@ -99,6 +116,7 @@ async function parseMessageFile(ctx: FileContext, path: string, depth: number): 
         if (att.stored.held) await ctx.store.writeHeld(att.stored.hash);
         const inner = await parseMessageFile(ctx, att.stored.path, depth + 1);
         innerHeld.push(...(inner.heldHashes ?? []));
+        for (const reason of inner.incomplete ?? []) cannotRead(`转发的邮件中：${reason}`);
         if (isMessage || Object.keys(inner.headers).length > 0) {
           forwarded.push(inner);
           name ??= `${inner.subject.trim() || "转发的邮件"}.eml`;
@@ -121,12 +139,12 @@ async function parseMessageFile(ctx: FileContext, path: string, depth: number): 
   const text = body.text;
   files.push(...findLargeAttachmentLinks(body.html, text));
 
-  const from = addressesOf(streamed.headerLines, "from")[0] ?? null;
+  const from = addressesOf(headerLines, "from")[0] ?? null;
   return {
     messageId: messageIdOf(headers),
     subject: asRead(headers.subject?.[0] ?? ""),
     from,
-    to: addressesOf(streamed.headerLines, "to").map((a) => a.address),
+    to: addressesOf(headerLines, "to").map((a) => a.address),
     date: dateOf(headers),
     headers,
     contentType: contentTypeOf(headers),
@@ -135,11 +153,21 @@ async function parseMessageFile(ctx: FileContext, path: string, depth: number): 
     forwarded,
     files,
     warnings,
+    ...(incomplete.length ? { incomplete } : {}),
     heldHashes: [
       ...streamed.attachments.flatMap((a) => (a.stored?.held ? [a.stored.hash] : [])),
       ...innerHeld,
     ],
   };
+}
+
+/** What staff are told when the MIME stream broke off, from the parser's own error. */
+function brokenOffReason(error: string | undefined): string {
+  if (error && /max header size/i.test(error))
+    return "邮件信头过大（超过约 1 MB 或约 2 万行），解析器无法读取其后的正文和附件";
+  if (error && /max allowed child nodes/i.test(error))
+    return "邮件的组成部分过多（超过解析上限），超出部分的正文和附件未能读取";
+  return "邮件结构有误或内容被截断，只读出了一部分";
 }
 
 /** A multipart message whose closing delimiter is missing from its last bytes was cut off. */
