@@ -67,7 +67,7 @@ export async function loadMessageDetail(deps: MessageDetailDeps, id: string): Pr
   let contentError: string | null = null;
   if (message.source !== "manual") {
     try {
-      content = await mailContent(deps, id);
+      content = await mailContentOf(deps, id);
     } catch (err) {
       contentError = `无法读取邮件原文：${(err as Error).message}`;
     }
@@ -75,7 +75,8 @@ export async function loadMessageDetail(deps: MessageDetailDeps, id: string): Pr
   return { message, content, contentError, files, verdict: parseVerdict(message.verdict), audit };
 }
 
-async function mailContent(deps: MessageDetailDeps, id: string): Promise<MailContent> {
+/** What the raw mail says (headers, sender check, body), parsed once and cached. */
+export async function mailContentOf(deps: MessageDetailDeps, id: string): Promise<MailContent> {
   const cached = await deps.previews.get(`mail-${id}.v${CONTENT_VERSION}.json`, async () => {
     const parsed = await parseStoredMessage(deps.store, id, deps.config.archives);
     deps.store.release(parsed.heldHashes ?? []);

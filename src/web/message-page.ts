@@ -1,7 +1,6 @@
 import type { Context, Hono } from "hono";
 import { html } from "hono/html";
 import type { AttachmentRecord } from "../adapters/db/message-repository.ts";
-import { PreviewCache } from "../adapters/preview/preview-cache.ts";
 import type { MatchedBy } from "../domain/identify-unit.ts";
 import {
   auditActionText,
@@ -29,7 +28,7 @@ import {
 import { attachmentDisposition } from "./content-disposition.ts";
 import { type BoardDeps, BoardError } from "./http.ts";
 import { type Html, noticeOf, page, reasonInput } from "./layout.ts";
-import { assignForm, csrfOf } from "./review-page.ts";
+import { assignForm, csrfOf, detailDeps as detailDepsOf } from "./review-page.ts";
 
 // The message page: one mail as the office reads it before deciding (headers, sender check,
 // body as text, files with previews and downloads, what processing decided and why, the
@@ -39,12 +38,7 @@ import { assignForm, csrfOf } from "./review-page.ts";
 const INLINE_PREVIEWS = 6;
 
 export function registerMessageRoutes(app: Hono, deps: BoardDeps): void {
-  const detailDeps: MessageDetailDeps = {
-    repos: deps.repos,
-    store: deps.processDeps.store,
-    config: deps.config,
-    previews: new PreviewCache(deps.config.dataDir),
-  };
+  const detailDeps: MessageDetailDeps = detailDepsOf(deps);
 
   app.get("/messages/:id", async (c) => {
     const detail = await loadMessageDetail(detailDeps, messageIdOf(c.req.param("id")));

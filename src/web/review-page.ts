@@ -1,9 +1,11 @@
 import type { Context, Hono } from "hono";
 import { html } from "hono/html";
+import { PreviewCache } from "../adapters/preview/preview-cache.ts";
 import { dateTimeLabel, messageStateText } from "../domain/labels.ts";
 import { reasonLabel } from "../domain/reason-codes.ts";
 import type { Unit } from "../domain/types.ts";
 import { notInRegistryLabel } from "../domain/unit-names.ts";
+import { type MessageDetailDeps, mailContentOf } from "../usecases/message-detail.ts";
 import {
   assignMessage,
   dismissMessage,
@@ -110,6 +112,16 @@ function backTo(form: Record<string, string>, messageId: string, done: string): 
   return form["back"] === "message" ? `/messages/${messageId}?done=${done}` : `/review?done=${done}`;
 }
 
+let previews: { dir: string; cache: PreviewCache } | undefined;
+
+/** The message page's reading of stored mail, sharing its preview cache. */
+export function detailDeps(deps: BoardDeps): MessageDetailDeps {
+  if (previews?.dir !== deps.config.dataDir) {
+    previews = { dir: deps.config.dataDir, cache: new PreviewCache(deps.config.dataDir) };
+  }
+  return { repos: deps.repos, store: deps.processDeps.store, config: deps.config, previews: previews.cache };
+}
+
 /** A use case's refusal (in Chinese) shown as such, not as a server error. */
 function asBoardError(err: unknown): never {
   if (err instanceof Error && /[\u4e00-\u9fff]/.test(err.message)) throw new BoardError(err.message);
@@ -133,6 +145,8 @@ async function confirmRememberPage(
     throw new BoardError((err as Error).message);
   }
   const holders = (await deps.loadUnits()).filter((u) => u.emails.includes(address));
+  // What the office's mail server said of the sender: a forged From must not become a unit's address.
+  const content = await mailContentOf(detailDeps(deps), messageId).catch(() => null);
   const already = holders.some((u) => u.id === unit.id);
   const others = holders.filter((u) => u.id !== unit.id);
   const body = html`<h1>确认记住发件地址</h1>
@@ -145,6 +159,11 @@ ${
   already
     ? html`<p>该地址已经是${unit.name}登记的邮箱，只会指定单位并重新处理。</p>`
     : html`<p>确认后，<b>${address}</b> 将登记为<b>${unit.name}</b>的邮箱：今后从这个地址发来的邮件直接登记为该单位的报送，不再进入待人工处理；催报通知也会发到这个地址。以后可在单位页面删除。</p>`
+}
+${
+  content?.spoofed
+    ? html`<p class="late">警告：这封邮件未通过收件服务器的发件人验证（SPF/DKIM/DMARC），发件地址可能是伪造的。请先电话核实，不建议记住此地址。</p>`
+    : ""
 }
 ${
   others.length

@@ -20,9 +20,15 @@ const run = promisify(execFile);
 let sequence = 0;
 
 /** A real mail from a personal address naming no unit, ingested and processed as the worker does. */
-async function deliver(env: BoardEnv, from = "张三 <zhangsan88@qq.com>", subject = "4月份工作进展情况") {
+async function deliver(
+  env: BoardEnv,
+  from = "张三 <zhangsan88@qq.com>",
+  subject = "4月份工作进展情况",
+  headers: Record<string, string> = {},
+) {
   sequence++;
   const raw = await new MailComposer({
+    headers,
     from,
     to: "huanzichu@example.gov.cn",
     subject,
@@ -141,6 +147,20 @@ describe.each(backends)("review decisions on the board (%s)", (backend) => {
     expect(res.status).toBe(400);
     expect(await res.text()).toContain("是本办自己的邮箱，不能登记为成员单位的邮箱");
     expect(await env.tdb.repos.units.listAddresses()).toEqual([]);
+  });
+
+  it("warns on the confirmation when the mail failed the sender check (a forged From)", async () => {
+    env = await startBoardEnv(backend);
+    const forged = await deliver(env, "市水利局 <slj-office@qq.com>", "4月份材料", {
+      "Authentication-Results": "mx.example.gov.cn; spf=fail smtp.mailfrom=qq.com; dkim=none; dmarc=fail",
+    });
+    expect(forged.outcome.state).toBe("review");
+    const ask = await postForm(env, `/review/${forged.id}/assign`, { unitId: "市水利局", remember: "1" });
+    expect(ask.status).toBe(200);
+    expect(await ask.text()).toContain("发件地址可能是伪造的");
+    const clean = await deliver(env);
+    const askClean = await postForm(env, `/review/${clean.id}/assign`, { unitId: "市水利局", remember: "1" });
+    expect(await askClean.text()).not.toContain("发件地址可能是伪造的");
   });
 
   it("dismisses the ticked mails at once, one audit entry each, and leaves the rest", async () => {
