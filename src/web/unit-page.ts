@@ -1,7 +1,6 @@
 import type { Hono } from "hono";
 import { html } from "hono/html";
 import {
-  auditActionText,
   dateTimeLabel,
   fileKindText,
   messageStateText,
@@ -18,9 +17,11 @@ import { getPeriodStatus } from "../usecases/period-status.ts";
 import { type BoardDeps, receiptSettings, requirePeriod, requireUnit } from "./http.ts";
 import { type Html, noticeOf, page } from "./layout.ts";
 import { registeredAddresses } from "./unit-addresses.ts";
+import { unitAllMessages, unitCorrections, unitYear } from "./unit-history.ts";
 
 // A unit's page: what it sent for one period (messages and their files), its registered
-// addresses and tasks, and what the office changed.
+// addresses and tasks, then its history (unit-history.ts): the year month by month, every message
+// of every period, and everything the office changed about it, with who and why.
 
 export function registerUnitRoutes(app: Hono, deps: BoardDeps): void {
   const tz = deps.config.timezone;
@@ -37,11 +38,6 @@ export function registerUnitRoutes(app: Hono, deps: BoardDeps): void {
     const messages = await deps.repos.messages.listForUnitPeriod(unit.id, period);
     const attachments = await deps.repos.messages.attachmentsOf(messages.map((m) => m.id));
     const tasks = (await loadTasks(deps.repos)).filter((t) => unit.tasks.includes(t.number));
-    const audit = await deps.repos.audit.listForTargets([
-      `${unit.id}|${period}`,
-      `unit:${unit.id}`,
-      ...messages.map((m) => m.id),
-    ]);
 
     const body = html`<p><a href="/periods/${period}">« 返回${periodLabel(period)}报送情况</a></p>
 <h1>${unit.name}　${periodLabel(period)}</h1>
@@ -59,7 +55,7 @@ ${row.completedAt ? html`<p>齐全时间：${dateTimeLabel(row.completedAt, tz)}
 ${row.note ? html`<p class="note">备注：${row.note}</p>` : ""}`
     : ""
 }
-<h2>来件（${messages.length}）</h2>
+<h2>${periodLabel(period)}来件（${messages.length}）</h2>
 ${
   messages.length === 0
     ? html`<p class="muted">本月尚未收到该单位的邮件。</p>`
@@ -80,20 +76,17 @@ ${
     ? html`<ul>${tasks.map((t) => html`<li>${t.number}. ${t.title}${t.lead === unit.id ? html` <b>（牵头）</b>` : ""}</li>`)}</ul>`
     : html`<p class="muted">无。</p>`
 }
-<h2>办公室操作记录</h2>
-${
-  audit.length
-    ? html`<table><thead><tr><th>时间</th><th>操作人</th><th>操作</th><th>说明</th></tr></thead><tbody>
-${audit.map((a) => html`<tr><td>${dateTimeLabel(a.at, tz)}</td><td>${a.actor}</td><td>${auditActionText(a.action)}</td><td>${a.reason ?? ""}</td></tr>`)}
-</tbody></table>`
-    : html`<p class="muted">无。</p>`
-}`;
+${await unitYear(deps, unit, period, currentCollectionPeriod(deps.clock.now(), tz))}
+${await unitAllMessages(deps, unit, period, Number(c.req.query("mpage") ?? 1))}
+${await unitCorrections(deps, unit)}`;
     return c.html(page(`${unit.name} ${periodLabel(period)}`, body, noticeOf(c.req.query("done"))));
   });
 }
 
 interface FileRow {
   id: string;
+  message_id: string;
+  content_hash: string | null;
   original_name: string;
   kind: string;
   size: number;
@@ -107,7 +100,7 @@ interface FileRow {
 function fileList(files: FileRow[]): Html {
   if (files.length === 0) return html`<span class="muted">无附件</span>`;
   return html`<ul>${files.map(
-    (f) => html`<li>${f.original_name}　<b>${fileKindText(f.kind)}</b>
+    (f) => html`<li>${f.content_hash ? html`<a href="/messages/${encodeURIComponent(f.message_id)}/files/${encodeURIComponent(f.id)}">${f.original_name}</a>` : f.original_name}　<b>${fileKindText(f.kind)}</b>
 ${f.size ? html`<span class="muted small">${sizeLabel(f.size)}</span>` : ""}
 ${f.parent_id ? html`<span class="muted small">（来自 ${f.parent_id}）</span>` : ""}
 ${f.link_url ? linkOf(f.link_url) : ""}

@@ -23,6 +23,11 @@ export interface AuditRepository {
   record(entry: AuditEntry): Promise<void>;
   /** Entries about any of these targets, newest first. */
   listForTargets(targets: string[]): Promise<AuditRecord[]>;
+  /**
+   * Everything the office changed about a unit, newest first: its receipts of every period
+   * (`<unit>|<period>`), the unit itself (`unit:<unit>`) and every message it sent or was assigned.
+   */
+  listForUnit(unitId: string): Promise<AuditRecord[]>;
 }
 
 export function createAuditRepository({ db, clock }: { db: Queryable; clock: Clock }): AuditRepository {
@@ -52,5 +57,26 @@ export function createAuditRepository({ db, clock }: { db: Queryable; clock: Clo
         .orderBy("at", "desc")
         .execute();
     },
+
+    listForUnit: (unitId) =>
+      db
+        .selectFrom("audit_log")
+        .selectAll()
+        .where((eb) =>
+          eb.or([
+            eb("target", "like", `${unitId}|%`),
+            eb("target", "=", `unit:${unitId}`),
+            eb(
+              "target",
+              "in",
+              eb
+                .selectFrom("messages")
+                .select("id")
+                .where((m) => m.or([m("unit_id", "=", unitId), m("assigned_unit", "=", unitId)])),
+            ),
+          ]),
+        )
+        .orderBy("at", "desc")
+        .execute(),
   };
 }
