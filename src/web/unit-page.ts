@@ -100,7 +100,9 @@ interface FileRow {
 function fileList(files: FileRow[]): Html {
   if (files.length === 0) return html`<span class="muted">无附件</span>`;
   return html`<ul>${files.map(
-    (f) => html`<li>${f.content_hash ? html`<a href="/messages/${encodeURIComponent(f.message_id)}/files/${encodeURIComponent(f.id)}">${f.original_name}</a>` : f.original_name}　<b>${fileKindText(f.kind)}</b>
+    (
+      f,
+    ) => html`<li>${f.content_hash ? html`<a href="/messages/${encodeURIComponent(f.message_id)}/files/${encodeURIComponent(f.id)}">${f.original_name}</a>` : f.original_name}　<b>${fileKindText(f.kind)}</b>
 ${f.size ? html`<span class="muted small">${sizeLabel(f.size)}</span>` : ""}
 ${f.parent_id ? html`<span class="muted small">（来自 ${f.parent_id}）</span>` : ""}
 ${f.link_url ? linkOf(f.link_url) : ""}
