@@ -38,6 +38,8 @@ export interface MailLogRow {
   error: string | null;
   smtpResponse: string | null;
   messageId: string | null;
+  /** The stored mail an acknowledgement answers (its key is ack:<messages.id>), for a link to it. */
+  answers: string | null;
   /** Sent, but a copy may have reached the server before (the unit may hold two). */
   maybeTwice: boolean;
   /** Addresses the server refused for good while the others got the mail. */
@@ -80,6 +82,13 @@ function rejectedOf(json: string | null): MailLogRow["rejected"] {
   }
 }
 
+/** ack:<64 hex> is the acknowledgement of that stored mail; other kinds answer none. */
+function answeredMessage(kind: string, key: string): string | null {
+  if (kind !== "ack") return null;
+  const id = /^ack:([0-9a-f]{64})$/.exec(key)?.[1];
+  return id ?? null;
+}
+
 export function mailLogRow(row: OutboxLogRow, stages: readonly { name: string }[]): MailLogRow {
   const state = mailStateOf(row);
   return {
@@ -97,6 +106,7 @@ export function mailLogRow(row: OutboxLogRow, stages: readonly { name: string }[
     error: row.last_error,
     smtpResponse: row.smtp_response,
     messageId: row.message_id_header,
+    answers: answeredMessage(row.kind, row.idempotency_key),
     maybeTwice: state === "sent" && Number(row.delivered_uncertain) === 1,
     rejected: rejectedOf(row.rejected_recipients),
   };

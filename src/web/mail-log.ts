@@ -78,6 +78,7 @@ ${log.pages > 1 ? pager : ""}`;
 <tr><th>类型</th><td>${mail.kindLabel}</td></tr>
 <tr><th>状态</th><td class="mail-${mail.state}">${mailStateText(mail.state)}${mail.maybeTwice ? html`<div class="late small">发送中断后已重发，对方可能收到两份（两份的 Message-ID 相同）</div>` : ""}</td></tr>
 <tr><th>收件人</th><td>${mail.recipients.join(", ") || "—"}</td></tr>
+${mail.answers ? html`<tr><th>回复的来信</th><td><a href="/messages/${mail.answers}">查看来信</a></td></tr>` : ""}
 ${mail.rejected.length ? html`<tr><th>被拒收</th><td class="late">${mail.rejected.map((r) => html`<div>${r.address}：${r.response || "拒收"}</div>`)}</td></tr>` : ""}
 <tr><th>单位</th><td>${mail.unitId ? html`<a href="/units/${encodeURIComponent(mail.unitId)}${mail.period ? `?period=${mail.period}` : ""}">${mail.unitId}</a>` : "办公室"}</td></tr>
 <tr><th>报送期</th><td>${mail.period ? periodLabel(mail.period) : "—"}</td></tr>

@@ -6,6 +6,7 @@ import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import sharp from "sharp";
 import { afterEach, describe, expect, it } from "vitest";
 import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
+import { enqueueMail } from "../../src/usecases/outbox.ts";
 import { processMessage } from "../../src/usecases/process-message.ts";
 import { backends } from "../helpers/db.ts";
 import { deliverReviewMail } from "./review-mail.ts";
@@ -78,6 +79,21 @@ describe.each(backends)("message page (%s)", (backend) => {
       await (await fetch(`${env.url}/messages/${mail.id}/files/${pdfId}/preview.png`)).arrayBuffer(),
     );
     expect(sha(again)).toBe(sha(png));
+  });
+
+  it("is reached from the mail log: an acknowledgement links to the mail it answers", async () => {
+    env = await startBoardEnv(backend);
+    const mail = await deliverReviewMail(env);
+    const deps = { repos: env.tdb.repos, config: env.deps.config, clock: env.clock, queue: null };
+    const ack = await enqueueMail(deps, {
+      key: `ack:${mail.id}`,
+      kind: "ack",
+      recipients: ["123456789@qq.com"],
+      subject: "回执：4月份材料",
+      payload: { text: "已收到", html: "<p>已收到</p>", autoSubmitted: "auto-replied" },
+    });
+    const detail = await (await fetch(`${env.url}/mail/${ack.id}`)).text();
+    expect(detail).toContain(`<a href="/messages/${mail.id}">查看来信</a>`);
   });
 
   it("downloads each file byte-identical, with RFC 6266 names and nosniff, by its own message's ids only", async () => {
