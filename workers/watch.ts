@@ -1,4 +1,4 @@
 // Entry file: only the watch worker in this process (see src/app/service.ts).
-import { runService } from "../src/app/service.ts";
+import { runServiceMain } from "../src/app/service.ts";
 
-await runService({ names: ["watch"] });
+await runServiceMain(["watch"]);

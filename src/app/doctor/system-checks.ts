@@ -6,7 +6,7 @@ import { createRedis } from "../../adapters/queue/queues.ts";
 import { ConfigError } from "../../config/config-error.ts";
 import type { Config } from "../../config/schema.ts";
 import { checkDataDir } from "../preflight.ts";
-import { checkRedis } from "../runtime.ts";
+import { checkRedis } from "../root.ts";
 import { type CheckResult, fail, firstLine, ok, warn } from "./check-result.ts";
 
 // The local half of `doctor`: Redis, the database, disk space under DATA_DIR, the clock.

@@ -27,6 +27,8 @@ export interface OutgoingWorkerDeps {
   /** Overrides of the worker's timing, for tests (stalled-job check, rate limiter). */
   stalledIntervalMs?: number;
   limiter?: { max: number; duration: number };
+  /** Recorded on each job it runs (job.processedBy), so a send can be traced to its instance. */
+  name?: string;
 }
 
 /** A send whose process died is picked up again (bullmq's default fails it at the second stall). */
@@ -82,6 +84,7 @@ export async function createOutgoingWorker(deps: OutgoingWorkerDeps): Promise<Wo
     prefix: deps.prefix,
     concurrency: 1,
     maxStalledCount,
+    ...(deps.name ? { name: deps.name } : {}),
     limiter: deps.limiter ?? { max: deps.config.smtp.perMinute, duration: 60_000 },
     ...(deps.stalledIntervalMs
       ? { stalledInterval: deps.stalledIntervalMs, lockDuration: deps.stalledIntervalMs * 2 }

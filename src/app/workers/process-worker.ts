@@ -9,6 +9,8 @@ export interface ProcessWorkerOptions {
   prefix: string;
   /** Jobs in flight in this process; parsing waits on disk and zlib, so 2–4 keeps a core busy. */
   concurrency?: number;
+  /** Recorded on each job it runs (job.processedBy), so a job can be traced to its instance. */
+  name?: string;
 }
 
 /**
@@ -49,6 +51,7 @@ export function createProcessWorker(deps: ProcessDeps, options: ProcessWorkerOpt
       prefix: options.prefix,
       concurrency: options.concurrency ?? 4,
       maxStalledCount,
+      ...(options.name ? { name: options.name } : {}),
     },
   );
   worker.on("failed", (job, err) => {

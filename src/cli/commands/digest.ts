@@ -2,8 +2,6 @@ import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { ManualClock } from "../../clock.ts";
 import { countsLine } from "../../domain/labels.ts";
-import { buildReceiptLog, sendReceiptLog } from "../../usecases/receipt-log.ts";
-import { ensureRegistrySeeded } from "../../usecases/seed-registry.ts";
 import type { MailDeps } from "../../usecases/send-common.ts";
 import type { CliContext } from "../context.ts";
 import { parseNowOption, periodOptionOrCurrent } from "./options.ts";
@@ -31,8 +29,8 @@ export function registerDigestCommand(program: Command, ctx: CliContext): void {
       const config = ctx.config();
       const now = parseNowOption(opts.now);
       const period = periodOptionOrCurrent(opts.period, now, config.timezone);
-      const repos = await ctx.repos();
-      await ensureRegistrySeeded(repos);
+      const { buildReceiptLog, sendReceiptLog } = await import("../../usecases/receipt-log.ts");
+      const repos = await ctx.registry();
       if (opts.preview) {
         const log = await buildReceiptLog(repos, config, period, now);
         const xlsxPath = opts.out ?? log.xlsxName;
@@ -53,7 +51,7 @@ export function registerDigestCommand(program: Command, ctx: CliContext): void {
           console.log("这一分钟内已发送过，不重复发送。");
           return;
         }
-        const delivery = await deliverNow(deps, [outbox.id]);
+        const delivery = await deliverNow({ ...deps, transport: await ctx.transport() }, [outbox.id]);
         if (delivery.failed.length) {
           console.error(`发送失败: ${delivery.failed.join("; ")}`);
           process.exitCode = 1;

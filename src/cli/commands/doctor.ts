@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { formatCheck } from "../../app/doctor/check-result.ts";
 import { runDoctor } from "../../app/doctor/run-doctor.ts";
-import { type CliContext, openCheckedDb } from "../context.ts";
+import { openCheckedDb } from "../../app/root.ts";
+import type { CliContext } from "../context.ts";
 
 export function registerDoctorCommand(program: Command, ctx: CliContext): void {
   program

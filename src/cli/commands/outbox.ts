@@ -1,6 +1,5 @@
 import { userInfo } from "node:os";
 import type { Command } from "commander";
-import { systemClock } from "../../clock.ts";
 import { dateTimeLabel, mailStateText, periodLabel } from "../../domain/labels.ts";
 import {
   listMailLog,
@@ -102,13 +101,13 @@ export function registerOutboxCommand(program: Command, ctx: CliContext): void {
     .action(async (id: string, opts: { reason?: string }) => {
       const config = ctx.config();
       const repos = await ctx.repos();
-      const deps = { repos, config, clock: systemClock, queue: null };
+      const deps = { repos, config, clock: ctx.clock, queue: null };
       try {
         const mail = await resendMail(deps, id.trim(), {
           actor: userInfo().username,
           reason: opts.reason ?? null,
         });
-        const delivery = await deliverNow(deps, [mail.id]);
+        const delivery = await deliverNow({ ...deps, transport: await ctx.transport() }, [mail.id]);
         if (delivery.sent) console.log(`已重发: ${mail.subject} → ${mail.recipients.join(", ")}`);
         else {
           console.error(

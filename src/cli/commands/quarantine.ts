@@ -1,7 +1,6 @@
 import { userInfo } from "node:os";
 import type { Command } from "commander";
-import { processDepsOf } from "../../app/process-deps.ts";
-import { createRuntime, type Runtime } from "../../app/runtime.ts";
+import type { Runtime } from "../../app/runtime.ts";
 import { dateTimeLabel, messageStateText } from "../../domain/labels.ts";
 import { reasonLabel } from "../../domain/reason-codes.ts";
 import {
@@ -61,7 +60,7 @@ export function registerQuarantineCommand(program: Command, ctx: CliContext): vo
         if (targets.length === 0) throw new Error("请给出邮件编号，或使用 --all");
         const who = { actor: cliUser(), reason: opts.reason ?? null };
         for (const id of targets) {
-          const outcome = await reprocessMessage(processDepsOf(rt), id, who);
+          const outcome = await reprocessMessage(await ctx.processDeps(), id, who);
           console.log(`${id.slice(0, 12)}  ${describeOutcome(outcome)}`);
         }
       });
@@ -86,7 +85,7 @@ export function registerQuarantineCommand(program: Command, ctx: CliContext): vo
         await withRuntime(ctx, async (rt) => {
           const period = opts.period ? parsePeriodOption(opts.period) : null;
           const outcome = await assignMessage(
-            processDepsOf(rt),
+            await ctx.processDeps(),
             { messageId: id, unitId, period, remember: Boolean(opts.remember) },
             { actor: cliUser(), reason: opts.reason ?? null },
           );
@@ -133,13 +132,10 @@ async function resolveIds(rt: Runtime, ids: string[]): Promise<string[]> {
   return out;
 }
 
+/** Reprocessing acknowledges as the service does: the database, Redis and the queues, opened. */
 async function withRuntime(ctx: CliContext, fn: (rt: Runtime) => Promise<void>): Promise<void> {
-  const rt = await createRuntime({ config: ctx.config(), logger: ctx.logger() });
-  try {
-    await fn(rt);
-  } finally {
-    await rt.close();
-  }
+  // The CLI closes the root when the command ends.
+  await fn(await ctx.runtime());
 }
 
 function describeOutcome(outcome: ProcessOutcome): string {

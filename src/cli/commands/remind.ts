@@ -1,11 +1,10 @@
 import type { Command } from "commander";
-import { createMailTransport } from "../../adapters/smtp/transport.ts";
+import type { MailTransport } from "../../adapters/smtp/transport.ts";
 import { ManualClock } from "../../clock.ts";
 import { missingSummary, statusLabel } from "../../domain/labels.ts";
-import { deliverOutboxRow, type OutboxDeps } from "../../usecases/outbox.ts";
-import { ensureRegistrySeeded } from "../../usecases/seed-registry.ts";
+import type { OutboxDeps } from "../../usecases/outbox.ts";
 import type { MailDeps } from "../../usecases/send-common.ts";
-import { type StageResult, sendOverdueNotices, sendReminderStage } from "../../usecases/send-reminders.ts";
+import type { StageResult } from "../../usecases/send-reminders.ts";
 import type { CliContext } from "../context.ts";
 import { parseNowOption, periodOptionOrCurrent } from "./options.ts";
 
@@ -19,23 +18,19 @@ interface RemindOptions {
 
 /** Sends the outbox rows a command just created, in this process (no worker needed). */
 export async function deliverNow(
-  deps: OutboxDeps,
+  deps: OutboxDeps & { transport: MailTransport },
   ids: string[],
 ): Promise<{ sent: number; failed: string[] }> {
-  const transport = createMailTransport(deps.config);
+  const { deliverOutboxRow } = await import("../../usecases/outbox.ts");
   let sent = 0;
   const failed: string[] = [];
-  try {
-    for (const id of ids) {
-      try {
-        const r = await deliverOutboxRow({ ...deps, transport }, id);
-        if (r.outcome === "sent") sent++;
-      } catch (err) {
-        failed.push(`${id}: ${(err as Error).message}`);
-      }
+  for (const id of ids) {
+    try {
+      const r = await deliverOutboxRow(deps, id);
+      if (r.outcome === "sent") sent++;
+    } catch (err) {
+      failed.push(`${id}: ${(err as Error).message}`);
     }
-  } finally {
-    transport.close();
   }
   return { sent, failed };
 }
@@ -76,8 +71,8 @@ export function registerRemindCommand(program: Command, ctx: CliContext): void {
       }
       const now = parseNowOption(opts.now);
       const period = periodOptionOrCurrent(opts.period, now, config.timezone);
-      const repos = await ctx.repos();
-      await ensureRegistrySeeded(repos);
+      const { sendOverdueNotices, sendReminderStage } = await import("../../usecases/send-reminders.ts");
+      const repos = await ctx.registry();
       const deps: MailDeps = { repos, config, clock: new ManualClock(now), queue: null };
       const input = { period, now, dryRun: Boolean(opts.dryRun) };
       const result =
@@ -87,7 +82,9 @@ export function registerRemindCommand(program: Command, ctx: CliContext): void {
       const ids = result.targets.filter((t) => t.outbox?.created).map((t) => t.outbox!.id);
       const officeId = (result as { officeOutboxId?: string }).officeOutboxId;
       if (officeId) ids.push(officeId);
-      const delivery = opts.dryRun ? { sent: 0, failed: [] } : await deliverNow(deps, ids);
+      const delivery = opts.dryRun
+        ? { sent: 0, failed: [] }
+        : await deliverNow({ ...deps, transport: await ctx.transport() }, ids);
       if (opts.json) {
         console.log(JSON.stringify({ ...result, delivery }, null, 2));
       } else {

@@ -1,9 +1,4 @@
 import type { Command } from "commander";
-import { drainQueues } from "../../app/drain.ts";
-import { createRuntime } from "../../app/runtime.ts";
-import { createRuntimeWatcher, startWorkers } from "../../app/start-workers.ts";
-import { systemClock } from "../../clock.ts";
-import { previewSync } from "../../usecases/sync-preview.ts";
 import type { CliContext } from "../context.ts";
 
 export function registerSyncCommand(program: Command, ctx: CliContext): void {
@@ -20,8 +15,9 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
           "未配置 IMAP_HOST：请设置 IMAP_HOST、IMAP_USER 和 IMAP_PASS，或用 report-inbox import 导入邮件",
         );
       if (opts.dryRun) {
+        const { previewSync } = await import("../../usecases/sync-preview.ts");
         const repos = await ctx.repos();
-        const lines = await previewSync({ repos, config, clock: systemClock });
+        const lines = await previewSync({ repos, config, clock: ctx.clock });
         for (const l of lines)
           console.log(`${l.folder}#${l.uid}  ${l.receivedAt}  ${l.from}  ${l.subject}\n    → ${l.note}`);
         const acks = lines.filter((l) => l.wouldAcknowledge).length;
@@ -30,8 +26,10 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
         );
         return;
       }
+      const { createRuntimeWatcher, startWorkers } = await import("../../app/start-workers.ts");
+      const { drainQueues } = await import("../../app/drain.ts");
       const logger = ctx.logger();
-      const rt = await createRuntime({ config, logger });
+      const rt = await ctx.runtime();
       // What the sync itself asks of the database (opening, migrating and seeding left out).
       const before = rt.queryCounts();
       const workers = await startWorkers(rt, ["process", "outgoing"]);
@@ -54,8 +52,8 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
           process.exitCode = 1;
         }
       } finally {
+        // The queues, Redis and the database close with the root, when the command ends.
         await workers.stop();
-        await rt.close();
       }
     });
 }

@@ -9,6 +9,6 @@ export function registerWorkerCommand(program: Command, ctx: CliContext): void {
     .argument("[names...]", "要运行的服务", ["all"])
     .action(async (chosen: string[]) => {
       const { runService } = await import("../../app/service.ts");
-      await runService({ names: chosen, config: ctx.config(), logger: ctx.logger() });
+      await runService(ctx, chosen);
     });
 }
