@@ -1,3 +1,4 @@
+import type { MessageHeaderFields } from "../adapters/db/message-repository.ts";
 import type { ReceiptKey, StoredReceipt } from "../adapters/db/receipt-repository.ts";
 import type { Repositories } from "../adapters/db/repositories.ts";
 import { isVerifiedTrust, type Verdict } from "../domain/decide-submission.ts";
@@ -26,6 +27,23 @@ export interface ReportInput {
   reason: string | null;
   /** Why the message is marked although counted (receipt.unverified_sender); null by default. */
   reasonCode?: string | null;
+  /** Header fields processing read from the mail, written with the state (one update). */
+  headers?: MessageHeaderFields;
+  /** The message counts in no receipt yet (a new message): no receipt to take it out of. */
+  fresh?: boolean;
+  /** Log it only if the message's attempts is still this (no other processing committed since). */
+  onlyAttempts?: number;
+}
+
+/**
+ * Another process committed this message's processing while this one was at it (a stalled job
+ * run twice, the sync command's catch-up beside a running service): this one's writes roll back.
+ */
+export class ProcessedElsewhereError extends Error {
+  constructor(messageId: string) {
+    super(`message ${messageId} was processed by another worker meanwhile`);
+    this.name = "ProcessedElsewhereError";
+  }
 }
 
 /**
@@ -48,15 +66,21 @@ export async function recordReport(
     const verified = isVerifiedTrust(verdict.trust);
     const key = { unitId: verdict.unitId, period: verdict.period };
     await receipts.lock(key);
-    const previous = await receipts.detachMessage(messageId);
-    await messages.markState(messageId, {
-      state: "processed",
-      reason_code: input.reasonCode ?? null,
-      reason: input.reason,
-      verdict: JSON.stringify(verdict),
-      unit_id: verdict.unitId,
-      period: verdict.period,
-    });
+    const previous = input.fresh ? [] : await receipts.detachMessage(messageId);
+    const changed = await messages.markState(
+      messageId,
+      {
+        ...input.headers,
+        state: "processed",
+        reason_code: input.reasonCode ?? null,
+        reason: input.reason,
+        verdict: JSON.stringify(verdict),
+        unit_id: verdict.unitId,
+        period: verdict.period,
+      },
+      input.onlyAttempts === undefined ? {} : { onlyAttempts: input.onlyAttempts },
+    );
+    if (!changed && input.onlyAttempts !== undefined) throw new ProcessedElsewhereError(messageId);
     await receipts.addContribution(key, { messageId, receivedAt: input.receivedAt, verified });
     const contribution = contributionOf(messageId, input.receivedAt, verified, verdict);
     if (previous.length === 0 && (await appendToReceipt(receipts, key, contribution, settings))) return;

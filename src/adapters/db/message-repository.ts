@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ExpressionBuilder, Insertable, Selectable } from "kysely";
+import { type ExpressionBuilder, type Insertable, type Selectable, sql } from "kysely";
 import type { Clock } from "../../clock.ts";
 import { isUniqueViolation } from "./connect.ts";
 import type { Queryable } from "./queryable.ts";
@@ -11,8 +11,11 @@ export type MessageRecord = Selectable<MessagesTable>;
 export type NewMessage = Pick<Insertable<MessagesTable>, "id" | "source" | "raw_size" | "received_at"> &
   Partial<Omit<Insertable<MessagesTable>, "created_at" | "updated_at">>;
 
-/** A message's outcome: the one way a message changes state (processing, the office, a worker). */
-export interface MessageStateChange {
+/**
+ * A message's outcome: the one way a message changes state (processing, the office, a worker).
+ * Processing writes the headers it read in the same statement (one update per mail, not two).
+ */
+export interface MessageStateChange extends Partial<MessageHeaderFields> {
   state: string;
   reason_code: string | null;
   reason: string | null;
@@ -64,12 +67,21 @@ export interface MessageRepository {
   ): Promise<{ id: string; state: string } | undefined>;
   /** Records a message in state "stored"; false when its id is recorded already (another instance). */
   insert(message: NewMessage): Promise<boolean>;
-  updateHeaders(id: string, fields: MessageHeaderFields): Promise<void>;
-  /** Changes a message's state; `onlyFrom` leaves it alone unless it is in that state now. */
-  markState(id: string, change: MessageStateChange, options?: { onlyFrom?: string }): Promise<void>;
+  /**
+   * Changes a message's state; `onlyFrom` leaves it alone unless it is in that state now, and
+   * `onlyAttempts` unless no other processing has committed since it was read (attempts is
+   * counted up by each). Returns whether the row changed.
+   */
+  markState(
+    id: string,
+    change: MessageStateChange,
+    options?: { onlyFrom?: string; onlyAttempts?: number },
+  ): Promise<boolean>;
   /** The office's assignment of a mail to a unit (and period), which processing then obeys. */
   assign(id: string, unitId: string, period: string | null): Promise<void>;
   replaceAttachments(messageId: string, files: NewAttachment[]): Promise<void>;
+  /** Records attachments of a message that has none yet (its first processing): no delete first. */
+  addAttachments(messageId: string, files: NewAttachment[]): Promise<void>;
   /** One attachment by its id (the board's seal page). */
   findAttachment(id: string): Promise<AttachmentRecord | undefined>;
   /** Attachments of these messages in the order they were recorded. */
@@ -115,6 +127,14 @@ export function createMessageRepository({ db, clock }: { db: Queryable; clock: C
       eb("state", "in", ["review", "failed"]),
       eb.and([eb("state", "=", "processed"), eb("reason", "is not", null), eb("source", "!=", "manual")]),
     ]);
+  const addAttachments = async (messageId: string, files: NewAttachment[]) => {
+    if (files.length === 0) return;
+    const now = clock.now().toISOString();
+    await db
+      .insertInto("attachments")
+      .values(files.map((f) => ({ ...f, id: randomUUID(), message_id: messageId, created_at: now })))
+      .execute();
+  };
   return {
     find: (id) => db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst(),
 
@@ -126,19 +146,20 @@ export function createMessageRepository({ db, clock }: { db: Queryable; clock: C
         .limit(2)
         .execute(),
 
-    async findDuplicate(hash, messageId, sentAt) {
-      const byHash = await db
-        .selectFrom("messages")
-        .select(["id", "state"])
-        .where("id", "=", hash)
-        .executeTakeFirst();
-      if (byHash || !messageId) return byHash;
-      // A few clients reuse Message-IDs: the Date header must agree too.
-      return db
-        .selectFrom("messages")
-        .select(["id", "state"])
-        .where("message_id", "=", messageId)
-        .where("sent_at", sentAt === null ? "is" : "=", sentAt)
+    findDuplicate(hash, messageId, sentAt) {
+      const query = db.selectFrom("messages").select(["id", "state"]);
+      if (!messageId) return query.where("id", "=", hash).executeTakeFirst();
+      // One statement for both looks (every new mail asks): the same bytes first, else the same
+      // Message-ID with the same Date header (a few clients reuse Message-IDs). Both are indexed.
+      return query
+        .where((eb) =>
+          eb.or([
+            eb("id", "=", hash),
+            eb.and([eb("message_id", "=", messageId), eb("sent_at", sentAt === null ? "is" : "=", sentAt)]),
+          ]),
+        )
+        .orderBy(sql`case when id = ${hash} then 0 else 1 end`)
+        .limit(1)
         .executeTakeFirst();
     },
 
@@ -175,17 +196,15 @@ export function createMessageRepository({ db, clock }: { db: Queryable; clock: C
       }
     },
 
-    async updateHeaders(id, fields) {
-      await db.updateTable("messages").set(fields).where("id", "=", id).execute();
-    },
-
     async markState(id, change, options = {}) {
       let query = db
         .updateTable("messages")
         .set({ ...change, updated_at: clock.now().toISOString() })
         .where("id", "=", id);
       if (options.onlyFrom) query = query.where("state", "=", options.onlyFrom);
-      await query.execute();
+      if (options.onlyAttempts !== undefined) query = query.where("attempts", "=", options.onlyAttempts);
+      const result = await query.executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
 
     async assign(id, unitId, period) {
@@ -198,13 +217,10 @@ export function createMessageRepository({ db, clock }: { db: Queryable; clock: C
 
     async replaceAttachments(messageId, files) {
       await db.deleteFrom("attachments").where("message_id", "=", messageId).execute();
-      if (files.length === 0) return;
-      const now = clock.now().toISOString();
-      await db
-        .insertInto("attachments")
-        .values(files.map((f) => ({ ...f, id: randomUUID(), message_id: messageId, created_at: now })))
-        .execute();
+      await addAttachments(messageId, files);
     },
+
+    addAttachments,
 
     findAttachment(id) {
       return db.selectFrom("attachments").selectAll().where("id", "=", id).executeTakeFirst();
