@@ -18,6 +18,7 @@ import { type TestBackend, testPostgresUrl } from "../../helpers/db.ts";
 import { appendMessages, type DovecotInstance, startDovecot } from "../../helpers/dovecot.ts";
 import { type FaultSmtp, startFaultSmtp } from "./fault-smtp.ts";
 import { freePort, type OwnRedis, startOwnRedis } from "./redis.ts";
+import { recordFaultRow } from "./table.ts";
 
 // One deployment under test: its own Dovecot, SMTP server, Redis, and database (a SQLite file in
 // DATA_DIR or a PostgreSQL schema), and the real service started as `report-inbox worker` in
@@ -49,6 +50,8 @@ export interface Outcome {
   stuck: number;
   /** Copies beyond the first of rows flagged delivered_uncertain (the counted post-250 window). */
   counted: number;
+  /** Rows refused for good by the server (5xx), recorded as failed, as expected. */
+  refused: number;
   details: string[];
 }
 
@@ -67,8 +70,11 @@ export interface World {
   firstSync(): Promise<void>;
   /** Appends `count` reports, each from a unit's registered address, cycling through units. */
   submit(count: number): Promise<void>;
-  /** Waits until nothing is unfinished (or the time is up), then checks. */
-  settleAndCheck(timeoutMs: number): Promise<Outcome>;
+  /**
+   * Waits until nothing is unfinished (or the time is up), then checks. Rows whose every
+   * recipient is in `refused` and that failed with the server's 5xx are expected, not lost.
+   */
+  settleAndCheck(timeoutMs: number, options?: { refused?: Set<string> }): Promise<Outcome>;
   cleanup(): Promise<void>;
 }
 
@@ -80,14 +86,18 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   await mkdir(dataDir, { recursive: true });
   const [redis, smtp, dovecot] = await Promise.all([startOwnRedis(), startFaultSmtp(), startDovecot()]);
   let databaseUrl = "";
-  let schema: string | undefined;
+  let database: string | undefined;
   if (options.backend === "postgres") {
-    schema = `f_${randomBytes(6).toString("hex")}`;
+    // A database of its own (not a schema): the service is configured as in production, with a
+    // plain DATABASE_URL, and Kysely's migrator sees no other test's tables.
+    database = `faults_${randomBytes(6).toString("hex")}`;
     const client = new pg.Client({ connectionString: testPostgresUrl });
     await client.connect();
-    await client.query(`create schema ${schema}`);
+    await client.query(`create database ${database}`);
     await client.end();
-    databaseUrl = `${testPostgresUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    const url = new URL(testPostgresUrl);
+    url.pathname = `/${database}`;
+    databaseUrl = url.toString();
   }
   const catalog = parseUnitCatalog(await readUnitCatalogText());
   const units = catalog.map((u, i) => ({
@@ -131,11 +141,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   // The checks' own connection (the service runs migrations at its start).
   let opened: OpenedDb | undefined;
   const checkDb = async () => {
-    opened ??= await openDb({
-      databaseUrl: options.backend === "postgres" ? testPostgresUrl : "",
-      dataDir,
-      schema,
-    });
+    opened ??= await openDb({ databaseUrl, dataDir });
     return opened.db;
   };
   const services: Service[] = [];
@@ -234,7 +240,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       }
       await appendMessages(dovecot, dovecot, mails);
     },
-    async settleAndCheck(timeoutMs) {
+    async settleAndCheck(timeoutMs, checkOptions = {}) {
       const db = await checkDb();
       const until = Date.now() + timeoutMs;
       const unfinished = async () => {
@@ -255,16 +261,16 @@ export async function createWorld(options: WorldOptions): Promise<World> {
         return Number(m?.n ?? 0) + Number(o?.n ?? 0) + Math.max(0, sent - Number(total?.n ?? 0));
       };
       while (Date.now() < until && (await unfinished()) > 0) await new Promise((r) => setTimeout(r, 500));
-      return check(db, sent, smtp);
+      return check(db, sent, smtp, checkOptions.refused ?? new Set());
     },
     async cleanup() {
       for (const s of services) await s.kill();
       await opened?.close();
       await Promise.all([redis.stop(), smtp.stop(), dovecot.stop()]);
-      if (schema) {
+      if (database) {
         const client = new pg.Client({ connectionString: testPostgresUrl });
         await client.connect();
-        await client.query(`drop schema if exists ${schema} cascade`);
+        await client.query(`drop database if exists ${database} with (force)`);
         await client.end();
       }
       if (!process.env.FAULTS_KEEP) await rm(dir, { recursive: true, force: true });
@@ -274,7 +280,12 @@ export async function createWorld(options: WorldOptions): Promise<World> {
 }
 
 /** What the office and the units would find: every submission logged once, every mail once. */
-async function check(db: OpenedDb["db"], submitted: number, smtp: FaultSmtp): Promise<Outcome> {
+async function check(
+  db: OpenedDb["db"],
+  submitted: number,
+  smtp: FaultSmtp,
+  refused: Set<string>,
+): Promise<Outcome> {
   const details: string[] = [];
   const messages = await db
     .selectFrom("messages")
@@ -308,6 +319,7 @@ async function check(db: OpenedDb["db"], submitted: number, smtp: FaultSmtp): Pr
   for (const c of smtp.copies) copies.set(c.messageId, (copies.get(c.messageId) ?? 0) + 1);
   let stuck = stuckMessages;
   let counted = 0;
+  let refusedRows = 0;
   for (const r of rows) {
     if (r.status === "skipped") continue;
     if (r.status === "pending" || r.status === "sending") {
@@ -315,6 +327,16 @@ async function check(db: OpenedDb["db"], submitted: number, smtp: FaultSmtp): Pr
       continue;
     }
     const n = copies.get(r.message_id_header ?? "") ?? 0;
+    const recipients = JSON.parse(r.recipients) as string[];
+    if (
+      n === 0 &&
+      r.status === "failed" &&
+      /\b5\d\d\b/.test(r.last_error ?? "") &&
+      recipients.every((a) => refused.has(a))
+    ) {
+      refusedRows++;
+      continue;
+    }
     if (n === 0) {
       lost++;
       details.push(`未送达: ${r.kind} ${r.unit_id ?? ""} ${r.status} ${r.last_error ?? ""}`.trim());
@@ -341,6 +363,7 @@ async function check(db: OpenedDb["db"], submitted: number, smtp: FaultSmtp): Pr
     duplicated,
     stuck,
     counted,
+    refused: refusedRows,
     details,
   };
 }
@@ -370,4 +393,45 @@ export function stageSoon(now: Date, inMs: number): Record<string, unknown> {
     reminders: { stages: [{ name: "first", day: Number(today.slice(8, 10)), time: hhmm }] },
     calendar: { holidays: [], workdays: [today] },
   };
+}
+
+/** Records the run's row in the table (see table.ts); the caller asserts afterwards. */
+export function recordOutcome(
+  fault: string,
+  backend: string,
+  outcome: Outcome,
+  extra: { held?: boolean; note?: string } = {},
+) {
+  const held = (extra.held ?? true) && outcome.lost === 0 && outcome.duplicated === 0 && outcome.stuck === 0;
+  const notes = [
+    extra.note,
+    outcome.counted ? `${outcome.counted} counted post-250 copies` : "",
+    outcome.refused ? `${outcome.refused} refused (5xx) recorded` : "",
+  ].filter(Boolean);
+  recordFaultRow({
+    fault,
+    backend,
+    runs: 1,
+    held: held ? 1 : 0,
+    lost: outcome.lost,
+    duplicated: outcome.duplicated,
+    stuck: outcome.stuck,
+    ...(notes.length ? { note: notes.join(", ") } : {}),
+  });
+}
+
+/** Sends `total` submissions in batches of `batch`, `gapMs` apart, calling `between` before each. */
+export async function submitOverTime(
+  world: World,
+  total: number,
+  options: { batch?: number; gapMs?: number; between?: (sent: number) => Promise<void> } = {},
+): Promise<void> {
+  let sent = 0;
+  while (sent < total) {
+    await options.between?.(sent);
+    const n = Math.min(options.batch ?? 10, total - sent);
+    await world.submit(n);
+    sent += n;
+    await new Promise((r) => setTimeout(r, options.gapMs ?? 500));
+  }
 }
