@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { normalizePhone } from "../domain/phone.ts";
 import { SEAL_POLICIES } from "../domain/seal/policy.ts";
 
 // Messages for the office's IT staff, in Chinese like the rest of what people read.
@@ -33,6 +34,23 @@ export const unitOverrideSchema = z.strictObject({
   emails: z.array(email).default([]),
   aliases: z.array(z.string().min(1)).default([]),
   active: z.boolean().default(true),
+  /** The unit's standing contact person when its mail never named one (see domain/standing-contact.ts). */
+  contact: z
+    .string()
+    .trim()
+    .min(1, "联系人姓名不能为空（不需要时删去这一行）")
+    .max(20, "联系人姓名过长（最多 20 个字）")
+    .optional(),
+  /** The standing contact's phone, normalised (13812345678 / 0311-86688888). */
+  phone: z
+    .string()
+    .trim()
+    .refine(
+      (v) => normalizePhone(v) !== null,
+      "不是有效的电话号码：应为 11 位手机号或带区号的固定电话，如 0311-86688888",
+    )
+    .transform((v) => normalizePhone(v) ?? v)
+    .optional(),
 });
 
 export const configSchema = z.strictObject({

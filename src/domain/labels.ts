@@ -8,6 +8,7 @@
 import type { MatchedBy } from "./identify-unit.ts";
 import { zonedParts } from "./period.ts";
 import type { MissingItem } from "./receipt.ts";
+import type { UnitKind } from "./types.ts";
 import {
   deadlineStatuses,
   type ProgressStatus,
@@ -140,6 +141,8 @@ export const auditActionLabel: Record<string, string> = {
   forget_address: "删除记住的单位邮箱",
   resend: "重发邮件",
   remind_now: "立即发送催报",
+  set_contact: "登记常用联系人",
+  clear_contact: "清除常用联系人",
 };
 
 export function auditActionText(action: string): string {
@@ -184,6 +187,14 @@ export function sizeLabel(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
+
+/** The kinds of member unit, as the office groups them. */
+export const unitKindLabel: Record<UnitKind, string> = {
+  department: "市直部门",
+  county: "县（市、区）",
+  zone: "开发区",
+  other: "其他",
+};
 
 /** "2023年4月" for "2023-04". */
 export function periodLabel(period: string): string {

@@ -27,6 +27,8 @@ export interface Unit {
   /** Task numbers of the current year the unit answers for, and those it leads. */
   tasks: number[];
   leads: number[];
+  /** The contact the office set in config (units.<id>.contact / phone): a standing contact's fallback. */
+  configContact?: { name: string | null; phone: string | null };
 }
 
 /** One task of a year's work points. */

@@ -104,6 +104,14 @@ function applyOverride(unit: Unit, override: UnitOverride): void {
   unit.emails = normaliseEmails(override.emails ?? []);
   unit.aliases = unique([...unit.aliases, ...(override.aliases ?? [])]);
   unit.active = override.active ?? true;
+  const contact = configContactOf(override);
+  if (contact) unit.configContact = contact;
+}
+
+/** units.<id>.contact / phone as a contact, or undefined when neither is set. */
+function configContactOf(override: UnitOverride): Unit["configContact"] {
+  if (!override.contact && !override.phone) return undefined;
+  return { name: override.contact ?? null, phone: override.phone ?? null };
 }
 
 function configOnlyUnit(key: string, override: UnitOverride): Unit {
@@ -116,6 +124,7 @@ function configOnlyUnit(key: string, override: UnitOverride): Unit {
     active: override.active ?? true,
     tasks: [],
     leads: [],
+    ...(configContactOf(override) ? { configContact: configContactOf(override) } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { dateTimeLabel, missingSummary, periodLabel, statusLabel } from "../doma
 import { buildDigestMail, type DigestData } from "../domain/mail-content/builders.ts";
 import { deadlineOf, localDateOf, parsePeriod } from "../domain/period.ts";
 import { SEAL_UNSEEN_NOTE } from "../domain/seal/policy.ts";
+import { contactToShow } from "../domain/standing-contact.ts";
 import {
   countStatuses,
   inStatusOrder,
@@ -24,6 +25,7 @@ import {
   type MailRepos,
   signatureOf,
 } from "./send-common.ts";
+import { standingContactsOf } from "./standing-contacts.ts";
 import { getYearStatus } from "./year-status.ts";
 
 // The office's receipt log (报送情况登记表): who submitted, when, contact, what is missing, who has
@@ -35,8 +37,7 @@ export const logHeaders = [
   "状态",
   "首次报送时间",
   "材料齐全时间",
-  "联系人",
-  "联系电话",
+  "联系人及电话",
   "尚缺材料",
   "逾期情况",
   "备注",
@@ -126,6 +127,7 @@ export async function readReceiptLog(
   const units = await loadUnits(repos, config);
   const receipts = await loadReceipts(repos, period);
   const deadline = deadlineOf(period, config.deadline.day, tz);
+  const standing = await standingContactsOf(repos, units);
   const entries = inStatusOrder(
     units.map((unit) => {
       const r = receipts.get(unit.id);
@@ -145,8 +147,13 @@ export async function readReceiptLog(
         statusLabel[status],
         dateTimeLabel(r?.firstReceivedAt, tz),
         dateTimeLabel(r?.completedAt, tz),
-        r?.contactName ?? "",
-        r?.contactPhone ?? "",
+        // A unit that has not reported shows its standing contact and when it was last seen.
+        contactToShow(
+          status,
+          r ? { name: r.contactName, phone: r.contactPhone } : null,
+          standing.get(unit.id) ?? null,
+          tz,
+        )?.text ?? "",
         missingSummary(status, r?.missing ?? []),
         deadlineStatus ? statusLabel[deadlineStatus] : "",
         remarkOf(r),

@@ -10,6 +10,7 @@ import type { RenderedMail } from "../domain/mail-content/render.ts";
 import { localDateOf } from "../domain/period.ts";
 import { type ReminderTarget, reminderTarget } from "../domain/reminder-target.ts";
 import { isPeriodClosedForReminders } from "../domain/send-window.ts";
+import { contactToShow } from "../domain/standing-contact.ts";
 import type { Unit } from "../domain/types.ts";
 import { loadTasks, loadUnits } from "./load-registry.ts";
 import { enqueueMail } from "./outbox.ts";
@@ -23,6 +24,7 @@ import {
   requestDateLabel,
   signatureOf,
 } from "./send-common.ts";
+import { standingContactsOf } from "./standing-contacts.ts";
 
 // Reminders (催报) before the deadline and overdue notices (逾期) after it: one mail per unit whose
 // report for the period is not complete (and not exempt), saying what is still missing.
@@ -33,6 +35,8 @@ export interface PendingUnit {
   /** missing: nothing arrived; incomplete: something is still missing. */
   status: "missing" | "incomplete";
   missing: string[];
+  /** Who to call: the standing contact with the date last seen (domain/standing-contact.ts), or "". */
+  contact: string;
   recipients: string[];
   /** Outbox result; absent on a dry run or when the unit has no address. */
   outbox?: { id: string; created: boolean };
@@ -54,6 +58,7 @@ export interface StageResult {
     unitName: string;
     status: "missing" | "incomplete";
     missing: string[];
+    contact: string;
     candidates: string[];
   }[];
 }
@@ -75,18 +80,30 @@ export async function pendingUnits(
   });
 }
 
-async function collectTargets(deps: MailDeps, period: string, stage: string) {
+async function collectTargets(deps: Pick<MailDeps, "repos" | "config">, period: string, stage: string) {
   const pending = await pendingUnits(deps, period);
   const noAddress = pending.filter((p) => p.unit.emails.length === 0).map((p) => p.unit.id);
   const candidates = await candidateAddresses(deps.repos, noAddress);
+  const standing = await standingContactsOf(
+    deps.repos,
+    pending.map((p) => p.unit),
+  );
+  const contactOf = (unit: Unit, status: PendingUnit["status"], receipt: ReceiptView | undefined) =>
+    contactToShow(
+      status,
+      receipt ? { name: receipt.contactName, phone: receipt.contactPhone } : null,
+      standing.get(unit.id) ?? null,
+      deps.config.timezone,
+    )?.text ?? "";
   const result: StageResult = { period, stage, dryRun: false, targets: [], unreachable: [] };
-  for (const { unit, target } of pending) {
+  for (const { unit, target, receipt } of pending) {
     if (unit.emails.length === 0) {
       result.unreachable.push({
         unitId: unit.id,
         unitName: unit.name,
         status: target.status,
         missing: target.missing,
+        contact: contactOf(unit, target.status, receipt),
         candidates: candidates.get(unit.id) ?? [],
       });
       continue;
@@ -96,6 +113,7 @@ async function collectTargets(deps: MailDeps, period: string, stage: string) {
       unitName: unit.name,
       status: target.status,
       missing: target.missing,
+      contact: contactOf(unit, target.status, receipt),
       recipients: unit.emails,
     });
   }
@@ -233,12 +251,14 @@ export async function sendOverdueNotices(
       unit: t.unitName,
       status: t.status,
       missing: t.missing,
+      contact: t.contact,
       notified: "已发送",
     })),
     ...result.unreachable.map((u) => ({
       unit: u.unitName,
       status: u.status,
       missing: u.missing,
+      contact: u.contact,
       notified: "无登记邮箱",
     })),
   ];
@@ -252,7 +272,7 @@ export async function sendOverdueNotices(
         unit: u.unit,
         status: statusLabel[u.status],
         missing: missingSummary(u.status, u.missing),
-        contact: "",
+        contact: u.contact,
         notified: u.notified,
       })),
     },

@@ -8,7 +8,7 @@ import type { ParsedFile, ParsedMessage } from "../domain/types.ts";
 import type { Logger } from "../logger.ts";
 
 export interface DocumentDeps {
-  repos: Pick<Repositories, "messages" | "receipts" | "units">;
+  repos: Pick<Repositories, "messages" | "receipts" | "units" | "contacts">;
   store: ContentStore;
   config: Config;
   logger: Logger;

@@ -16,6 +16,7 @@ import { registerRemindRoutes } from "./remind-page.ts";
 import { registerReviewRoutes } from "./review-page.ts";
 import { registerSealImageRoute } from "./seal-image.ts";
 import { registerUnitAddressRoutes } from "./unit-addresses.ts";
+import { registerUnitContactRoutes } from "./unit-contact.ts";
 import { registerUnitRoutes } from "./unit-page.ts";
 import { registerYearRoutes } from "./year-page.ts";
 
@@ -52,6 +53,7 @@ export function createBoardApp(deps: BoardDeps): Hono {
   registerYearRoutes(app, deps);
   registerMailLogRoutes(app, deps);
   registerRemindRoutes(app, deps);
+  registerUnitContactRoutes(app, deps);
   registerReviewRoutes(app, deps);
   registerMessageRoutes(app, deps);
   registerExportRoute(app, deps);

@@ -50,6 +50,7 @@ th{white-space:nowrap}td.name,th.name{white-space:nowrap}thead{display:table-hea
 .count{border-color:#999;padding:2pt 6pt}
 tfoot{display:table-row-group}table.year td,table.year th{padding:1pt 3pt;font-size:9pt}
 }
+textarea.copy-list{width:100%;max-width:720px;font-family:inherit;font-size:14px;line-height:1.6}
 `;
 
 /** A whole page: title, navigation, an optional notice, the body. */
@@ -93,6 +94,8 @@ export const doneNotices: Record<string, string> = {
   reminded: "催报已排入发送队列，后台发送进程将陆续发出；已发过的单位不会重复发送。",
   remembered: "已记住发件地址属于该单位，并指定单位、重新处理。",
   forgotten: "已删除记住的单位邮箱。",
+  contact: "已登记常用联系人。",
+  contact_cleared: "已清除看板登记的联系人。",
 };
 
 export function noticeOf(done: string | undefined): string | null {

@@ -18,6 +18,7 @@ import { type BoardDeps, receiptSettings, requirePeriod, requireUnit } from "./h
 import { type Html, noticeOf, page } from "./layout.ts";
 import { registeredAddresses } from "./unit-addresses.ts";
 import { unitAllMessages, unitCorrections, unitYear } from "./unit-history.ts";
+import { unitContactSection } from "./unit-contact.ts";
 
 // A unit's page: what it sent for one period (messages and their files), its registered
 // addresses and tasks, then its history (unit-history.ts): the year month by month, every message
@@ -55,6 +56,7 @@ ${row.completedAt ? html`<p>齐全时间：${dateTimeLabel(row.completedAt, tz)}
 ${row.note ? html`<p class="note">备注：${row.note}</p>` : ""}`
     : ""
 }
+${await unitContactSection(deps, unit, `/units/${encodeURIComponent(unit.id)}?period=${period}`)}
 <h2>${periodLabel(period)}来件（${messages.length}）</h2>
 ${
   messages.length === 0

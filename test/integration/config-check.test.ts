@@ -120,6 +120,37 @@ describe("report-inbox config check refuses dangerous set-ups in one Chinese lin
     expect(result.code).toBe(0);
   });
 
+  it("a unit's standing contact (units.<id>.contact / phone) is accepted and shown by status", async () => {
+    const env = await withFile(
+      "contact.yaml",
+      'units:\n  赵县: { contact: 张三, phone: "0311 8491 2345" }\n',
+    );
+    const result = await cli(["config", "check"], env);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const status = await cli(
+      ["status", "--json", "--period", "2023-04", "--now", "2023-06-01T01:00:00Z"],
+      env,
+    );
+    const zhao = (JSON.parse(status.stdout) as { units: { unit: string; contact: unknown }[] }).units.find(
+      (u) => u.unit === "赵县",
+    );
+    // The phone as the office would dial it, and where it came from.
+    expect(zhao?.contact).toMatchObject({
+      name: "张三",
+      phone: "0311-84912345",
+      source: "config",
+      text: "张三 0311-84912345（配置文件登记）",
+    });
+  });
+
+  it("a standing contact's phone that is not a phone number", async () => {
+    const env = await withFile("bad-phone.yaml", "units:\n  赵县: { contact: 张三, phone: 张三的手机 }\n");
+    const line = expectOneLine(await cli(["config", "check"], env));
+    expect(line).toContain("units.赵县.phone");
+    expect(line).toContain("不是有效的电话号码：应为 11 位手机号或带区号的固定电话，如 0311-86688888");
+  });
+
   it("DATA_DIR that is a file: config check, status and the worker each say so in one line", async () => {
     const file = join(dir, "not-a-dir");
     await writeFile(file, "");

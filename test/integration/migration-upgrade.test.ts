@@ -10,6 +10,7 @@ import { createRepositories } from "../../src/adapters/db/repositories.ts";
 import type { Database } from "../../src/adapters/db/tables.ts";
 import { systemClock } from "../../src/clock.ts";
 import { countAcksTo } from "../../src/usecases/outbox.ts";
+import { standingContactsOf } from "../../src/usecases/standing-contacts.ts";
 
 let dir: string;
 beforeEach(async () => {
@@ -67,6 +68,55 @@ describe("upgrading a database written before the outbox had a recipients table"
       expect(await countAcksTo(repos, "UNIT@example.cn", since)).toBe(2);
       expect(await countAcksTo(repos, "clerk@qq.com", since)).toBe(1);
       expect(await countAcksTo(repos, "unit@example.cn", new Date("2026-11-27T09:15:00.000Z"))).toBe(1);
+    } finally {
+      await opened.close();
+    }
+  });
+});
+
+describe("upgrading a database written before units had a standing contact (0008)", () => {
+  it("finds the contacts its receipts already hold, and takes board entries", async () => {
+    const file = join(dir, "report-inbox.db");
+    const old = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SqliteDatabase(file) }) });
+    const migrated = await new Migrator({ db: old, provider: migrationProvider }).migrateTo(
+      "0007_message_backfill",
+    );
+    expect(migrated.error).toBeUndefined();
+    await old
+      .insertInto("receipts")
+      .values({
+        unit_id: "赵县",
+        period: "2023-03",
+        status: "incomplete",
+        late: 0,
+        has_scan: 1,
+        has_electronic: 0,
+        contact_name: "张三",
+        contact_phone: "13800000000",
+        contacts: "[]",
+        missing: '["electronic"]',
+        first_received_at: "2023-04-12T01:00:00.000Z",
+        last_received_at: "2023-04-13T01:00:00.000Z",
+        completed_at: null,
+        verified: 1,
+        note: null,
+        updated_at: "2023-04-13T01:00:00.000Z",
+      })
+      .execute();
+    await old.destroy();
+
+    const opened = await openDb({ databaseUrl: `sqlite:${file}`, dataDir: dir });
+    const repos = createRepositories({ ...opened, clock: systemClock });
+    try {
+      const standing = await standingContactsOf(repos, [{ id: "赵县" }]);
+      expect(standing.get("赵县")).toMatchObject({
+        name: "张三",
+        phone: "13800000000",
+        source: "mail",
+        seenAt: new Date("2023-04-13T01:00:00.000Z"),
+      });
+      await repos.contacts.setBoardEntry("赵县", { name: "王五", phone: "13700000000", enteredBy: "office" });
+      expect((await standingContactsOf(repos, [{ id: "赵县" }])).get("赵县")?.source).toBe("board");
     } finally {
       await opened.close();
     }

@@ -1,7 +1,7 @@
 import ExcelJS from "exceljs";
 import { afterEach, describe, expect, it } from "vitest";
 import { zonedTime } from "../../src/domain/period.ts";
-import { buildReceiptLog } from "../../src/usecases/receipt-log.ts";
+import { buildReceiptLog, logHeaders } from "../../src/usecases/receipt-log.ts";
 import { runDueSchedule } from "../../src/usecases/run-schedule.ts";
 import { backends } from "../helpers/db.ts";
 import {
@@ -222,8 +222,8 @@ describe("a simulated month of reminders, overdue notices and receipt logs", () 
       ["正定县", "已齐全"],
       ["市妇联", "免报"],
     ]);
-    expect(sheet.getCell(5, 6).text).toBe("李四");
-    expect(sheet.getCell(5, 7).text).toBe("0311-8888");
+    expect(sheet.getCell(2, 6).text).toBe("联系人及电话");
+    expect(sheet.getCell(5, 6).text).toBe("李四 0311-8888");
     const year = book.getWorksheet("2023年各月报送情况")!;
     expect(year.getRow(2).getCell(5).text).toBe("4月");
     const slj = year.getRows(3, 5)!.find((r) => r.getCell(1).text === "市水利局")!;
@@ -304,7 +304,7 @@ describe("a simulated month of reminders, overdue notices and receipt logs", () 
     });
     expect(log.rows.map((r) => r.unit)).toEqual(["市水利局", "市林业局", "赵县", "市妇联", "正定县"]);
     expect(log.rows[4]!.cells).toContain("盖章扫描件、联系电话");
-    expect(log.rows[4]!.cells[8]).toBe("逾期未报齐");
+    expect(log.rows[4]!.cells[logHeaders.indexOf("逾期情况")]).toBe("逾期未报齐");
     expect(log.unreachable).toEqual([{ unit: "赵县", candidates: ["zhaoxian@qq.com"] }]);
     expect(log.xlsx.subarray(0, 2).toString()).toBe("PK");
   });

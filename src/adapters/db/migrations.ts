@@ -315,6 +315,21 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0008_unit_contacts": {
+    async up(db: Kysely<unknown>) {
+      // A unit's standing contact as the office entered it on the board (issue 12, item 4): one
+      // row per unit, replaced on each entry; the audit log keeps the earlier ones. Contacts read
+      // from mail stay in receipts, and config's in the config file.
+      await db.schema
+        .createTable("unit_contacts")
+        .addColumn("unit_id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("phone", "text", (c) => c.notNull())
+        .addColumn("entered_at", "text", (c) => c.notNull())
+        .addColumn("entered_by", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,7 @@
 import type { Clock } from "../../clock.ts";
 import { type AuditRepository, createAuditRepository } from "./audit-repository.ts";
 import type { DbBackend } from "./connect.ts";
+import { type ContactRepository, createContactRepository } from "./contact-repository.ts";
 import { createMailboxStateRepository, type MailboxStateRepository } from "./mailbox-state-repository.ts";
 import { createMessageRepository, type MessageRepository } from "./message-repository.ts";
 import { createOutboxRepository, type OutboxRepository } from "./outbox-repository.ts";
@@ -21,6 +22,7 @@ export interface Repositories {
   units: UnitRepository;
   mailboxes: MailboxStateRepository;
   scheduleRuns: ScheduleRunRepository;
+  contacts: ContactRepository;
   /**
    * Runs fn with repositories bound to one transaction: all of its writes or none. Inside a
    * transaction it joins it (Kysely cannot nest them).
@@ -45,6 +47,7 @@ export function createRepositories(options: RepositoryOptions): Repositories {
     units: createUnitRepository(options),
     mailboxes: createMailboxStateRepository(options),
     scheduleRuns: createScheduleRunRepository(options),
+    contacts: createContactRepository(options),
     transaction: (fn) =>
       db.isTransaction
         ? fn(repos)

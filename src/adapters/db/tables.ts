@@ -206,6 +206,15 @@ export interface ScheduleRunsTable {
   detail: string | null;
 }
 
+/** A unit's standing contact entered on the board (one per unit; the audit log has the history). */
+export interface UnitContactsTable {
+  unit_id: string;
+  name: string;
+  phone: string;
+  entered_at: string;
+  entered_by: string;
+}
+
 export interface Database {
   units: UnitsTable;
   unit_addresses: UnitAddressesTable;
@@ -219,6 +228,7 @@ export interface Database {
   audit_log: AuditLogTable;
   mailbox_state: MailboxStateTable;
   schedule_runs: ScheduleRunsTable;
+  unit_contacts: UnitContactsTable;
 }
 
 export type { Generated };

@@ -43,12 +43,16 @@ function describe(result: StageResult): string {
   for (const t of result.targets) {
     const what = t.status === "missing" ? statusLabel.missing : `尚缺 ${missingSummary(t.status, t.missing)}`;
     const state = t.outbox ? (t.outbox.created ? "已发送" : "此前已发送，不重复") : "";
-    lines.push(`  ${t.unitName}  ${what}  → ${t.recipients.join(", ")}  ${state}`.trimEnd());
+    lines.push(
+      `  ${t.unitName}  ${what}  ${t.contact || "无联系人记录"}  → ${t.recipients.join(", ")}  ${state}`.trimEnd(),
+    );
   }
   if (result.unreachable.length) {
     lines.push(`无登记邮箱、无法提醒 ${result.unreachable.length} 家:`);
     for (const u of result.unreachable) {
-      lines.push(`  ${u.unitName}${u.candidates.length ? `  (曾用地址: ${u.candidates.join(", ")})` : ""}`);
+      lines.push(
+        `  ${u.unitName}  ${u.contact || "无联系人记录"}${u.candidates.length ? `  (曾用地址: ${u.candidates.join(", ")})` : ""}`,
+      );
     }
   }
   return lines.join("\n");

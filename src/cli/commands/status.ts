@@ -44,8 +44,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
           u.unit.padEnd(12, "　"),
           standingLabel(u),
           u.receivedAt ? `收到 ${dateTimeLabel(u.receivedAt, tz)}` : "",
-          u.contactName ?? "",
-          u.contactPhone ?? "",
+          u.contact?.text ?? "",
           u.status === "incomplete" ? `尚缺：${missingSummary(u.status, u.missing)}` : "",
         ];
         console.log(parts.filter(Boolean).join("  "));
