@@ -11,6 +11,7 @@ import { ManualClock } from "../../src/clock.ts";
 import { makeDocx, makeScanPdf } from "../../src/demo/sample-files.ts";
 import { yearMarkOf } from "../../src/domain/labels.ts";
 import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
+import { syncUnitOverrides } from "../../src/usecases/load-registry.ts";
 import { exemptUnit, markReceivedOtherwise } from "../../src/usecases/office-corrections.ts";
 import { processMessage } from "../../src/usecases/process-message.ts";
 import { buildReceiptLog, logHeaders } from "../../src/usecases/receipt-log.ts";
@@ -114,6 +115,10 @@ describe.each(backends)("every output tells the same statuses (%s)", (backend) =
     env = await startBoardEnv(backend);
     env.clock.set(now);
     const { db, repos } = env.tdb;
+    // 市发展改革委 registered the address it reports from (config units, mirrored into the
+    // database as on start): its report speaks for it, so it is not reminded (reminder-target.ts).
+    env.deps.config.units["市发展改革委"] = { emails: ["fgw-zhangsan@163.com"], aliases: [], active: true };
+    await syncUnitOverrides(repos, env.deps.config);
     // One report through the real pipeline: a mail with a sealed scan and the Word version.
     const raw = await composeMail({
       from: "张三 <fgw-zhangsan@163.com>",
@@ -177,7 +182,10 @@ describe.each(backends)("every output tells the same statuses (%s)", (backend) =
       phone: "0311-84912345",
     };
     const configFile = join(env.tdb.dataDir, "office.yaml");
-    await writeFile(configFile, 'units:\n  市林业局: { contact: 赵六, phone: "0311 8491 2345" }\n');
+    await writeFile(
+      configFile,
+      'units:\n  市林业局: { contact: 赵六, phone: "0311 8491 2345" }\n  市发展改革委: { emails: [fgw-zhangsan@163.com] }\n',
+    );
     unitNames = (await env.deps.loadUnits()).map((u) => u.name);
     expect(unitNames).toHaveLength(46);
 
