@@ -17,8 +17,8 @@ import { getPeriodStatus } from "../usecases/period-status.ts";
 import { type BoardDeps, receiptSettings, requirePeriod, requireUnit } from "./http.ts";
 import { type Html, noticeOf, page } from "./layout.ts";
 import { registeredAddresses } from "./unit-addresses.ts";
-import { unitAllMessages, unitCorrections, unitYear } from "./unit-history.ts";
 import { unitContactSection } from "./unit-contact.ts";
+import { unitAllMessages, unitCorrections, unitYear } from "./unit-history.ts";
 
 // A unit's page: what it sent for one period (messages and their files), its registered
 // addresses and tasks, then its history (unit-history.ts): the year month by month, every message
