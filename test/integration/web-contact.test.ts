@@ -98,7 +98,7 @@ describe.each(backends)("web board: standing contacts and the period page's filt
     expect(after).toContain("已登记常用联系人。");
     // The board's repositories stamp with the real clock: the date shown is the day it was entered.
     expect(text(after)).toMatch(/王五 13700000000 ?（最近：\d{4}年\d{1,2}月\d{1,2}日，看板登记）/);
-    expect(text(after)).toContain("登记常用联系人 电话核实");
+    expect(text(after)).toMatch(/登记常用联系人( 单位)? 电话核实/);
 
     const period = await get("/periods/2023-04");
     expect(text(rowOf(period, "正定县"))).toMatch(/王五 13700000000 （最近：.*看板登记）/);
