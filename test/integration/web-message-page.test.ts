@@ -81,6 +81,30 @@ describe.each(backends)("message page (%s)", (backend) => {
     expect(sha(again)).toBe(sha(png));
   });
 
+  it("says in Chinese when the raw mail cannot be read, and still shows what was recorded", async () => {
+    env = await startBoardEnv(backend);
+    const id = "e".repeat(64);
+    await env.tdb.repos.messages.insert({
+      id,
+      source: "imap",
+      raw_size: 100,
+      subject: "原文丢失的邮件",
+      from_addr: "lost@qq.com",
+      state: "failed",
+      reason_code: "parse.missing",
+      reason: "无法解析邮件: 找不到邮件原文，无法解析",
+      received_at: "2023-05-12T01:00:00Z",
+    });
+    const res = await fetch(`${env.url}/messages/${id}`);
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toContain("原文丢失的邮件");
+    expect(page).toContain("无法读取邮件原文");
+    expect(page).toContain("处理失败");
+    expect(page).toContain("（邮件原文丢失）");
+    expect(page).toContain("这封邮件没有附件。");
+  });
+
   it("is reached from the mail log: an acknowledgement links to the mail it answers", async () => {
     env = await startBoardEnv(backend);
     const mail = await deliverReviewMail(env);
