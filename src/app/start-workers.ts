@@ -63,6 +63,8 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
           clock: rt.clock,
           loadUnits: rt.loadUnits,
           processDeps: processDepsOf(rt),
+          // 重发 and 立即发送催报 hand their rows to the sending worker at once (not at the next sweep).
+          outgoingQueue: rt.outgoingQueue,
           auth,
         },
         { host, port },
