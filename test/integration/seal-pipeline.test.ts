@@ -4,6 +4,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { makeDocx } from "../../src/demo/sample-files.ts";
 import { SEAL_UNSEEN_NOTE } from "../../src/domain/seal/policy.ts";
 import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
+import { syncUnitOverrides } from "../../src/usecases/load-registry.ts";
 import { getPeriodStatus } from "../../src/usecases/period-status.ts";
 import { type ProcessDeps, processMessage } from "../../src/usecases/process-message.ts";
 import { readReceiptLog } from "../../src/usecases/receipt-log.ts";
@@ -37,6 +38,10 @@ describe.each(backends)("the seal on scans, through processing, on %s", (backend
 
   beforeEach(async () => {
     env = await startBoardEnv(backend);
+    // The report comes from 市发展改革委's registered address: an acknowledgement to an
+    // unverified sender carries no findings about the unit's report (send-ack.ts).
+    env.deps.config.units["市发展改革委"] = { emails: ["fgw123@qq.com"], aliases: [], active: true };
+    await syncUnitOverrides(env.tdb.repos, env.deps.config);
   });
   afterEach(async () => {
     await env.close();
