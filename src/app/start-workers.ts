@@ -147,13 +147,20 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
   return { stop };
 }
 
-/** The mailbox watcher on the runtime's database, store, queue and clock. */
-export function createRuntimeWatcher(rt: Runtime): WatchWorker {
+/**
+ * The mailbox watcher on the runtime's database, store, queue and clock. `inProcess` replaces
+ * the queue: sync --once processes in its own process, with the mail held in memory for it.
+ */
+export function createRuntimeWatcher(
+  rt: Runtime,
+  inProcess?: { enqueueProcessing(messageId: string): Promise<void> },
+): WatchWorker {
   return createWatchWorker({
     config: rt.config,
     repos: rt.repos,
     store: rt.store,
-    enqueueProcessing: rt.enqueueProcessing,
+    enqueueProcessing: inProcess?.enqueueProcessing ?? rt.enqueueProcessing,
+    holdForProcessing: inProcess !== undefined,
     logger: rt.logger,
     clock: rt.clock,
   });

@@ -28,6 +28,12 @@ export interface IngestDeps {
   store: ContentStore;
   /** Queues processing; must be idempotent for one message id (bullmq job id = message id). */
   enqueueProcessing(messageId: string): Promise<void>;
+  /**
+   * Processing runs in this process (sync --once): keep a mail that came whole in memory held
+   * under its id (ContentStore.holdAs) for the parser, which releases it. Never for a queue that
+   * another process consumes: the bytes would only sit in memory.
+   */
+  holdForProcessing?: boolean;
 }
 
 /**
@@ -71,6 +77,8 @@ export async function ingestRawMessage(
   });
   // Another instance recorded it between our look-up and insert: theirs stands.
   if (!inserted) return { messageId: stored.hash, isNew: false, queued: false };
+  if (deps.holdForProcessing && inMemory && !deps.store.inMemory(stored.hash))
+    deps.store.holdAs(stored.hash, raw);
   await deps.enqueueProcessing(stored.hash);
   return { messageId: stored.hash, isNew: true, queued: true };
 }

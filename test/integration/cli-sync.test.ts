@@ -5,7 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDb } from "../../src/adapters/db/connect.ts";
+import { createRepositories } from "../../src/adapters/db/repositories.ts";
+import { ContentStore } from "../../src/adapters/store/content-store.ts";
+import { systemClock } from "../../src/clock.ts";
 import { makeDocx, makeScanPdf } from "../../src/demo/sample-files.ts";
+import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
 import { composeMail } from "../helpers/compose.ts";
 import { appendMessages, type DovecotInstance, startDovecot } from "../helpers/dovecot.ts";
 import { testRedisUrl } from "../helpers/env.ts";
@@ -99,5 +104,34 @@ describe("report-inbox sync --once", () => {
     const third = await cli("sync", "--once");
     expect(third.stdout).toContain("新邮件 0 封");
     expect(smtp.messages).toHaveLength(1);
+  });
+
+  it("processes, once, mail that a run stored but did not live to process", async () => {
+    // As a run killed between storing a mail (checkpoint moved past it) and processing it
+    // leaves things: the message recorded in state "stored", no job anywhere.
+    const opened = await openDb({ databaseUrl: "", dataDir });
+    const stored = await ingestRawMessage(
+      {
+        repos: createRepositories({ ...opened, clock: systemClock }),
+        store: new ContentStore(dataDir),
+        enqueueProcessing: async () => {},
+      },
+      await report("xhx@163.com", "新华区", new Date()),
+      { source: "imap", mailbox: "INBOX", receivedAt: new Date() },
+    );
+    await opened.close();
+    expect(stored.isNew).toBe(true);
+    const before = smtp.messages.length;
+
+    const next = await cli("sync", "--once");
+    expect(next.stdout).toContain("新邮件 0 封");
+    const status = JSON.parse((await cli("status", "--json")).stdout);
+    const unit = status.units.find((u: { unitId: string }) => u.unitId === "新华区");
+    expect(unit).toMatchObject({ status: "complete", contactName: "张三" });
+    expect(unit.messages).toHaveLength(1);
+    expect(smtp.messages.slice(before).map((m) => m.to)).toEqual([["xhx@163.com"]]);
+
+    await cli("sync", "--once");
+    expect(smtp.messages).toHaveLength(before + 1);
   });
 });

@@ -59,10 +59,14 @@ const CUT_MIN_BYTES = 8 * 1024;
 export async function streamMessage(
   store: ContentStore,
   path: string,
-  /** For tests: cut bodies from this size (Infinity: never, the ordinary parse). */
-  options: { cutMinBytes?: number } = {},
+  /**
+   * cutMinBytes, for tests: cut bodies from this size (Infinity: never, the ordinary parse).
+   * raw: the file's content, when the caller has it in memory already.
+   */
+  options: { cutMinBytes?: number; raw?: Buffer } = {},
 ): Promise<StreamedMessage> {
-  const raw = await readIfSmall(path);
+  const raw =
+    options.raw && options.raw.length <= IN_MEMORY_MAX_BYTES ? options.raw : await readIfSmall(path);
   if (!raw) return runParser(createReadStream(path), streamToStore(store));
   const cutMinBytes = options.cutMinBytes ?? CUT_MIN_BYTES;
   const bodies = Number.isFinite(cutMinBytes) ? findLargeBase64Bodies(raw, cutMinBytes) : [];

@@ -39,9 +39,12 @@ export async function parseStoredMessage(
 ): Promise<ParsedMessage> {
   let path: string;
   let size: number;
+  // The raw mail still in memory from its download (sync --once processes what it just stored):
+  // neither looked up nor read back from disk.
+  const held = store.inMemory(messageHash);
   try {
     path = store.pathOf(messageHash);
-    size = (await stat(path)).size;
+    size = held?.length ?? (await stat(path)).size;
   } catch (err) {
     throw new ParseError(reasonCode.parse.missing, "找不到邮件原文，无法解析", { cause: err });
   }
@@ -62,14 +65,19 @@ export async function parseStoredMessage(
     );
   });
   try {
-    return await Promise.race([parseMessageFile(ctx, path, 0), watchdog]);
+    return await Promise.race([parseMessageFile(ctx, path, 0, held), watchdog]);
   } finally {
     clearTimeout(timer);
   }
 }
 
-async function parseMessageFile(ctx: FileContext, path: string, depth: number): Promise<ParsedMessage> {
-  const streamed = await streamMessage(ctx.store, path);
+async function parseMessageFile(
+  ctx: FileContext,
+  path: string,
+  depth: number,
+  raw?: Buffer,
+): Promise<ParsedMessage> {
+  const streamed = await streamMessage(ctx.store, path, raw ? { raw } : {});
   const warnings: string[] = [];
   /** Why the parser could not read all of it (each also a warning). */
   const incomplete: string[] = [];

@@ -168,7 +168,14 @@ export class ContentStore {
    * full). Whoever needs it as a file calls writeHeld(); the holder calls release() when done.
    */
   hold(data: Buffer): StoredObject {
-    const hash = hashOf(data, {});
+    return this.holdAs(hashOf(data, {}), data);
+  }
+
+  /**
+   * hold() for content whose hash is known (a raw mail just stored, held for its processing in
+   * the same process); the hash is the stored object's, which for mail may be of its CRLF form.
+   */
+  holdAs(hash: string, data: Buffer): StoredObject {
     const held = this.heldObjects.get(hash);
     if (held) {
       held.holders++;

@@ -26,6 +26,8 @@ export interface WatchWorkerDeps {
   repos: Pick<Repositories, "messages" | "mailboxes">;
   store: ContentStore;
   enqueueProcessing(messageId: string): Promise<void>;
+  /** Processing runs in this process: hold new mail in memory for it (see IngestDeps). */
+  holdForProcessing?: boolean;
   logger: Logger;
   clock?: Clock;
 }
@@ -66,7 +68,16 @@ export function createWatchWorker(deps: WatchWorkerDeps): WatchWorker {
   );
 
   const ingest = (raw: Buffer | Readable, meta: IngestMeta) =>
-    ingestRawMessage({ repos, store: deps.store, enqueueProcessing: deps.enqueueProcessing }, raw, meta);
+    ingestRawMessage(
+      {
+        repos,
+        store: deps.store,
+        enqueueProcessing: deps.enqueueProcessing,
+        holdForProcessing: deps.holdForProcessing === true,
+      },
+      raw,
+      meta,
+    );
 
   async function syncAll(client: ImapFlow): Promise<SyncCounts> {
     const total: SyncCounts = { fetched: 0, new: 0 };

@@ -28,14 +28,29 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
       }
       const { createRuntimeWatcher, startWorkers } = await import("../../app/start-workers.ts");
       const { drainQueues } = await import("../../app/drain.ts");
+      const { createInlineProcessor } = await import("../../app/inline-processing.ts");
+      const { processDepsOf } = await import("../../app/process-deps.ts");
+      const { processMessage } = await import("../../usecases/process-message.ts");
       const logger = ctx.logger();
       const rt = await ctx.runtime();
       // What the sync itself asks of the database (opening, migrating and seeding left out).
       const before = rt.queryCounts();
+      // The queue's process worker still runs: it takes what processing here handed back to the
+      // queue (an error, retried with backoff) and jobs queued before this run.
       const workers = await startWorkers(rt, ["process", "outgoing"]);
       try {
-        const watcher = createRuntimeWatcher(rt);
-        const counts = await watcher.syncOnce();
+        // New mail is processed here, not sent through Redis and back (bench, everyday mail).
+        const deps = processDepsOf(rt);
+        const inline = createInlineProcessor({
+          // The raw mail the watcher held for this (holdForProcessing) is let go either way.
+          process: (id) => processMessage(deps, id).finally(() => rt.store.release([id])),
+          fallback: rt.enqueueProcessing,
+          logger,
+        });
+        // Mail a killed run recorded but did not process: the database is the to-do list.
+        for (const m of await rt.repos.messages.listInStates(["stored"], 100_000)) await inline.enqueue(m.id);
+        const watcher = createRuntimeWatcher(rt, { enqueueProcessing: inline.enqueue });
+        const counts = await watcher.syncOnce().finally(() => inline.idle());
         const drained = await drainQueues(rt, { timeoutMs: Number(opts.timeout) * 1000, pollMs: 100 });
         const after = rt.queryCounts();
         logger.info(
