@@ -53,8 +53,6 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
   try {
     // 1. Listeners.
     if (names.includes("web")) {
-      const auth =
-        config.web.user && config.web.pass ? { user: config.web.user, pass: config.web.pass } : undefined;
       const { host, port } = config.web;
       const board = await startBoard(
         {
@@ -65,7 +63,6 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
           processDeps: processDepsOf(rt),
           // 重发 and 立即发送催报 hand their rows to the sending worker at once (not at the next sweep).
           outgoingQueue: rt.outgoingQueue,
-          auth,
         },
         { host, port },
       ).catch((err: unknown) => {

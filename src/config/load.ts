@@ -72,7 +72,7 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
 }
 
 function envValue(name: string, raw: string): unknown {
-  if (name === "OFFICE_EMAILS") return raw.split(/[,;，\s]+/).filter(Boolean);
+  if (name === "OFFICE_EMAILS" || name === "WEB_HOSTNAMES") return raw.split(/[,;，\s]+/).filter(Boolean);
   return raw;
 }
 

@@ -153,6 +153,16 @@ export const configSchema = z.strictObject({
     metrics: bool.default(false),
     /** A Prometheus scraper sends it as "Authorization: Bearer <token>" to read /metrics without signing in. */
     metricsToken: z.string().default(""),
+    hostnames: z.array(z.string().min(1)).default([]),
+    trustProxy: bool.default(false),
+    sessionHours: z
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(12),
+    sessionIdleMinutes: z.number().positive().default(120),
+    lockAfterFailures: z.number().int().min(1).max(100).default(5),
+    lockMinutes: z.number().positive().default(15),
   }),
   units: z.record(z.string(), unitOverrideSchema),
   notify: z
@@ -209,6 +219,8 @@ export const envKeys: Record<string, string> = {
   WEB_PASS: "web.pass",
   WEB_METRICS: "web.metrics",
   METRICS_TOKEN: "web.metricsToken",
+  WEB_HOSTNAMES: "web.hostnames",
+  WEB_TRUST_PROXY: "web.trustProxy",
   WECOM_WEBHOOK: "notify.wecomWebhook",
   DINGTALK_WEBHOOK: "notify.dingtalkWebhook",
   DINGTALK_SECRET: "notify.dingtalkSecret",
@@ -239,6 +251,7 @@ export const examples: Record<string, string> = {
   "imap.pass": "IMAP_PASS=<163 邮箱的客户端授权码>",
   "web.host": "WEB_HOST=127.0.0.1",
   "web.pass": "WEB_PASS=<看板登录密码>",
+  "web.hostnames": "WEB_HOSTNAMES=board.example.gov.cn,192.168.1.10",
   dataDir: "DATA_DIR=/var/lib/report-inbox",
   "notify.dingtalkSecret": "DINGTALK_SECRET=SEC…",
 };

@@ -231,3 +231,17 @@ export function localDateLabel(date: string): string {
   const [y, m, d] = date.split("-").map(Number);
   return `${y}年${m}月${d}日`;
 }
+
+/** Board roles in words (domain/roles.ts): the header, the sign-in page and `user list`. */
+export const roleLabel: Record<"viewer" | "editor" | "admin", string> = {
+  viewer: "查看",
+  editor: "编辑",
+  admin: "管理员",
+};
+
+/** What each role may do, for `user add --help`, `user list` and the refusal page. */
+export const roleDescription: Record<"viewer" | "editor" | "admin", string> = {
+  viewer: "查看全部页面",
+  editor: "查看，并做更正和人工处理",
+  admin: "编辑的全部权限，另可立即发信、管理账号",
+};

@@ -1,20 +1,26 @@
 import { serve } from "@hono/node-server";
-import { Hono } from "hono";
-import { basicAuth } from "hono/basic-auth";
+import { type Context, Hono } from "hono";
+import { contextStorage } from "hono/context-storage";
 import { HTTPException } from "hono/http-exception";
 import { registerCompileRoute } from "./compile-download.ts";
+import { csrfProtection } from "./csrf.ts";
 import { registerExportRoute } from "./export.ts";
 import { registerHealthRoute } from "./health.ts";
 import { registerHealthzRoute } from "./healthz.ts";
-import { type BoardDeps, BoardError, isSameOrigin } from "./http.ts";
+import { type BoardDeps, BoardError } from "./http.ts";
 import { errorPage } from "./layout.ts";
 import { registerMailLogRoutes } from "./mail-log.ts";
 import { registerMessageRoutes } from "./message-page.ts";
 import { isPublicRequest, registerMetricsRoute } from "./metrics.ts";
 import { registerPeriodRoutes } from "./period-page.ts";
 import { registerRemindRoutes } from "./remind-page.ts";
+import { hostCheck } from "./request-origin.ts";
 import { registerReviewRoutes } from "./review-page.ts";
 import { registerSealImageRoute } from "./seal-image.ts";
+import { securityHeaders } from "./security-headers.ts";
+import { requireRole, requireSignIn } from "./session.ts";
+import { registerSignInRoutes } from "./sign-in-page.ts";
+import { registerStaticRoutes } from "./static.ts";
 import { registerUnitAddressRoutes } from "./unit-addresses.ts";
 import { registerUnitContactRoutes } from "./unit-contact.ts";
 import { registerUnitRoutes } from "./unit-page.ts";
@@ -25,28 +31,39 @@ import { registerYearRoutes } from "./year-page.ts";
 
 export type { BoardDeps } from "./http.ts";
 
+/** Reachable without signing in: the sign-in page and the stylesheet, plus isPublicRequest (/healthz, /metrics when configured). */
+const publicPaths = new Set(["/login", "/static/board.css"]);
+/** Anyone signed in may do these whatever their role: signing out. */
+const selfServicePaths = new Set(["/logout"]);
+
 export function createBoardApp(deps: BoardDeps): Hono {
   const app = new Hono();
   const logger = deps.processDeps.logger;
+  const { web } = deps.config;
+  const isPublic = (c: Context) => publicPaths.has(c.req.path) || isPublicRequest(c, deps.config);
 
-  if (deps.auth) {
-    const { user, pass } = deps.auth;
-    const signIn = basicAuth({
-      username: user,
-      password: pass,
-      realm: "report-inbox",
-      invalidUserMessage: "需要登录",
-    });
-    // /healthz for monitors, and /metrics when configured, are the only pages open without a sign-in.
-    app.use("*", (c, next) => (isPublicRequest(c, deps.config) ? next() : signIn(c, next)));
-  }
-  app.use("*", async (c, next) => {
-    if (c.req.method === "POST" && !isSameOrigin(c)) {
-      throw new BoardError("请求来源不是本系统页面，已拒绝（请从报送情况页面操作）", 403);
-    }
-    await next();
-  });
+  // Order matters: headers on every answer, even a refusal; the host before anything is read;
+  // then who is asking, the form's token, and what their role allows.
+  app.use("*", securityHeaders());
+  app.use(
+    "*",
+    hostCheck(web, (host) =>
+      logger.warn({ host }, "看板拒绝了一个主机名不符的请求 (Host 不在 web.hostnames 中)"),
+    ),
+  );
+  app.use("*", contextStorage());
+  app.use("*", requireSignIn(deps, isPublic));
+  app.use(
+    "*",
+    csrfProtection(web, (c) => c.get("sessionToken")),
+  );
+  app.use(
+    "*",
+    requireRole((c) => selfServicePaths.has(c.req.path) || isPublic(c)),
+  );
 
+  registerStaticRoutes(app);
+  registerSignInRoutes(app, deps);
   registerPeriodRoutes(app, deps);
   registerUnitRoutes(app, deps);
   registerUnitAddressRoutes(app, deps);
@@ -66,7 +83,7 @@ export function createBoardApp(deps: BoardDeps): Hono {
   app.notFound((c) => c.html(errorPage("没有这个页面。"), 404));
   app.onError((err, c) => {
     if (err instanceof BoardError) return c.html(errorPage(err.message), err.status);
-    // basicAuth throws an HTTPException carrying its own 401 response (with WWW-Authenticate).
+    // Hono's own refusals (a body too large …) carry their response.
     if (err instanceof HTTPException) return err.getResponse();
     logger.error({ err, path: c.req.path }, "web board request failed");
     return c.html(errorPage("服务器内部错误，请稍后再试；如果一直出现，请联系管理员查看日志。"), 500);
@@ -80,12 +97,6 @@ export async function startBoard(
   options: { host: string; port: number },
 ): Promise<{ url: string; close(): Promise<void> }> {
   const app = createBoardApp(deps);
-  if (!deps.auth && !["127.0.0.1", "::1", "localhost"].includes(options.host)) {
-    deps.processDeps.logger.warn(
-      { host: options.host },
-      "网页看板未设置登录（WEB_USER / WEB_PASS），且监听的不是本机地址：同一网络中的任何人都能查看和修改登记",
-    );
-  }
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, (info) => {
       const host = info.family === "IPv6" ? `[${info.address}]` : info.address;

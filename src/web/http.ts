@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { tryGetContext } from "hono/context-storage";
 import type { Repositories } from "../adapters/db/repositories.ts";
 import type { OutgoingQueue } from "../adapters/queue/enqueue.ts";
 import type { Clock } from "../clock.ts";
@@ -21,8 +22,8 @@ export interface BoardDeps {
    * is written pending and the worker's sweeper sends it within recovery.sweepSeconds.
    */
   outgoingQueue?: OutgoingQueue | null;
-  /** Basic auth for the whole board (WEB_USER / WEB_PASS); open when absent. */
-  auth?: { user: string; pass: string };
+  /** Waits before a wrong password is answered (sign-in slowing); tests may shorten it. */
+  signInDelay?: (ms: number) => Promise<void>;
 }
 
 /** A request the board refuses with a message for the person at the screen (400 by default). */
@@ -64,10 +65,15 @@ export async function formOf(c: Context): Promise<Record<string, string>> {
   return out;
 }
 
-/** Who made a change, and why: the audit log records both. */
-export function actorOf(deps: BoardDeps, form: Record<string, string>): Actor {
+/**
+ * Who made a change, and why: the audit log records both. The person is the one signed in on
+ * this request (read from the request's context, so every handler gets it the same way).
+ */
+export function actorOf(_deps: BoardDeps, form: Record<string, string>): Actor {
   const reason = form["reason"]?.slice(0, 500) || null;
-  return { actor: deps.auth?.user ?? "office", reason };
+  const user = tryGetContext()?.get("user");
+  if (!user) throw new BoardError("请先登录", 403);
+  return { actor: user.name, reason };
 }
 
 export function receiptSettings(config: Config) {
@@ -76,17 +82,16 @@ export function receiptSettings(config: Config) {
 
 /**
  * Form posts must come from the board's own pages. Browsers send Origin (or at least Referer)
- * on a form post; when either is present its host must be ours. Clients that send neither
- * (curl, scripts on the office's machine) are let through: they cannot be a forged cross-site
- * form post, which is what this guards against.
+ * on a form post; when either is present its host must be the one the request was sent to (the
+ * host check has already made sure that is one of ours). Clients that send neither (curl,
+ * scripts) still need the CSRF token, which only a page of the board carries.
  */
-export function isSameOrigin(c: Context): boolean {
-  const hosts = [c.req.header("host"), c.req.header("x-forwarded-host")].filter(Boolean);
+export function isSameOrigin(c: Context, host: string): boolean {
   const source = c.req.header("origin") ?? c.req.header("referer");
   if (!source) return true;
   if (source === "null") return false;
   try {
-    return hosts.includes(new URL(source).host);
+    return new URL(source).host.toLowerCase() === host.toLowerCase();
   } catch {
     return false;
   }

@@ -1,11 +1,16 @@
-import { html, raw } from "hono/html";
+import { createHash } from "node:crypto";
+import { html } from "hono/html";
+import { roleLabel } from "../domain/labels.ts";
+import { csrfInput } from "./csrf.ts";
+import { currentUser } from "./session.ts";
 
 // The board's page frame and small shared pieces. Every value from mail or the registry goes
 // through hono's `html` tag, which escapes strings; only our own fragments are trusted.
 
 export type Html = ReturnType<typeof html>;
 
-const style = `
+/** The board's stylesheet, served at boardCssPath (static.ts): the CSP allows no inline style. */
+export const boardCss = `
 body{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:0;color:#222;background:#f6f7f9;font-size:14px}
 header{background:#1f4e79;color:#fff;padding:10px 20px;display:flex;gap:24px;align-items:center}
 header a{color:#fff;text-decoration:none}header strong{font-size:16px}
@@ -51,22 +56,39 @@ th{white-space:nowrap}td.name,th.name{white-space:nowrap}thead{display:table-hea
 tfoot{display:table-row-group}table.year td,table.year th{padding:1pt 3pt;font-size:9pt}
 }
 textarea.copy-list{width:100%;max-width:720px;font-family:inherit;font-size:14px;line-height:1.6}
+header .who{margin-left:auto;display:flex;gap:10px;align-items:center;font-size:13px}
+header .who button{background:none;border:1px solid #9db4cc;color:#fff;padding:2px 10px;border-radius:3px}
+.signin{max-width:360px;margin:60px auto;background:#fff;border:1px solid #d8dce2;padding:24px 28px;border-radius:4px}
+.signin label{display:block;margin:12px 0 4px}.signin input[type=text],.signin input[type=password]{width:100%;box-sizing:border-box;padding:6px 8px;font-size:15px}
+.signin button{margin-top:18px;width:100%;padding:8px;font-size:15px;background:#1f4e79;color:#fff;border:0;border-radius:3px}
 `;
+
+/** The stylesheet's address, named by its content so browsers may keep it for good. */
+export const boardCssPath = `/static/board.css?v=${createHash("sha256").update(boardCss).digest("hex").slice(0, 12)}`;
 
 /** A whole page: title, navigation, an optional notice, the body. */
 export function page(title: string, body: Html, notice?: string | null): Html {
   return html`<!doctype html>
 <html lang="zh-CN">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title} - 报送收件箱</title><style>${raw(style)}</style></head>
+<title>${title} - 报送收件箱</title><link rel="stylesheet" href="${boardCssPath}"></head>
 <body>
-<header><strong>报送收件箱</strong><a href="/">报送情况</a><a href="/year">年度一览</a><a href="/review">待人工处理</a><a href="/mail">邮件记录</a><a href="/health">运行状态</a></header>
+${header()}
 <main>
 ${notice ? html`<div class="notice">${notice}</div>` : ""}
 ${body}
 </main>
 </body>
 </html>`;
+}
+
+/** The navigation, and who is signed in with the 退出 button; only the title before signing in. */
+function header(): Html {
+  const user = currentUser();
+  if (!user) return html`<header><strong>报送收件箱</strong></header>`;
+  return html`<header><strong>报送收件箱</strong><a href="/">报送情况</a><a href="/year">年度一览</a><a href="/review">待人工处理</a><a href="/mail">邮件记录</a><a href="/health">运行状态</a>
+<span class="who"><span>${user.name}（${roleLabel[user.role]}）</span>
+<form method="post" action="/logout" class="inline">${csrfInput()}<button type="submit">退出</button></form></span></header>`;
 }
 
 /** The page shown for a request the board cannot serve (bad period, unknown unit …). */

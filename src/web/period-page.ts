@@ -17,6 +17,7 @@ import { isFiltered, matchesUnitFilter, parseUnitFilter, type UnitFilter } from 
 import { countStatuses, inStatusOrder, isPending, unitStatuses } from "../domain/unit-status.ts";
 import { exemptUnit, markReceivedOtherwise } from "../usecases/office-corrections.ts";
 import { getPeriodStatus, type UnitStatusRow } from "../usecases/period-status.ts";
+import { csrfInput } from "./csrf.ts";
 import {
   actorOf,
   type BoardDeps,
@@ -149,7 +150,7 @@ function unitRow(r: UnitStatusRow, period: string, tz: string, today: string): H
 <td class="s-${deadlineStatus ?? "none"}" data-status="${deadlineStatus ?? ""}">${deadlineStatus ? statusLabel[deadlineStatus] : ""}</td>
 <td>${r.messages.length}</td>
 <td class="actions">
-<form method="post" action="${base}/exempt" class="inline">
+<form method="post" action="${base}/exempt" class="inline">${csrfInput()}
 <input type="hidden" name="exempt" value="${r.status === "exempt" ? "0" : "1"}">${reasonInput()}
 <button type="submit">${r.status === "exempt" ? "取消免报" : "免报"}</button></form>
 ${r.status === "complete" || r.status === "exempt" ? "" : receivedForm(base, today)}
@@ -160,7 +161,7 @@ ${r.status === "complete" || r.status === "exempt" ? "" : receivedForm(base, tod
 /** 登记为已收到: the date received is required, today unless the office says otherwise. */
 function receivedForm(base: string, today: string): Html {
   return html`<details><summary>登记为已收到</summary>
-<form method="post" action="${base}/received">
+<form method="post" action="${base}/received">${csrfInput()}
 <label>收到日期 <input type="date" name="receivedOn" value="${today}" max="${today}" required></label><br>
 <label><input type="checkbox" name="scan" value="1"> 扫描件</label>
 <label><input type="checkbox" name="electronic" value="1"> 电子版</label><br>

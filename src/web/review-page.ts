@@ -14,6 +14,7 @@ import {
   reprocessMessage,
 } from "../usecases/office-corrections.ts";
 import { type ReviewItem, reviewPage } from "../usecases/review-list.ts";
+import { csrfInput } from "./csrf.ts";
 import {
   actorOf,
   type BoardDeps,
@@ -190,12 +191,9 @@ async function requireMessage(deps: BoardDeps, id: string): Promise<string> {
   return message.id;
 }
 
-/**
- * Where board-auth's CSRF field goes on every form of this page (csrfInput(c) from src/web/csrf.ts
- * once that lands); same-origin checking guards the posts until then.
- */
-export function csrfOf(_c: Context): Html {
-  return html``;
+/** The CSRF field every form of this page carries (src/web/csrf.ts). */
+export function csrfOf(c: Context): Html {
+  return csrfInput(c);
 }
 
 function pager(pageNo: number, total: number): Html {

@@ -227,7 +227,7 @@ describe.each(backends)("every output tells the same statuses (%s)", (backend) =
   };
 
   it("the board", async () => {
-    const page = await (await fetch(`${env.url}/periods/2023-04`)).text();
+    const page = await (await env.fetch(`/periods/2023-04`)).text();
     const cells = (row: string) =>
       [...row.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, " ").trim());
     const rows = tableRows(page).map((row) => cells(row));
@@ -303,7 +303,7 @@ describe.each(backends)("every output tells the same statuses (%s)", (backend) =
     );
 
     // The workbook as the board's download gives it (the mail attaches the same bytes).
-    const download = await fetch(`${env.url}/export.xlsx?period=2023-04`);
+    const download = await env.fetch(`/export.xlsx?period=2023-04`);
     const book = new ExcelJS.Workbook();
     await book.xlsx.load(Buffer.from(await download.arrayBuffer()) as never);
     const [periodSheet, yearSheet] = book.worksheets;

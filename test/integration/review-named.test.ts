@@ -53,7 +53,7 @@ describe.each(backends)("what the review list tells staff (%s)", (backend) => {
       unit: "市应急局（不在名录中）",
       unknownUnitName: "市应急局",
     });
-    const board = await (await fetch(`${env.url}/review`)).text();
+    const board = await (await env.fetch(`/review`)).text();
     expect(board).toContain("市应急局（不在名录中）");
 
     if (backend === "sqlite") {
@@ -87,7 +87,7 @@ describe.each(backends)("what the review list tells staff (%s)", (backend) => {
     expect(item?.reason).toMatch(/^“4月份材料.rar”设有密码，无法查看其中的文件/u);
     expect(item?.candidates).toEqual(["市水利局"]);
     // The board shows the reason's label beside the state: 待人工核实（压缩包有密码）.
-    expect(await (await fetch(`${env.url}/review`)).text()).toContain("（压缩包有密码）");
+    expect(await (await env.fetch(`/review`)).text()).toContain("（压缩包有密码）");
 
     const assigned = await assignMessage(
       env.deps.processDeps,

@@ -116,7 +116,7 @@ describe.each(backends)("the seal on scans, through processing, on %s", (backend
       `${SEAL_UNSEEN_NOTE}。如扫描件确未加盖公章，请补发加盖单位公章的扫描件。`,
     );
     const unitPage = await (
-      await fetch(`${env.url}/units/${encodeURIComponent("市发展改革委")}?period=2023-04`)
+      await env.fetch(`/units/${encodeURIComponent("市发展改革委")}?period=2023-04`)
     ).text();
     expect(unitPage).toContain(SEAL_UNSEEN_NOTE);
     expect(unitPage).toContain("公章：未见公章");
@@ -142,16 +142,16 @@ describe.each(backends)("the seal on scans, through processing, on %s", (backend
 
     expect(await ackText(id)).not.toContain(SEAL_UNSEEN_NOTE);
     const unitPage = await (
-      await fetch(`${env.url}/units/${encodeURIComponent("市发展改革委")}?period=2023-04`)
+      await env.fetch(`/units/${encodeURIComponent("市发展改革委")}?period=2023-04`)
     ).text();
     expect(unitPage).toContain("公章：已见公章");
     expect(unitPage).not.toContain(SEAL_UNSEEN_NOTE);
-    const png = await fetch(`${env.url}/attachments/${file.id}/seal.png`);
+    const png = await env.fetch(`/attachments/${file.id}/seal.png`);
     expect(png.status).toBe(200);
     expect(png.headers.get("content-type")).toBe("image/png");
     const meta = await sharp(Buffer.from(await png.arrayBuffer())).metadata();
     expect(meta.format).toBe("png");
-    expect((await fetch(`${env.url}/attachments/nope/seal.png`)).status).toBe(404);
+    expect((await env.fetch(`/attachments/nope/seal.png`)).status).toBe(404);
   });
 
   it("require: an unsealed scan does not count as the sealed scan; a sealed one sent after completes it", async () => {

@@ -1,9 +1,11 @@
 import { Readable } from "node:stream";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
+import { hashPassword } from "../../src/adapters/auth/password.ts";
 import { ContentStore } from "../../src/adapters/store/content-store.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config/load.ts";
-import { silentLogger } from "../../src/logger.ts";
+import type { Role } from "../../src/domain/roles.ts";
+import { type Logger, silentLogger } from "../../src/logger.ts";
 import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
 import { loadUnits } from "../../src/usecases/load-registry.ts";
 import type { CorrectionProcessDeps } from "../../src/usecases/office-corrections.ts";
@@ -11,22 +13,53 @@ import { ensureRegistrySeeded } from "../../src/usecases/seed-registry.ts";
 import { type BoardDeps, startBoard } from "../../src/web/board.ts";
 import { createTestDb, type TestBackend, type TestDb } from "../helpers/db.ts";
 
-// A seeded registry on a real database, and the board listening on a free port.
+// A seeded registry on a real database, and the board listening on a free port, with an editor
+// signed in (env.fetch / postForm use that session; env.signInAs gives another role's).
 
 export interface BoardEnv {
   tdb: TestDb;
   deps: BoardDeps;
   clock: ManualClock;
   url: string;
+  /** The signed-in editor (account 编辑张三), or the role startBoardEnv was given. */
+  session: BoardSession;
+  /** GET (or anything) on the board as the signed-in editor. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Adds an account with this role (once) and signs it in. */
+  signInAs(role: Role): Promise<BoardSession>;
   close(): Promise<void>;
 }
+
+/** A browser-like session: its cookie, and the CSRF token its pages carry. */
+export interface BoardSession {
+  name: string;
+  cookie: string;
+  csrf: string;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** POSTs a form the way a browser on the board's own page does (Origin, cookie, token). */
+  post(path: string, fields: Record<string, string>, headers?: Record<string, string>): Promise<Response>;
+}
+
+/** The accounts tests sign in with, one per role; each password is testPassword. */
+export const testAccounts: Record<Role, string> = {
+  viewer: "查看李四",
+  editor: "编辑张三",
+  admin: "管理王五",
+};
+export const testPassword = "correct horse 电池 staple";
 
 /** 2023-05-20 10:00 in Shanghai: collecting April, before the deadline of 28 May. */
 export const boardNow = new Date("2023-05-20T02:00:00Z");
 
 export async function startBoardEnv(
   backend: TestBackend,
-  options: { auth?: { user: string; pass: string } } = {},
+  options: {
+    /** Extra web.* settings (user / pass: the bootstrap admin). */
+    web?: Record<string, unknown>;
+    logger?: Logger;
+    /** Who env.fetch / postForm act as: an editor unless said otherwise. */
+    role?: Role;
+  } = {},
 ): Promise<BoardEnv> {
   const tdb = await createTestDb(backend);
   await ensureRegistrySeeded(tdb.repos);
@@ -37,6 +70,8 @@ export async function startBoardEnv(
       // A watched mailbox: /healthz then expects its folders to be synced lately.
       imap: { host: "imap.example.gov.cn", user: "huanzichu@example.gov.cn", pass: "not-used" },
       office: { emails: ["staff@example.gov.cn"] },
+      // Tests move the clock by days; a session of the default 2 idle hours would end on the way.
+      web: { sessionHours: 720, sessionIdleMinutes: 720 * 60, ...options.web },
     },
   });
   const clock = new ManualClock(boardNow);
@@ -46,7 +81,7 @@ export async function startBoardEnv(
     store: new ContentStore(tdb.dataDir),
     config,
     clock,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     loadUnits: units,
   };
   const deps: BoardDeps = {
@@ -55,14 +90,31 @@ export async function startBoardEnv(
     clock,
     loadUnits: units,
     processDeps,
-    ...(options.auth ? { auth: options.auth } : {}),
+    // The slowing after a wrong password is a real wait; tests that count failures skip it.
+    signInDelay: async () => {},
   };
   const board = await startBoard(deps, { host: "127.0.0.1", port: 0 });
+  const sessions = new Map<Role, BoardSession>();
+  const signInAs = async (role: Role) => {
+    let session = sessions.get(role);
+    if (!session) {
+      // Through the repository, not addAccount: the fixture's accounts stay out of the audit log tests read.
+      const password = await hashPassword(testPassword);
+      await tdb.repos.accounts.addUser({ name: testAccounts[role], role, password });
+      session = await signInSession(board.url, testAccounts[role], testPassword);
+      sessions.set(role, session);
+    }
+    return session;
+  };
+  const session = await signInAs(options.role ?? "editor");
   return {
     tdb,
     deps,
     clock,
     url: board.url,
+    session,
+    fetch: (path, init) => session.fetch(path, init),
+    signInAs,
     async close() {
       await board.close();
       await tdb.cleanup();
@@ -90,19 +142,63 @@ export async function ingestUnknownSenderMail(env: BoardEnv, subject = "4月份�
   return result.messageId;
 }
 
-/** POSTs a form the way a browser on the board's own page does. */
+/** POSTs a form as the signed-in editor, the way a browser on the board's own page does. */
 export function postForm(
   env: BoardEnv,
   path: string,
   fields: Record<string, string>,
   headers: Record<string, string> = {},
 ) {
-  return fetch(`${env.url}${path}`, {
+  return env.session.post(path, fields, headers);
+}
+
+/** The cookies a response sets, as name → value. */
+export function cookiesOf(res: Response): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of res.headers.getSetCookie()) {
+    const [pair = ""] = line.split(";");
+    const eq = pair.indexOf("=");
+    out.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+  return out;
+}
+
+/** The CSRF token a page's forms carry. */
+export function csrfOf(pageHtml: string): string {
+  const token = /name="_csrf" value="([^"]+)"/.exec(pageHtml)?.[1];
+  if (!token) throw new Error("page carries no CSRF token");
+  return token;
+}
+
+/** Signs in through the sign-in page as a browser does; throws when refused. */
+export async function signInSession(url: string, name: string, password: string): Promise<BoardSession> {
+  const form = await fetch(`${url}/login`);
+  const pre = `ri_pre=${cookiesOf(form).get("ri_pre")}`;
+  const res = await fetch(`${url}/login`, {
     method: "POST",
-    body: new URLSearchParams(fields),
     redirect: "manual",
-    headers: { origin: env.url, ...headers },
+    headers: { origin: url, cookie: pre },
+    body: new URLSearchParams({ _csrf: csrfOf(await form.text()), name, password, next: "/" }),
   });
+  const session = cookiesOf(res).get("ri_session");
+  if (res.status !== 303 || !session) throw new Error(`sign-in as ${name} refused: ${res.status}`);
+  const cookie = `ri_session=${session}`;
+  const doFetch = (path: string, init: RequestInit = {}) =>
+    fetch(`${url}${path}`, { ...init, headers: { cookie, ...(init.headers as Record<string, string>) } });
+  const csrf = csrfOf(await (await doFetch("/review")).text());
+  return {
+    name,
+    cookie,
+    csrf,
+    fetch: doFetch,
+    post: (path, fields, headers = {}) =>
+      fetch(`${url}${path}`, {
+        method: "POST",
+        body: new URLSearchParams({ _csrf: csrf, ...fields }),
+        redirect: "manual",
+        headers: { origin: url, cookie, ...headers },
+      }),
+  };
 }
 
 /** The rows of the period table's body. */

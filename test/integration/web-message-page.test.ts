@@ -28,10 +28,10 @@ describe.each(backends)("message page (%s)", (backend) => {
   it("shows headers, the sender check, the body as text, files with kinds, previews and the decision", async () => {
     env = await startBoardEnv(backend);
     const mail = await deliverReviewMail(env);
-    const list = await (await fetch(`${env.url}/review`)).text();
+    const list = await (await env.fetch(`/review`)).text();
     expect(list).toContain(`<a href="/messages/${mail.id}">4月份材料</a>`);
 
-    const res = await fetch(`${env.url}/messages/${mail.id}`);
+    const res = await env.fetch(`/messages/${mail.id}`);
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain("<h1>4月份材料</h1>");
@@ -65,7 +65,7 @@ describe.each(backends)("message page (%s)", (backend) => {
 
     // The PDF's first page as a PNG, cached on disk under DATA_DIR/previews.
     const pdfId = byName.get("材料.pdf")!.id;
-    const preview = await fetch(`${env.url}/messages/${mail.id}/files/${pdfId}/preview.png`);
+    const preview = await env.fetch(`/messages/${mail.id}/files/${pdfId}/preview.png`);
     expect(preview.status).toBe(200);
     expect(preview.headers.get("content-type")).toBe("image/png");
     const png = Buffer.from(await preview.arrayBuffer());
@@ -76,7 +76,7 @@ describe.each(backends)("message page (%s)", (backend) => {
     const cached = await readdir(join(env.tdb.dataDir, "previews"));
     expect(cached.some((n) => n.startsWith("page-") && n.endsWith(".png"))).toBe(true);
     const again = Buffer.from(
-      await (await fetch(`${env.url}/messages/${mail.id}/files/${pdfId}/preview.png`)).arrayBuffer(),
+      await (await env.fetch(`/messages/${mail.id}/files/${pdfId}/preview.png`)).arrayBuffer(),
     );
     expect(sha(again)).toBe(sha(png));
   });
@@ -130,14 +130,14 @@ describe.each(backends)("message page (%s)", (backend) => {
       "现场照片.png": mail.photo,
     };
     for (const f of files) {
-      const res = await fetch(`${env.url}/messages/${mail.id}/files/${f.id}`);
+      const res = await env.fetch(`/messages/${mail.id}/files/${f.id}`);
       expect(res.status).toBe(200);
       expect(sha(Buffer.from(await res.arrayBuffer()))).toBe(sha(original[f.original_name]!));
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(res.headers.get("cache-control")).toContain("no-store");
     }
     const docx = files.find((f) => f.original_name.endsWith(".docx"))!;
-    const res = await fetch(`${env.url}/messages/${mail.id}/files/${docx.id}`);
+    const res = await env.fetch(`/messages/${mail.id}/files/${docx.id}`);
     expect(res.headers.get("content-disposition")).toBe(
       `attachment; filename="attachment.docx"; filename*=UTF-8''4%E6%9C%88%E4%BB%BD%E5%B7%A5%E4%BD%9C%E8%BF%9B%E5%B1%95%20%28%E5%AE%9A%E7%A8%BF%29.docx`,
     );
@@ -165,7 +165,7 @@ describe.each(backends)("message page (%s)", (backend) => {
       return messageId;
     })();
     const foreign = (await env.tdb.repos.messages.attachmentsOf([second]))[0]!;
-    expect((await fetch(`${env.url}/messages/${second}/files/${foreign.id}`)).status).toBe(200);
+    expect((await env.fetch(`/messages/${second}/files/${foreign.id}`)).status).toBe(200);
     for (const path of [
       `/messages/${mail.id}/files/${foreign.id}`,
       `/messages/${mail.id}/files/..%2F..%2Fetc%2Fpasswd`,
@@ -173,7 +173,7 @@ describe.each(backends)("message page (%s)", (backend) => {
       `/messages/..%2F${mail.id}/files/${docx.id}`,
       `/messages/${"f".repeat(64)}`,
     ]) {
-      expect((await fetch(`${env.url}${path}`)).status, path).toBe(404);
+      expect((await env.fetch(`${path}`)).status, path).toBe(404);
     }
   });
 });

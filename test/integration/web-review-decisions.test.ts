@@ -63,7 +63,7 @@ describe.each(backends)("review decisions on the board (%s)", (backend) => {
     const first = await deliver(env);
     expect(first.outcome).toMatchObject({ state: "review", code: "review.no_unit" });
 
-    const list = await (await fetch(`${env.url}/review`)).text();
+    const list = await (await env.fetch(`/review`)).text();
     expect(list).toContain("记住此发件地址属于该单位");
     expect(list).toContain(`href="/messages/${first.id}"`);
 
@@ -99,20 +99,20 @@ describe.each(backends)("review decisions on the board (%s)", (backend) => {
       period: "2023-04",
     });
     expect((await env.tdb.repos.units.listAddresses("市水利局")).map((a) => [a.address, a.added_by])).toEqual(
-      [["zhangsan88@qq.com", "office"]],
+      [["zhangsan88@qq.com", "编辑张三"]],
     );
     const audit = await env.tdb.repos.audit.listForTargets([first.id]);
     expect(audit.map((a) => [a.action, a.actor, a.reason]).sort()).toEqual([
-      ["assign", "office", "电话核实"],
-      ["remember_address", "office", "电话核实"],
+      ["assign", "编辑张三", "电话核实"],
+      ["remember_address", "编辑张三", "电话核实"],
     ]);
 
     // The unit page lists it as remembered, with who and from which mail.
     const unitPage = await (
-      await fetch(`${env.url}/units/${encodeURIComponent("市水利局")}?period=2023-04`)
+      await env.fetch(`/units/${encodeURIComponent("市水利局")}?period=2023-04`)
     ).text();
     expect(unitPage).toContain("zhangsan88@qq.com");
-    expect(unitPage).toMatch(/office 从<a href="\/messages\/[0-9a-f]{64}">邮件<\/a>记住/);
+    expect(unitPage).toMatch(/编辑张三 从<a href="\/messages\/[0-9a-f]{64}">邮件<\/a>记住/);
     expect(unitPage).toContain("记住发件地址属于该单位");
 
     // The next mail from that address, naming no unit, is logged for the unit by processing itself,
@@ -170,10 +170,10 @@ describe.each(backends)("review decisions on the board (%s)", (backend) => {
     const c = await deliver(env);
     for (const m of [a, b, c]) expect(m.outcome.state).toBe("review");
 
-    const list = await (await fetch(`${env.url}/review`)).text();
+    const list = await (await env.fetch(`/review`)).text();
     expect(list).toContain('form="bulk"');
     expect(list).toContain("选中的都不是报送");
-    const ticked = await (await fetch(`${env.url}/review?all=1`)).text();
+    const ticked = await (await env.fetch(`/review?all=1`)).text();
     expect(ticked.match(/form="bulk" aria-label="选中" checked/g)).toHaveLength(3);
 
     const body = new URLSearchParams([
@@ -181,8 +181,9 @@ describe.each(backends)("review decisions on the board (%s)", (backend) => {
       ["ids", b.id],
       ["reason", "垃圾邮件"],
       ["page", "1"],
+      ["_csrf", env.session.csrf],
     ]);
-    const res = await fetch(`${env.url}/review/dismiss`, {
+    const res = await env.fetch(`/review/dismiss`, {
       method: "POST",
       body,
       redirect: "manual",
@@ -219,13 +220,13 @@ describe.each(backends)("review decisions on the board (%s)", (backend) => {
         received_at: new Date(Date.UTC(2023, 4, 1, 0, n)).toISOString(),
       });
     }
-    const first = await (await fetch(`${env.url}/review`)).text();
+    const first = await (await env.fetch(`/review`)).text();
     expect(first).toContain("待人工处理（230）");
     expect(first).toContain("第 1–100 封，共 230 封");
     expect(first).toContain("第 1 / 3 页");
     // Newest first: the 230th mail heads page 1, the 1st ends page 3.
     expect(first).toContain("来信第230封");
-    const last = await (await fetch(`${env.url}/review?page=3`)).text();
+    const last = await (await env.fetch(`/review?page=3`)).text();
     expect(last).toContain("第 201–230 封，共 230 封");
     expect(last).toContain("来信第1封<");
     expect(last.match(/name="ids"/g)).toHaveLength(30);

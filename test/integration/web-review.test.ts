@@ -21,7 +21,7 @@ describe.each(backends)("web board: review list (%s)", (backend) => {
     env = await startBoardEnv(backend);
     const id = await reviewMessage(env);
 
-    const list = await (await fetch(`${env.url}/review`)).text();
+    const list = await (await env.fetch(`/review`)).text();
     expect(list).toContain("4月份工作进展情况");
     expect(list).toContain("someone123@qq.com");
     expect(list).toContain(`/review/${id}/assign`);
@@ -45,17 +45,15 @@ describe.each(backends)("web board: review list (%s)", (backend) => {
       .selectAll()
       .where("action", "=", "assign")
       .executeTakeFirstOrThrow();
-    expect(audit).toMatchObject({ actor: "office", reason: "电话核实", target: id });
+    expect(audit).toMatchObject({ actor: "编辑张三", reason: "电话核实", target: id });
 
-    const period = await (await fetch(`${env.url}/periods/2023-04`)).text();
+    const period = await (await env.fetch(`/periods/2023-04`)).text();
     const row = tableRows(period).find((r) => r.includes(">市水利局</a>")) ?? "";
     expect(row).not.toContain("未报送");
     expect(row).toMatch(/<td>1<\/td>/);
 
     // The unit page lists the mail and its file with the kind the parser gave it.
-    const detail = await (
-      await fetch(`${env.url}/units/${encodeURIComponent("市水利局")}?period=2023-04`)
-    ).text();
+    const detail = await (await env.fetch(`/units/${encodeURIComponent("市水利局")}?period=2023-04`)).text();
     expect(detail).toContain("4月份工作进展情况");
     expect(detail).toContain("工作进展情况.docx");
     expect(detail).toContain("指定单位");
@@ -85,7 +83,7 @@ describe.each(backends)("web board: review list (%s)", (backend) => {
       .executeTakeFirstOrThrow();
     expect(dismissed.state).toBe("not_report");
 
-    const list = await (await fetch(`${env.url}/review?done=dismissed`)).text();
+    const list = await (await env.fetch(`/review?done=dismissed`)).text();
     expect(list).toContain("已标记为不是报送");
     expect(list).not.toContain(`/review/${first}/assign`);
     expect(list).toContain(`/review/${second}/assign`);
@@ -96,7 +94,7 @@ describe.each(backends)("web board: review list (%s)", (backend) => {
   it("escapes a hostile subject and sender name in the list", async () => {
     env = await startBoardEnv(backend);
     const id = await reviewMessage(env, "4月份<script>alert('x')</script>工作进展");
-    const list = await (await fetch(`${env.url}/review`)).text();
+    const list = await (await env.fetch(`/review`)).text();
     expect(list).toContain(`/review/${id}/assign`);
     expect(list).not.toContain("<script>alert");
     expect(list).toContain("&lt;script&gt;");
@@ -150,14 +148,12 @@ describe.each(backends)("web board: review list (%s)", (backend) => {
         created_at: now,
       })
       .execute();
-    const list = await (await fetch(`${env.url}/review`)).text();
+    const list = await (await env.fetch(`/review`)).text();
     expect(list).toContain("【正定县】4月生态文明建设工作进展");
     expect(list).toContain("已登记：正定县 2023-04");
     expect(list).toContain("需核实");
 
-    const detail = await (
-      await fetch(`${env.url}/units/${encodeURIComponent("正定县")}?period=2023-04`)
-    ).text();
+    const detail = await (await env.fetch(`/units/${encodeURIComponent("正定县")}?period=2023-04`)).text();
     expect(detail).toContain("盖章扫描件.pdf");
     expect(detail).toContain("超大附件链接");
     expect(detail).toContain(

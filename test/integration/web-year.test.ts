@@ -56,7 +56,7 @@ describe.each(backends)("web board: year page (%s)", (backend) => {
     await received(env, "市水利局", "2023-04", "2023-05-08T02:00:00Z"); // on time, month still open
     await exemptUnit(env.tdb.repos, { unitId: "赵县", period: "2023-02", exempt: true }, settings, office);
 
-    const res = await fetch(`${env.url}/year/2023`);
+    const res = await env.fetch(`/year/2023`);
     expect(res.status).toBe(200);
     const page = await res.text();
     expect(page).toContain("2023年度工作进展情况报送一览");
@@ -100,17 +100,17 @@ describe.each(backends)("web board: year page (%s)", (backend) => {
 
   it("is linked from the header, /year opens the current year, and a bad year is refused in Chinese", async () => {
     env = await startBoardEnv(backend);
-    const period = await (await fetch(`${env.url}/periods/2023-04`)).text();
+    const period = await (await env.fetch(`/periods/2023-04`)).text();
     expect(period).toContain('href="/year"');
-    const year = await fetch(`${env.url}/year`, { redirect: "manual" });
+    const year = await env.fetch(`/year`, { redirect: "manual" });
     expect(year.headers.get("location")).toBe("/year/2023");
-    const picked = await fetch(`${env.url}/year?year=2022`, { redirect: "manual" });
+    const picked = await env.fetch(`/year?year=2022`, { redirect: "manual" });
     expect(picked.headers.get("location")).toBe("/year/2022");
-    const bad = await fetch(`${env.url}/year/20x3`);
+    const bad = await env.fetch(`/year/20x3`);
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain("应为四位数字");
     // Before the service has any record, every month is blank.
-    const empty = await (await fetch(`${env.url}/year/2023`)).text();
+    const empty = await (await env.fetch(`/year/2023`)).text();
     expect(
       cellsOf(tableRows(empty)[0] ?? "")
         .slice(2, 14)
@@ -121,7 +121,7 @@ describe.each(backends)("web board: year page (%s)", (backend) => {
   it("prints on A4 landscape without forms or navigation, names on one line", async () => {
     env = await startBoardEnv(backend);
     for (const path of ["/year/2023", "/periods/2023-04"]) {
-      const page = await (await fetch(`${env.url}${path}`)).text();
+      const page = await (await env.fetch(`${path}`)).text();
       const print = /@media print\{([\s\S]*?)\n\}/.exec(page)?.[1] ?? "";
       expect(page).toContain("@page{size:A4 landscape");
       expect(print).toMatch(/header,form,details[^{]*\{display:none!important\}/);

@@ -95,6 +95,9 @@ async function migrate(db: Db, schema?: string): Promise<void> {
   const migrator = new Migrator({
     db,
     provider: migrationProvider,
+    // Numbers were handed out to parallel pieces of work ahead of time, so a migration may land
+    // after one with a higher number; each is independent of the ones around it.
+    allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();

@@ -330,6 +330,43 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0009_accounts": {
+    async up(db: Kysely<unknown>) {
+      // Board accounts (report-inbox user add). name is what the audit log records as 操作人;
+      // password is "scrypt$N$r$p$salt$hash" so the cost can be raised later per account.
+      await db.schema
+        .createTable("users")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("role", "text", (c) => c.notNull())
+        .addColumn("password", "text", (c) => c.notNull())
+        .addColumn("disabled", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .execute();
+      // Signed-in sessions, by the SHA-256 of the cookie's value: a copy of the database does
+      // not hand out live sessions. user is a users.name or the bootstrap WEB_USER.
+      await db.schema
+        .createTable("sessions")
+        .addColumn("id_hash", "text", (c) => c.primaryKey())
+        .addColumn("user_name", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("seen_at", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .addColumn("address", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("sessions_user").on("sessions").column("user_name").execute();
+      // Failed sign-ins per key ("account:<name>" or "address:<ip>"), shared by every board
+      // process, so a restart or a second instance does not reset a lockout.
+      await db.schema
+        .createTable("sign_in_failures")
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("failures", "integer", (c) => c.notNull())
+        .addColumn("first_at", "text", (c) => c.notNull())
+        .addColumn("last_at", "text", (c) => c.notNull())
+        .addColumn("locked_until", "text")
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

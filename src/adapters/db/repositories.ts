@@ -1,4 +1,5 @@
 import type { Clock } from "../../clock.ts";
+import { type AccountRepository, createAccountRepository } from "./account-repository.ts";
 import { type AuditRepository, createAuditRepository } from "./audit-repository.ts";
 import type { DbBackend } from "./connect.ts";
 import { type ContactRepository, createContactRepository } from "./contact-repository.ts";
@@ -23,6 +24,8 @@ export interface Repositories {
   mailboxes: MailboxStateRepository;
   scheduleRuns: ScheduleRunRepository;
   contacts: ContactRepository;
+  /** Board accounts, sessions and failed sign-ins. */
+  accounts: AccountRepository;
   /**
    * Runs fn with repositories bound to one transaction: all of its writes or none. Inside a
    * transaction it joins it (Kysely cannot nest them).
@@ -48,6 +51,7 @@ export function createRepositories(options: RepositoryOptions): Repositories {
     mailboxes: createMailboxStateRepository(options),
     scheduleRuns: createScheduleRunRepository(options),
     contacts: createContactRepository(options),
+    accounts: createAccountRepository(options),
     transaction: (fn) =>
       db.isTransaction
         ? fn(repos)

@@ -215,6 +215,37 @@ export interface UnitContactsTable {
   entered_by: string;
 }
 
+/** A board account; name is the 操作人 the audit log records. */
+export interface UsersTable {
+  name: string;
+  /** viewer | editor | admin */
+  role: string;
+  /** scrypt$N$r$p$salt$hash (base64) */
+  password: string;
+  disabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A signed-in session, keyed by the SHA-256 of the cookie value (never the value itself). */
+export interface SessionsTable {
+  id_hash: string;
+  user_name: string;
+  created_at: string;
+  seen_at: string;
+  expires_at: string;
+  address: string;
+}
+
+/** Failed sign-ins for one account or one address, and the lockout they brought. */
+export interface SignInFailuresTable {
+  key: string;
+  failures: number;
+  first_at: string;
+  last_at: string;
+  locked_until: string | null;
+}
+
 export interface Database {
   units: UnitsTable;
   unit_addresses: UnitAddressesTable;
@@ -229,6 +260,9 @@ export interface Database {
   mailbox_state: MailboxStateTable;
   schedule_runs: ScheduleRunsTable;
   unit_contacts: UnitContactsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  sign_in_failures: SignInFailuresTable;
 }
 
 export type { Generated };

@@ -1,0 +1,225 @@
+import {
+  newToken,
+  secretsEqual,
+  tokenDigest,
+  unusableHash,
+  verifyPassword,
+} from "../adapters/auth/password.ts";
+import type { SignInFailureRecord } from "../adapters/db/account-repository.ts";
+import type { Repositories } from "../adapters/db/repositories.ts";
+import type { Clock } from "../clock.ts";
+import { isRole, type Role } from "../domain/roles.ts";
+import type { Logger } from "../logger.ts";
+
+// Signing in to the board, and the sessions that follow. Wrong passwords are counted per account
+// and per address in the database; each failure is answered more slowly than the last, and
+// after `lockAfterFailures` the account (or, at four times that, the address) is refused without
+// looking at the password for `lockMinutes`. Attempts on one account or address are handled one
+// at a time, so a burst of parallel guesses cannot all be checked before the count catches up.
+
+export interface SignInSettings {
+  lockAfterFailures: number;
+  lockMinutes: number;
+  sessionHours: number;
+  sessionIdleMinutes: number;
+  /** WEB_USER / WEB_PASS: an admin who can sign in before any account exists. */
+  bootstrap?: { user: string; pass: string } | undefined;
+}
+
+export interface SignInDeps {
+  repos: Pick<Repositories, "accounts">;
+  clock: Clock;
+  logger: Logger;
+  /** Waits before a wrong password is answered; tests may shorten it. */
+  delay?: (ms: number) => Promise<void>;
+}
+
+/** The person behind a request. */
+export interface SignedIn {
+  name: string;
+  role: Role;
+  /** Signed in with WEB_USER / WEB_PASS rather than an account. */
+  bootstrap: boolean;
+}
+
+export type SignInResult =
+  | { ok: true; user: SignedIn; token: string; expiresAt: Date }
+  | { ok: false; reason: "wrong" }
+  | { ok: false; reason: "locked"; until: Date };
+
+/** How many failures lock an address: several people share an office's NAT address. */
+const addressFactor = 4;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The slowing: 0.25 s after the first failure, doubling, at most 4 s. */
+export function failureDelayMs(failures: number): number {
+  return Math.min(250 * 2 ** Math.max(0, failures - 1), 4000);
+}
+
+export async function signIn(
+  deps: SignInDeps,
+  settings: SignInSettings,
+  input: { name: string; password: string; address: string },
+): Promise<SignInResult> {
+  const name = input.name.normalize("NFC").trim();
+  const accountKey = `account:${name}`;
+  const addressKey = `address:${input.address}`;
+  return withLocks([accountKey, addressKey], async () => {
+    const { repos, clock, logger } = deps;
+    const now = clock.now();
+    const records = await Promise.all([
+      repos.accounts.findFailure(accountKey),
+      repos.accounts.findFailure(addressKey),
+    ]);
+    const lockedUntil = records
+      .map((r) => (r?.locked_until ? new Date(r.locked_until) : null))
+      .filter((d): d is Date => d !== null && d > now)
+      .sort((a, b) => b.getTime() - a.getTime())[0];
+    if (lockedUntil) {
+      logger.warn(
+        { account: name, address: input.address, lockedUntil: lockedUntil.toISOString() },
+        "看板登录被拒绝：尝试次数过多，已暂时锁定",
+      );
+      return { ok: false, reason: "locked", until: lockedUntil };
+    }
+
+    const user = await checkCredentials(deps, settings, name, input.password);
+    if (user) {
+      await repos.accounts.clearFailures(accountKey);
+      const token = newToken();
+      const expiresAt = new Date(now.getTime() + settings.sessionHours * 3600_000);
+      await repos.accounts.createSession({
+        id_hash: tokenDigest(token),
+        user_name: user.name,
+        created_at: now.toISOString(),
+        seen_at: now.toISOString(),
+        expires_at: expiresAt.toISOString(),
+        address: input.address,
+      });
+      logger.info({ account: name, address: input.address, role: user.role }, "看板登录成功");
+      return { ok: true, user, token, expiresAt };
+    }
+
+    const window = settings.lockMinutes * 60_000;
+    const counted = await Promise.all([
+      countFailure(deps, accountKey, records[0], now, window, settings.lockAfterFailures),
+      countFailure(deps, addressKey, records[1], now, window, settings.lockAfterFailures * addressFactor),
+    ]);
+    const failures = counted[0].failures;
+    const locked = counted.some((r) => r.locked_until !== null);
+    logger.warn(
+      { account: name, address: input.address, failures, addressFailures: counted[1].failures, locked },
+      locked ? "看板登录失败：密码错误，已达上限，暂时锁定" : "看板登录失败：账号或密码错误",
+    );
+    await (deps.delay ?? sleep)(failureDelayMs(Math.max(failures, counted[1].failures)));
+    return { ok: false, reason: "wrong" };
+  });
+}
+
+async function checkCredentials(
+  deps: SignInDeps,
+  settings: SignInSettings,
+  name: string,
+  password: string,
+): Promise<SignedIn | null> {
+  const row = await deps.repos.accounts.findUser(name);
+  if (row) {
+    const ok = await verifyPassword(password, row.password);
+    return ok && row.disabled === 0 && isRole(row.role)
+      ? { name: row.name, role: row.role, bootstrap: false }
+      : null;
+  }
+  const bootstrap = settings.bootstrap;
+  if (bootstrap?.user && bootstrap.pass && name === bootstrap.user.normalize("NFC").trim()) {
+    // Hashing anyway keeps this as slow as an account's check: the time tells nothing.
+    await verifyPassword(password, unusableHash);
+    return secretsEqual(password, bootstrap.pass) ? { name, role: "admin", bootstrap: true } : null;
+  }
+  // An unknown name costs the same time as a known one.
+  await verifyPassword(password, unusableHash);
+  return null;
+}
+
+async function countFailure(
+  deps: SignInDeps,
+  key: string,
+  previous: SignInFailureRecord | undefined,
+  now: Date,
+  windowMs: number,
+  limit: number,
+): Promise<SignInFailureRecord> {
+  // Failures older than the window (or an ended lockout) start the count again.
+  const fresh =
+    !previous ||
+    (previous.locked_until !== null && new Date(previous.locked_until) <= now) ||
+    now.getTime() - new Date(previous.first_at).getTime() > windowMs;
+  const failures = fresh ? 1 : previous.failures + 1;
+  const record: SignInFailureRecord = {
+    key,
+    failures,
+    first_at: fresh ? now.toISOString() : previous.first_at,
+    last_at: now.toISOString(),
+    locked_until: failures >= limit ? new Date(now.getTime() + windowMs).toISOString() : null,
+  };
+  await deps.repos.accounts.saveFailure(record);
+  return record;
+}
+
+/** The signed-in person for a session cookie's value, or null (and the session ends) when it is over. */
+export async function resolveSession(
+  deps: Pick<SignInDeps, "repos" | "clock">,
+  settings: SignInSettings,
+  token: string,
+): Promise<SignedIn | null> {
+  const { accounts } = deps.repos;
+  const idHash = tokenDigest(token);
+  const session = await accounts.findSession(idHash);
+  if (!session) return null;
+  const now = deps.clock.now();
+  const idleEnd = new Date(session.seen_at).getTime() + settings.sessionIdleMinutes * 60_000;
+  const user = await userOf(deps, settings, session.user_name);
+  if (!user || new Date(session.expires_at) <= now || idleEnd <= now.getTime()) {
+    await accounts.deleteSession(idHash);
+    return null;
+  }
+  // Written at most once a minute: reading a page should not cost a write every time.
+  if (now.getTime() - new Date(session.seen_at).getTime() > 60_000) await accounts.touchSession(idHash, now);
+  return user;
+}
+
+async function userOf(
+  deps: Pick<SignInDeps, "repos">,
+  settings: SignInSettings,
+  name: string,
+): Promise<SignedIn | null> {
+  const row = await deps.repos.accounts.findUser(name);
+  if (row)
+    return row.disabled === 0 && isRole(row.role)
+      ? { name: row.name, role: row.role, bootstrap: false }
+      : null;
+  const bootstrap = settings.bootstrap;
+  return bootstrap?.user && bootstrap.pass && bootstrap.user.normalize("NFC").trim() === name
+    ? { name, role: "admin", bootstrap: true }
+    : null;
+}
+
+export async function signOut(deps: Pick<SignInDeps, "repos">, token: string): Promise<void> {
+  await deps.repos.accounts.deleteSession(tokenDigest(token));
+}
+
+/** Runs fn once every key's earlier callers (in this process) are done; keys are taken in order. */
+const queues = new Map<string, Promise<unknown>>();
+async function withLocks<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
+  if (keys.length === 0) return fn();
+  const [key, ...rest] = keys as [string, ...string[]];
+  const previous = queues.get(key) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(() => withLocks(rest, fn));
+  queues.set(key, run);
+  try {
+    return await run;
+  } finally {
+    // The last caller in line removes the key, so the map does not grow with every address.
+    if (queues.get(key) === run) queues.delete(key);
+  }
+}

@@ -1,0 +1,91 @@
+import type { Context, Hono } from "hono";
+import { getCookie } from "hono/cookie";
+import { html } from "hono/html";
+import { dateTimeLabel } from "../domain/labels.ts";
+import { signIn, signOut } from "../usecases/sign-in.ts";
+import { csrfInput } from "./csrf.ts";
+import { type BoardDeps, formOf } from "./http.ts";
+import { page } from "./layout.ts";
+import { clientAddress } from "./request-origin.ts";
+import { clearSessionCookie, sessionCookie, setSessionCookie, signInSettings } from "./session.ts";
+
+// GET/POST /login and POST /logout (退出). A failed sign-in says the same thing whether the name
+// exists or not; a locked one says until when.
+
+export function registerSignInRoutes(app: Hono, deps: BoardDeps): void {
+  const settings = signInSettings(deps.config);
+  const { web } = deps.config;
+
+  app.get("/login", async (c) => {
+    if (c.get("user")) return c.redirect(safeNext(c.req.query("next")), 303);
+    const notice =
+      c.req.query("done") === "out" ? "已退出。" : c.req.query("expired") ? "登录已过期，请重新登录。" : null;
+    return signInPage(c, deps, { next: c.req.query("next"), notice });
+  });
+
+  app.post("/login", async (c) => {
+    const form = await formOf(c);
+    const name = form["name"] ?? "";
+    const next = form["next"];
+    if (!name || !form["password"])
+      return signInPage(c, deps, { next, name, error: "请填写账号和密码。" }, 400);
+    const result = await signIn(
+      {
+        repos: deps.repos,
+        clock: deps.clock,
+        logger: deps.processDeps.logger,
+        ...(deps.signInDelay ? { delay: deps.signInDelay } : {}),
+      },
+      settings,
+      // The password is taken as typed: spaces may be part of it.
+      { name, password: (await c.req.parseBody())["password"] as string, address: clientAddress(c, web) },
+    );
+    if (result.ok) {
+      setSessionCookie(c, web, result.token, result.expiresAt);
+      return c.redirect(safeNext(next), 303);
+    }
+    const error =
+      result.reason === "locked"
+        ? `登录失败次数过多，已暂时锁定，请于 ${dateTimeLabel(result.until, deps.config.timezone)} 后再试；如忘记密码，请管理员用 report-inbox user passwd 重设。`
+        : "账号或密码不对，请重新输入。连续输错多次将暂时锁定。";
+    return signInPage(c, deps, { next, name, error }, result.reason === "locked" ? 429 : 401);
+  });
+
+  app.post("/logout", async (c) => {
+    const token = getCookie(c, sessionCookie);
+    if (token) await signOut(deps, token);
+    clearSessionCookie(c);
+    return c.redirect("/login?done=out", 303);
+  });
+}
+
+/** Where to go after signing in: only a path on this board (never //other.site or a URL). */
+function safeNext(next: string | undefined): string {
+  return next && /^\/(?![/\\])/.test(next) && !/[\r\n]/.test(next) ? next : "/";
+}
+
+async function signInPage(
+  c: Context,
+  deps: BoardDeps,
+  view: { next?: string | undefined; name?: string; error?: string; notice?: string | null },
+  status: 200 | 400 | 401 | 429 = 200,
+) {
+  const noAccounts =
+    (await deps.repos.accounts.countActiveUsers()) === 0 && !signInSettings(deps.config).bootstrap;
+  const body = html`<form method="post" action="/login" class="signin">
+<h1>登录看板</h1>
+${view.error ? html`<div class="error">${view.error}</div>` : ""}
+${
+  noAccounts
+    ? html`<p class="error">还没有任何账号。请在服务器上运行<br><code>report-inbox user add 姓名 --role admin</code><br>添加管理员账号后再登录。</p>`
+    : ""
+}
+${csrfInput(c)}
+<input type="hidden" name="next" value="${safeNext(view.next)}">
+<label for="name">账号</label><input type="text" id="name" name="name" value="${view.name ?? ""}" autocomplete="username" required autofocus>
+<label for="password">密码</label><input type="password" id="password" name="password" autocomplete="current-password" required>
+<button type="submit">登录</button>
+<p class="muted small">账号由管理员添加；忘记密码请联系管理员重设。</p>
+</form>`;
+  return c.html(page("登录", body, view.notice ?? null), status);
+}
