@@ -122,8 +122,11 @@ describe.each(backends)("web board: year page (%s)", (backend) => {
     env = await startBoardEnv(backend);
     for (const path of ["/year/2023", "/periods/2023-04"]) {
       const page = await (await env.fetch(`${path}`)).text();
-      const print = /@media print\{([\s\S]*?)\n\}/.exec(page)?.[1] ?? "";
-      expect(page).toContain("@page{size:A4 landscape");
+      // The print rules live in the board's stylesheet (no inline style under the CSP).
+      const href = /<link rel="stylesheet" href="([^"]+)">/.exec(page)?.[1] ?? "";
+      const css = await (await env.fetch(href)).text();
+      const print = /@media print\{([\s\S]*?)\n\}/.exec(css)?.[1] ?? "";
+      expect(css).toContain("@page{size:A4 landscape");
       expect(print).toMatch(/header,form,details[^{]*\{display:none!important\}/);
       expect(print).toContain("td.name,th.name{white-space:nowrap}");
       expect(page).toMatch(/<td class="name"><a href="\/units\//);
