@@ -116,7 +116,7 @@ describe.each(backends)("message page (%s)", (backend) => {
       subject: "回执：4月份材料",
       payload: { text: "已收到", html: "<p>已收到</p>", autoSubmitted: "auto-replied" },
     });
-    const detail = await (await fetch(`${env.url}/mail/${ack.id}`)).text();
+    const detail = await (await env.fetch(`/mail/${ack.id}`)).text();
     expect(detail).toContain(`<a href="/messages/${mail.id}">查看来信</a>`);
   });
 
