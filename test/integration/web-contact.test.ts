@@ -48,7 +48,7 @@ describe.each(backends)("web board: standing contacts and the period page's filt
   });
 
   const get = async (path: string) => {
-    const res = await fetch(`${env.url}${path}`);
+    const res = await env.fetch(`${path}`);
     expect(res.status, path).toBe(200);
     return res.text();
   };

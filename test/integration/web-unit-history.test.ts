@@ -47,7 +47,7 @@ describe.each(backends)("web board: unit page history (%s)", (backend) => {
       { actor: "王干事", reason: "电话确认是水利局" },
     );
 
-    const res = await fetch(`${env.url}/units/${encodeURIComponent("市水利局")}?period=2023-04`);
+    const res = await env.fetch(`/units/${encodeURIComponent("市水利局")}?period=2023-04`);
     expect(res.status).toBe(200);
     const page = await res.text();
 
