@@ -95,7 +95,7 @@ describe.each(backends)("message page (%s)", (backend) => {
       reason: "无法解析邮件: 找不到邮件原文，无法解析",
       received_at: "2023-05-12T01:00:00Z",
     });
-    const res = await fetch(`${env.url}/messages/${id}`);
+    const res = await env.fetch(`/messages/${id}`);
     expect(res.status).toBe(200);
     const page = await res.text();
     expect(page).toContain("原文丢失的邮件");
