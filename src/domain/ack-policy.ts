@@ -94,8 +94,13 @@ export const defaultLoopSettings: LoopSettings = { replies: 3, withinMinutes: 5 
  */
 export function looksLikeLoop(acksSentAt: Date[], mailsReceivedAt: Date[], s: LoopSettings): boolean {
   const window = s.withinMinutes * 60_000;
+  // Arrival times from the mailbox (IMAP INTERNALDATE) have whole seconds: an answer in the same
+  // second as the send may read as a moment before it.
+  const slack = 2_000;
   const answered = acksSentAt.filter((sent) =>
-    mailsReceivedAt.some((m) => m.getTime() >= sent.getTime() && m.getTime() - sent.getTime() <= window),
+    mailsReceivedAt.some(
+      (m) => m.getTime() >= sent.getTime() - slack && m.getTime() - sent.getTime() <= window,
+    ),
   );
   return answered.length >= s.replies;
 }
