@@ -27,6 +27,7 @@ const commands: Record<string, () => Promise<Register>> = {
   backup: async () => (await import("./commands/backup.ts")).registerBackupCommand,
   compile: async () => (await import("./commands/compile.ts")).registerCompileCommand,
   outbox: async () => (await import("./commands/outbox.ts")).registerOutboxCommand,
+  user: async () => (await import("./commands/user.ts")).registerUserCommand,
 };
 
 /** The command word: the first argument that is neither an option nor --config's value. */
