@@ -14,15 +14,13 @@ import {
   resendMail,
 } from "../usecases/mail-log.ts";
 import { type MailKind, mailKindLabels } from "../usecases/outbox.ts";
+import { csrfInput } from "./csrf.ts";
 import { actorOf, type BoardDeps, BoardError, formOf } from "./http.ts";
 import { type Html, noticeOf, page, reasonInput } from "./layout.ts";
 
 // The mail log (/mail): what was sent to whom, when, of what kind, and where it stands, newest
 // first, 50 a page, filtered by state, kind and period. A failed or uncertain mail can be sent
 // again (/admin/mail/:id/resend: a confirmation page, then the POST), with its Message-ID.
-
-/** The CSRF field of every POST form (board-auth's csrfInput replaces this where it is used). */
-const csrfField = (_c: Context): Html | string => "";
 
 export function registerMailLogRoutes(app: Hono, deps: BoardDeps): void {
   const tz = deps.config.timezone;
@@ -115,7 +113,7 @@ ${
     ? html`<p class="late">上次发送在交给邮件服务器之后中断，对方<strong>可能已经收到</strong>。重发后对方可能收到两份（Message-ID 相同，邮件客户端可据此识别为同一封）。</p>`
     : html`<p>重发将使用原来的 Message-ID，由后台发送进程在几分钟内发出。</p>`
 }
-<form method="post" action="/admin/mail/${encodeURIComponent(mail.id)}/resend">${csrfField(c)}
+<form method="post" action="/admin/mail/${encodeURIComponent(mail.id)}/resend">${csrfInput(c)}
 ${reasonInput("重发原因（记入操作记录）")}
 <button type="submit">确认重发</button> <a href="/mail/${encodeURIComponent(mail.id)}">取消</a>
 </form>`;

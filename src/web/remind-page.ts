@@ -4,15 +4,13 @@ import { missingSummary, periodLabel, statusLabel } from "../domain/labels.ts";
 import { currentCollectionPeriod } from "../domain/period.ts";
 import type { MailDeps } from "../usecases/send-common.ts";
 import { type StageResult, sendOverdueNotices, sendReminderStage } from "../usecases/send-reminders.ts";
+import { csrfInput } from "./csrf.ts";
 import { actorOf, type BoardDeps, BoardError, formOf, requirePeriod } from "./http.ts";
 import { type Html, page, reasonInput } from "./layout.ts";
 
 // 立即发送催报 (/admin/remind): GET lists, as a dry run, who a reminder stage (or the overdue
 // notice) would go to now and who cannot be reached; the POST sends it. Each unit gets a stage
 // once per period (the outbox key), so a second click or the scheduled run sends nothing twice.
-
-/** The CSRF field of every POST form (board-auth's csrfInput replaces this where it is used). */
-const csrfField = (_c: Context): Html | string => "";
 
 export function registerRemindRoutes(app: Hono, deps: BoardDeps): void {
   const tz = deps.config.timezone;
@@ -62,7 +60,7 @@ ${previewOf(preview, period, stageLabel(stage))}
 ${
   preview.closed || preview.targets.length === 0
     ? ""
-    : html`<form method="post" action="/admin/remind">${csrfField(c)}
+    : html`<form method="post" action="/admin/remind">${csrfInput(c)}
 <input type="hidden" name="period" value="${period}"><input type="hidden" name="stage" value="${stage}">
 ${reasonInput("说明（记入操作记录）")}
 <button type="submit">确认发送给以上 ${preview.targets.length} 个单位</button>

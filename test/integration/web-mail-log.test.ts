@@ -121,6 +121,8 @@ describe.each(backends)("web board: mail log (%s)", (backend) => {
     const confirmPage = await confirm.text();
     expect(confirmPage).toContain("确认重发");
     expect(confirmPage).toContain("可能已经收到");
+    // The form a browser posts carries the session's CSRF token.
+    expect(confirmPage).toMatch(/name="_csrf" value="[^"]+"/);
     // Looking at the confirmation changes nothing.
     expect((await env.tdb.repos.outbox.find(unsure))?.status).toBe("failed");
 
