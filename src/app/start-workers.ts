@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { boardLoginProblem } from "../usecases/board-login-check.ts";
 import { configuredRobots, createRobotNotifier } from "../usecases/notify-robots.ts";
 import { startBoard } from "../web/board.ts";
 import { listenFailure } from "./listen-error.ts";
@@ -53,6 +54,8 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
   try {
     // 1. Listeners.
     if (names.includes("web")) {
+      const loginProblem = await boardLoginProblem(config, rt.repos);
+      if (loginProblem) throw loginProblem;
       const { host, port } = config.web;
       const board = await startBoard(
         {

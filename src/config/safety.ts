@@ -44,11 +44,8 @@ export function findUnsafeSetting(config: Config): ConfigError | null {
       "web.user",
       "未设置：已设置 WEB_PASS，但没有 WEB_USER。请同时设置 WEB_USER 和 WEB_PASS",
     );
-  if (!web.user && !isLoopbackHost(web.host))
-    return new ConfigError(
-      "web.host",
-      `为 ${web.host}，其他电脑可以访问看板，但看板没有登录。请设置 WEB_USER 和 WEB_PASS，或改回 WEB_HOST=127.0.0.1`,
-    );
+  // A board other computers reach without any login is refused where accounts can be counted:
+  // usecases/board-login-check.ts (config check, and the web worker before it listens).
   if (notify.dingtalkWebhook && !notify.dingtalkSecret)
     return new ConfigError(
       "notify.dingtalkSecret",

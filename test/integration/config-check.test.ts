@@ -224,7 +224,7 @@ describe("report-inbox config check refuses dangerous set-ups in one Chinese lin
     [
       "the board on the office network with no login",
       { ...mailOk, WEB_HOST: "0.0.0.0" },
-      "配置错误: web.host (环境变量 WEB_HOST) 为 0.0.0.0，其他电脑可以访问看板，但看板没有登录。请设置 WEB_USER 和 WEB_PASS，或改回 WEB_HOST=127.0.0.1",
+      "配置错误: web.host (环境变量 WEB_HOST) 为 0.0.0.0，其他电脑可以访问看板，但还没有可用的看板账号，也没有设置 WEB_USER 和 WEB_PASS。请先添加账号：report-inbox user add 姓名 --role admin，或改回 WEB_HOST=127.0.0.1",
     ],
     [
       "a DingTalk robot without its signing secret",

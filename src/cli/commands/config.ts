@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { redactConfig } from "../../config/load.ts";
+import { boardLoginProblem } from "../../usecases/board-login-check.ts";
 import type { CliContext } from "../context.ts";
 
 export function registerConfigCommands(program: Command, ctx: CliContext): void {
@@ -14,6 +15,8 @@ export function registerConfigCommands(program: Command, ctx: CliContext): void 
       if (opts.print) console.log(JSON.stringify(redactConfig(c), null, 2));
       // Opening the database also checks DATA_DIR and that every configured unit is known.
       const { backend } = await ctx.db();
+      const problem = await boardLoginProblem(c, await ctx.repos());
+      if (problem) throw problem;
       const database = backend === "sqlite" ? "SQLite" : "PostgreSQL";
       console.log(`配置有效。数据目录 ${resolve(c.dataDir)}，数据库 ${database} 可以连接。`);
     });
