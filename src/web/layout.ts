@@ -11,6 +11,7 @@ export type Html = ReturnType<typeof html>;
 
 /** The board's stylesheet, served at boardCssPath (static.ts): the CSP allows no inline style. */
 export const boardCss = `
+.year-input{width:6em}
 body{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:0;color:#222;background:#f6f7f9;font-size:14px}
 header{background:#1f4e79;color:#fff;padding:10px 20px;display:flex;gap:24px;align-items:center}
 header a{color:#fff;text-decoration:none}header strong{font-size:16px}

@@ -1,4 +1,4 @@
-import type { Context, Hono } from "hono";
+import type { Hono } from "hono";
 import { html } from "hono/html";
 import { missingSummary, periodLabel, statusLabel } from "../domain/labels.ts";
 import { currentCollectionPeriod } from "../domain/period.ts";

@@ -34,14 +34,25 @@ export function signInSettings(config: Config): SignInSettings {
   };
 }
 
-/** Sets the session cookie after signing in. */
-export function setSessionCookie(c: Context, web: Config["web"], token: string, expiresAt: Date): void {
+/**
+ * Sets the session cookie after signing in. Its lifetime is sent as Max-Age (seconds from now),
+ * not as an Expires date: a date from the service's clock is wrong for the browser whenever
+ * the two clocks differ (a simulated month, a PC with the wrong date), and the browser then
+ * drops the cookie at once. The server ends the session itself in any case.
+ */
+export function setSessionCookie(
+  c: Context,
+  web: Config["web"],
+  token: string,
+  expiresAt: Date,
+  now: Date,
+): void {
   setCookie(c, sessionCookie, token, {
     httpOnly: true,
     sameSite: "Strict",
     path: "/",
     secure: isHttps(c, web),
-    expires: expiresAt,
+    maxAge: Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
   });
 }
 

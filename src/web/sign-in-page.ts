@@ -41,7 +41,7 @@ export function registerSignInRoutes(app: Hono, deps: BoardDeps): void {
       { name, password: (await c.req.parseBody())["password"] as string, address: clientAddress(c, web) },
     );
     if (result.ok) {
-      setSessionCookie(c, web, result.token, result.expiresAt);
+      setSessionCookie(c, web, result.token, result.expiresAt, deps.clock.now());
       return c.redirect(safeNext(next), 303);
     }
     const error =

@@ -4,14 +4,12 @@ import { dateLabel, periodLabel } from "../domain/labels.ts";
 import { type StandingContact, standingNote } from "../domain/standing-contact.ts";
 import type { Unit } from "../domain/types.ts";
 import { clearBoardContact, enterBoardContact, standingContactsOf } from "../usecases/standing-contacts.ts";
+import { csrfInput } from "./csrf.ts";
 import { actorOf, type BoardDeps, BoardError, formOf, requireUnit } from "./http.ts";
 import { type Html, reasonInput } from "./layout.ts";
 
 // The unit page's 常用联系人 section: who the office calls when the unit has not reported, where
 // that contact came from, and a form to enter one (issue 12, item 4). Entries are audited.
-
-// board-auth's CSRF field goes here (csrfInput(c) from src/web/csrf.ts) once it has landed.
-const csrfField = "";
 
 const sourceText: Record<StandingContact["source"], string> = {
   mail: "来件",
@@ -39,7 +37,7 @@ ${
     : html`<p class="muted">还没有联系人记录：该单位的来件中没有写联系人，配置文件和看板也未登记。</p>`
 }
 <p class="muted small">未报齐的单位在登记表、逾期名单和看板上列出这个联系人。来件和看板登记以较新的为准，都没有时用配置文件 units.${unit.id}.contact / phone。</p>
-<form method="post" action="${base}" class="inline">${csrfField}
+<form method="post" action="${base}" class="inline">${csrfInput()}
 <input type="hidden" name="back" value="${back}">
 <label>联系人 <input type="text" name="name" value="${entry?.name ?? ""}" size="8" maxlength="20" required></label>
 <label>电话 <input type="text" name="phone" value="${entry?.phone ?? ""}" size="14" maxlength="30" required></label>
@@ -47,7 +45,7 @@ ${reasonInput("说明，如：电话核实")}
 <button type="submit">${entry ? "更新联系人" : "登记联系人"}</button></form>
 ${
   entry
-    ? html`<form method="post" action="${base}/clear" class="inline">${csrfField}
+    ? html`<form method="post" action="${base}/clear" class="inline">${csrfInput()}
 <input type="hidden" name="back" value="${back}">
 <button type="submit">清除看板登记</button></form>`
     : ""

@@ -54,7 +54,7 @@ export function registerYearRoutes(app: Hono, deps: BoardDeps): void {
     const body = html`<h1>${year}年度工作进展情况报送一览</h1>
 <div class="toolbar">
 <a href="/year/${year - 1}">« ${year - 1}年</a>
-<form method="get" action="/year" class="inline"><input type="number" name="year" value="${year}" min="2000" max="2100" style="width:6em"> <button type="submit">查看</button></form>
+<form method="get" action="/year" class="inline"><input type="number" name="year" value="${year}" min="2000" max="2100" class="year-input"> <button type="submit">查看</button></form>
 <a href="/year/${year + 1}">${year + 1}年 »</a>
 </div>
 <p class="muted">统计时间：${dateTimeLabel(now, tz)}　共 ${units.length} 个单位${
