@@ -2,6 +2,7 @@ import { parseStringList } from "../adapters/db/json-columns.ts";
 import type { OutboxFilter, OutboxLogRow } from "../adapters/db/outbox-repository.ts";
 import type { Repositories } from "../adapters/db/repositories.ts";
 import { mailStateText } from "../domain/labels.ts";
+import { parseRejectedRecipients } from "../domain/rejected-recipients.ts";
 import type { Actor } from "./office-corrections.ts";
 import { type OutboxDeps, outboxLabel, resendOutbox, UNCERTAIN_PREFIX } from "./outbox.ts";
 
@@ -70,18 +71,6 @@ export function canResend(state: MailState): boolean {
   return state === "failed" || state === "uncertain";
 }
 
-function rejectedOf(json: string | null): MailLogRow["rejected"] {
-  if (!json) return [];
-  try {
-    const list = JSON.parse(json) as { address?: unknown; response?: unknown }[];
-    return Array.isArray(list)
-      ? list.map((r) => ({ address: String(r.address ?? ""), response: String(r.response ?? "") }))
-      : [];
-  } catch {
-    return [];
-  }
-}
-
 /** ack:<64 hex> is the acknowledgement of that stored mail; other kinds answer none. */
 function answeredMessage(kind: string, key: string): string | null {
   if (kind !== "ack") return null;
@@ -108,7 +97,7 @@ export function mailLogRow(row: OutboxLogRow, stages: readonly { name: string }[
     messageId: row.message_id_header,
     answers: answeredMessage(row.kind, row.idempotency_key),
     maybeTwice: state === "sent" && Number(row.delivered_uncertain) === 1,
-    rejected: rejectedOf(row.rejected_recipients),
+    rejected: parseRejectedRecipients(row.rejected_recipients),
   };
 }
 

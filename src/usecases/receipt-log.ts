@@ -5,6 +5,7 @@ import type { Config } from "../config/schema.ts";
 import { dateTimeLabel, missingSummary, periodLabel, statusLabel } from "../domain/labels.ts";
 import { buildDigestMail, type DigestData } from "../domain/mail-content/builders.ts";
 import { deadlineOf, localDateOf, parsePeriod } from "../domain/period.ts";
+import { parseRejectedRecipients } from "../domain/rejected-recipients.ts";
 import { SEAL_UNSEEN_NOTE } from "../domain/seal/policy.ts";
 import { contactToShow } from "../domain/standing-contact.ts";
 import {
@@ -181,25 +182,15 @@ export async function readReceiptLog(
       .map((n) => `${n.subject} → ${parseStringList(n.recipients).join(", ")}`),
   ];
   const rejected = notes.flatMap((n) =>
-    rejectedOf(n.rejected_recipients).map((r) => `${n.subject} → ${r.address}（${r.response || "拒收"}）`),
+    parseRejectedRecipients(n.rejected_recipients).map(
+      (r) => `${n.subject} → ${r.address}（${r.response || "拒收"}）`,
+    ),
   );
 
   const { year } = parsePeriod(period);
   const yearStatus = await getYearStatus(repos, units, year, { now, deadlineDay: config.deadline.day, tz });
   const matrix = yearStatus.units.map((u) => ({ unit: u.unit, months: u.months }));
   return { period, counts, rows, unreachable, uncertain, rejected, year, matrix };
-}
-
-function rejectedOf(json: string | null): { address: string; response: string }[] {
-  if (!json) return [];
-  try {
-    const list = JSON.parse(json) as { address?: unknown; response?: unknown }[];
-    return Array.isArray(list)
-      ? list.map((r) => ({ address: String(r.address ?? ""), response: String(r.response ?? "") }))
-      : [];
-  } catch {
-    return [];
-  }
 }
 
 /** Mails the receipt log to the office. kind: e.g. daily-1730, final, manual. Key digest:<date>:<kind>. */
