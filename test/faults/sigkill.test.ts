@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { backends } from "../helpers/db.ts";
-import { scaled } from "./harness/scale.ts";
+import { isShort, scaled } from "./harness/scale.ts";
 import { recordFaultRow } from "./harness/table.ts";
 import { createWorld, type Service, stageSoon, type World } from "./harness/world.ts";
 
@@ -18,7 +18,7 @@ afterEach(async () => {
 const rand = (min: number, max: number) => min + Math.random() * (max - min);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.each(backends)("SIGKILL on %s", (backend) => {
+describe.each(isShort ? (["sqlite"] as const) : backends)("SIGKILL on %s", (backend) => {
   it("random kills while submissions arrive and a stage runs: nothing lost, nothing doubled, nothing stuck", async () => {
     const kills = scaled(25, 4);
     const submissions = scaled(250, 40);
