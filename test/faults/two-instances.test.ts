@@ -20,6 +20,22 @@ describe("two instances", () => {
     await world.startService("b");
     await world.firstSync();
     await submitOverTime(world, total);
+    // The stage falls due 20 s after the world was made; on an idle machine the submissions can
+    // all be logged before that, so settling alone could check the outbox before the stage ran.
+    const w = world;
+    const stageQueued = async () =>
+      Number(
+        (
+          await w.db
+            .selectFrom("outbox")
+            .select((eb) => eb.fn.countAll<number>().as("n"))
+            .where("kind", "in", ["remind", "overdue"])
+            .executeTakeFirst()
+        )?.n ?? 0,
+      ) > 0;
+    for (const until = Date.now() + 120_000; Date.now() < until && !(await stageQueued()); ) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     const outcome = await world.settleAndCheck(scaled(600_000, 240_000));
     const runs = await world.db
       .selectFrom("schedule_runs")
