@@ -29,7 +29,8 @@ export type CorrectionProcessDeps = ProcessDeps & {
   registryChanged?(): void;
 };
 
-async function requireUnit(repos: CorrectionRepos, unitId: string): Promise<void> {
+/** Refuses a unit id the registry does not hold, with the command that lists the names. */
+export async function requireUnit(repos: Pick<Repositories, "units">, unitId: string): Promise<void> {
   if (!(await repos.units.exists(unitId)))
     throw new Error(`没有名为“${unitId}”的成员单位；用 report-inbox units 查看单位名称`);
 }

@@ -8,6 +8,7 @@ import {
 } from "../domain/standing-contact.ts";
 import type { Unit } from "../domain/types.ts";
 import type { Actor } from "./office-corrections.ts";
+import { requireUnit } from "./office-corrections.ts";
 
 // Standing contacts (常用联系人) for the outputs, and the office's own entry on the board. The rule
 // is domain/standing-contact.ts; this gathers its three sources: receipts, the board, config.
@@ -56,11 +57,6 @@ export function checkEnteredContact(input: { name: string; phone: string }): { n
 }
 
 type EntryRepos = Pick<Repositories, "contacts" | "audit" | "units" | "transaction">;
-
-async function requireUnit(repos: EntryRepos, unitId: string): Promise<void> {
-  if (!(await repos.units.exists(unitId)))
-    throw new Error(`没有名为“${unitId}”的成员单位；用 report-inbox units 查看单位名称`);
-}
 
 /** The office enters a unit's standing contact (audited: who, when, before and after, why). */
 export async function enterBoardContact(
