@@ -20,8 +20,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each(isShort ? (["sqlite"] as const) : backends)("SIGKILL on %s", (backend) => {
   it("random kills while submissions arrive and a stage runs: nothing lost, nothing doubled, nothing stuck", async () => {
-    const kills = scaled(25, 4);
-    const submissions = scaled(250, 40);
+    const kills = scaled(50, 4);
+    const submissions = scaled(500, 40);
     world = await createWorld({ backend, config: stageSoon(new Date(), 25_000) });
     let service: Service = await world.startService();
     await world.firstSync();
