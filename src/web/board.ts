@@ -31,8 +31,8 @@ import { registerYearRoutes } from "./year-page.ts";
 
 export type { BoardDeps } from "./http.ts";
 
-/** Reachable without signing in: the sign-in page and the stylesheet, plus isPublicRequest (/healthz, /metrics when configured). */
-const publicPaths = new Set(["/login", "/static/board.css"]);
+/** Reachable without signing in: the sign-in page, the stylesheet and the icon, plus isPublicRequest (/healthz, /metrics when configured). */
+const publicPaths = new Set(["/login", "/static/board.css", "/static/favicon.svg", "/favicon.ico"]);
 /** Anyone signed in may do these whatever their role: signing out. */
 const selfServicePaths = new Set(["/logout"]);
 

@@ -72,7 +72,7 @@ export function page(title: string, body: Html, notice?: string | null): Html {
   return html`<!doctype html>
 <html lang="zh-CN">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title} - 报送收件箱</title><link rel="stylesheet" href="${boardCssPath}"></head>
+<title>${title} - 报送收件箱</title><link rel="stylesheet" href="${boardCssPath}"><link rel="icon" href="/static/favicon.svg" type="image/svg+xml"></head>
 <body>
 ${header()}
 <main>

@@ -42,6 +42,10 @@ export async function launchBrowser(
       if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
     });
     page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
+    // Chromium's console names no address for a 404; record it here with its address.
+    page.on("response", (r) => {
+      if (r.status() === 404) problems.push(`404: ${r.url()}`);
+    });
   };
   context.on("page", watch);
   for (const p of context.pages()) watch(p);

@@ -236,5 +236,7 @@ describe("the board in headless Chromium (issue 13's walk-through)", () => {
 
     // Nothing on any page broke the Content-Security-Policy.
     expect(browser.problems.filter((p) => /Content Security Policy|pageerror/i.test(p))).toEqual([]);
+    // And nothing any page asked for was missing (the tab icon was, before it had one).
+    expect(browser.problems.filter((p) => p.startsWith("404:"))).toEqual([]);
   });
 });

@@ -115,6 +115,14 @@ describe.each(backends)("board sign-in and roles (%s)", (backend) => {
     expect(text).toContain('name="next" value="/review"');
     const css = await fetch(`${env.url}/static/board.css`);
     expect(css.headers.get("content-type")).toContain("text/css");
+    // The tab icon, linked from the sign-in page too, and /favicon.ico for clients that ask blindly.
+    expect(text).toContain('<link rel="icon" href="/static/favicon.svg"');
+    for (const icon of ["/static/favicon.svg", "/favicon.ico"]) {
+      const res = await fetch(`${env.url}${icon}`);
+      expect(res.status, icon).toBe(200);
+      expect(res.headers.get("content-type"), icon).toBe("image/svg+xml");
+      expect(await res.text(), icon).toMatch(/^<svg /);
+    }
   });
 
   it("signs in to where the person was going, with an HttpOnly SameSite=Strict cookie, and 退出 ends the session", async () => {
