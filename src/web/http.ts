@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { tryGetContext } from "hono/context-storage";
+import type { PasswordCost } from "../adapters/auth/password.ts";
 import type { Repositories } from "../adapters/db/repositories.ts";
 import type { OutgoingQueue } from "../adapters/queue/enqueue.ts";
 import type { Clock } from "../clock.ts";
@@ -24,6 +25,8 @@ export interface BoardDeps {
   outgoingQueue?: OutgoingQueue | null;
   /** Waits before a wrong password is answered (sign-in slowing); tests may shorten it. */
   signInDelay?: (ms: number) => Promise<void>;
+  /** scrypt cost for an unknown name's check: production's unless a test lowers it. */
+  passwordCost?: PasswordCost;
 }
 
 /** A request the board refuses with a message for the person at the screen (400 by default). */

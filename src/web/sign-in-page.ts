@@ -35,6 +35,7 @@ export function registerSignInRoutes(app: Hono, deps: BoardDeps): void {
         clock: deps.clock,
         logger: deps.processDeps.logger,
         ...(deps.signInDelay ? { delay: deps.signInDelay } : {}),
+        ...(deps.passwordCost ? { passwordCost: deps.passwordCost } : {}),
       },
       settings,
       // The password is taken as typed: spaces may be part of it.

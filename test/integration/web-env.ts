@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
-import { hashPassword } from "../../src/adapters/auth/password.ts";
+import { hashPassword, type PasswordCost } from "../../src/adapters/auth/password.ts";
 import { ContentStore } from "../../src/adapters/store/content-store.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config/load.ts";
@@ -48,6 +48,13 @@ export const testAccounts: Record<Role, string> = {
 };
 export const testPassword = "correct horse 电池 staple";
 
+/**
+ * scrypt at a test's cost: N=2^10, r=8, p=1 took 4 ms where production's N=2^15, p=3 took about
+ * 1 s (two loaded cores). Sign-in still hashes and compares the same way; the stored hash says
+ * its cost.
+ */
+export const testPasswordCost: PasswordCost = { N: 2 ** 10, r: 8, p: 1 };
+
 /** 2023-05-20 10:00 in Shanghai: collecting April, before the deadline of 28 May. */
 export const boardNow = new Date("2023-05-20T02:00:00Z");
 
@@ -92,6 +99,7 @@ export async function startBoardEnv(
     processDeps,
     // The slowing after a wrong password is a real wait; tests that count failures skip it.
     signInDelay: async () => {},
+    passwordCost: testPasswordCost,
   };
   const board = await startBoard(deps, { host: "127.0.0.1", port: 0 });
   const sessions = new Map<Role, BoardSession>();
@@ -99,7 +107,7 @@ export async function startBoardEnv(
     let session = sessions.get(role);
     if (!session) {
       // Through the repository, not addAccount: the fixture's accounts stay out of the audit log tests read.
-      const password = await hashPassword(testPassword);
+      const password = await hashPassword(testPassword, testPasswordCost);
       await tdb.repos.accounts.addUser({ name: testAccounts[role], role, password });
       session = await signInSession(board.url, testAccounts[role], testPassword);
       sessions.set(role, session);

@@ -4,18 +4,23 @@ import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 // keeps the cost it was hashed with and the cost can be raised later without a migration.
 // scrypt from node:crypto: no native add-on to build, and memory-hard like argon2.
 
+/** scrypt's cost parameters; each stored hash carries the ones it was made with. */
+export interface PasswordCost {
+  N: number;
+  r: number;
+  p: number;
+}
+
 /**
  * N=2^15, r=8, p=3: one of OWASP's equivalent scrypt settings, 32 MiB per check instead of the
- * 128 MiB of N=2^17 (a small office server signs in several people at once).
+ * 128 MiB of N=2^17 (a small office server signs in several people at once). Production always
+ * hashes with this; only tests pass a lower cost (a hash says its own cost, so checking works
+ * either way).
  */
-const defaults = { N: 2 ** 15, r: 8, p: 3 };
+export const productionPasswordCost: PasswordCost = { N: 2 ** 15, r: 8, p: 3 };
 const keyLength = 32;
 
-function derive(
-  password: string,
-  salt: Buffer,
-  params: { N: number; r: number; p: number },
-): Promise<Buffer> {
+function derive(password: string, salt: Buffer, params: PasswordCost): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     // maxmem must exceed 128 * N * r bytes or scrypt refuses.
     scrypt(
@@ -28,12 +33,13 @@ function derive(
   });
 }
 
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(
+  password: string,
+  cost: PasswordCost = productionPasswordCost,
+): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(password, salt, defaults);
-  return ["scrypt", defaults.N, defaults.r, defaults.p, salt.toString("base64"), key.toString("base64")].join(
-    "$",
-  );
+  const key = await derive(password, salt, cost);
+  return ["scrypt", cost.N, cost.r, cost.p, salt.toString("base64"), key.toString("base64")].join("$");
 }
 
 /** Whether password matches the stored hash; a malformed hash never matches. */
@@ -48,7 +54,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 /** A hash no password matches, checked for unknown names so they take as long as known ones. */
-export const unusableHash = `scrypt$${defaults.N}$${defaults.r}$${defaults.p}$${randomBytes(16).toString("base64")}$${randomBytes(keyLength).toString("base64")}`;
+export function unusableHash(cost: PasswordCost = productionPasswordCost): string {
+  const cached = unusable.get(cost);
+  if (cached) return cached;
+  const hash = `scrypt$${cost.N}$${cost.r}$${cost.p}$${randomBytes(16).toString("base64")}$${randomBytes(keyLength).toString("base64")}`;
+  unusable.set(cost, hash);
+  return hash;
+}
+const unusable = new WeakMap<PasswordCost, string>();
 
 /** Compares two secrets in constant time whatever their lengths (the bootstrap WEB_PASS). */
 export function secretsEqual(a: string, b: string): boolean {
