@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { stringify as stringifyYaml } from "yaml";
+import { fileExportReader } from "../adapters/import/export-reader.ts";
 import { drainQueues } from "../app/drain.ts";
 import { createRuntime, type Runtime } from "../app/runtime.ts";
 import { startWorkers } from "../app/start-workers.ts";
@@ -84,7 +85,12 @@ export async function runDemo(
         const file = join(inbox, `${mail.at.getTime()}.eml`);
         await writeFile(file, await mail.raw());
         await importFiles(
-          { repos: rt.repos, store: rt.store, enqueueProcessing: rt.enqueueProcessing },
+          {
+            reader: fileExportReader,
+            repos: rt.repos,
+            store: rt.store,
+            enqueueProcessing: rt.enqueueProcessing,
+          },
           [file],
           {
             source: "demo",

@@ -1,11 +1,7 @@
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { fromLineDate, splitMbox } from "../adapters/import/mbox.ts";
-import { findImportSources, type ImportSource, maildirDeliveryTime } from "../adapters/import/sources.ts";
-import { peekHeaders } from "../adapters/parse/header-peek.ts";
+import type { ExportedMessage, MailExportReader } from "../adapters/import/export-reader.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
-import { type IngestDeps, type IngestResult, ingestRawMessage } from "./ingest-message.ts";
+import { type IngestDeps, ingestRawMessage } from "./ingest-message.ts";
 
 export interface ImportReport {
   /** Messages recorded for the first time. */
@@ -20,6 +16,8 @@ export interface ImportReport {
 }
 
 export interface ImportDeps extends IngestDeps {
+  /** Where the exported mail is read from (adapters/import/export-reader.ts: files). */
+  reader: MailExportReader;
   logger?: Logger;
   /** The received time of a mail that carries no date at all; the system clock by default. */
   clock?: Clock;
@@ -35,18 +33,6 @@ export interface ImportOptions {
    * whose mail "arrives" as its clock passes, says false.
    */
   backfill?: boolean;
-}
-
-function parseDate(value: string | null): Date | null {
-  if (!value) return null;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? null : new Date(t);
-}
-
-/** The Date header of a header block (folded lines joined). */
-function dateHeader(header: Buffer): Date | null {
-  const text = header.toString("latin1").replace(/\r?\n[ \t]+/g, " ");
-  return parseDate(text.match(/^Date:[ \t]*(.*)$/im)?.[1]?.trim() ?? null);
 }
 
 /**
@@ -65,80 +51,42 @@ export async function importFiles(
   paths: string[],
   options: ImportOptions = {},
 ): Promise<ImportReport> {
-  for (const path of paths) {
-    await stat(path).catch(() => {
-      throw new Error(`找不到文件或文件夹: ${path}`);
-    });
-  }
   const report: ImportReport = { new: 0, duplicate: 0, failed: 0, failures: [], skipped: [] };
-  const count = (result: IngestResult) => {
-    if (result.isNew) report.new++;
-    else report.duplicate++;
-  };
   const fail = (path: string, err: unknown) => {
     report.failed++;
     report.failures.push({ path, error: (err as Error).message });
     deps.logger?.warn({ path, err: (err as Error).message }, `导入失败: ${path}`);
   };
-  for await (const source of findImportSources(paths)) {
-    if (source.kind === "skipped") {
-      report.skipped.push(source.path);
+  for await (const item of deps.reader.read(paths)) {
+    if (item.kind === "skipped") {
+      report.skipped.push(item.path);
+      continue;
+    }
+    if (item.kind === "failed") {
+      fail(item.path, item.error);
       continue;
     }
     try {
-      if (source.kind === "mbox") await importMbox(deps, source.path, options, count, fail);
-      else count(await importSingle(deps, source, options));
+      const result = await ingestRawMessage(deps, item.content, {
+        source: options.source ?? "import",
+        receivedAt: options.receivedAt ?? receivedAtOf(item, deps.clock ?? systemClock),
+        backfill: options.backfill ?? true,
+      });
+      if (result.isNew) report.new++;
+      else report.duplicate++;
     } catch (err) {
-      fail(source.path, err);
+      fail(item.path, err);
     }
   }
   return report;
 }
 
-async function importSingle(
-  deps: ImportDeps,
-  source: Exclude<ImportSource, { kind: "mbox" }>,
-  options: ImportOptions,
-) {
-  const { mtime } = await stat(source.path);
-  const date = parseDate((await peekHeaders(source.path)).date);
-  const receivedAt =
-    options.receivedAt ??
-    (source.kind === "maildir" ? (maildirDeliveryTime(source.path) ?? date ?? mtime) : (date ?? mtime));
-  return ingestRawMessage(deps, createReadStream(source.path), {
-    source: options.source ?? "import",
-    receivedAt,
-    backfill: options.backfill ?? true,
-  });
-}
-
-async function importMbox(
-  deps: ImportDeps,
-  path: string,
-  options: ImportOptions,
-  count: (r: IngestResult) => void,
-  fail: (path: string, err: unknown) => void,
-): Promise<void> {
-  let n = 0;
-  for await (const message of splitMbox(path)) {
-    n++;
-    const receivedAt =
-      options.receivedAt ??
-      fromLineDate(message.fromLine) ??
-      dateHeader(message.header) ??
-      (deps.clock ?? systemClock).now();
-    try {
-      count(
-        await ingestRawMessage(deps, message.content, {
-          source: options.source ?? "import",
-          receivedAt,
-          backfill: options.backfill ?? true,
-        }),
-      );
-    } catch (err) {
-      fail(`${path} (第 ${n} 封)`, err);
-    }
-  }
+/**
+ * The best trace of arrival: the delivery time an mbox or Maildir wrote, else the Date header,
+ * else the file's mtime (an .eml export's mtime is the export time, so it comes last), else now.
+ */
+function receivedAtOf(message: ExportedMessage, clock: Clock): Date {
+  return message.deliveredAt ?? message.dateHeader ?? message.modifiedAt ?? clock.now();
 }
 
 /** The one line the CLI prints, in the office's language. */

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import iconv from "iconv-lite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fileExportReader } from "../../src/adapters/import/export-reader.ts";
 import { formatImportReport, importFiles } from "../../src/usecases/import-files.ts";
 import { createWatchTestEnv, testRedisUrl, type WatchTestEnv } from "../helpers/watch-env.ts";
 
@@ -63,7 +64,12 @@ async function writeExport(): Promise<void> {
 describe("import of exported mail", () => {
   it("takes .eml, mbox and Maildir, counts duplicates, and streams each through ingest", async () => {
     await writeExport();
-    const deps = { repos: env.db.repos, store: env.store, enqueueProcessing: env.enqueueProcessing };
+    const deps = {
+      reader: fileExportReader,
+      repos: env.db.repos,
+      store: env.store,
+      enqueueProcessing: env.enqueueProcessing,
+    };
     const report = await importFiles(deps, [dir]);
     expect(report).toMatchObject({ new: 5, duplicate: 2, failed: 0 });
     expect(formatImportReport(report)).toBe("导入完成：新登记 5 封，重复 2 封。");

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fileExportReader } from "../../src/adapters/import/export-reader.ts";
 import { fromLineDate, splitMbox } from "../../src/adapters/import/mbox.ts";
 import { importFiles } from "../../src/usecases/import-files.ts";
 import { createWatchTestEnv, type WatchTestEnv } from "../helpers/watch-env.ts";
@@ -68,7 +69,12 @@ describe("mbox splitting", () => {
     expect(sizes).toEqual([first.length, second.length, third.length]);
 
     const report = await importFiles(
-      { repos: env.db.repos, store: env.store, enqueueProcessing: env.enqueueProcessing },
+      {
+        reader: fileExportReader,
+        repos: env.db.repos,
+        store: env.store,
+        enqueueProcessing: env.enqueueProcessing,
+      },
       [path],
     );
     expect(report).toMatchObject({ new: 3, duplicate: 0, failed: 0 });

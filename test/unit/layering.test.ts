@@ -49,6 +49,15 @@ describe("imports", () => {
     expect(offenders(sourceFiles("src/usecases"), infrastructure)).toEqual([]);
   });
 
+  it("no use case touches files itself: file I/O lives in adapters (readers handed in)", () => {
+    const fileSystem = (spec: string) => /^(node:)?fs(\/|$)/.test(spec);
+    for (const spec of ["node:fs", "node:fs/promises", "fs", "fs/promises"])
+      expect(fileSystem(spec), spec).toBe(true);
+    expect(fileSystem("node:path")).toBe(false);
+    expect(fileSystem("../adapters/import/export-reader.ts")).toBe(false);
+    expect(offenders(sourceFiles("src/usecases"), fileSystem)).toEqual([]);
+  });
+
   it("kysely is imported only inside adapters/db", () => {
     const kyselyOutsideDb = (spec: string, file: string) =>
       spec === "kysely" && !file.startsWith("src/adapters/db/");

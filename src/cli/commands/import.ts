@@ -10,10 +10,12 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
     .argument("<path...>", "文件或文件夹")
     .action(async (paths: string[]) => {
       const { formatImportReport, importFiles } = await import("../../usecases/import-files.ts");
+      const { fileExportReader } = await import("../../adapters/import/export-reader.ts");
       // Imported mail is queued for processing: without Redis nothing is stored, and one line says so.
       await ctx.processQueue();
       const report = await importFiles(
         {
+          reader: fileExportReader,
           repos: await ctx.repos(),
           store: ctx.store(),
           enqueueProcessing: ctx.enqueueProcessing,
