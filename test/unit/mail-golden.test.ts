@@ -97,6 +97,31 @@ describe("mail templates (golden files)", () => {
     await matchGolden("ack-incomplete-late", mail);
   });
 
+  it("a late report says it is counted late once complete, and only then that it is", async () => {
+    const late = (missing: string[]) =>
+      buildAckMail(
+        {
+          ...common,
+          signature: { ...signature, date: "2023年5月29日" },
+          unitName: "正定县",
+          receivedAt: "2023年5月29日 09:05",
+          files: [{ name: "正定县4月份工作进展（盖章）.pdf", kind: "盖章扫描件" }],
+          missing,
+          contactName: "赵强",
+          contactPhone: "13931100001",
+          late: true,
+          requestBy: "2023年6月1日",
+        },
+        renderer,
+      );
+    const complete = late([]);
+    expect(complete.text).toContain("本次报送已超过报送截止时间（2023年5月28日），记为逾期报送。");
+    expect(complete.html).toContain("记为逾期报送。");
+    const incomplete = late(["electronic"]);
+    expect(incomplete.text).toContain("材料补齐后记为逾期报送。");
+    expect(incomplete.text).not.toContain("），记为逾期报送。");
+  });
+
   it("first reminder: nothing received", async () => {
     const mail = buildReminderMail(
       {
