@@ -14,6 +14,8 @@ export interface StoredCopy {
   subject: string;
   /** True when the server dropped the connection instead of answering 250. */
   dropped: boolean;
+  /** The whole message as received, when keepRaw was set (the clock rows read the text). */
+  raw?: Buffer;
 }
 
 export interface FaultSmtp {
@@ -22,6 +24,8 @@ export interface FaultSmtp {
   mode: SmtpMode;
   /** Addresses refused with 550 at RCPT TO. */
   refuse: Set<string>;
+  /** Keep each copy's whole message (off by default: the SIGKILL row stores hundreds). */
+  keepRaw: boolean;
   stop(): Promise<void>;
 }
 
@@ -42,6 +46,7 @@ export async function startFaultSmtp(): Promise<FaultSmtp> {
     copies: [],
     mode: "accept",
     refuse: new Set(),
+    keepRaw: false,
     stop: async () => {},
   };
   const server = new SMTPServer({
@@ -66,14 +71,14 @@ export async function startFaultSmtp(): Promise<FaultSmtp> {
           return;
         }
         // Headers only: the body is not needed to count copies.
-        const raw = Buffer.concat(chunks)
-          .subarray(0, 64 * 1024)
-          .toString("latin1");
+        const whole = Buffer.concat(chunks);
+        const raw = whole.subarray(0, 64 * 1024).toString("latin1");
         state.copies.push({
           messageId: header(raw, "Message-ID"),
           to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
           subject: header(raw, "Subject"),
           dropped: mode === "drop-after-data",
+          ...(state.keepRaw ? { raw: whole } : {}),
         });
         if (mode === "drop-after-data") {
           const connections = (server as unknown as { connections: Set<ConnectionLike> }).connections;
