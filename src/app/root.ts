@@ -15,7 +15,7 @@ import { checkDataDir } from "./preflight.ts";
 import type { Runtime } from "./runtime.ts";
 
 // The composition root: the one place that knows how each part is made. Every part opens on
-// first use and at most once, so `config check` reads the config file and nothing else, `status`
+// first use and at most once, so `config check` reads the config file (and looks at DATA_DIR) and nothing else, `status`
 // opens the database but never Redis, and the service opens everything. close() closes what was
 // opened, newest first. Heavy modules (Kysely, bullmq, nodemailer) are imported when their part
 // opens, so a command's start-up pays only for what it uses.

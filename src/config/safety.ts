@@ -45,7 +45,7 @@ export function findUnsafeSetting(config: Config): ConfigError | null {
       "未设置：已设置 WEB_PASS，但没有 WEB_USER。请同时设置 WEB_USER 和 WEB_PASS",
     );
   // A board other computers reach without any login is refused where accounts can be counted:
-  // usecases/board-login-check.ts (config check, and the web worker before it listens).
+  // usecases/board-login-check.ts (doctor, and the web worker before it listens).
   if (notify.dingtalkWebhook && !notify.dingtalkSecret)
     return new ConfigError(
       "notify.dingtalkSecret",

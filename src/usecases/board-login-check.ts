@@ -5,7 +5,7 @@ import type { Config } from "../config/schema.ts";
 
 // A board other computers can reach must have someone who can sign in: an account (report-inbox
 // user add) or the bootstrap WEB_USER / WEB_PASS. Accounts live in the database, so this is
-// checked where the database is open (config check, and the web worker before it listens),
+// checked where the database is open (doctor, and the web worker before it listens),
 // not with the rest of the config at load.
 
 export async function boardLoginProblem(

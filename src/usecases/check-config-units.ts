@@ -10,11 +10,17 @@ import { parseUnitCatalog } from "../domain/work-points-catalog.ts";
 // an imported work-points document names. A typo (市水力局) used to become a 47th unit that
 // never reports and is listed as overdue every month.
 
-/** Every name (id or alias) that means a registry unit, mapped to the unit's id. */
-async function registryNames(repos: Pick<Repositories, "units">): Promise<Map<string, string>> {
+/** Every name (id or alias) of the bundled catalog (seeds/units.yaml), mapped to the unit's id. */
+async function catalogNames(): Promise<Map<string, string>> {
   const names = new Map<string, string>();
   const catalog = parseUnitCatalog(await readUnitCatalogText());
   for (const unit of catalog) for (const name of [unit.id, ...unit.aliases]) names.set(name, unit.id);
+  return names;
+}
+
+/** Every name (id or alias) that means a registry unit, mapped to the unit's id. */
+async function registryNames(repos: Pick<Repositories, "units">): Promise<Map<string, string>> {
+  const names = await catalogNames();
   // Units added by an imported document appear in its tasks; rows that only config put in the
   // units table (older versions did that) do not, and so do not count.
   const named = new Set(await repos.units.unitsNamedByTasks());
@@ -46,4 +52,34 @@ export async function assertConfigUnitsKnown(
     `units.${unknown}`,
     `不是单位名录中的成员单位 (名录共 ${ids.size} 个)。${hint}；如确为新增成员单位，请先用 report-inbox seed <工作要点文件> 导入列有该单位的工作要点`,
   );
+}
+
+/** A configured unit the bundled catalog does not name, and the catalog unit it is nearest to. */
+export interface UnitOutsideCatalog {
+  key: string;
+  /** The nearest catalog unit's id, when one is near. */
+  guess: string | null;
+  /** How many units the catalog has. */
+  catalogSize: number;
+}
+
+/**
+ * The configured units the bundled catalog does not know, read from the files alone (no
+ * database: `config check` opens none). Such a unit may still be in the registry, added by a
+ * work-points document imported with `report-inbox seed`; only the database can say
+ * (assertConfigUnitsKnown, when the service or doctor opens it).
+ */
+export async function configUnitsOutsideCatalog(
+  config: Pick<Config, "units">,
+): Promise<UnitOutsideCatalog[]> {
+  const keys = Object.keys(config.units ?? {});
+  if (keys.length === 0) return [];
+  const names = await catalogNames();
+  const catalogSize = new Set(names.values()).size;
+  return keys
+    .filter((key) => !names.has(key))
+    .map((key) => {
+      const near = nearest(key, names.keys());
+      return { key, guess: near ? (names.get(near) ?? null) : null, catalogSize };
+    });
 }

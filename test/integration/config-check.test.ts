@@ -1,12 +1,14 @@
 import { execFile } from "node:child_process";
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { envKeys } from "../../src/config/schema.ts";
 import { testRedisUrl } from "../helpers/env.ts";
 
 const root = join(import.meta.dirname, "../..");
+const queuePrefix = `ri-config-check-${process.pid}`;
 
 interface CliResult {
   code: number;
@@ -61,6 +63,11 @@ describe("report-inbox config check refuses dangerous set-ups in one Chinese lin
     base = { DATA_DIR: dataDir, REDIS_URL: testRedisUrl };
   });
   afterAll(async () => {
+    // The board worker made its queues' keys before it refused to start.
+    const redis = new Redis(testRedisUrl);
+    const keys = await redis.keys(`${queuePrefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
     await chmod(join(dir, "locked"), 0o755).catch(() => {});
     await rm(dir, { recursive: true, force: true });
   });
@@ -71,11 +78,30 @@ describe("report-inbox config check refuses dangerous set-ups in one Chinese lin
     return { ...base, CONFIG_FILE: file };
   }
 
-  it("passes the defaults and says what it checked", async () => {
-    const result = await cli(["config", "check"], base);
+  it("passes the defaults, says what it checked, and opens no database", async () => {
+    const fresh = join(dir, "fresh");
+    const result = await cli(["config", "check"], { ...base, DATA_DIR: fresh });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`配置有效。数据目录 ${dataDir}，数据库 SQLite 可以连接。`);
+    expect(result.stdout).toBe(
+      `配置有效。数据目录 ${fresh} 可以读写。未打开数据库：数据库连接、单位名录和看板账号请用 report-inbox doctor 检查 (服务启动时也会检查)。\n`,
+    );
+    // SQLite would have created its file on opening.
+    expect(await readdir(fresh)).toEqual([]);
+  });
+
+  it("works while the database is unreachable or missing: the database is doctor's and the service's to check", async () => {
+    for (const url of [
+      "postgres://report@127.0.0.1:1/report_inbox",
+      "postgres://postgres@127.0.0.1:5432/report_inbox_missing_db",
+      `sqlite:${join(dir, "no-such-dir", "report-inbox.db")}`,
+    ]) {
+      const result = await cli(["config", "check"], { ...base, DATABASE_URL: url });
+      expect(result.stderr, url).toBe("");
+      expect(result.code, url).toBe(0);
+      expect(result.stdout, url).toContain("配置有效。");
+    }
+    await expect(stat(join(dir, "no-such-dir"))).rejects.toThrow();
   });
 
   it.each([
@@ -104,13 +130,23 @@ describe("report-inbox config check refuses dangerous set-ups in one Chinese lin
     expect(line).toContain("应为与 config/default.yaml 相同结构的“键: 值”设置");
   });
 
-  it("a unit the registry does not know: config check and status both refuse it", async () => {
+  it("a unit the registry does not know: config check points at it without a database, status refuses it", async () => {
     const env = await withFile("unit.yaml", "units:\n  市水力局: { emails: [slj@sjz.gov.cn] }\n");
+    // Only the database knows units added by an imported work-points document: config check
+    // names the likely typo and passes; whatever opens the database refuses it.
+    const checked = await cli(["config", "check"], env);
+    expect(checked.stderr).toBe("");
+    expect(checked.code).toBe(0);
+    expect(checked.stdout.split("\n")[0]).toBe(
+      "注意: units.市水力局 不在随附的单位名录中 (共 46 个)。是否应为 市水利局？如确为用 report-inbox seed 导入的新增成员单位，请运行 report-inbox doctor 核对数据库中的名录；否则请改正名称，服务启动时会拒绝名录中没有的单位",
+    );
     const expected =
       "配置错误: units.市水力局 不是单位名录中的成员单位 (名录共 46 个)。是否应为 市水利局？请改正名称；如确为新增成员单位，请先用 report-inbox seed <工作要点文件> 导入列有该单位的工作要点";
-    expect(expectOneLine(await cli(["config", "check"], env))).toBe(expected);
     // status used to list 47 units, the typo among them.
     expect(expectOneLine(await cli(["status", "--json"], env))).toBe(expected);
+    const doctor = await cli(["doctor"], env);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toContain(`[失败] 数据库：${expected.replace(/^配置错误: /, "")}`);
   });
 
   it("a unit named by an alias is accepted", async () => {
@@ -118,6 +154,7 @@ describe("report-inbox config check refuses dangerous set-ups in one Chinese lin
     const result = await cli(["config", "check"], env);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain("注意");
   });
 
   it("a unit's standing contact (units.<id>.contact / phone) is accepted and shown by status", async () => {
@@ -178,18 +215,18 @@ describe("report-inbox config check refuses dangerous set-ups in one Chinese lin
     );
   });
 
-  it("PostgreSQL that does not answer: one line naming host and port, for config check, status and the worker", async () => {
+  it("PostgreSQL that does not answer: one line naming host and port, for status and the worker", async () => {
     const env = { ...base, DATABASE_URL: "postgres://report@127.0.0.1:1/report_inbox" };
     const expected =
       "错误: 无法连接 PostgreSQL 127.0.0.1:1 (数据库 report_inbox)：连接被拒绝。请确认 PostgreSQL 已启动并监听该端口 (systemctl status postgresql)，或改正 DATABASE_URL";
-    for (const args of [["config", "check"], ["status"], ["worker", "all"]]) {
+    for (const args of [["status"], ["worker", "all"]]) {
       expect(expectOneLine(await cli(args, env))).toBe(expected);
     }
   });
 
   it("a PostgreSQL database that does not exist: says how to create it", async () => {
     const env = { ...base, DATABASE_URL: "postgres://postgres@127.0.0.1:5432/report_inbox_missing_db" };
-    expect(expectOneLine(await cli(["config", "check"], env))).toBe(
+    expect(expectOneLine(await cli(["status"], env))).toBe(
       "错误: 无法连接 PostgreSQL 127.0.0.1:5432 (数据库 report_inbox_missing_db)：数据库不存在。请先创建数据库，例如 createdb report_inbox_missing_db",
     );
   });
@@ -222,17 +259,30 @@ describe("report-inbox config check refuses dangerous set-ups in one Chinese lin
       "配置错误: web.pass (环境变量 WEB_PASS) 未设置：已设置 WEB_USER=office，但没有 WEB_PASS，看板将不需要登录就能查看和修改登记。请设置 WEB_PASS，或去掉 WEB_USER，例如 WEB_PASS=<看板登录密码>",
     ],
     [
-      "the board on the office network with no login",
-      { ...mailOk, WEB_HOST: "0.0.0.0" },
-      "配置错误: web.host (环境变量 WEB_HOST) 为 0.0.0.0，其他电脑可以访问看板，但还没有可用的看板账号，也没有设置 WEB_USER 和 WEB_PASS。请先添加账号：report-inbox user add 姓名 --role admin，或改回 WEB_HOST=127.0.0.1",
-    ],
-    [
       "a DingTalk robot without its signing secret",
       { DINGTALK_WEBHOOK: "https://oapi.dingtalk.com/robot/send?access_token=abc" },
       "配置错误: notify.dingtalkSecret (环境变量 DINGTALK_SECRET) 未设置：已配置钉钉机器人 Webhook，但没有加签密钥。请在钉钉群机器人“安全设置”中选择“加签”，把 SEC 开头的密钥设为 DINGTALK_SECRET，例如 DINGTALK_SECRET=SEC…",
     ],
   ])("%s", async (_name, env, expected) => {
     expect(expectOneLine(await cli(["config", "check"], { ...base, ...env }))).toBe(expected);
+  });
+
+  it("the board on the office network with no account: doctor says so, and the board worker refuses to start", async () => {
+    const env = {
+      ...base,
+      ...mailOk,
+      WEB_HOST: "0.0.0.0",
+      WEB_PORT: "18931",
+      QUEUE_PREFIX: queuePrefix,
+    };
+    const problem =
+      "web.host (环境变量 WEB_HOST) 为 0.0.0.0，其他电脑可以访问看板，但还没有可用的看板账号，也没有设置 WEB_USER 和 WEB_PASS。请先添加账号：report-inbox user add 姓名 --role admin，或改回 WEB_HOST=127.0.0.1";
+    // Accounts live in the database, which config check does not open.
+    expect((await cli(["config", "check"], env)).code).toBe(0);
+    const doctor = await cli(["doctor"], env);
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout.split("\n")).toContain(`[失败] 看板登录：${problem}`);
+    expect(expectOneLine(await cli(["worker", "web"], env))).toBe(`配置错误: ${problem}`);
   });
 
   it("the board on the office network with a login, and digests off without recipients, pass", async () => {

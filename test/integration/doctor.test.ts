@@ -104,6 +104,7 @@ describe("report-inbox doctor against real servers", { timeout: 180_000 }, () =>
         expect.stringMatching(
           /^\[通过\] 数据库：PostgreSQL postgres:\/\/.+ 可以打开，表结构已是最新，配置中的单位都在名录中$/,
         ),
+        "[通过] 看板登录：看板只在本机 (127.0.0.1) 监听，其他电脑无法访问",
         expect.stringMatching(/^\[通过\] 磁盘空间：数据目录 .+ 所在磁盘可用 [\d.]+ GB$/),
         expect.stringMatching(
           /^\[(通过|注意)\] 时钟和时区：现在是 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d \(北京时间.*$/,
@@ -164,7 +165,7 @@ describe("report-inbox doctor against real servers", { timeout: 180_000 }, () =>
         `^\\[失败\\] 发信 \\(SMTP\\)：无法连接 127\\.0\\.0\\.1:${smtpPort} \\((ESOCKET|ECONNECTION|ECONNREFUSED)\\)：.*ECONNREFUSED.*请检查 SMTP_HOST、SMTP_PORT、SMTP_SECURE`,
       ),
     );
-    expect(closed.lines.slice(3, 6).every((l) => l.startsWith("[通过]"))).toBe(true);
+    expect(closed.lines.slice(3, 7).every((l) => l.startsWith("[通过]"))).toBe(true);
 
     const config = loadConfig({
       env: {},

@@ -2,11 +2,19 @@ import type { Config } from "../../config/schema.ts";
 import { type CheckResult, fail, firstLine } from "./check-result.ts";
 import { checkImapLogin } from "./imap-check.ts";
 import { checkSenderMatchesAccount, checkSmtpLogin } from "./smtp-check.ts";
-import { checkClock, checkDatabase, checkDiskSpace, checkRedisReachable } from "./system-checks.ts";
+import {
+  checkBoardLogin,
+  checkClock,
+  checkDatabase,
+  checkDiskSpace,
+  checkRedisReachable,
+} from "./system-checks.ts";
 
 export interface DoctorOptions {
   /** Opens (and migrates) the database the way the service does. */
   openDb(config: Config): Promise<{ backend: string; close(): Promise<void> }>;
+  /** Why a board other computers can reach has no one to sign in (accounts are in the database). */
+  boardLoginProblem(config: Config): Promise<Error | null>;
   /** Less free space than this under DATA_DIR fails the disk check. */
   minFreeMb: number;
   /** Called with each result as soon as it is known, so a slow server does not hide the rest. */
@@ -21,6 +29,7 @@ export async function runDoctor(config: Config, options: DoctorOptions): Promise
     ["发件地址", () => checkSenderMatchesAccount(config.smtp)],
     ["Redis", () => checkRedisReachable(config)],
     ["数据库", () => checkDatabase(config, options.openDb)],
+    ["看板登录", () => checkBoardLogin(config, options.boardLoginProblem)],
     ["磁盘空间", () => checkDiskSpace(config, options.minFreeMb)],
     ["时钟和时区", () => checkClock(config)],
   ];

@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { createRedis } from "../../adapters/queue/queues.ts";
 import { ConfigError } from "../../config/config-error.ts";
+import { isLoopbackHost } from "../../config/safety.ts";
 import type { Config } from "../../config/schema.ts";
 import { checkDataDir } from "../preflight.ts";
 import { checkRedis } from "../root.ts";
@@ -38,8 +39,26 @@ export async function checkDatabase(
         : `PostgreSQL ${redactUrl(config.databaseUrl)}`;
     return ok(label, `${where} 可以打开，表结构已是最新，配置中的单位都在名录中`);
   } catch (err) {
-    return fail(label, (err as Error).message.replace(/^错误: /, ""));
+    return fail(label, (err as Error).message.replace(/^(配置)?错误: /, ""));
   }
+}
+
+/** A board other computers can reach needs an account or WEB_USER (config check cannot count accounts). */
+export async function checkBoardLogin(
+  config: Config,
+  problem: (config: Config) => Promise<Error | null>,
+): Promise<CheckResult> {
+  const label = "看板登录";
+  const { web } = config;
+  if (isLoopbackHost(web.host)) return ok(label, `看板只在本机 (${web.host}) 监听，其他电脑无法访问`);
+  try {
+    const found = await problem(config);
+    if (found) return fail(label, found.message.replace(/^配置错误: /, ""));
+  } catch (err) {
+    return fail(label, `无法查看看板账号：${(err as Error).message.replace(/^错误: /, "")}`);
+  }
+  const who = web.user && web.pass ? `WEB_USER (${web.user})` : "看板账号";
+  return ok(label, `看板监听 ${web.host}，其他电脑可以访问，已有可登录的${who}`);
 }
 
 export async function checkDiskSpace(config: Config, minFreeMb: number): Promise<CheckResult> {
