@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { outgoingAttempts } from "../../src/adapters/queue/enqueue.ts";
 import {
   deliverOutboxRow,
   enqueueMail,
@@ -9,6 +10,7 @@ import { buildReceiptLog } from "../../src/usecases/receipt-log.ts";
 import { backends } from "../helpers/db.ts";
 import { createOutgoingEnv, type OutgoingEnv } from "../helpers/outgoing-env.ts";
 import type { TestSmtpOptions } from "../helpers/smtp-server.ts";
+import { eventually } from "../helpers/wait.ts";
 
 // What the office sees when the SMTP server misbehaves: a server that stores a mail and drops
 // the connection before its 250, one that refuses a recipient for good, one that says "later".
@@ -111,5 +113,33 @@ describe.each(backends)("SMTP faults on %s", (backend) => {
     });
     expect(e.smtp.messages).toHaveLength(1);
     expect(await row(e, id)).toMatchObject({ status: "sent", attempts: 3, delivered_uncertain: 0 });
+  });
+
+  it("4xx through the sending worker: tried again 30 s later, and for about a day before giving up", async () => {
+    const e = await setUp(backend, { tempFailData: 1 });
+    await e.startWorker();
+    const { id } = await enqueueMail(e.deps, {
+      key: "digest:2023-04:2",
+      kind: "digest",
+      recipients: ["staff@example.gov.cn"],
+      subject: "登记表",
+      payload,
+    });
+    // The first attempt met the 4xx; the job waits in the delayed set for its next one.
+    await eventually(async () => (await e.queue.getJobState(id)) === "delayed", "job delayed after the 4xx");
+    const job = (await e.queue.getJob(id))!;
+    expect(job.attemptsMade).toBe(1);
+    expect(job.opts.attempts).toBe(outgoingAttempts);
+    // bullmq keeps a delayed job's due time as the score's upper bits (timestamp * 0x1000 + n).
+    const score = Number(await e.redis.zscore(`${e.prefix}:outgoing:delayed`, id));
+    const waitMs = Math.floor(score / 0x1000) - Date.now();
+    expect(waitMs).toBeGreaterThan(20_000);
+    expect(waitMs).toBeLessThanOrEqual(30_000);
+    expect(await row(e, id)).toMatchObject({ status: "failed", delivered_uncertain: 0 });
+    // When its time comes (promoted here), it goes out once.
+    await job.promote();
+    await e.drain();
+    expect(e.smtp.messages).toHaveLength(1);
+    expect(await row(e, id)).toMatchObject({ status: "sent", attempts: 2, delivered_uncertain: 0 });
   });
 });

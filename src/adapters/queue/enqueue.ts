@@ -17,13 +17,31 @@ export const processJobOptions: JobsOptions = {
   backoff: { type: "exponential", delay: 2000 },
 };
 
+/** The outgoing queue's backoff: 30 s doubling, never more than 30 minutes apart. */
+export const outgoingBackoffType = "smtp-capped";
+const outgoingFirstDelayMs = 30_000;
+const outgoingMaxDelayMs = 30 * 60_000;
+
+/** The wait before attempt `attemptsMade + 1` of a mail (attemptsMade counts from 1). */
+export function outgoingRetryDelayMs(attemptsMade: number): number {
+  return Math.min(outgoingFirstDelayMs * 2 ** Math.max(0, attemptsMade - 1), outgoingMaxDelayMs);
+}
+
 /**
- * Outgoing queue: a mail that could not go out (server away, 4xx) is tried again over about two
- * hours (30 s doubling, 8 attempts); a permanent refusal ends it at once (PermanentSendError).
+ * Attempts per mail: the waits add up to a little over 24 hours (30 s … 16 min, then every 30
+ * min). Mail providers answer 4xx for hours when they throttle a sender (163.com, QQ), and a
+ * mail server may be down over a night; the unit's acknowledgement still arrives once it is
+ * back, instead of ending "发送失败" after the hour that 8 doubling attempts gave.
+ */
+export const outgoingAttempts = 54;
+
+/**
+ * Outgoing queue: a mail that could not go out (server away, 4xx) is tried again for about a
+ * day (outgoingRetryDelayMs); a permanent refusal ends it at once (PermanentSendError).
  */
 export const outgoingJobOptions: JobsOptions = {
-  attempts: 8,
-  backoff: { type: "exponential", delay: 30_000 },
+  attempts: outgoingAttempts,
+  backoff: { type: outgoingBackoffType },
   removeOnComplete: { count: 5000 },
   removeOnFail: { count: 5000 },
 };

@@ -1,6 +1,7 @@
 import { type ConnectionOptions, DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Repositories } from "../../adapters/db/repositories.ts";
 import { isTransientFailure, transientDelayMs } from "../../adapters/failure-kind.ts";
+import { outgoingRetryDelayMs } from "../../adapters/queue/enqueue.ts";
 import { type OutgoingJob, queueNames } from "../../adapters/queue/queues.ts";
 import type { MailTransport } from "../../adapters/smtp/transport.ts";
 import type { Clock } from "../../clock.ts";
@@ -86,6 +87,8 @@ export async function createOutgoingWorker(deps: OutgoingWorkerDeps): Promise<Wo
     maxStalledCount,
     ...(deps.name ? { name: deps.name } : {}),
     limiter: deps.limiter ?? { max: deps.config.smtp.perMinute, duration: 60_000 },
+    // outgoingJobOptions' capped backoff (bullmq has no cap on its own exponential one).
+    settings: { backoffStrategy: (attemptsMade: number) => outgoingRetryDelayMs(attemptsMade) },
     ...(deps.stalledIntervalMs
       ? { stalledInterval: deps.stalledIntervalMs, lockDuration: deps.stalledIntervalMs * 2 }
       : {}),
