@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { createQueue, createRedis, type OutgoingJob, queueNames } from "../../src/adapters/queue/queues.ts";
-import { createMailTransport, type MailTransport } from "../../src/adapters/smtp/transport.ts";
+import type { OutgoingJob } from "../../src/adapters/queue/queues.ts";
+import type { MailTransport } from "../../src/adapters/smtp/transport.ts";
+import { createRoot } from "../../src/app/root.ts";
 import { createOutgoingWorker } from "../../src/app/workers/outgoing-worker.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { type DeepPartial, deepMerge, loadConfig } from "../../src/config/load.ts";
@@ -41,6 +42,7 @@ export async function createOutgoingEnv(
   const prefix = `test-out-${randomBytes(5).toString("hex")}`;
   const base: DeepPartial<Config> = {
     dataDir: tdb.dataDir,
+    redisUrl: testRedisUrl,
     queuePrefix: prefix,
     office: { emails: [officeStaff] },
     imap: { user: officeFrom },
@@ -61,9 +63,12 @@ export async function createOutgoingEnv(
     ) as DeepPartial<Config>,
   });
   const clock = new ManualClock(options.now ?? new Date("2023-05-01T00:00:00Z"));
-  const redis = createRedis(testRedisUrl);
-  const queue = createQueue<OutgoingJob>(queueNames.outgoing, { redisUrl: testRedisUrl, prefix }, redis);
-  const transport = createMailTransport(config);
+  // Redis, the outgoing queue and the SMTP transport as the service makes them; the database is
+  // the test's own (createTestDb).
+  const root = createRoot({ config, clock, logger: silentLogger });
+  const redis = await root.redis();
+  const queue = await root.outgoingQueue();
+  const transport = await root.transport();
   const deps: ScheduleDeps = { repos: tdb.repos, config, clock, queue };
   const workers: Worker<OutgoingJob>[] = [];
   return {
@@ -99,10 +104,8 @@ export async function createOutgoingEnv(
     async cleanup() {
       for (const w of workers) await w.close(true);
       await queue.obliterate({ force: true }).catch(() => {});
-      await queue.close();
-      transport.close();
+      await root.close();
       await smtp.stop();
-      redis.disconnect();
       await tdb.cleanup();
     },
   };

@@ -2,10 +2,8 @@
 // test's database (SQLite file), Redis prefix and SMTP server, until the test kills it.
 // CRASH_AFTER_SENT=n makes it SIGKILL itself right after the server accepted its n-th mail,
 // before the outbox row is marked sent: the worst moment for a crash.
-import { openDb } from "../../src/adapters/db/connect.ts";
-import { createRepositories } from "../../src/adapters/db/repositories.ts";
-import { createRedis } from "../../src/adapters/queue/queues.ts";
-import { createMailTransport, type MailTransport } from "../../src/adapters/smtp/transport.ts";
+import type { MailTransport } from "../../src/adapters/smtp/transport.ts";
+import { createRoot } from "../../src/app/root.ts";
 import { createOutgoingWorker } from "../../src/app/workers/outgoing-worker.ts";
 import { systemClock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config/load.ts";
@@ -16,14 +14,16 @@ const config = loadConfig({
   env: {},
   overrides: {
     dataDir: env.DATA_DIR ?? "",
+    redisUrl: env.REDIS_URL ?? "redis://127.0.0.1:6379",
     queuePrefix: env.QUEUE_PREFIX ?? "",
     smtp: { host: "127.0.0.1", port: Number(env.SMTP_PORT), secure: false, from: "huanzichu@example.gov.cn" },
     // Mail goes out over SMTP, so the receipt logs need someone to receive them.
     office: { emails: ["staff@example.gov.cn"] },
   },
 });
-const opened = await openDb({ databaseUrl: "", dataDir: config.dataDir });
-const real = createMailTransport(config);
+// The database, Redis and the SMTP transport as the service opens them.
+const root = createRoot({ config, clock: systemClock, logger: silentLogger });
+const real = await root.transport();
 let sent = 0;
 const crashAfter = Number(env.CRASH_AFTER_SENT ?? 0);
 const transport: MailTransport = {
@@ -37,11 +37,11 @@ const transport: MailTransport = {
   },
 };
 await createOutgoingWorker({
-  repos: createRepositories({ ...opened, clock: systemClock }),
+  repos: await root.repos(),
   config,
   clock: systemClock,
   transport,
-  connection: createRedis(env.REDIS_URL ?? "redis://127.0.0.1:6379"),
+  connection: await root.redis(),
   prefix: config.queuePrefix,
   logger: silentLogger,
   staleSendingMs: Number(env.STALE_MS ?? 1000),

@@ -2,14 +2,14 @@ import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { Queue } from "bullmq";
+import type { Queue } from "bullmq";
 import pino from "pino";
-import { createProcessEnqueuer } from "../../src/adapters/queue/enqueue.ts";
-import { type ProcessJob, queueNames } from "../../src/adapters/queue/queues.ts";
+import type { ProcessJob } from "../../src/adapters/queue/queues.ts";
 import { ContentStore } from "../../src/adapters/store/content-store.ts";
+import { createRoot } from "../../src/app/root.ts";
 import { type DeepPartial, loadConfig } from "../../src/config/load.ts";
 import type { Config } from "../../src/config/schema.ts";
-import type { Logger } from "../../src/logger.ts";
+import { type Logger, silentLogger } from "../../src/logger.ts";
 import { createTestDb, type TestBackend, type TestDb } from "./db.ts";
 import { testRedisUrl } from "./env.ts";
 import { eventually as waitUntil } from "./wait.ts";
@@ -90,17 +90,20 @@ export async function createWatchTestEnv(backend: TestBackend = "sqlite"): Promi
   const db = await createTestDb(backend);
   const store = new ContentStore(db.dataDir);
   const queuePrefix = `test-${randomBytes(5).toString("hex")}`;
-  const queue = new Queue<ProcessJob>(queueNames.process, {
-    connection: { url: testRedisUrl },
-    prefix: queuePrefix,
+  // The queue and its enqueuer as the service makes them (the composition root); the database is
+  // the test's own (createTestDb: a SQLite file or a PostgreSQL schema).
+  const root = createRoot({
+    config: loadConfig({ env: {}, overrides: { dataDir: db.dataDir, redisUrl: testRedisUrl, queuePrefix } }),
+    logger: silentLogger,
   });
+  const queue = await root.processQueue();
   queue.on("error", () => {});
   return {
     db,
     store,
     queue,
     queuePrefix,
-    enqueueProcessing: createProcessEnqueuer(queue),
+    enqueueProcessing: root.enqueueProcessing,
     jobIds: async () => {
       const jobs = await queue.getJobs([
         "waiting",
@@ -115,7 +118,7 @@ export async function createWatchTestEnv(backend: TestBackend = "sqlite"): Promi
     messageIds: async () => (await db.db.selectFrom("messages").select("id").execute()).map((r) => r.id),
     cleanup: async () => {
       await queue.obliterate({ force: true }).catch(() => undefined);
-      await queue.close();
+      await root.close();
       await db.cleanup();
     },
   };

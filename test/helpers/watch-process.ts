@@ -4,35 +4,25 @@
 //   -> {type: "ready"} once started, {type: "memory", rss, heapUsed, …} every WATCH_MEMORY_MS ms
 //      (after a full GC when node runs with --expose-gc).
 // SIGTERM stops it gracefully (finishes the message in hand).
-import { Queue } from "bullmq";
 import pino from "pino";
-import { openDb } from "../../src/adapters/db/connect.ts";
-import { createRepositories } from "../../src/adapters/db/repositories.ts";
-import { createProcessEnqueuer } from "../../src/adapters/queue/enqueue.ts";
-import { type ProcessJob, queueNames } from "../../src/adapters/queue/queues.ts";
-import { ContentStore } from "../../src/adapters/store/content-store.ts";
+import { createRoot } from "../../src/app/root.ts";
 import { createWatchWorker } from "../../src/app/workers/watch-worker.ts";
-import { systemClock } from "../../src/clock.ts";
 import type { Config } from "../../src/config/schema.ts";
 
 const config = JSON.parse(process.env.WATCH_CONFIG ?? "{}") as Config;
 const memoryEveryMs = Number(process.env.WATCH_MEMORY_MS ?? 0);
 const send = (message: unknown) => process.send?.(message);
 
-const opened = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-const repos = createRepositories({ ...opened, clock: systemClock });
-const queue = new Queue<ProcessJob>(queueNames.process, {
-  connection: { url: config.redisUrl },
-  prefix: config.queuePrefix,
-});
-queue.on("error", () => {});
+// stderr, so the parent can show it when a test fails.
+const logger = pino({ level: process.env.LOG_LEVEL ?? "warn" }, pino.destination(2));
+// The database, the content store and the process queue as the service opens them.
+const root = createRoot({ config, logger });
 const worker = createWatchWorker({
   config,
-  repos,
-  store: new ContentStore(config.dataDir),
-  enqueueProcessing: createProcessEnqueuer(queue),
-  // stderr, so the parent can show it when a test fails.
-  logger: pino({ level: process.env.LOG_LEVEL ?? "warn" }, pino.destination(2)),
+  repos: await root.repos(),
+  store: root.store(),
+  enqueueProcessing: root.enqueueProcessing,
+  logger,
 });
 worker.start();
 if (memoryEveryMs > 0) {
@@ -47,8 +37,7 @@ if (memoryEveryMs > 0) {
 }
 process.on("SIGTERM", async () => {
   await worker.stop();
-  await queue.close();
-  await opened.close();
+  await root.close();
   process.exit(0);
 });
 // Stay alive when the parent goes away mid-test: it kills us itself.
