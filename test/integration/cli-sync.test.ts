@@ -96,6 +96,14 @@ describe("report-inbox sync --once", () => {
     await appendMessages(dovecot, dovecot, [await report("zdx@163.com", "正定县", new Date())]);
     const livePreview = await cli("sync", "--once", "--dry-run");
     expect(livePreview.stdout).toContain("识别为报送后发送回执");
+    // The same preview as of 30 days later: too old by then for a receipt.
+    const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    const latePreview = await cli("sync", "--once", "--dry-run", "--now", later);
+    expect(latePreview.stdout).toMatch(/不发回执（收到已超过 \d+ 天，只登记）/);
+    expect(latePreview.stdout).toContain("将收取 1 封，其中最多 0 封");
+    await expect(cli("sync", "--once", "--now", later)).rejects.toMatchObject({
+      stderr: expect.stringContaining("--now 只能与 --dry-run 一起使用"),
+    });
     const second = await cli("sync", "--once");
     expect(second.stdout).toContain("新邮件 1 封");
     expect(smtp.messages).toHaveLength(1);

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
+import { ManualClock } from "../../clock.ts";
 import type { CliContext } from "../context.ts";
+import { parseNowOption } from "./options.ts";
 
 export function registerSyncCommand(program: Command, ctx: CliContext): void {
   program
@@ -8,16 +10,20 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
     .option("--once", "只收取一次 (目前唯一的方式，保留以便与 cron 脚本一致)")
     .option("--timeout <秒>", "最多等待处理完成的时间", "600")
     .option("--dry-run", "只列出会收取哪些邮件、会不会发回执；不保存、不登记、不发送任何邮件")
-    .action(async (opts: { timeout: string; dryRun?: boolean }) => {
+    .option("--now <iso>", "预览时按此时间判断会不会发回执 (只用于 --dry-run；默认现在)")
+    .action(async (opts: { timeout: string; dryRun?: boolean; now?: string }) => {
       const config = ctx.config();
       if (!config.imap.host)
         throw new Error(
           "未配置 IMAP_HOST：请设置 IMAP_HOST、IMAP_USER 和 IMAP_PASS，或用 report-inbox import 导入邮件",
         );
+      if (opts.now && !opts.dryRun)
+        throw new Error("--now 只能与 --dry-run 一起使用：真正收取邮件总是按现在的时间登记");
       if (opts.dryRun) {
         const { previewSync } = await import("../../usecases/sync-preview.ts");
+        const clock = opts.now ? new ManualClock(parseNowOption(opts.now, ctx.clock)) : ctx.clock;
         const repos = await ctx.repos();
-        const lines = await previewSync({ repos, config, clock: ctx.clock });
+        const lines = await previewSync({ repos, config, clock });
         for (const l of lines)
           console.log(`${l.folder}#${l.uid}  ${l.receivedAt}  ${l.from}  ${l.subject}\n    → ${l.note}`);
         const acks = lines.filter((l) => l.wouldAcknowledge).length;
