@@ -1,4 +1,5 @@
 import type { Repositories } from "../adapters/db/repositories.ts";
+import type { Config } from "../config/schema.ts";
 import { dateTimeLabel, statusLabel } from "../domain/labels.ts";
 import { addMonths, currentCollectionPeriod, deadlineEnd } from "../domain/period.ts";
 import type { RobotNotice } from "../domain/robot-notice.ts";
@@ -6,7 +7,7 @@ import { type PlanItem, planFor } from "../domain/schedule-plan.ts";
 import { createWorkingCalendar } from "../domain/working-days.ts";
 import type { Logger } from "../logger.ts";
 import { dailySummaryNotice, laggardsNotice, type RobotNotifier } from "./notify-robots.ts";
-import { logHeaders, sendReceiptLog } from "./receipt-log.ts";
+import { logHeaders, type ReceiptLog, sendReceiptLog } from "./receipt-log.ts";
 import { deadlineLabel, type MailDeps, type MailRepos } from "./send-common.ts";
 import { type StageResult, sendOverdueNotices, sendReminderStage } from "./send-reminders.ts";
 
@@ -111,27 +112,19 @@ async function run(deps: ScheduleDeps, item: PlanItem, now: Date): Promise<strin
   switch (item.kind) {
     case "remind": {
       const r = await sendReminderStage(deps, { period: item.period, stage: item.stage ?? "", now });
-      await postToRobots(deps, item.key, () => laggardsOf(deps, r, stageLabel(deps, item.stage ?? "")));
+      await postToRobots(deps, item.key, () => reminderNotice(deps.config, r));
       return `催报 ${r.targets.length} 家，无邮箱 ${r.unreachable.length} 家`;
     }
     case "overdue": {
       const r = await sendOverdueNotices(deps, { period: item.period, now });
-      await postToRobots(deps, item.key, () => laggardsOf(deps, r, "逾期提醒"));
+      await postToRobots(deps, item.key, () => reminderNotice(deps.config, r));
       return `逾期提醒 ${r.targets.length} 家，无邮箱 ${r.unreachable.length} 家`;
     }
     case "digest":
     case "digest-final": {
       const kind = item.kind === "digest-final" ? "final" : (item.label ?? "daily");
       const r = await sendReceiptLog(deps, { period: item.period, now, kind });
-      await postToRobots(deps, item.key, () =>
-        dailySummaryNotice({
-          period: item.period,
-          asOf: dateTimeLabel(now, deps.config.timezone),
-          counts: r.log.counts,
-          rows: r.log.rows,
-          missingColumn: logHeaders.indexOf("尚缺材料"),
-        }),
-      );
+      await postToRobots(deps, item.key, () => receiptLogNotice(deps.config, item.period, now, r.log));
       return `登记表：${statusLabel.complete} ${r.log.counts.complete}/${r.log.counts.total}`;
     }
   }
@@ -150,23 +143,35 @@ async function postToRobots(deps: ScheduleDeps, key: string, build: () => RobotN
   }
 }
 
-/** 第一轮催报, 第二轮催报 … and 最后一轮催报 for the last stage before the deadline. */
-function stageLabel(deps: ScheduleDeps, stage: string): string {
-  const stages = deps.config.reminders.stages;
-  const index = stages.findIndex((s) => s.name === stage);
-  if (index >= 0 && index === stages.length - 1 && stages.length > 1) return "最后一轮催报";
-  const numbers = ["一", "二", "三", "四", "五", "六", "七", "八", "九"];
-  return index >= 0 ? `第${numbers[index] ?? index + 1}轮催报` : "催报";
-}
-
-function laggardsOf(deps: ScheduleDeps, r: StageResult, label: string): RobotNotice {
+/** The robots' notice of a reminder stage or of the overdue notices (the scheduler's and remind's). */
+export function reminderNotice(config: Config, r: StageResult): RobotNotice {
   return laggardsNotice({
     period: r.period,
-    stageLabel: label,
-    deadline: deadlineLabel(r.period, deps.config),
+    stageLabel: r.stage === "overdue" ? "逾期提醒" : stageLabel(config, r.stage),
+    deadline: deadlineLabel(r.period, config),
     units: [
       ...r.targets.map((t) => ({ ...t, reachable: true })),
       ...r.unreachable.map((u) => ({ ...u, reachable: false })),
     ],
   });
+}
+
+/** The robots' notice of a receipt log (the scheduler's and digest --send's). */
+export function receiptLogNotice(config: Config, period: string, now: Date, log: ReceiptLog): RobotNotice {
+  return dailySummaryNotice({
+    period,
+    asOf: dateTimeLabel(now, config.timezone),
+    counts: log.counts,
+    rows: log.rows,
+    missingColumn: logHeaders.indexOf("尚缺材料"),
+  });
+}
+
+/** 第一轮催报, 第二轮催报 … and 最后一轮催报 for the last stage before the deadline. */
+function stageLabel(config: Config, stage: string): string {
+  const stages = config.reminders.stages;
+  const index = stages.findIndex((s) => s.name === stage);
+  if (index >= 0 && index === stages.length - 1 && stages.length > 1) return "最后一轮催报";
+  const numbers = ["一", "二", "三", "四", "五", "六", "七", "八", "九"];
+  return index >= 0 ? `第${numbers[index] ?? index + 1}轮催报` : "催报";
 }

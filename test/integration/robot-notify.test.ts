@@ -1,3 +1,8 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import type { Queue, Worker } from "bullmq";
 import { afterEach, describe, expect, it } from "vitest";
 import { createQueue, type NotifyJob, queueNames } from "../../src/adapters/queue/queues.ts";
@@ -9,6 +14,8 @@ import { createOutgoingEnv, insertUnits, type OutgoingEnv, putReceipt } from "..
 import { startRobotServer, type TestRobotServer } from "../helpers/robot-server.ts";
 import { eventually } from "../helpers/wait.ts";
 
+const run = promisify(execFile);
+const repoRoot = join(import.meta.dirname, "../..");
 const at = (date: string, time: string) => zonedTime(date, time, "Asia/Shanghai");
 
 interface Logged {
@@ -200,5 +207,47 @@ describe("group-robot notices beside the mail", () => {
     expect(t.robots.posts).toHaveLength(20);
     const waiting = await notifyQueue!.getJobCounts("waiting", "delayed", "prioritized");
     expect(Object.values(waiting).reduce((a, b) => a + b, 0)).toBe(2);
+  });
+});
+
+describe("remind and digest --send, run by hand, tell the robots too", () => {
+  let dataDir: string | undefined;
+  afterEach(async () => {
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    dataDir = undefined;
+  });
+
+  it("posts the stage's laggards and the summary once each; a dry run posts nothing", async () => {
+    robots = await startRobotServer();
+    dataDir = await mkdtemp(join(tmpdir(), "ri-robot-cli-"));
+    const cliEnv = {
+      ...process.env,
+      DATA_DIR: dataDir,
+      WECOM_WEBHOOK: robots.wecomUrl,
+      OFFICE_EMAILS: "staff@example.gov.cn",
+      LOG_LEVEL: "warn",
+    };
+    const cli = (...args: string[]) =>
+      run("node", ["bin/report-inbox.js", ...args], { cwd: repoRoot, env: cliEnv, timeout: 90_000 });
+    const now = ["--period", "2023-04", "--now", "2023-05-20T01:05:00Z"];
+
+    await cli("remind", "--stage", "first", "--dry-run", ...now);
+    expect(robots.posts).toEqual([]);
+
+    const remind = await cli("remind", "--stage", "first", ...now);
+    expect(remind.stdout).toContain("已通知 企业微信群机器人。");
+    expect(robots.posts).toHaveLength(1);
+    const content = (robots.posts[0]!.body as { markdown: { content: string } }).markdown.content;
+    expect(content).toMatch(
+      /^\*\*2023年4月工作进展报送 第一轮催报\*\*\n\n> 截止时间 2023年5月28日，尚有 46 个单位未报齐/,
+    );
+
+    const digest = await cli("digest", "--send", ...now);
+    expect(digest.stdout).toContain("已通知 企业微信群机器人。");
+    expect(robots.posts).toHaveLength(2);
+    expect(JSON.stringify(robots.posts[1]!.body)).toContain(
+      "2023年4月工作进展报送情况 (截至 2023年5月20日 09:05)",
+    );
+    expect(robots.refused).toEqual([]);
   });
 });

@@ -8,7 +8,14 @@ import {
 } from "../../adapters/notify/robot-client.ts";
 import { type NotifyJob, queueNames } from "../../adapters/queue/queues.ts";
 import type { Config } from "../../config/schema.ts";
-import { robotPayload } from "../../domain/robot-notice.ts";
+import { type RobotNotice, robotPayload } from "../../domain/robot-notice.ts";
+import { configuredRobots } from "../../usecases/notify-robots.ts";
+
+/** The robots as the office calls them. */
+export const robotLabel: Record<NotifyJob["robot"], string> = {
+  wecom: "企业微信群机器人",
+  dingtalk: "钉钉群机器人",
+};
 
 /** The three log calls the worker makes (pino's logger has them). */
 export interface NotifyLog {
@@ -37,6 +44,27 @@ function targetOf(config: Pick<Config, "notify">, robot: NotifyJob["robot"]): Ro
   return robot === "wecom"
     ? { robot, webhook: config.notify.wecomWebhook }
     : { robot, webhook: config.notify.dingtalkWebhook, secret: config.notify.dingtalkSecret };
+}
+
+/**
+ * Posts a notice to every configured robot now, in this process, once each (no queue, no retry):
+ * for commands run by hand, which deliver their mail in-process too. Never throws.
+ */
+export async function postNoticeNow(
+  config: Pick<Config, "notify">,
+  notice: RobotNotice,
+): Promise<{ posted: NotifyJob["robot"][]; failed: string[] }> {
+  const posted: NotifyJob["robot"][] = [];
+  const failed: string[] = [];
+  for (const robot of configuredRobots(config)) {
+    try {
+      await postToRobot(targetOf(config, robot), robotPayload(robot, notice, config.notify.format));
+      posted.push(robot);
+    } catch (err) {
+      failed.push(`${robotLabel[robot]}: ${(err as Error).message}`);
+    }
+  }
+  return { posted, failed };
 }
 
 /**

@@ -5,7 +5,7 @@ import { countsLine } from "../../domain/labels.ts";
 import type { MailDeps } from "../../usecases/send-common.ts";
 import type { CliContext } from "../context.ts";
 import { parseNowOption, periodOptionOrCurrent } from "./options.ts";
-import { deliverNow } from "./remind.ts";
+import { deliverNow, postToRobotsNow } from "./remind.ts";
 
 interface DigestOptions {
   preview?: boolean;
@@ -46,7 +46,7 @@ export function registerDigestCommand(program: Command, ctx: CliContext): void {
         const deps: MailDeps = { repos, config, clock: new ManualClock(now), queue: null };
         // A manual send has its own key per minute, so asking twice in a row does not mail twice.
         const minute = now.toISOString().slice(11, 16).replace(":", "");
-        const { outbox } = await sendReceiptLog(deps, { period, now, kind: `manual-${minute}` });
+        const { outbox, log } = await sendReceiptLog(deps, { period, now, kind: `manual-${minute}` });
         if (!outbox.created) {
           console.log("这一分钟内已发送过，不重复发送。");
           return;
@@ -57,6 +57,14 @@ export function registerDigestCommand(program: Command, ctx: CliContext): void {
           process.exitCode = 1;
         } else {
           console.log(`已发送给 ${config.office.emails.join(", ")}`);
+        }
+        // The group robots get the day's summary, as from the scheduler's receipt logs.
+        const { receiptLogNotice } = await import("../../usecases/run-schedule.ts");
+        const robots = await postToRobotsNow(config, receiptLogNotice(config, period, now, log));
+        if (robots?.posted.length) console.log(`已通知 ${robots.posted.join("、")}。`);
+        if (robots?.failed.length) {
+          console.error(`群机器人通知失败 (邮件不受影响): ${robots.failed.join("; ")}`);
+          process.exitCode = 1;
         }
       }
     });

@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import type { MailTransport } from "../../adapters/smtp/transport.ts";
 import { ManualClock } from "../../clock.ts";
+import type { Config } from "../../config/schema.ts";
 import { missingSummary, statusLabel } from "../../domain/labels.ts";
+import type { RobotNotice } from "../../domain/robot-notice.ts";
 import type { OutboxDeps } from "../../usecases/outbox.ts";
 import type { MailDeps } from "../../usecases/send-common.ts";
 import type { StageResult } from "../../usecases/send-reminders.ts";
@@ -33,6 +35,18 @@ export async function deliverNow(
     }
   }
   return { sent, failed };
+}
+
+/** Posts a notice to the configured group robots now; null when none is configured. */
+export async function postToRobotsNow(
+  config: Config,
+  notice: RobotNotice,
+): Promise<{ posted: string[]; failed: string[] } | null> {
+  const { configuredRobots } = await import("../../usecases/notify-robots.ts");
+  if (configuredRobots(config).length === 0) return null;
+  const { postNoticeNow, robotLabel } = await import("../../app/workers/notify-worker.ts");
+  const result = await postNoticeNow(config, notice);
+  return { posted: result.posted.map((r) => robotLabel[r]), failed: result.failed };
 }
 
 function describe(result: StageResult): string {
@@ -76,6 +90,7 @@ export function registerRemindCommand(program: Command, ctx: CliContext): void {
       const now = parseNowOption(opts.now);
       const period = periodOptionOrCurrent(opts.period, now, config.timezone);
       const { sendOverdueNotices, sendReminderStage } = await import("../../usecases/send-reminders.ts");
+      const { reminderNotice } = await import("../../usecases/run-schedule.ts");
       const repos = await ctx.registry();
       const deps: MailDeps = { repos, config, clock: new ManualClock(now), queue: null };
       const input = { period, now, dryRun: Boolean(opts.dryRun) };
@@ -89,14 +104,22 @@ export function registerRemindCommand(program: Command, ctx: CliContext): void {
       const delivery = opts.dryRun
         ? { sent: 0, failed: [] }
         : await deliverNow({ ...deps, transport: await ctx.transport() }, ids);
+      // The group robots hear of it as they do of the scheduler's reminders (only when sent).
+      const robots =
+        opts.dryRun || result.closed ? null : await postToRobotsNow(config, reminderNotice(config, result));
       if (opts.json) {
-        console.log(JSON.stringify({ ...result, delivery }, null, 2));
+        console.log(JSON.stringify({ ...result, delivery, ...(robots ? { robots } : {}) }, null, 2));
       } else {
         console.log(describe(result));
         if (!opts.dryRun) console.log(`本次发出 ${delivery.sent} 封。`);
+        if (robots?.posted.length) console.log(`已通知 ${robots.posted.join("、")}。`);
       }
       if (delivery.failed.length) {
         console.error(`发送失败:\n  ${delivery.failed.join("\n  ")}`);
+        process.exitCode = 1;
+      }
+      if (robots?.failed.length) {
+        console.error(`群机器人通知失败 (邮件不受影响):\n  ${robots.failed.join("\n  ")}`);
         process.exitCode = 1;
       }
     });
