@@ -55,7 +55,10 @@ export function planFor(
       at: zonedTime(day, stage.time, tz),
     });
   }
-  const overdueDay = addDays(deadline, config.reminders.overdueAfterDays);
+  // The overdue notice on a day off moves to the NEXT working day (DOMAIN.md moves reminders to
+  // the day before, but a notice that the deadline has passed cannot go out before it has): no
+  // unit reads it on 初一, and the days it grants (overdueGraceWorkingDays) count from there.
+  const overdueDay = calendar.onOrAfterWorkingDay(addDays(deadline, config.reminders.overdueAfterDays));
   items.push({
     key: `overdue:${period}`,
     kind: "overdue",

@@ -14,6 +14,8 @@ export interface WorkingCalendar {
   isWorkingDay(date: LocalDate): boolean;
   /** The latest working day on or before date (date itself when it is one). */
   onOrBeforeWorkingDay(date: LocalDate): LocalDate;
+  /** The earliest working day on or after date (date itself when it is one). */
+  onOrAfterWorkingDay(date: LocalDate): LocalDate;
   /** The latest working day strictly before date. */
   previousWorkingDay(date: LocalDate): LocalDate;
   /** The n-th working day after date (date itself not counted). */
@@ -30,15 +32,17 @@ export function createWorkingCalendar(
     if (holidays.has(date)) return false;
     return chineseDays.isWorkday(date);
   };
-  const onOrBeforeWorkingDay = (date: LocalDate): LocalDate => {
+  const nearestWorkingDay = (date: LocalDate, step: 1 | -1): LocalDate => {
     let d = date;
     // The longest run of days off in China is 8-9 days (National Day); 31 is a safe bound.
-    for (let i = 0; i < 31 && !isWorkingDay(d); i++) d = addDays(d, -1);
+    for (let i = 0; i < 31 && !isWorkingDay(d); i++) d = addDays(d, step);
     return d;
   };
+  const onOrBeforeWorkingDay = (date: LocalDate): LocalDate => nearestWorkingDay(date, -1);
   return {
     isWorkingDay,
     onOrBeforeWorkingDay,
+    onOrAfterWorkingDay: (date) => nearestWorkingDay(date, 1),
     previousWorkingDay: (date) => onOrBeforeWorkingDay(addDays(date, -1)),
     addWorkingDays: (date, n) => {
       let d = date;

@@ -17,15 +17,16 @@ import { createWorld, type World } from "./harness/world.ts";
 // clock set by libfaketime (harness/fake-clock.ts) to just before a reminder stage, or after one
 // it was down across, with the default schedule (config/default.yaml: deadline the 28th, stages
 // on the 20th, 25th and 27th at 09:00, a stage on a day off moves to the working day before,
-// overdue notices the day after the deadline at 09:00). Each case checks what the units and the
-// office find at the SMTP server: the stage's mails went out once, at the stage's moment (or, after
-// downtime, once at the start, as run-schedule.ts documents), to the units whose report is not
-// complete, with the period and the deadline the stage is for; and nothing else was sent.
+// overdue notices the day after the deadline at 09:00, moved to the next working day). Each case
+// checks what the units and the office find at the SMTP server: the stage's mails went out once,
+// at the stage's moment (or, after downtime, once at the start, as run-schedule.ts documents), to
+// the units whose report is not complete, with the period and the deadline the stage is for; and
+// nothing else was sent.
 //
 // One deployment walks forward through the cases (its clock only moves forward, as a real one
 // does): January 2025, when December 2024's reports are due by the 28th, 除夕 (a holiday);
 // then March 2027, the overdue notices for January 2027 after a 28-day February; the full
-// variant adds more (the weekend move, an overdue notice on 初一, 29 February 2028).
+// variant adds more (the weekend move, an overdue notice moved off 初一, 29 February 2028).
 
 const tz = "Asia/Shanghai";
 /** An instant given as the office's wall clock: "2025-01-20 09:00:00". */
@@ -318,7 +319,7 @@ describe.each(isShort ? (["sqlite"] as TestBackend[]) : (["sqlite", "postgres"] 
     const february = "clock: 28-day February, overdue on 1 March (2027)";
     const leap = "clock: leap February, overdue on the 29th (2028)";
     const weekend = "clock: stage on a Saturday moved to Friday (2025-01-25)";
-    const holiday = "clock: overdue notice on a holiday (2025-01-29)";
+    const holiday = "clock: overdue notice after a holiday, not on 初一 (2025-01-29 → 02-05)";
 
     it("January 2025: December 2024's reports, three units reported, reminded on the 20th at 09:00", async () => {
       const units = world.units.map((u) => u.id);
@@ -392,11 +393,17 @@ describe.each(isShort ? (["sqlite"] as TestBackend[]) : (["sqlite", "postgres"] 
     });
 
     if (!isShort) {
-      it("the overdue notices on the 29th (初一) at 09:00 ask for the report by the third working day", async () => {
-        await stage(holiday, beforeStage("2025-01-29 09:00:00"), window("2025-01-29 09:00:00", onTimeMs), {
+      it("the overdue notices skip the Spring Festival holiday: none on 初一, sent on 5 February", async () => {
+        // The day after the deadline is 初一 (29 January), inside the holiday (28 January to
+        // 4 February): a service up that morning sends nothing; the notices go out at 09:00 on
+        // the next working day, and the three working days they grant end on Saturday 8 February,
+        // a make-up working day (调休).
+        await quietRestart(holiday, local("2025-01-29 09:30:00"));
+        tally(holiday).notes.push("up on 初一 09:30: 0 mails");
+        await stage(holiday, beforeStage("2025-02-05 09:00:00"), window("2025-02-05 09:00:00", onTimeMs), {
           key: "overdue:2024-12",
           subjectPrefix: "【逾期提醒】2024年12月工作进展情况尚未完成报送",
-          phrases: ["报送截止时间（2025年1月28日）已过", "请于2025年2月7日前"],
+          phrases: ["报送截止时间（2025年1月28日）已过", "请于2025年2月8日前"],
           units: await owingUnits("2024-12"),
           officeSubject: "2024年12月工作进展情况逾期未报单位",
         });

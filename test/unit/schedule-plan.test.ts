@@ -57,6 +57,23 @@ describe("planFor", () => {
     expect(at("remind:2023-09:make-up")).toBe("2023-10-07 09:00");
   });
 
+  it("moves the overdue notice off a holiday to the next working day, never before the deadline", () => {
+    // December 2024: deadline 28 Jan 2025 (除夕); the day after is 初一, inside the Spring Festival
+    // holiday (28 Jan to 4 Feb): the notice goes out on Wednesday 5 Feb, not on 27 Jan.
+    const plan = planFor("2024-12", config, tz);
+    expect(local(plan.find((i) => i.key === "overdue:2024-12")!.at)).toBe("2025-02-05 09:00");
+    // A weekend: April 2023's deadline + 6 days is Saturday 3 June, so Monday 5 June.
+    const week = { ...config, reminders: { ...config.reminders, overdueAfterDays: 6 } };
+    expect(local(planFor("2023-04", week, tz).find((i) => i.kind === "overdue")!.at)).toBe(
+      "2023-06-05 09:00",
+    );
+    // National Day 2023: 28 Sep + 3 is 1 Oct, off until the 6th; Saturday 7 Oct is a make-up working day (调休).
+    const makeUp = { ...config, reminders: { ...config.reminders, overdueAfterDays: 3 } };
+    expect(local(planFor("2023-08", makeUp, tz).find((i) => i.kind === "overdue")!.at)).toBe(
+      "2023-10-07 09:00",
+    );
+  });
+
   it("caps days at the month's end and the deadline (February)", () => {
     const cfg = {
       ...config,

@@ -24,6 +24,16 @@ describe("working calendar (China, with 调休)", () => {
     expect(cal.previousWorkingDay("2023-10-07")).toBe("2023-09-28");
   });
 
+  it("moves a day off to the working day after it (the overdue notice), 调休 included", () => {
+    // 初一 2025 (29 Jan) lies in the Spring Festival holiday, 28 Jan to 4 Feb: Wednesday 5 Feb.
+    expect(cal.onOrAfterWorkingDay("2025-01-29")).toBe("2025-02-05");
+    expect(cal.onOrAfterWorkingDay("2025-02-05")).toBe("2025-02-05");
+    // 2023-10-01..06 are off; Saturday 7 Oct is a make-up working day.
+    expect(cal.onOrAfterWorkingDay("2023-10-02")).toBe("2023-10-07");
+    // Saturday 20 May 2023: Monday the 22nd.
+    expect(cal.onOrAfterWorkingDay("2023-05-20")).toBe("2023-05-22");
+  });
+
   it("counts working days forward over weekends, holidays and 调休 (the overdue notice's grace)", () => {
     // Monday 29 May 2023 + 3 working days: Thursday 1 June.
     expect(cal.addWorkingDays("2023-05-29", 3)).toBe("2023-06-01");
