@@ -176,4 +176,43 @@ describe.each(backends)("message page (%s)", (backend) => {
       expect((await env.fetch(`${path}`)).status, path).toBe(404);
     }
   });
+
+  it("keeps download and preview links working after 重新处理: same ids, same bytes", async () => {
+    env = await startBoardEnv(backend);
+    const mail = await deliverReviewMail(env);
+    const original = new Map([
+      ["材料.pdf", mail.pdf],
+      ["4月份工作进展 (定稿).docx", mail.docx],
+      ["现场照片.png", mail.photo],
+    ]);
+    // The links as staff would have them: taken from the page before reprocessing.
+    const linksOf = (html: string) =>
+      [
+        ...html.matchAll(
+          /(?:href|src)="(\/(?:messages|attachments)\/[^"]*\/(?:files\/[^"/]+|seal\.png)[^"]*)"/g,
+        ),
+      ]
+        .map((m) => m[1]!)
+        .sort();
+    const before = linksOf(await (await env.fetch(`/messages/${mail.id}`)).text());
+    const downloads = before.filter((l) => /\/files\/[^/]+$/.test(l));
+    expect(downloads).toHaveLength(3);
+    expect(before.some((l) => l.endsWith("/preview.png"))).toBe(true);
+    const namesBefore = new Map(
+      (await env.tdb.repos.messages.attachmentsOf([mail.id])).map((f) => [f.id, f.original_name]),
+    );
+
+    const res = await env.session.post(`/review/${mail.id}/reprocess`, { back: "message" });
+    expect(res.status).toBe(303);
+    const after = linksOf(await (await env.fetch(`/messages/${mail.id}?done=reprocessed`)).text());
+    expect(after).toEqual(before);
+    for (const link of before) expect((await env.fetch(link)).status, link).toBe(200);
+    for (const link of downloads) {
+      const body = Buffer.from(await (await env.fetch(link)).arrayBuffer());
+      const name = namesBefore.get(decodeURIComponent(link.split("/").at(-1)!))!;
+      expect(sha(body), name).toBe(sha(original.get(name)!));
+    }
+    // Reprocessing wrote the rows again (one more processing), under the ids they had.
+    expect((await env.tdb.repos.messages.find(mail.id))!.attempts).toBe(2);
+  });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type ExpressionBuilder, type Insertable, type Selectable, sql } from "kysely";
 import type { Clock } from "../../clock.ts";
+import { keptAttachmentIds } from "../../domain/attachment-identity.ts";
 import { isUniqueViolation } from "./connect.ts";
 import type { Queryable } from "./queryable.ts";
 import type { Database, MessagesTable } from "./tables.ts";
@@ -216,8 +217,25 @@ export function createMessageRepository({ db, clock }: { db: Queryable; clock: C
     },
 
     async replaceAttachments(messageId, files) {
+      // Links to a file (in mails to staff, bookmarks, an open page) carry its row id, so a file
+      // found again on reprocessing keeps the id it had (domain/attachment-identity.ts).
+      const before = await db
+        .selectFrom("attachments")
+        .select(["id", "content_hash", "original_name", "parent_id", "link_url"])
+        .where("message_id", "=", messageId)
+        .orderBy("created_at")
+        .orderBy("id")
+        .execute();
+      const ids = keptAttachmentIds(before, files);
       await db.deleteFrom("attachments").where("message_id", "=", messageId).execute();
-      await addAttachments(messageId, files);
+      if (files.length === 0) return;
+      const now = clock.now().toISOString();
+      await db
+        .insertInto("attachments")
+        .values(
+          files.map((f, i) => ({ ...f, id: ids[i] ?? randomUUID(), message_id: messageId, created_at: now })),
+        )
+        .execute();
     },
 
     addAttachments,
