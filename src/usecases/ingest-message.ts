@@ -34,6 +34,11 @@ export interface IngestDeps {
    * another process consumes: the bytes would only sit in memory.
    */
   holdForProcessing?: boolean;
+  /**
+   * The caller syncs stored mail in groups (ContentStore.syncPending) before it moves its
+   * checkpoint past it: mail that came whole is written without a sync of its own.
+   */
+  groupSync?: boolean;
 }
 
 /**
@@ -51,7 +56,10 @@ export async function ingestRawMessage(
   // stream nor read back for its headers.
   const inMemory = Buffer.isBuffer(raw);
   // IMAP hands mail over with CRLF line ends already; an export's copy is hashed in that form.
-  const put = { canonicalLineEnds: meta.source !== "imap" };
+  const put = {
+    canonicalLineEnds: meta.source !== "imap",
+    ...(deps.groupSync ? { sync: "later" as const } : {}),
+  };
   const stored = inMemory ? await deps.store.putBuffer(raw, put) : await deps.store.putStream(raw, put);
   const headers = inMemory ? peekHeadersOf(raw) : await peekHeaders(stored.path);
   const sentAt = isoOrNull(headers.date);

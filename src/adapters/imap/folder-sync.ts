@@ -21,6 +21,11 @@ export interface FolderSyncDeps {
   timezone: string;
   /** Checked between messages: a stopping watcher finishes the current message, then leaves. */
   shouldStop(): boolean;
+  /**
+   * Makes what ingest stored durable (ContentStore.syncPending): called before the checkpoint
+   * moves past a run, when ingest leaves syncing to its caller.
+   */
+  syncStored?(): Promise<void>;
 }
 
 export interface SyncCounts {
@@ -212,8 +217,9 @@ export async function syncFolder(
           counts.fetched++;
           if (result.isNew) counts.new++;
         }
-        // Past the whole run only once all of it is stored: a crash repeats at most one run,
-        // which ingest recognises by content hash.
+        // Past the whole run only once all of it is stored and on disk: a crash repeats at most
+        // one run, which ingest recognises by content hash.
+        await deps.syncStored?.();
         checkpoint.lastUid = run.at(-1)!;
         await deps.mailboxes.saveCheckpoint(deps.account, folder, checkpoint);
         for (const uid of run) if (meta.has(uid)) await postAction(client, uid, deps);

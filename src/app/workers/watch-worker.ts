@@ -74,6 +74,8 @@ export function createWatchWorker(deps: WatchWorkerDeps): WatchWorker {
         store: deps.store,
         enqueueProcessing: deps.enqueueProcessing,
         holdForProcessing: deps.holdForProcessing === true,
+        // Synced a run at a time, before the checkpoint moves past it (syncStored below).
+        groupSync: true,
       },
       raw,
       meta,
@@ -95,6 +97,7 @@ export function createWatchWorker(deps: WatchWorkerDeps): WatchWorker {
           clock,
           timezone: deps.config.timezone,
           shouldStop: () => stopping,
+          syncStored: () => deps.store.syncPending(),
         });
         total.fetched += counts.fetched;
         total.new += counts.new;
