@@ -23,6 +23,8 @@ export interface BenchArgs {
   bigMb: number;
   /** Mails in the everyday corpus (50–300 KB each). */
   everydayN: number;
+  /** Parts of the everyday section to run (naive, ingest, sync); all when empty. */
+  everydayParts: string[];
 }
 
 export const sectionNames = [
@@ -52,6 +54,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       only: { type: "string" },
       "big-mb": { type: "string" },
       "everyday-n": { type: "string" },
+      "everyday-parts": { type: "string" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -72,6 +75,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
         `  --only <a,b>          只测这些部分: ${sectionNames.join(",")}`,
         "  --big-mb <MB>         大附件大小 (默认 100)",
         "  --everyday-n <数量>   日常邮件 (50–300 KB) 部分的邮件数 (默认 1000；--quick 为 50)",
+        "  --everyday-parts <a,b> 日常邮件部分只测这几项: naive,ingest,sync (默认全部；比值需要 naive)",
       ].join("\n"),
     );
     process.exit(0);
@@ -100,10 +104,18 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     only,
     bigMb: int(values["big-mb"], 100, "big-mb"),
     everydayN: int(values["everyday-n"], quick ? 50 : 1000, "everyday-n"),
+    everydayParts: parseParts(values["everyday-parts"]),
   };
 }
 
 function parseLayout(v: string | undefined): BenchArgs["layout"] {
   if (v === undefined || v === "split" || v === "single" || v === "separate") return v ?? "split";
   throw new Error("--layout 只能是 split、single 或 separate");
+}
+
+function parseParts(v: string | undefined): string[] {
+  const parts = (v ?? "").split(",").filter(Boolean);
+  const unknown = parts.filter((p) => !["naive", "ingest", "sync"].includes(p));
+  if (unknown.length) throw new Error(`--everyday-parts 只能是 naive、ingest、sync: ${unknown.join(",")}`);
+  return parts;
 }

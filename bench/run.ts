@@ -182,6 +182,7 @@ try {
           unitCount: units.length,
           layout: machine.cores > 1 ? args.layout : "single",
           ...(args.cpuProf && r === 0 ? { cpuProfDir: profDir } : {}),
+          parts: args.everydayParts,
           log,
           fail: (err) => fail("everyday", err),
         });

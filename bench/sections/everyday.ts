@@ -27,9 +27,12 @@ export async function runEveryday(o: {
   layout: "split" | "single" | "separate";
   /** CPU profiles of the service processes and of sync --once go here. */
   cpuProfDir?: string;
+  /** naive, ingest, sync: only these (all when empty). */
+  parts?: string[];
   log(message: string): void;
   fail(err: unknown): void;
 }): Promise<EverydayResult> {
+  const wanted = (p: string) => !o.parts?.length || o.parts.includes(p);
   const result: EverydayResult = {};
   const login = await loadMailbox(o.server, o.corpus.files);
   const n = o.corpus.files.length;
@@ -38,32 +41,35 @@ export async function runEveryday(o: {
     q
       ? `查询 ${(q.queries / n).toFixed(1)} 次/封，事务 ${(q.transactions / n).toFixed(2)} 个/封`
       : "查询次数未知";
-  try {
-    const naive = await downloadAll(o.server, login, n, "naive");
-    result.naive = naive;
-    o.log(
-      `  everyday naive: ${naive.messagesPerSecond.toFixed(1)} 封/秒，CPU 每封 ${perMail(naive.cpuSeconds ?? 0)} ms`,
-    );
-  } catch (err) {
-    o.fail(err);
-  }
-  try {
-    const i = await runIngest({ ...o, login });
-    result.ingest = i;
-    o.log(
-      `  everyday ingest (${i.layout}): ${i.messagesPerSecond.toFixed(1)} 封/秒，状态 ${JSON.stringify(i.states)}，服务进程 CPU 每封 ${perMail(i.cpuSeconds)} ms [${i.cpuSecondsEach.map((c) => `${c.user.toFixed(1)}u/${c.system.toFixed(1)}s`).join(" + ")}]，${perMailQ(i.queries)}`,
-    );
-  } catch (err) {
-    o.fail(err);
-  }
-  try {
-    const s = await runSyncOnce({ ...o, login });
-    result.sync = s;
-    o.log(
-      `  everyday sync --once: ${s.messagesPerSecond.toFixed(1)} 封/秒 (${s.seconds.toFixed(1)} 秒，退出于 ${s.exitSeconds.toFixed(1)} 秒)，状态 ${JSON.stringify(s.states)}，CPU 每封 ${perMail(s.cpuSeconds)} ms (${s.cpu.user.toFixed(1)}u/${s.cpu.system.toFixed(1)}s，含启动)，${perMailQ(s.queries)}`,
-    );
-  } catch (err) {
-    o.fail(err);
-  }
+  if (wanted("naive"))
+    try {
+      const naive = await downloadAll(o.server, login, n, "naive");
+      result.naive = naive;
+      o.log(
+        `  everyday naive: ${naive.messagesPerSecond.toFixed(1)} 封/秒，CPU 每封 ${perMail(naive.cpuSeconds ?? 0)} ms`,
+      );
+    } catch (err) {
+      o.fail(err);
+    }
+  if (wanted("ingest"))
+    try {
+      const i = await runIngest({ ...o, login });
+      result.ingest = i;
+      o.log(
+        `  everyday ingest (${i.layout}): ${i.messagesPerSecond.toFixed(1)} 封/秒，状态 ${JSON.stringify(i.states)}，服务进程 CPU 每封 ${perMail(i.cpuSeconds)} ms [${i.cpuSecondsEach.map((c) => `${c.user.toFixed(1)}u/${c.system.toFixed(1)}s`).join(" + ")}]，${perMailQ(i.queries)}`,
+      );
+    } catch (err) {
+      o.fail(err);
+    }
+  if (wanted("sync"))
+    try {
+      const s = await runSyncOnce({ ...o, login });
+      result.sync = s;
+      o.log(
+        `  everyday sync --once: ${s.messagesPerSecond.toFixed(1)} 封/秒 (${s.seconds.toFixed(1)} 秒，退出于 ${s.exitSeconds.toFixed(1)} 秒)，状态 ${JSON.stringify(s.states)}，CPU 每封 ${perMail(s.cpuSeconds)} ms (${s.cpu.user.toFixed(1)}u/${s.cpu.system.toFixed(1)}s，含启动)，${perMailQ(s.queries)}`,
+      );
+    } catch (err) {
+      o.fail(err);
+    }
   return result;
 }

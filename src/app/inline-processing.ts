@@ -1,4 +1,5 @@
 import type { Logger } from "../logger.ts";
+import type { ProcessingThreads } from "./processing-threads.ts";
 
 /**
  * Processing in the process that takes the mail in (`sync --once`), instead of a round trip
@@ -27,15 +28,26 @@ export interface InlineProcessorOptions {
   concurrency?: number;
   /** Messages accepted but not started before enqueue waits. */
   maxWaiting?: number;
+  /**
+   * Worker threads to hand messages to, started once mail waits (a backlog: more is coming than
+   * this thread processes); while they have room, messages go there, and this thread processes
+   * at most `concurrencyWithThreads` itself (it is the one downloading and storing).
+   */
+  threads?: ProcessingThreads;
+  concurrencyWithThreads?: number;
 }
 
 export function createInlineProcessor(options: InlineProcessorOptions): InlineProcessor {
   const concurrency = options.concurrency ?? 3;
   const maxWaiting = options.maxWaiting ?? 8;
+  const threads = options.threads;
+  const concurrencyWithThreads = options.concurrencyWithThreads ?? 1;
+  let threadsStarted = false;
   const waiting: string[] = [];
   // Ids accepted and not settled: the same id handed over twice (a resync) runs once at a time.
   const accepted = new Set<string>();
   let running = 0;
+  let inThreads = 0;
   let idleWaiters: (() => void)[] = [];
   let roomWaiters: (() => void)[] = [];
 
@@ -43,9 +55,9 @@ export function createInlineProcessor(options: InlineProcessorOptions): InlinePr
     for (const resolve of list) resolve();
   };
 
-  async function runOne(messageId: string): Promise<void> {
+  async function runOne(work: Promise<unknown>, messageId: string): Promise<void> {
     try {
-      await options.process(messageId);
+      await work;
     } catch (err) {
       options.logger.warn({ messageId, err: (err as Error).message }, "处理邮件失败，交给处理队列重试");
       try {
@@ -60,25 +72,48 @@ export function createInlineProcessor(options: InlineProcessorOptions): InlinePr
     }
   }
 
+  const settle = (messageId: string) => {
+    accepted.delete(messageId);
+    pump();
+  };
+
   function pump(): void {
-    while (running < concurrency && waiting.length > 0) {
-      const messageId = waiting.shift()!;
-      running++;
+    while (waiting.length > 0) {
+      const messageId = waiting[0]!;
+      // A thread first; this thread only up to its own limit.
+      const onThread = threads?.tryRun(messageId) ?? null;
+      const limit = threadsStarted ? concurrencyWithThreads : concurrency;
+      if (!onThread && running >= limit) break;
+      waiting.shift();
       const rooms = roomWaiters;
       roomWaiters = [];
       wake(rooms);
-      void runOne(messageId).finally(() => {
+      if (onThread) {
+        inThreads++;
+        void runOne(onThread, messageId).finally(() => {
+          inThreads--;
+          settle(messageId);
+        });
+        continue;
+      }
+      running++;
+      void runOne(options.process(messageId), messageId).finally(() => {
         running--;
-        accepted.delete(messageId);
-        pump();
+        settle(messageId);
       });
     }
-    if (running === 0 && waiting.length === 0) {
+    if (threads && !threadsStarted && waiting.length >= Math.min(maxWaiting, 4)) {
+      threadsStarted = true;
+      threads.start();
+    }
+    if (running === 0 && inThreads === 0 && waiting.length === 0) {
       const idle = idleWaiters;
       idleWaiters = [];
       wake(idle);
     }
   }
+
+  threads?.onRoom(pump);
 
   return {
     async enqueue(messageId) {
@@ -89,7 +124,7 @@ export function createInlineProcessor(options: InlineProcessorOptions): InlinePr
       while (waiting.length > maxWaiting) await new Promise<void>((r) => roomWaiters.push(r));
     },
     idle() {
-      if (running === 0 && waiting.length === 0) return Promise.resolve();
+      if (running === 0 && inThreads === 0 && waiting.length === 0) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
   };

@@ -142,4 +142,40 @@ describe("report-inbox sync --once", () => {
     await cli("sync", "--once");
     expect(smtp.messages).toHaveLength(before + 1);
   });
+
+  // Fewer than 20 with the two above: the SMTP limit (20 a minute) would hold the rest a minute.
+  it("with a processing thread, logs and acknowledges each of many new reports once", async () => {
+    const units = ["市生态环境局", "市发展改革委", "市工业和信息化局", "市住房城乡建设局", "市城管局"];
+    units.push("市交通运输局", "市农业农村局", "市自然资源局", "市行政审批局", "市林业局", "市妇联");
+    units.push("市市场监管局", "市统计局", "市科技局", "市投促局");
+    const senders = units.map((_u, i) => `unit${i}@163.com`);
+    await appendMessages(
+      dovecot,
+      dovecot,
+      await Promise.all(units.map((u, i) => report(senders[i]!, u, new Date()))),
+    );
+    const before = smtp.messages.length;
+    const threaded = { ...env, LOG_LEVEL: "info", REPORT_INBOX_PROCESSING_THREADS: "1" };
+    const first = await run("node", ["bin/report-inbox.js", "sync", "--once"], {
+      env: threaded,
+      timeout: 90_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    expect(first.stdout).toContain(`新邮件 ${units.length} 封`);
+    // Whether the thread or the main thread processed which mail depends on timing (the
+    // processing-threads test makes the thread take them); either way each counts once.
+    expect(first.stdout).toContain("启动 1 个处理线程");
+
+    const status = JSON.parse((await cli("status", "--json")).stdout);
+    for (const id of units) {
+      const unit = status.units.find((u: { unitId: string }) => u.unitId === id);
+      expect(unit, id).toMatchObject({ status: "complete", contactName: "张三" });
+      expect(unit.messages, id).toHaveLength(1);
+    }
+    const acked = smtp.messages.slice(before).map((m) => m.to);
+    expect(acked.flat().sort()).toEqual([...senders].sort());
+
+    await cli("sync", "--once");
+    expect(smtp.messages).toHaveLength(before + units.length);
+  });
 });

@@ -37,6 +37,11 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
       const { createInlineProcessor } = await import("../../app/inline-processing.ts");
       const { processDepsOf } = await import("../../app/process-deps.ts");
       const { processMessage } = await import("../../usecases/process-message.ts");
+      const { createProcessingThreads, processingThreadCount } = await import(
+        "../../app/processing-threads.ts"
+      );
+      const { queueOutgoing } = await import("../../adapters/queue/enqueue.ts");
+      let closeThreads = async () => {};
       const logger = ctx.logger();
       const rt = await ctx.runtime();
       // What the sync itself asks of the database (opening, migrating and seeding left out).
@@ -47,7 +52,16 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
       try {
         // New mail is processed here, not sent through Redis and back (bench, everyday mail).
         const deps = processDepsOf(rt);
+        const threads = createProcessingThreads({
+          config: rt.config,
+          logger,
+          store: rt.store,
+          queueAck: (outboxId) => queueOutgoing(rt.outgoingQueue, outboxId),
+          threads: processingThreadCount(),
+        });
+        closeThreads = () => threads.close();
         const inline = createInlineProcessor({
+          threads,
           // The raw mail the watcher held for this (holdForProcessing) is let go either way.
           process: (id) => processMessage(deps, id).finally(() => rt.store.release([id])),
           fallback: rt.enqueueProcessing,
@@ -56,7 +70,10 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
         // Mail a killed run recorded but did not process: the database is the to-do list.
         for (const m of await rt.repos.messages.listInStates(["stored"], 100_000)) await inline.enqueue(m.id);
         const watcher = createRuntimeWatcher(rt, { enqueueProcessing: inline.enqueue });
-        const counts = await watcher.syncOnce().finally(() => inline.idle());
+        const counts = await watcher
+          .syncOnce()
+          .finally(() => inline.idle())
+          .finally(() => closeThreads());
         const drained = await drainQueues(rt, { timeoutMs: Number(opts.timeout) * 1000, pollMs: 100 });
         const after = rt.queryCounts();
         logger.info(
@@ -74,6 +91,7 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
         }
       } finally {
         // The queues, Redis and the database close with the root, when the command ends.
+        await closeThreads();
         await workers.stop();
       }
     });
