@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { Queue } from "bullmq";
 import pino from "pino";
+import { createProcessEnqueuer } from "../../src/adapters/queue/enqueue.ts";
 import type { ProcessJob } from "../../src/adapters/queue/queues.ts";
 import { ContentStore } from "../../src/adapters/store/content-store.ts";
 import { createRoot } from "../../src/app/root.ts";
@@ -103,7 +104,9 @@ export async function createWatchTestEnv(backend: TestBackend = "sqlite"): Promi
     store,
     queue,
     queuePrefix,
-    enqueueProcessing: root.enqueueProcessing,
+    // Made here, not on first use (root.enqueueProcessing imports it then): tests read the queue
+    // right after the message row appears, and the row is written just before the job is added.
+    enqueueProcessing: createProcessEnqueuer(queue),
     jobIds: async () => {
       const jobs = await queue.getJobs([
         "waiting",
