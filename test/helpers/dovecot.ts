@@ -115,6 +115,9 @@ listen = 127.0.0.1
 ${tls ? `ssl = yes\nssl_cert = <${tls.certPath}\nssl_key = <${tls.keyPath}` : "ssl = no"}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# Dovecot answers a failed login after 2 s by default (a brake on guessing); the tests that
+# send a wrong password check what the client does with the refusal, not the brake.
+auth_failure_delay = 0
 log_path = ${dir}/dovecot.log
 info_log_path = ${dir}/dovecot.log
 mail_location = maildir:${dir}/mail/%u
