@@ -18,8 +18,9 @@ COPY seeds ./seeds
 # 7zip-bin's 7za (.7z attachments) comes out of npm without its executable bit.
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev \
     && chmod 755 node_modules/7zip-bin/linux/*/7za
-ENV NODE_ENV=production DATA_DIR=/data
+# MALLOC_ARENA_MAX=2: see serviceEnv in bin/built.js.
+ENV NODE_ENV=production DATA_DIR=/data MALLOC_ARENA_MAX=2
 VOLUME ["/data"]
 EXPOSE 8080
-# --max-semi-space-size=2: see serviceNodeFlags in bin/built.js.
-CMD ["node", "--max-semi-space-size=2", "bin/report-inbox.js", "worker", "all"]
+# --max-semi-space-size=2 --max-old-space-size=192: see serviceNodeFlags in bin/built.js.
+CMD ["node", "--max-semi-space-size=2", "--max-old-space-size=192", "bin/report-inbox.js", "worker", "all"]

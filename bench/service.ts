@@ -3,7 +3,7 @@ import { openSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compiledIfFresh, nodeFlagsFor } from "../bin/built.js";
+import { compiledIfFresh, nodeFlagsFor, serviceEnv } from "../bin/built.js";
 import type { QueryCounts } from "../src/adapters/db/query-count.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -66,7 +66,11 @@ export async function spawnService(options: {
   const child: ChildProcess = spawn(
     process.execPath,
     [...nodeArgs, ...script, options.configFile, options.workers.join(",")],
-    { cwd: repoRoot, stdio: ["ignore", log, log, "ipc"], env: { ...process.env, LOG_PRETTY: "0" } },
+    {
+      cwd: repoRoot,
+      stdio: ["ignore", log, log, "ipc"],
+      env: { ...process.env, ...serviceEnv, LOG_PRETTY: "0" },
+    },
   );
   live.add(child);
   const messages: FromChild[] = [];

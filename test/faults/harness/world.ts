@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { stringify } from "yaml";
+import { compiledIfFresh, nodeFlagsFor, serviceEnv } from "../../../bin/built.js";
 import { type OpenedDb, openDb } from "../../../src/adapters/db/connect.ts";
 import { readUnitCatalogText } from "../../../src/adapters/seeds/seed-files.ts";
 import { makeDocx, makeScanPdf } from "../../../src/demo/sample-files.ts";
@@ -66,6 +67,13 @@ export interface World {
   units: { id: string; email: string }[];
   period: string;
   startService(name?: string, extraEnv?: Record<string, string>): Promise<Service>;
+  /**
+   * The highest resident set (VmHWM, MB) any service process of this world has reached so far,
+   * the killed ones included (each is read before it is killed, and every second while it runs),
+   * and whether they ran compiled (dist/, as deployed) or through tsx (about 47 MB more, and
+   * pdf.js costs far more loaded through tsx).
+   */
+  peakRss(): Promise<{ mb: number; byService: Record<string, number>; compiled: boolean }>;
   /** Waits until the service's watcher has made its first pass (mail before it is backfill). */
   firstSync(): Promise<void>;
   /** Appends `count` reports, each from a unit's registered address, cycling through units. */
@@ -145,6 +153,20 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     return opened.db;
   };
   const services: Service[] = [];
+  // Peak RSS per service process (name#pid), in kB: VmHWM, read while the process lives.
+  const peaks = new Map<string, number>();
+  const compiled = compiledIfFresh("src/cli/main.js") !== null;
+  const readPeak = async (s: Service) => {
+    if (s.child.exitCode !== null || s.child.signalCode !== null || !s.child.pid) return;
+    const status = await readFile(`/proc/${s.child.pid}/status`, "utf8").catch(() => "");
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const key = `${s.name}#${s.child.pid}`;
+    if (kb > (peaks.get(key) ?? 0)) peaks.set(key, kb);
+  };
+  const sampler = setInterval(() => {
+    for (const s of services) void readPeak(s);
+  }, 1_000);
+  sampler.unref();
   const docx = await makeDocx(["关于工作进展情况的报告", "联系人：王芳 联系电话：13931100001"]);
   const scan = makeScanPdf();
   let sent = 0;
@@ -166,18 +188,29 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     async startService(name = "svc", extraEnv = {}) {
       const webPort = await freePort();
       const log = createWriteStream(join(dir, `${name}.log`), { flags: "a" });
-      const child = spawn(process.execPath, [join(packageRoot, "bin/report-inbox.js"), "worker"], {
-        cwd: dir,
-        env: {
-          ...process.env,
-          CONFIG_FILE: configPath,
-          IMAP_PASS: dovecot.pass,
-          WEB_PORT: String(webPort),
-          LOG_LEVEL: "info",
-          ...extraEnv,
+      // As deployed (npm start, the systemd unit, the Dockerfile): with the service's V8 flags.
+      // FAULTS_NODE_FLAGS adds V8 flags for looking into a run (e.g. --trace-gc, with FAULTS_KEEP=1).
+      const nodeArgs = [
+        ...nodeFlagsFor(["all"]),
+        ...(process.env.FAULTS_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean),
+      ];
+      const child = spawn(
+        process.execPath,
+        [...nodeArgs, join(packageRoot, "bin/report-inbox.js"), "worker"],
+        {
+          cwd: dir,
+          env: {
+            ...process.env,
+            ...serviceEnv,
+            CONFIG_FILE: configPath,
+            IMAP_PASS: dovecot.pass,
+            WEB_PORT: String(webPort),
+            LOG_LEVEL: "info",
+            ...extraEnv,
+          },
+          stdio: ["ignore", "pipe", "pipe"],
         },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      );
       child.stdout?.pipe(log);
       child.stderr?.pipe(log);
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -187,6 +220,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
         webPort,
         exited,
         async kill(signal = "SIGKILL") {
+          await readPeak(service);
           if (child.exitCode === null && child.signalCode === null) child.kill(signal);
           await exited;
         },
@@ -207,6 +241,12 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       }
       await checkDb();
       return service;
+    },
+    async peakRss() {
+      await Promise.all(services.map(readPeak));
+      const byService: Record<string, number> = {};
+      for (const [key, kb] of peaks) byService[key] = Math.round(kb / 1024);
+      return { mb: Math.max(0, ...Object.values(byService)), byService, compiled };
     },
     async firstSync() {
       const db = await checkDb();
@@ -264,6 +304,7 @@ export async function createWorld(options: WorldOptions): Promise<World> {
       return check(db, sent, smtp, checkOptions.refused ?? new Set());
     },
     async cleanup() {
+      clearInterval(sampler);
       for (const s of services) await s.kill();
       await opened?.close();
       await Promise.all([redis.stop(), smtp.stop(), dovecot.stop()]);
