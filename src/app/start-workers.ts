@@ -81,6 +81,7 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
         connection,
         prefix: config.queuePrefix,
         name: workerName,
+        resourceRetries: config.recovery.resourceRetries,
       });
       stops.push({ stage: "jobs", stop: () => worker.close() });
     }

@@ -186,6 +186,12 @@ export const configSchema = z.strictObject({
       stuckMinutes: z.number().min(1).default(15),
       /** A send left "sending" this long lost its sender and is sent again. @defaultValue 240 */
       staleSendingSeconds: z.number().int().min(5).default(240),
+      /**
+       * A message whose processing fails with ENOMEM or EIO this many times in a row is failed
+       * with the reason (the mail itself may exhaust memory); other transient failures (disk
+       * full, database, Redis) wait without end. @defaultValue 6
+       */
+      resourceRetries: z.number().int().min(1).default(6),
     })
     .prefault({}),
 });

@@ -21,6 +21,8 @@ export interface ProcessJob {
   messageId: string;
   /** Transient failures met so far (disk full, lost connection): they set the wait, not attempts. */
   transientTries?: number;
+  /** ENOMEM/EIO in a row (failure-kind.ts): recovery.resourceRetries of them fail the message. */
+  ownTransientTries?: number;
 }
 
 /** Job payload of the outgoing queue. */

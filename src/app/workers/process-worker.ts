@@ -1,5 +1,5 @@
 import { type ConnectionOptions, DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
-import { isTransientFailure, transientDelayMs } from "../../adapters/failure-kind.ts";
+import { isTransientFailure, transientRetry } from "../../adapters/failure-kind.ts";
 import { type ProcessJob, queueNames } from "../../adapters/queue/queues.ts";
 import { reasonCode } from "../../domain/reason-codes.ts";
 import { PermanentProcessError, type ProcessDeps, processMessage } from "../../usecases/process-message.ts";
@@ -11,7 +11,12 @@ export interface ProcessWorkerOptions {
   concurrency?: number;
   /** Recorded on each job it runs (job.processedBy), so a job can be traced to its instance. */
   name?: string;
+  /** ENOMEM/EIO this many times in a row on one message fails it (recovery.resourceRetries). */
+  resourceRetries?: number;
 }
+
+/** recovery.resourceRetries when not given (config/default.yaml). */
+export const defaultResourceRetries = 6;
 
 /**
  * A job whose process died (SIGKILL, OOM, a power cut) is picked up again by bullmq's stalled
@@ -36,13 +41,32 @@ export function createProcessWorker(deps: ProcessDeps, options: ProcessWorkerOpt
         if (err instanceof PermanentProcessError) throw new UnrecoverableError(err.message);
         if (!isTransientFailure(err) || !token) throw err;
         const tries = job.data.transientTries ?? 0;
+        const next = transientRetry(
+          err,
+          { tries, ownTries: job.data.ownTransientTries ?? 0 },
+          options.resourceRetries ?? defaultResourceRetries,
+        );
+        if ("giveUp" in next) {
+          // Repeated ENOMEM/EIO on this one mail: failed with the reason, never retried without end.
+          deps.logger.warn({ messageId: job.data.messageId, tries: tries + 1 }, next.giveUp);
+          await deps.repos.messages.markState(
+            job.data.messageId,
+            { state: "failed", reason_code: reasonCode.process.failed, reason: next.giveUp },
+            { onlyFrom: "stored" },
+          );
+          throw new UnrecoverableError(next.giveUp);
+        }
         deps.logger.warn(
           { messageId: job.data.messageId, tries: tries + 1, err: (err as Error).message },
           "处理邮件遇到暂时性故障 (磁盘、数据库或连接)，稍后重试，不计入重试次数",
         );
-        await job.updateData({ ...job.data, transientTries: tries + 1 });
+        await job.updateData({
+          ...job.data,
+          transientTries: next.counts.tries,
+          ownTransientTries: next.counts.ownTries,
+        });
         // bullmq counts in real time, whatever the injected clock says.
-        await job.moveToDelayed(Date.now() + transientDelayMs(tries), token);
+        await job.moveToDelayed(Date.now() + next.retryInMs, token);
         throw new DelayedError();
       }
     },
