@@ -141,7 +141,8 @@ export function createRoot(options: RootOptions = {}): AppRoot {
     store: () => {
       if (!store) {
         checkDataDir(root.config().dataDir);
-        store = new ContentStore(root.config().dataDir);
+        const config = root.config();
+        store = new ContentStore(config.dataDir, { heldMaxBytes: config.memory.heldMb * 1024 * 1024 });
       }
       return store;
     },

@@ -178,6 +178,23 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   calendar: z.strictObject({ holidays: z.array(isoDate), workdays: z.array(isoDate) }),
+  memory: z
+    .strictObject({
+      /**
+       * MB of attachments a process keeps in memory for the messages it is processing (decoded
+       * from a stored mail, not written again); beyond it they are written to the store. Bounds
+       * what one message, or several at once, may hold. @defaultValue 32
+       */
+      heldMb: z.number().int().min(0).max(1024).default(32),
+      /**
+       * MB of a .docx/.odt's text XML (uncompressed) read for its text; a larger document is kept
+       * and counted as a file, its text is not read (a note says so). The XML is read whole and
+       * copied a few times as text (up to about six times its size in memory), inside the
+       * service's 192 MB heap. @defaultValue 8
+       */
+      documentXmlMb: z.number().int().min(1).max(64).default(8),
+    })
+    .prefault({}),
   recovery: z
     .strictObject({
       /** Seconds between sweeps that queue again unfinished work without a job. @defaultValue 180 */

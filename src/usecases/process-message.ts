@@ -248,7 +248,9 @@ async function decide(
   if (needsDocumentText(parsed, units, input.officeContact)) {
     for (const file of allFiles(parsed)) {
       if (file.kind !== "electronic" && file.kind !== "text_pdf") continue;
-      const { text } = await readFileText(deps.store, file);
+      const { text } = await readFileText(deps.store, file, {
+        documentXmlBytes: deps.config.memory.documentXmlMb * 1024 * 1024,
+      });
       if (text) input.fileTexts.push({ name: file.originalName, kind: file.kind, text });
     }
   }

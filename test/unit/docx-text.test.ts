@@ -2,6 +2,7 @@ import JSZip from "jszip";
 import { describe, expect, it } from "vitest";
 import { readDocxText } from "../../src/adapters/parse/docx-text.ts";
 import { fileAt } from "../../src/adapters/parse/file-source.ts";
+import { XmlTooLargeError } from "../../src/adapters/parse/package-xml.ts";
 
 async function docxWith(body: string): Promise<Buffer> {
   const zip = new JSZip();
@@ -53,5 +54,15 @@ describe("the text of a .docx, as the decision reads it", () => {
     zip.file("content.xml", "<x/>");
     const bytes = await zip.generateAsync({ type: "nodebuffer" });
     await expect(readDocxText(fileAt("/unused", bytes.length, bytes))).rejects.toThrow("word/document.xml");
+  });
+});
+
+describe("a .docx whose text is larger than memory.documentXmlMb", () => {
+  it("is not read into memory: readDocxText refuses it, and the bound is the caller's", async () => {
+    const body = `<w:p><w:r><w:t>${"工作进展".repeat(5_000)}</w:t></w:r></w:p>`;
+    const bytes = await docxWith(body);
+    const src = fileAt("/unused", bytes.length, bytes);
+    await expect(readDocxText(src, 16 * 1024)).rejects.toBeInstanceOf(XmlTooLargeError);
+    expect(await readDocxText(src, 1024 * 1024)).toContain("工作进展");
   });
 });

@@ -11,8 +11,15 @@ import { type FileSource, fileAt, readWhole } from "./file-source.ts";
 import { htmlToPlainText } from "./html-text.ts";
 import { readOdtText } from "./odt-text.ts";
 import { zipExpandedBytes } from "./package-size.ts";
+import { XmlTooLargeError } from "./package-xml.ts";
 import { openPdf } from "./pdf-open.ts";
 import { rtfToText } from "./rtf-text.ts";
+
+/** Per-file bounds on what text extraction reads into memory (config `memory`). */
+export interface TextLimits {
+  /** memory.documentXmlMb in bytes: a .docx/.odt whose text XML is larger is not read. */
+  documentXmlBytes?: number;
+}
 
 export interface FileText {
   text: string | null;
@@ -36,7 +43,11 @@ const CACHE_MIN_MS = 50;
  * needs it. Text that took long to extract (a long PDF) is cached beside the content store, keyed
  * by content hash.
  */
-export async function readFileText(store: ContentStore, file: ParsedFile): Promise<FileText> {
+export async function readFileText(
+  store: ContentStore,
+  file: ParsedFile,
+  limits: TextLimits = {},
+): Promise<FileText> {
   if (!file.contentHash) return { text: null, note: "超大附件未随邮件送达，无法读取内容" };
   const cachePath = join(store.root, "text", `${file.contentHash}.v${EXTRACTOR_VERSION}.txt`);
   try {
@@ -45,7 +56,7 @@ export async function readFileText(store: ContentStore, file: ParsedFile): Promi
     // not cached yet
   }
   const started = performance.now();
-  const result = await extract(store, file);
+  const result = await extract(store, file, limits);
   // Only text that was slow to get is worth a file: writing one (mkdir, open, write, close,
   // rename) cost more than reading a small .docx or .doc again on the rare reprocessing.
   const slow = performance.now() - started >= CACHE_MIN_MS;
@@ -53,7 +64,7 @@ export async function readFileText(store: ContentStore, file: ParsedFile): Promi
   return result;
 }
 
-async function extract(store: ContentStore, file: ParsedFile): Promise<FileText> {
+async function extract(store: ContentStore, file: ParsedFile, limits: TextLimits): Promise<FileText> {
   const path = store.pathOf(file.contentHash as string);
   // An attachment this process holds for the message being processed: no disk access at all.
   const bytes = store.inMemory(file.contentHash as string);
@@ -63,7 +74,7 @@ async function extract(store: ContentStore, file: ParsedFile): Promise<FileText>
   } catch {
     return { text: null, note: "文件不在存储中" };
   }
-  return extractFrom(fileAt(path, size, bytes), path, file.originalName);
+  return extractFrom(fileAt(path, size, bytes), path, file.originalName, limits);
 }
 
 /**
@@ -80,7 +91,12 @@ export async function readDocumentFile(path: string): Promise<FileText> {
   return extractFrom(fileAt(path, size), path, basename(path));
 }
 
-async function extractFrom(src: FileSource, path: string, originalName: string): Promise<FileText> {
+async function extractFrom(
+  src: FileSource,
+  path: string,
+  originalName: string,
+  limits: TextLimits = {},
+): Promise<FileText> {
   const detected = await detectType(src, originalName);
   const ext = extensionOf(originalName);
   try {
@@ -89,7 +105,7 @@ async function extractFrom(src: FileSource, path: string, originalName: string):
         return await pdfText(src);
       case "docx": {
         if ((await zipExpandedBytes(src)) > MAX_PACKAGE_BYTES) return TOO_LARGE;
-        return clean(await readDocxText(src));
+        return clean(await readDocxText(src, limits.documentXmlBytes));
       }
       case "ole-word": {
         const { default: WordExtractor } = await import("word-extractor");
@@ -97,7 +113,7 @@ async function extractFrom(src: FileSource, path: string, originalName: string):
       }
       case "odt":
         if ((await zipExpandedBytes(src)) > MAX_PACKAGE_BYTES) return TOO_LARGE;
-        return clean(await readOdtText(src));
+        return clean(await readOdtText(src, limits.documentXmlBytes));
       case "rtf":
         return clean(rtfToText(await readWhole(src)));
       case "word-html":
@@ -105,7 +121,11 @@ async function extractFrom(src: FileSource, path: string, originalName: string):
       default:
         return { text: null, note: "此类文件没有可读取的文字" };
     }
-  } catch {
+  } catch (err) {
+    if (err instanceof XmlTooLargeError) {
+      const mb = Math.round(err.limitBytes / (1024 * 1024));
+      return { text: null, note: `文件的文字部分超过 ${mb} MB，未读取文字（仍计为电子版）` };
+    }
     if (ext === "wps" || detected.mime === "application/vnd.ms-works") {
       return { text: null, note: "WPS 文件无法读取，仍计为电子版" };
     }

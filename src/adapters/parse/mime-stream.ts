@@ -133,7 +133,8 @@ async function parseWithBodiesCut(
   }
   if (used.size !== bodies.length) return null;
   // Held, not written: it came out of a stored mail (see ContentStore.hold).
-  for (const { entry, content } of collected) entry.stored = store.hold(content);
+  // (up to the store's bound; beyond it written, so one message cannot hold more).
+  for (const { entry, content } of collected) entry.stored = await store.hold(content);
   return result;
 }
 

@@ -2,8 +2,8 @@ import type { FileSource } from "./file-source.ts";
 import { decodeXmlText, readPackageXml } from "./package-xml.ts";
 
 /** The text of an OpenDocument file: content.xml with paragraphs as lines and tags dropped. */
-export async function readOdtText(src: FileSource): Promise<string> {
-  const xml = await readPackageXml(src, "content.xml");
+export async function readOdtText(src: FileSource, maxXmlBytes?: number): Promise<string> {
+  const xml = await readPackageXml(src, "content.xml", maxXmlBytes);
   return decodeXmlText(
     xml
       .replace(/<text:(p|h)\b[^>]*\/>/g, "\n")

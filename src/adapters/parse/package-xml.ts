@@ -1,16 +1,35 @@
 import type yauzl from "yauzl";
 import { type FileSource, openZip } from "./file-source.ts";
 
-const MAX_XML_BYTES = 50 * 1024 * 1024;
+/**
+ * The largest XML entry read for its text (memory.documentXmlMb): it is read whole and copied a
+ * few times as a string, inside the service's 192 MB heap (bin/built.js).
+ */
+export const DEFAULT_MAX_XML_BYTES = 8 * 1024 * 1024;
+
+/** The entry is larger than the bound: its text is not read. */
+export class XmlTooLargeError extends Error {
+  constructor(
+    readonly entryName: string,
+    readonly limitBytes: number,
+  ) {
+    super(`${entryName} too large`);
+    this.name = "XmlTooLargeError";
+  }
+}
 
 /** One XML entry of a zip package (ODF content.xml, OOXML word/document.xml) as text. */
-export async function readPackageXml(src: FileSource, entryName: string): Promise<string> {
+export async function readPackageXml(
+  src: FileSource,
+  entryName: string,
+  maxBytes = DEFAULT_MAX_XML_BYTES,
+): Promise<string> {
   const zip = await openZip(src, { lazyEntries: true, autoClose: false });
   try {
     return await new Promise<string>((resolve, reject) => {
       zip.on("entry", (entry: yauzl.Entry) => {
         if (entry.fileName !== entryName) return zip.readEntry();
-        if (entry.uncompressedSize > MAX_XML_BYTES) return reject(new Error(`${entryName} too large`));
+        if (entry.uncompressedSize > maxBytes) return reject(new XmlTooLargeError(entryName, maxBytes));
         zip.openReadStream(entry, (err, stream) => {
           if (err) return reject(err);
           const chunks: Buffer[] = [];

@@ -17,8 +17,16 @@ export interface StoredObject {
   held?: boolean;
 }
 
-/** Most bytes held in memory by hold() at once; beyond it the oldest holds are dropped. */
-const HELD_MAX_BYTES = 128 * 1024 * 1024;
+/**
+ * Most bytes held in memory by hold()/holdAs() at once in a process (memory.heldMb): beyond it,
+ * content is written to the store (or, for mail already stored, read back from it) instead.
+ */
+export const DEFAULT_HELD_MAX_BYTES = 32 * 1024 * 1024;
+
+export interface ContentStoreOptions {
+  /** See DEFAULT_HELD_MAX_BYTES. */
+  heldMaxBytes?: number;
+}
 
 export interface PutOptions {
   /**
@@ -87,9 +95,11 @@ function hasherFor(options: PutOptions): { update(chunk: Buffer): void; digest()
  */
 export class ContentStore {
   readonly root: string;
+  private readonly heldMaxBytes: number;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: ContentStoreOptions = {}) {
     this.root = join(dataDir, "store");
+    this.heldMaxBytes = options.heldMaxBytes ?? DEFAULT_HELD_MAX_BYTES;
   }
 
   pathOf(hash: string): string {
@@ -209,14 +219,22 @@ export class ContentStore {
    * processed, and writing each again cost as much as parsing it (at N=5000 the bench wrote
    * 16 GB instead of 8, and the kernel's cost per megabyte written rises once the page cache is
    * full). Whoever needs it as a file calls writeHeld(); the holder calls release() when done.
+   *
+   * Bounded per process (heldMaxBytes): what does not fit is written to the store now, unheld,
+   * so no message (nor four at once) holds more than that, and nothing held is ever dropped
+   * unwritten (the old guard dropped the oldest holds, and a file then read as missing).
    */
-  hold(data: Buffer): StoredObject {
-    return this.holdAs(hashOf(data, {}), data);
+  async hold(data: Buffer): Promise<StoredObject> {
+    const hash = hashOf(data, {});
+    if (this.heldObjects.has(hash) || this.fits(data.length)) return this.holdAs(hash, data);
+    const { size, path } = await this.putHashed(hash, data, { sync: false });
+    return { hash, size, path };
   }
 
   /**
-   * hold() for content whose hash is known (a raw mail just stored, held for its processing in
-   * the same process); the hash is the stored object's, which for mail may be of its CRLF form.
+   * hold() for content whose hash is known and that is stored already (a raw mail just stored,
+   * held for its processing in the same process); the hash is the stored object's, which for
+   * mail may be of its CRLF form. Beyond the bound nothing is held: it is read from the store.
    */
   holdAs(hash: string, data: Buffer): StoredObject {
     const held = this.heldObjects.get(hash);
@@ -224,15 +242,19 @@ export class ContentStore {
       held.holders++;
       return { hash, size: data.length, path: this.pathOf(hash), bytes: held.bytes, held: true };
     }
+    if (!this.fits(data.length)) return { hash, size: data.length, path: this.pathOf(hash) };
     this.heldObjects.set(hash, { bytes: data, holders: 1 });
     this.heldBytes += data.length;
-    // A guard, not the expected path: a parse that failed half-way never releases its holds.
-    for (const [oldest, entry] of this.heldObjects) {
-      if (this.heldBytes <= HELD_MAX_BYTES || oldest === hash) break;
-      this.heldObjects.delete(oldest);
-      this.heldBytes -= entry.bytes.length;
-    }
     return { hash, size: data.length, path: this.pathOf(hash), bytes: data, held: true };
+  }
+
+  private fits(bytes: number): boolean {
+    return this.heldBytes + bytes <= this.heldMaxBytes;
+  }
+
+  /** Bytes held in memory now (for tests and the bound). */
+  heldSize(): number {
+    return this.heldBytes;
   }
 
   /** The content of a held object, when this process still holds it. */
