@@ -143,6 +143,7 @@ export const auditActionLabel: Record<string, string> = {
   remind_now: "立即发送催报",
   set_contact: "登记常用联系人",
   clear_contact: "清除常用联系人",
+  resume_acks: "恢复向此地址发送回执",
 };
 
 export function auditActionText(action: string): string {

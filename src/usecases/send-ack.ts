@@ -252,7 +252,11 @@ async function queueAck(
 }
 
 async function isLooping(deps: AckDeps, sender: string, now: Date): Promise<boolean> {
-  const since = new Date(now.getTime() - LOOP_LOOKBACK_MS);
+  // Staff who lifted the stop for this address (resume-acks.ts) checked it is no robot: only
+  // acknowledgements and mail after that moment count, so it takes a fresh run to stop again.
+  const resumed = await deps.repos.ackResumes.find(sender);
+  const lookback = now.getTime() - LOOP_LOOKBACK_MS;
+  const since = new Date(Math.max(lookback, resumed ? resumed.at.getTime() : lookback));
   const acks = await deps.repos.outbox.sentTimesTo(sender, "ack", since);
   const { loopReplies, loopWithinMinutes } = deps.config.acknowledgements;
   if (acks.length < (loopReplies ?? defaultLoopSettings.replies)) return false;

@@ -12,7 +12,10 @@ import type { OutboxDeps } from "./outbox.ts";
 // Small shared readers for the mail use cases (acknowledgement, reminders, receipt log).
 
 /** What the mail use cases read and write: the outbox, the registry, receipts and messages. */
-export type MailRepos = Pick<Repositories, "outbox" | "units" | "receipts" | "messages" | "contacts">;
+export type MailRepos = Pick<
+  Repositories,
+  "outbox" | "units" | "receipts" | "messages" | "contacts" | "ackResumes"
+>;
 export type MailDeps = Omit<OutboxDeps, "repos"> & { repos: MailRepos };
 
 /** A unit's receipt as the mails read it (see StoredReceipt). */

@@ -2,6 +2,7 @@ import { serve } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import { contextStorage } from "hono/context-storage";
 import { HTTPException } from "hono/http-exception";
+import { registerAckResumeRoutes } from "./ack-resume-page.ts";
 import { registerCompileRoute } from "./compile-download.ts";
 import { csrfProtection } from "./csrf.ts";
 import { registerExportRoute } from "./export.ts";
@@ -73,6 +74,7 @@ export function createBoardApp(deps: BoardDeps): Hono {
   registerUnitContactRoutes(app, deps);
   registerReviewRoutes(app, deps);
   registerMessageRoutes(app, deps);
+  registerAckResumeRoutes(app, deps);
   registerExportRoute(app, deps);
   registerCompileRoute(app, deps);
   registerSealImageRoute(app, deps);

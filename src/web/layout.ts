@@ -113,6 +113,7 @@ export const doneNotices: Record<string, string> = {
   assigned: "已指定报送单位并重新处理。",
   dismissed: "已标记为不是报送。",
   reprocessed: "已重新处理。",
+  acks_resumed: "已恢复向此地址发送回执：此后收到的报送照常发回执。",
   resent: "已安排重发（使用原来的 Message-ID），后台发送进程将在几分钟内发出。",
   reminded: "催报已排入发送队列，后台发送进程将陆续发出；已发过的单位不会重复发送。",
   remembered: "已记住发件地址属于该单位，并指定单位、重新处理。",

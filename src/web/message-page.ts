@@ -1,5 +1,6 @@
 import type { Context, Hono } from "hono";
 import { html } from "hono/html";
+import type { AckResume } from "../adapters/db/ack-resume-repository.ts";
 import type { AttachmentRecord } from "../adapters/db/message-repository.ts";
 import type { MatchedBy } from "../domain/identify-unit.ts";
 import {
@@ -25,6 +26,7 @@ import {
   showsPageImage,
   showsText,
 } from "../usecases/message-detail.ts";
+import { ackLoopLine } from "./ack-resume-page.ts";
 import { attachmentDisposition } from "./content-disposition.ts";
 import { type BoardDeps, BoardError } from "./http.ts";
 import { type Html, noticeOf, page, reasonInput } from "./layout.ts";
@@ -46,7 +48,9 @@ export function registerMessageRoutes(app: Hono, deps: BoardDeps): void {
     const texts = new Map<string, Awaited<ReturnType<typeof fileText>>>();
     for (const f of detail.files.filter(showsText)) texts.set(f.id, await fileText(detailDeps, f));
     const units = await deps.loadUnits();
-    const body = messageBody(c, deps, detail, texts, units);
+    const sender = detail.message.from_addr;
+    const resumed = sender ? await deps.repos.ackResumes.find(sender) : undefined;
+    const body = messageBody(c, deps, detail, texts, units, resumed);
     return c.html(page(detail.message.subject || "（无主题）", body, noticeOf(c.req.query("done"))));
   });
 
@@ -109,6 +113,7 @@ function messageBody(
   d: MessageDetail,
   texts: Map<string, Awaited<ReturnType<typeof fileText>>>,
   units: Awaited<ReturnType<BoardDeps["loadUnits"]>>,
+  resumed: AckResume | undefined,
 ): Html {
   const tz = deps.config.timezone;
   const m = d.message;
@@ -128,7 +133,7 @@ ${content ? html`<tr><th>发件人验证</th><td>${authLine(content)}</td></tr>`
 ${d.contentError ? html`<div class="error">${d.contentError}</div>` : ""}
 
 <h2>处理结果</h2>
-${decision(d, tz)}
+${decision(d, tz, resumed)}
 ${m.source === "manual" ? "" : decisionForms(c, d, units)}
 
 ${
@@ -178,7 +183,7 @@ ${checked ? "" : html`<div class="muted small">邮件中没有收件服务器的
 }
 
 /** What processing concluded, and why, in the office's words. */
-function decision(d: MessageDetail, tz: string): Html {
+function decision(d: MessageDetail, tz: string, resumed: AckResume | undefined): Html {
   const m = d.message;
   const v = d.verdict;
   const notes = Array.isArray(v?.["notes"])
@@ -198,6 +203,7 @@ ${matchedBy ? html`<tr><th>识别依据</th><td>${matchedBy}${trust ? html`；${
 ${m.assigned_unit ? html`<tr><th>办公室指定</th><td>${m.assigned_unit}${m.assigned_period ? ` ${m.assigned_period}` : ""}</td></tr>` : ""}
 ${candidates.length ? html`<tr><th>可能的单位</th><td>${candidates.join("、")}</td></tr>` : ""}
 ${notes.length ? html`<tr><th>说明</th><td><ul class="notes">${notes.map((n) => html`<li>${n}</li>`)}</ul></td></tr>` : ""}
+${ackLoopLine(m, resumed, tz)}
 <tr><th>处理次数</th><td>${m.attempts}${m.updated_at ? html`　<span class="muted small">最近 ${dateTimeLabel(m.updated_at, tz)}</span>` : ""}</td></tr>
 </tbody></table>`;
 }

@@ -10,7 +10,7 @@ export type AuditRecord = Selectable<AuditLogTable>;
 export interface AuditEntry {
   actor: string;
   reason: string | null;
-  /** exempt | unexempt | mark_received | assign | dismiss | reprocess | remember_address | forget_address */
+  /** exempt | unexempt | mark_received | assign | dismiss | reprocess | remember_address | forget_address | resume_acks */
   action: string;
   /** A message id, `<unit>|<period>` for a receipt, or `unit:<unit>` for the unit itself. */
   target: string;

@@ -367,6 +367,20 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Staff lifting the acknowledgement loop stop for an address (send-ack.ts): the loop check then
+  // looks only at acknowledgements and mail after resumed_at. One row per address, the latest
+  // decision; who decided and why each time is in the audit log.
+  "0018_ack_resumes": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("ack_resumes")
+        .addColumn("address", "text", (c) => c.primaryKey())
+        .addColumn("resumed_at", "text", (c) => c.notNull())
+        .addColumn("resumed_by", "text", (c) => c.notNull())
+        .addColumn("reason", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,5 +1,6 @@
 import type { Clock } from "../../clock.ts";
 import { type AccountRepository, createAccountRepository } from "./account-repository.ts";
+import { type AckResumeRepository, createAckResumeRepository } from "./ack-resume-repository.ts";
 import { type AuditRepository, createAuditRepository } from "./audit-repository.ts";
 import type { DbBackend } from "./connect.ts";
 import { type ContactRepository, createContactRepository } from "./contact-repository.ts";
@@ -26,6 +27,8 @@ export interface Repositories {
   contacts: ContactRepository;
   /** Board accounts, sessions and failed sign-ins. */
   accounts: AccountRepository;
+  /** Addresses whose acknowledgement loop stop staff lifted. */
+  ackResumes: AckResumeRepository;
   /**
    * Runs fn with repositories bound to one transaction: all of its writes or none. Inside a
    * transaction it joins it (Kysely cannot nest them).
@@ -52,6 +55,7 @@ export function createRepositories(options: RepositoryOptions): Repositories {
     scheduleRuns: createScheduleRunRepository(options),
     contacts: createContactRepository(options),
     accounts: createAccountRepository(options),
+    ackResumes: createAckResumeRepository(options),
     transaction: (fn) =>
       db.isTransaction
         ? fn(repos)

@@ -238,6 +238,14 @@ export interface SessionsTable {
 }
 
 /** Failed sign-ins for one account or one address, and the lockout they brought. */
+/** The latest lifting of the acknowledgement loop stop for an address (lower case). */
+export interface AckResumesTable {
+  address: string;
+  resumed_at: string;
+  resumed_by: string;
+  reason: string;
+}
+
 export interface SignInFailuresTable {
   key: string;
   failures: number;
@@ -263,6 +271,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   sign_in_failures: SignInFailuresTable;
+  ack_resumes: AckResumesTable;
 }
 
 export type { Generated };
