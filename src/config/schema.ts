@@ -193,6 +193,11 @@ export const configSchema = z.strictObject({
        * service's 192 MB heap. @defaultValue 8
        */
       documentXmlMb: z.number().int().min(1).max(64).default(8),
+      /**
+       * MB of a mail's body text (its text and HTML parts, decoded) read; a longer body is read
+       * at its start only and the mail goes to review with the reason. @defaultValue 4
+       */
+      bodyTextMb: z.number().int().min(1).max(64).default(4),
     })
     .prefault({}),
   recovery: z

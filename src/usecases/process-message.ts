@@ -86,7 +86,10 @@ export async function processMessage(
 
   let parsed: ParsedMessage;
   try {
-    parsed = await parseStoredMessage(deps.store, messageId, deps.config.archives);
+    parsed = await parseStoredMessage(deps.store, messageId, {
+      ...deps.config.archives,
+      bodyTextBytes: deps.config.memory.bodyTextMb * 1024 * 1024,
+    });
   } catch (err) {
     // A full disk or too many open files says nothing about the mail: try again later.
     if (isTransientFailure(err)) throw err;

@@ -8,6 +8,8 @@ export type ParseLimits = ArchiveLimits & {
   maxForwardDepth?: number;
   /** Inline (cid) images smaller than this are signature icons, not scans; default 30 KB. */
   smallInlineImageBytes?: number;
+  /** Body text read per message (memory.bodyTextMb); default DEFAULT_BODY_TEXT_BYTES, 4 MB. */
+  bodyTextBytes?: number;
 };
 
 /** Shared by every archive inside one message, so nesting cannot multiply the allowance. */

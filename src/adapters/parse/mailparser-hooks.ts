@@ -14,7 +14,16 @@ export interface ParserInstruments {
   /** Raw header lines (binary strings) of every part, keyed by the headers Map it hands out. */
   rawHeaderLines: WeakMap<object, RawLines>;
   textParts: RawTextPart[];
+  /** Body text beyond the message's bound was dropped (see instrumentParser's bodyTextBytes). */
+  textCut: boolean;
 }
+
+/**
+ * Decoded body text (text/plain and text/html parts together) kept per message by default
+ * (memory.bodyTextMb): a report mail's text is a few kilobytes; mailparser gathers a text part
+ * whole and makes it one string, so a 60 MB text body held 184 MB of heap.
+ */
+export const DEFAULT_BODY_TEXT_BYTES = 4 * 1024 * 1024;
 
 /** Raw body text kept per message: enough for any report mail, bounded for hostile input. */
 const MAX_RAW_TEXT_BYTES = 2 * 1024 * 1024;
@@ -36,12 +45,16 @@ interface CreatedNode {
  * is attached before any body byte is written, so mailparser's own reading is unchanged. If a
  * mailparser release renames createNode, nothing is recorded and its own results are used.
  */
-export function instrumentParser(parser: MailParser): ParserInstruments {
-  const instruments: ParserInstruments = { rawHeaderLines: new WeakMap(), textParts: [] };
+export function instrumentParser(
+  parser: MailParser,
+  bodyTextBytes = DEFAULT_BODY_TEXT_BYTES,
+): ParserInstruments {
+  const instruments: ParserInstruments = { rawHeaderLines: new WeakMap(), textParts: [], textCut: false };
   const p = parser as unknown as { createNode?: (node: unknown) => unknown };
   const original = p.createNode;
   if (typeof original !== "function") return instruments;
   let budget = MAX_RAW_TEXT_BYTES;
+  let textLeft = bodyTextBytes;
   p.createNode = function (this: unknown, node: unknown) {
     const created = original.call(this, node) as CreatedNode;
     if (created?.headers && Array.isArray(created.headerLines)) {
@@ -57,6 +70,21 @@ export function instrumentParser(parser: MailParser): ParserInstruments {
         part.chunks.push(chunk);
         part.size += chunk.length;
       });
+      // What mailparser gathers of the body text is what the decoder pushes: beyond the message's
+      // bound nothing more is pushed (the end still is), and the parse says the text was cut.
+      const decoder = created.decoder as Readable & { push(chunk: unknown, encoding?: string): boolean };
+      const push = decoder.push.bind(decoder);
+      decoder.push = (chunk: unknown, encoding?: string) => {
+        if (chunk === null || chunk === undefined || !Buffer.isBuffer(chunk)) return push(chunk, encoding);
+        if (chunk.length <= textLeft) {
+          textLeft -= chunk.length;
+          return push(chunk);
+        }
+        instruments.textCut = true;
+        const kept = chunk.subarray(0, textLeft);
+        textLeft = 0;
+        return kept.length ? push(kept) : true;
+      };
     }
     return created;
   };

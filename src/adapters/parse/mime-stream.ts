@@ -33,6 +33,8 @@ export interface StreamedMessage {
   brokenReason?: string;
   /** The whole message, when it was small enough to be read whole (see IN_MEMORY_MAX_BYTES). */
   raw?: Buffer;
+  /** Body text beyond bodyTextBytes was dropped: the text is the message's start only. */
+  textCut?: boolean;
 }
 
 /**
@@ -63,18 +65,19 @@ export async function streamMessage(
    * cutMinBytes, for tests: cut bodies from this size (Infinity: never, the ordinary parse).
    * raw: the file's content, when the caller has it in memory already.
    */
-  options: { cutMinBytes?: number; raw?: Buffer } = {},
+  options: { cutMinBytes?: number; raw?: Buffer; bodyTextBytes?: number } = {},
 ): Promise<StreamedMessage> {
+  const textBytes = options.bodyTextBytes;
   const raw =
     options.raw && options.raw.length <= IN_MEMORY_MAX_BYTES ? options.raw : await readIfSmall(path);
-  if (!raw) return runParser(createReadStream(path), streamToStore(store));
+  if (!raw) return runParser(createReadStream(path), streamToStore(store), textBytes);
   const cutMinBytes = options.cutMinBytes ?? CUT_MIN_BYTES;
   const bodies = Number.isFinite(cutMinBytes) ? findLargeBase64Bodies(raw, cutMinBytes) : [];
   if (bodies.length > 0) {
-    const cut = await parseWithBodiesCut(store, raw, bodies);
+    const cut = await parseWithBodiesCut(store, raw, bodies, textBytes);
     if (cut) return { ...cut, raw };
   }
-  return { ...(await runParser(Readable.from([raw]), streamToStore(store))), raw };
+  return { ...(await runParser(Readable.from([raw]), streamToStore(store), textBytes)), raw };
 }
 
 /** The whole file in one read (readFile reads in 512 KB steps), or null when it is large. */
@@ -100,6 +103,7 @@ async function parseWithBodiesCut(
   store: ContentStore,
   raw: Buffer,
   bodies: BodyRange[],
+  bodyTextBytes: number | undefined,
 ): Promise<StreamedMessage | null> {
   const nonce = randomBytes(12);
   const markers = bodies.map((_, i) => {
@@ -116,10 +120,13 @@ async function parseWithBodiesCut(
   pieces.push(raw.subarray(at));
 
   const collected: { entry: StreamedAttachment; content: Buffer }[] = [];
-  const result = await runParser(Readable.from([Buffer.concat(pieces)]), (entry, content) =>
-    readAll(content).then((bytes) => {
-      collected.push({ entry, content: bytes });
-    }),
+  const result = await runParser(
+    Readable.from([Buffer.concat(pieces)]),
+    (entry, content) =>
+      readAll(content).then((bytes) => {
+        collected.push({ entry, content: bytes });
+      }),
+    bodyTextBytes,
   );
   if (result.brokenOff) return null;
   const used = new Set<number>();
@@ -154,7 +161,11 @@ function streamToStore(store: ContentStore): AttachmentSink {
   };
 }
 
-function runParser(input: Readable, sink: AttachmentSink): Promise<StreamedMessage> {
+function runParser(
+  input: Readable,
+  sink: AttachmentSink,
+  bodyTextBytes: number | undefined,
+): Promise<StreamedMessage> {
   return new Promise((resolve) => {
     const result: StreamedMessage = {
       headerLines: [],
@@ -175,7 +186,7 @@ function runParser(input: Readable, sink: AttachmentSink): Promise<StreamedMessa
       checksumAlgo: false,
       maxHtmlLengthToParse: 5 * 1024 * 1024,
     });
-    const raw = instrumentParser(parser);
+    const raw = instrumentParser(parser, bodyTextBytes);
     result.rawTextParts = raw.textParts;
     const finish = (broken: boolean, err?: unknown) => {
       if (finished) return;
@@ -187,6 +198,7 @@ function runParser(input: Readable, sink: AttachmentSink): Promise<StreamedMessa
         for (const s of active) s.destroy(new Error("message stream broke off"));
         input.destroy();
       }
+      if (raw.textCut) result.textCut = true;
       void Promise.allSettled(pending).then(() => resolve(result));
     };
     parser.on("headerLines", (lines: HeaderLines) => {

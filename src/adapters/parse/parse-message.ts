@@ -10,6 +10,7 @@ import { ParseError } from "./errors.ts";
 import { parseHeaderParams } from "./header-params.ts";
 import { findLargeAttachmentLinks } from "./large-attachment-links.ts";
 import type { ParseLimits } from "./limits.ts";
+import { DEFAULT_BODY_TEXT_BYTES } from "./mailparser-hooks.ts";
 import {
   addressesOf,
   asRead,
@@ -77,7 +78,10 @@ async function parseMessageFile(
   depth: number,
   raw?: Buffer,
 ): Promise<ParsedMessage> {
-  const streamed = await streamMessage(ctx.store, path, raw ? { raw } : {});
+  const streamed = await streamMessage(ctx.store, path, {
+    ...(raw ? { raw } : {}),
+    ...(ctx.limits.bodyTextBytes ? { bodyTextBytes: ctx.limits.bodyTextBytes } : {}),
+  });
   const warnings: string[] = [];
   /** Why the parser could not read all of it (each also a warning). */
   const incomplete: string[] = [];
@@ -98,6 +102,10 @@ async function parseMessageFile(
   const headers = decodeHeaderLines(headerLines);
   if (headerLines.length === 0) warnings.push("邮件没有可识别的信头，可能不是一封邮件");
   if (streamed.brokenOff) cannotRead(brokenOffReason(streamed.brokenReason));
+  if (streamed.textCut) {
+    const mb = Math.round((ctx.limits.bodyTextBytes ?? DEFAULT_BODY_TEXT_BYTES) / (1024 * 1024));
+    cannotRead(`邮件正文过长（超过 ${mb} MB），只读取了开头部分，需人工查看`);
+  }
   if (!streamed.brokenOff && (await looksTruncated(path, headers, streamed.raw))) {
     cannotRead("邮件可能被截断（缺少结束分隔线），最后一个附件可能不完整");
   }
