@@ -9,12 +9,13 @@ import { startWorkers } from "../app/start-workers.ts";
 import { ManualClock } from "../clock.ts";
 import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
+import { addMonths } from "../domain/period.ts";
 import type { Logger } from "../logger.ts";
 import { compileMonth } from "../usecases/compile-month.ts";
 import { importFiles } from "../usecases/import-files.ts";
 import { getPeriodStatus } from "../usecases/period-status.ts";
 import { buildReceiptLog } from "../usecases/receipt-log.ts";
-import { runDueSchedule } from "../usecases/run-schedule.ts";
+import { passOverPeriod, runDueSchedule } from "../usecases/run-schedule.ts";
 import { demoMailbox, mayAt } from "./scenario.ts";
 import { demoUnitAddresses } from "./units.ts";
 
@@ -72,6 +73,13 @@ export async function runDemo(
   const configFile = join(dataDir, "config.yaml");
   await writeFile(configFile, demoConfigYaml(overrides));
   try {
+    // The demo's office starts with April's collection: March was never collected here.
+    await passOverPeriod(
+      { repos: rt.repos, config, clock, queue: rt.outgoingQueue },
+      addMonths(period, -1),
+      "演示从2023年4月的收集开始",
+      clock.now(),
+    );
     const pending = demoMailbox();
     for (
       let t = mayAt(1, "00:00").getTime();
