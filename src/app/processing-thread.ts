@@ -24,7 +24,8 @@ export type FromThread =
   | { type: "ready" }
   | { type: "done"; id: string; error: string | null }
   | { type: "queue-ack"; ack: number; outboxId: string }
-  | { type: "closed" };
+  /** With the statements and transactions the thread sent (for the sync's summary line). */
+  | { type: "closed"; queries: number; transactions: number };
 
 const port = parentPort;
 if (!port) throw new Error("processing-thread.ts runs only as a worker thread");
@@ -95,10 +96,17 @@ port.on("message", (m: ToThread) => {
     return;
   }
   if (m.type === "close") {
-    void depsReady
-      .catch(() => undefined)
-      .then(() => root.close())
-      .finally(() => send({ type: "closed" }));
+    void (async () => {
+      let counts = { queries: 0, transactions: 0 };
+      try {
+        await depsReady;
+        counts = (await root.db()).queryCounts();
+      } catch {
+        // it never opened
+      }
+      await root.close().catch(() => undefined);
+      send({ type: "closed", ...counts });
+    })();
     return;
   }
   void (async () => {
@@ -123,6 +131,6 @@ depsReady.then(
   () => send({ type: "ready" }),
   (err: Error) => {
     logger.error({ err: err.message }, "处理线程无法启动");
-    send({ type: "closed" });
+    send({ type: "closed", queries: 0, transactions: 0 });
   },
 );

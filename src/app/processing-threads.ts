@@ -18,6 +18,8 @@ export interface ProcessingThreads {
   tryRun(messageId: string): Promise<void> | null;
   /** Called whenever a thread gets room (ready, or a message done). */
   onRoom(listener: () => void): void;
+  /** Statements and transactions of the threads that have closed. */
+  queryCounts(): { queries: number; transactions: number };
   /** Messages the threads have finished so far (processed, or given back with an error). */
   handled(): number;
   /** Lets every thread finish and closes its database. */
@@ -75,6 +77,7 @@ export function createProcessingThreads(o: ProcessingThreadsOptions): Processing
   let started = false;
   // Messages the threads finished (logged at the end: whether they took part at all).
   let handled = 0;
+  const counts = { queries: 0, transactions: 0 };
   let closing: Promise<void> | null = null;
 
   function startOne(): Slot {
@@ -116,6 +119,8 @@ export function createProcessingThreads(o: ProcessingThreadsOptions): Processing
             worker.postMessage({ type: "queued", ack: m.ack, error: err.message } satisfies ToThread),
         );
       } else if (m.type === "closed") {
+        counts.queries += m.queries;
+        counts.transactions += m.transactions;
         fail("处理线程已关闭");
       }
     });
@@ -152,6 +157,7 @@ export function createProcessingThreads(o: ProcessingThreadsOptions): Processing
       });
     },
     handled: () => handled,
+    queryCounts: () => ({ ...counts }),
     onRoom(listener) {
       listeners.push(listener);
     },

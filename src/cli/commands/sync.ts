@@ -42,6 +42,7 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
       );
       const { queueOutgoing } = await import("../../adapters/queue/enqueue.ts");
       let closeThreads = async () => {};
+      let threadCounts = () => ({ queries: 0, transactions: 0 });
       const logger = ctx.logger();
       const rt = await ctx.runtime();
       // What the sync itself asks of the database (opening, migrating and seeding left out).
@@ -60,6 +61,7 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
           threads: processingThreadCount(),
         });
         closeThreads = () => threads.close();
+        threadCounts = () => threads.queryCounts();
         const inline = createInlineProcessor({
           threads,
           // The raw mail the watcher held for this (holdForProcessing) is let go either way.
@@ -79,8 +81,9 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
         logger.info(
           {
             ...counts,
-            queries: after.queries - before.queries,
-            transactions: after.transactions - before.transactions,
+            // The threads' too (each counts from its own start, migrations check included).
+            queries: after.queries - before.queries + threadCounts().queries,
+            transactions: after.transactions - before.transactions + threadCounts().transactions,
           },
           "收取完成",
         );
