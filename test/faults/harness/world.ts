@@ -4,10 +4,13 @@ import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import pg from "pg";
 import { stringify } from "yaml";
 import { compiledIfFresh, nodeFlagsFor, serviceEnv } from "../../../bin/built.js";
 import { type OpenedDb, openDb } from "../../../src/adapters/db/connect.ts";
+import { queueNames } from "../../../src/adapters/queue/queues.ts";
 import { readUnitCatalogText } from "../../../src/adapters/seeds/seed-files.ts";
 import { makeDocx, makeScanPdf } from "../../../src/demo/sample-files.ts";
 import { currentCollectionPeriod, localDateOf, parsePeriod } from "../../../src/domain/period.ts";
@@ -298,7 +301,27 @@ export async function createWorld(options: WorldOptions): Promise<World> {
           .select((eb) => eb.fn.countAll<number>().as("n"))
           .where("status", "in", ["pending", "sending"])
           .executeTakeFirst();
-        return Number(m?.n ?? 0) + Number(o?.n ?? 0) + Math.max(0, sent - Number(total?.n ?? 0));
+        return (
+          Number(m?.n ?? 0) +
+          Number(o?.n ?? 0) +
+          Math.max(0, sent - Number(total?.n ?? 0)) +
+          (await outgoingJobsAhead())
+        );
+      };
+      // A row that met a 4xx is "failed" while its job waits out the backoff for its next
+      // attempt: still unfinished. A job whose attempts are used up (or a 5xx) is no longer here.
+      const outgoingJobsAhead = async () => {
+        const connection = new Redis(redis.url, { maxRetriesPerRequest: 1, lazyConnect: true });
+        const queue = new Queue(queueNames.outgoing, { connection, prefix: String(config.queuePrefix) });
+        try {
+          const counts = await queue.getJobCounts("active", "waiting", "delayed", "prioritized");
+          return Object.values(counts).reduce((a, b) => a + b, 0);
+        } catch {
+          return 1; // Redis away for a moment (a row restarting it): not settled yet.
+        } finally {
+          await queue.close().catch(() => undefined);
+          connection.disconnect();
+        }
       };
       while (Date.now() < until && (await unfinished()) > 0) await new Promise((r) => setTimeout(r, 500));
       return check(db, sent, smtp, checkOptions.refused ?? new Set());
