@@ -82,6 +82,7 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
         prefix: config.queuePrefix,
         name: workerName,
         resourceRetries: config.recovery.resourceRetries,
+        concurrency: config.memory.processConcurrency,
       });
       stops.push({ stage: "jobs", stop: () => worker.close() });
     }

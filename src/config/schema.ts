@@ -198,6 +198,12 @@ export const configSchema = z.strictObject({
        * at its start only and the mail goes to review with the reason. @defaultValue 4
        */
       bodyTextMb: z.number().int().min(1).max(64).default(4),
+      /**
+       * Messages a process worker processes at once. Each holds its raw mail (up to 8 MB is read
+       * whole) and what it decodes while it is parsed, outside the heap; parsing also waits on
+       * disk and zlib, so 2–4 keeps a core busy. @defaultValue 4
+       */
+      processConcurrency: z.number().int().min(1).max(16).default(4),
     })
     .prefault({}),
   recovery: z
