@@ -69,6 +69,18 @@ describe("a document larger than memory.documentXmlMb", () => {
     });
     expect((await readFileText(store, file)).text).toContain("联系人：王芳");
   });
+
+  it("an RTF larger than the markup bound is kept and not read, with the note", async () => {
+    dir = await mkdtemp(join(tmpdir(), "ri-held-"));
+    const store = new ContentStore(dir);
+    const rtf = `{\\rtf1\\ansi\\ansicpg936 {\\pict ${"ab".repeat(1024 * 1024)}}联系人：王芳\\par}`;
+    const stored = await store.putBuffer(Buffer.from(rtf, "latin1"));
+    const file = { originalName: "报告.rtf", contentHash: stored.hash } as ParsedFile;
+    expect(await readFileText(store, file, { markupFileBytes: 1024 * 1024 })).toEqual({
+      text: null,
+      note: "文件超过 1 MB，未读取文字（仍计为电子版）",
+    });
+  });
 });
 
 describe("a body text longer than memory.bodyTextMb", () => {

@@ -19,7 +19,16 @@ import { rtfToText } from "./rtf-text.ts";
 export interface TextLimits {
   /** memory.documentXmlMb in bytes: a .docx/.odt whose text XML is larger is not read. */
   documentXmlBytes?: number;
+  /** RTF and Word-HTML files larger than this are not read (MARKUP_FILE_MAX_BYTES by default). */
+  markupFileBytes?: number;
 }
+
+/**
+ * RTF and Word-HTML are read as one string of the whole file (two bytes a character for
+ * decoded HTML): 32 MB keeps that well inside the service's 192 MB heap, and leaves room for an
+ * RTF carrying a scanned page as hex (its text is a small part of it).
+ */
+export const MARKUP_FILE_MAX_BYTES = 32 * 1024 * 1024;
 
 export interface FileText {
   text: string | null;
@@ -115,8 +124,10 @@ async function extractFrom(
         if ((await zipExpandedBytes(src)) > MAX_PACKAGE_BYTES) return TOO_LARGE;
         return clean(await readOdtText(src, limits.documentXmlBytes));
       case "rtf":
+        if (src.size > (limits.markupFileBytes ?? MARKUP_FILE_MAX_BYTES)) return markupTooLarge(limits);
         return clean(rtfToText(await readWhole(src)));
       case "word-html":
+        if (src.size > (limits.markupFileBytes ?? MARKUP_FILE_MAX_BYTES)) return markupTooLarge(limits);
         return wordHtmlText(await readWhole(src));
       default:
         return { text: null, note: "此类文件没有可读取的文字" };
@@ -166,6 +177,11 @@ function wordHtmlText(data: Buffer): FileText {
     head.match(/charset\s*=\s*["']?([\w-]+)/i)?.[1] ?? head.match(/encoding\s*=\s*["']([\w-]+)/i)?.[1];
   const html = charset ? decodeCharset(data, charset) : decodeUndeclared(data);
   return clean(htmlToPlainText(html.replace(/<\/w:p>/gi, "</p>")));
+}
+
+function markupTooLarge(limits: TextLimits): FileText {
+  const mb = Math.round((limits.markupFileBytes ?? MARKUP_FILE_MAX_BYTES) / (1024 * 1024));
+  return { text: null, note: `文件超过 ${mb} MB，未读取文字（仍计为电子版）` };
 }
 
 function clean(text: string): FileText {
