@@ -127,6 +127,31 @@ export async function createWatchTestEnv(backend: TestBackend = "sqlite"): Promi
   };
 }
 
+/**
+ * Waits until `count` messages are recorded and every one has its processing job. A running
+ * watcher writes the message row first and queues its job just after (a crash in between is the
+ * sweeper's to mend), so a test that reads the jobs as soon as the rows appear can catch the
+ * moment in between; the thing to check is that both end up there.
+ */
+export async function storedAndQueued(
+  env: Pick<WatchTestEnv, "messageIds" | "jobIds">,
+  count: number,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<string[]> {
+  let ids: string[] = [];
+  await waitUntil(
+    async () => {
+      ids = (await env.messageIds()).sort();
+      const jobs = (await env.jobIds()).sort();
+      return ids.length === count && jobs.length === ids.length && jobs.every((j, i) => j === ids[i]);
+    },
+    what,
+    timeoutMs,
+  );
+  return ids;
+}
+
 /** The shared wait, with the 20 s bound the watcher tests were written against. */
 export function eventually(
   check: () => Promise<boolean> | boolean,

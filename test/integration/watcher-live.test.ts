@@ -12,6 +12,7 @@ import {
   createWatchTestEnv,
   eventually,
   memoryLogger,
+  storedAndQueued,
   type WatchTestEnv,
   watchConfig,
 } from "../helpers/watch-env.ts";
@@ -54,9 +55,7 @@ describe("watcher on a live connection", () => {
     await eventually(() => worker!.health().ok, "first sync");
     await new Promise((r) => setTimeout(r, 1500)); // let imapflow enter IDLE
     await appendMessages(dovecot, mailbox, [testMessage("idle")]);
-    await eventually(async () => (await env.messageIds()).length === 1, "message stored via IDLE");
-    const [id] = await env.messageIds();
-    expect(await env.jobIds()).toEqual([id]);
+    const [id] = await storedAndQueued(env, 1, "message stored and queued via IDLE");
     const row = await env.db.db.selectFrom("messages").selectAll().executeTakeFirstOrThrow();
     expect(row.source).toBe("imap");
     expect(row.mailbox).toBe("INBOX");
@@ -68,10 +67,14 @@ describe("watcher on a live connection", () => {
     const { mailbox } = await startWatcher({ idle: false, pollSeconds: 1 });
     await eventually(() => worker!.health().ok, "first sync");
     await appendMessages(dovecot, mailbox, [testMessage("poll-1"), testMessage("poll-2")]);
-    await eventually(async () => (await env.messageIds()).length === 2, "messages stored by polling");
-    expect((await env.jobIds()).sort()).toEqual((await env.messageIds()).sort());
+    await storedAndQueued(env, 2, "messages stored and queued by polling");
+    // The checkpoint passes them once both are stored and queued.
+    await eventually(
+      async () =>
+        (await env.db.db.selectFrom("mailbox_state").selectAll().executeTakeFirst())?.last_uid === 2,
+      "checkpoint past both",
+    );
     const state = await env.db.db.selectFrom("mailbox_state").selectAll().executeTakeFirstOrThrow();
-    expect(state.last_uid).toBe(2);
     expect(state.last_sync_at).not.toBeNull();
   });
 
