@@ -18,6 +18,8 @@ export interface StreamedAttachment {
   rawName?: string;
   related: boolean;
   failed: boolean;
+  /** Why storing it failed (a full disk is not a broken mail: see parse-message.ts). */
+  error?: unknown;
 }
 
 export interface StreamedMessage {
@@ -225,8 +227,9 @@ function runParser(
       data.content.on("error", () => undefined);
       pending.push(
         sink(entry, data.content)
-          .catch(() => {
+          .catch((err: unknown) => {
             entry.failed = true;
+            entry.error = err;
           })
           .finally(() => {
             active.delete(data.content);

@@ -2,6 +2,7 @@ import { open, stat } from "node:fs/promises";
 import { stripQuoted } from "../../domain/quoted.ts";
 import { reasonCode } from "../../domain/reason-codes.ts";
 import type { ParsedFile, ParsedMessage } from "../../domain/types.ts";
+import { isTransientFailure } from "../failure-kind.ts";
 import type { ContentStore } from "../store/content-store.ts";
 import { bodyText } from "./body-text.ts";
 import { recoverLatin1Mojibake } from "./charset.ts";
@@ -119,6 +120,9 @@ async function parseMessageFile(
   let unnamed = 0;
   for (const att of streamed.attachments) {
     let name = attachmentName(att);
+    // The store could not write it (disk full, I/O error): the mail is fine, the machine is not.
+    // Thrown, so processing waits and tries again instead of sending the mail to review.
+    if (att.failed && isTransientFailure(att.error)) throw att.error;
     if (att.failed || !att.stored) {
       cannotRead(`附件「${name ?? `未命名附件${++unnamed}`}」读取失败（邮件可能被截断）`);
       continue;
@@ -148,7 +152,9 @@ async function parseMessageFile(
           inlineImage: att.related,
         })),
       );
-    } catch {
+    } catch (err) {
+      // A full disk while expanding an archive says nothing about the file: try again later.
+      if (isTransientFailure(err)) throw err;
       warnings.push(`附件「${name}」无法分析`);
     }
   }
