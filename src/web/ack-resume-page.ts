@@ -7,7 +7,7 @@ import { reasonCode } from "../domain/reason-codes.ts";
 import { ResumeRefused, resumeAcksTo } from "../usecases/resume-acks.ts";
 import { csrfInput } from "./csrf.ts";
 import { actorOf, type BoardDeps, BoardError, formOf } from "./http.ts";
-import { type Html, page, reasonInput } from "./layout.ts";
+import { confirmReasonSize, type Html, page, reasonInput } from "./layout.ts";
 import { currentUserCan } from "./session.ts";
 
 // 恢复向此地址发送回执 (send-ack.ts stops acknowledgements to an address that answers each within
@@ -25,7 +25,7 @@ export function registerAckResumeRoutes(app: Hono, deps: BoardDeps): void {
 <p>如已核实对方不是自动回复（或对方已关闭自动回复），可以恢复：此后收到的报送照常发回执；此前的回执和来信不再计入自动回复判断。
 若对方仍是自动回复，系统会再次停发。</p>
 <form method="post" action="${back}/resume-acks">${csrfInput(c)}
-${reasonInput("恢复原因（必填，记入操作记录）")}
+${reasonInput("恢复原因（必填，记入操作记录）", confirmReasonSize)}
 <button type="submit">确认恢复</button> <a href="${back}">取消</a>
 </form>`;
     return c.html(page("确认恢复发送回执", body));

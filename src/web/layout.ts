@@ -101,8 +101,14 @@ export function errorPage(message: string): Html {
 }
 
 /** The reason box every correction form carries: the audit log records it. */
-export function reasonInput(placeholder = "说明（可选）"): Html {
-  return html`<input type="text" name="reason" placeholder="${placeholder}" size="10">`;
+/**
+ * A reason field on a confirmation page of its own (resend, lift a loop stop, send reminders now):
+ * wide enough for its placeholder and a sentence, unlike the narrow one inside table rows.
+ */
+export const confirmReasonSize = 40;
+
+export function reasonInput(placeholder = "说明（可选）", size = 10): Html {
+  return html`<input type="text" name="reason" placeholder="${placeholder}" size="${String(size)}">`;
 }
 
 /** Fixed texts for ?done=… after a redirect (never echo free text from the URL). */

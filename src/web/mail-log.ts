@@ -16,7 +16,7 @@ import {
 import { type MailKind, mailKindLabels } from "../usecases/outbox.ts";
 import { csrfInput } from "./csrf.ts";
 import { actorOf, type BoardDeps, BoardError, formOf } from "./http.ts";
-import { type Html, noticeOf, page, reasonInput } from "./layout.ts";
+import { confirmReasonSize, type Html, noticeOf, page, reasonInput } from "./layout.ts";
 
 // The mail log (/mail): what was sent to whom, when, of what kind, and where it stands, newest
 // first, 50 a page, filtered by state, kind and period. A failed or uncertain mail can be sent
@@ -114,7 +114,7 @@ ${
     : html`<p>重发将使用原来的 Message-ID，由后台发送进程在几分钟内发出。</p>`
 }
 <form method="post" action="/admin/mail/${encodeURIComponent(mail.id)}/resend">${csrfInput(c)}
-${reasonInput("重发原因（记入操作记录）")}
+${reasonInput("重发原因（记入操作记录）", confirmReasonSize)}
 <button type="submit">确认重发</button> <a href="/mail/${encodeURIComponent(mail.id)}">取消</a>
 </form>`;
     return c.html(page("确认重发", body));
