@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { backends } from "../helpers/db.ts";
 import { isShort, scaled } from "./harness/scale.ts";
-import { recordFaultRow } from "./harness/table.ts";
-import { createWorld, type Service, stageSoon, type World } from "./harness/world.ts";
+import { createWorld, recordOutcome, type Service, stageSoon, type World } from "./harness/world.ts";
 
 // SIGKILLs at random moments while submissions arrive and a reminder stage (or the overdue
 // notices, after the deadline) falls due. Afterwards every message is logged once, every unit
@@ -48,16 +47,9 @@ describe.each(isShort ? (["sqlite"] as const) : backends)("SIGKILL on %s", (back
       .where("kind", "in", ["remind", "overdue"])
       .executeTakeFirst();
     const notices = Number(stage?.n ?? 0);
-    const held = notices > 0 && outcome.lost === 0 && outcome.duplicated === 0 && outcome.stuck === 0;
-    recordFaultRow({
-      fault: `SIGKILL ×${kills} per run, ${submissions} submissions + a stage`,
-      backend,
-      runs: 1,
-      held: held ? 1 : 0,
-      lost: outcome.lost,
-      duplicated: outcome.duplicated,
-      stuck: outcome.stuck,
-      note: `${notices} stage notices${outcome.counted ? `, ${outcome.counted} counted post-250 copies` : ""}`,
+    recordOutcome(`SIGKILL ×${kills} per run, ${submissions} submissions + a stage`, backend, outcome, {
+      held: notices > 0,
+      note: `${notices} stage notices`,
     });
     expect(outcome.details).toEqual([]);
     expect(notices).toBeGreaterThan(0);
