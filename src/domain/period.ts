@@ -34,8 +34,25 @@ function formatterFor(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
+// One decision reads the month of receipt four or five times, and every report for a period
+// turns the same deadline into an instant again; formatToParts costs 5–10 µs. The readings are
+// kept by exact instant and zone, so a hit gives what formatting would; the oldest go first.
+const readings = new Map<string, ZonedParts>();
+const READINGS_KEPT = 512;
+
 /** The wall-clock reading of `date` in `tz` (e.g. "Asia/Shanghai"). */
 export function zonedParts(date: Date, tz: string): ZonedParts {
+  const key = `${date.getTime()}|${tz}`;
+  const known = readings.get(key);
+  // A copy: callers own what they get.
+  if (known) return { ...known };
+  const parts = formatParts(date, tz);
+  if (readings.size >= READINGS_KEPT) readings.delete(readings.keys().next().value!);
+  readings.set(key, parts);
+  return { ...parts };
+}
+
+function formatParts(date: Date, tz: string): ZonedParts {
   const out: Record<string, number> = {};
   for (const p of formatterFor(tz).formatToParts(date)) {
     if (p.type !== "literal") out[p.type] = Number(p.value);
