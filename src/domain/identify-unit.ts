@@ -64,11 +64,31 @@ export function unitsByLevel(evidence: UnitEvidence, units: Unit[]): [MatchedBy,
   ];
 }
 
+// Active units by registered address (lower case), in registry order, built once per registry
+// array: the caller caches the registry and replaces the array when the office edits it. Every
+// decision looks the sender up two or three times.
+const unitsByAddress = new WeakMap<Unit[], Map<string, Unit[]>>();
+
+function addressIndexOf(units: Unit[]): Map<string, Unit[]> {
+  let index = unitsByAddress.get(units);
+  if (index) return index;
+  index = new Map();
+  for (const unit of units) {
+    if (!unit.active) continue;
+    for (const address of new Set(unit.emails.map((e) => e.toLowerCase()))) {
+      const holders = index.get(address);
+      if (holders) holders.push(unit);
+      else index.set(address, [unit]);
+    }
+  }
+  unitsByAddress.set(units, index);
+  return index;
+}
+
 /** Active units that registered `address` (lower case). */
 export function unitsOfSender(address: string | null, units: Unit[]): Unit[] {
   if (!address) return [];
-  const a = address.toLowerCase();
-  return units.filter((u) => u.active && u.emails.some((e) => e.toLowerCase() === a));
+  return [...(addressIndexOf(units).get(address.toLowerCase()) ?? [])];
 }
 
 /**

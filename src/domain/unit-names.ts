@@ -46,12 +46,29 @@ interface Key {
   unitId: string;
   alias: string;
   key: string;
+  /** Starts with 市: a city body written in full, never a county's own office. */
+  city: boolean;
+  /** Ends like an office (局/委/办/部/社/联): after 县/区 it is that county's own. */
+  office: boolean;
 }
 
-const keyCache = new WeakMap<Unit[], Key[]>();
+/** A registry's keys, and where to look first: the keys by their first two characters. */
+interface KeyIndex {
+  keys: Key[];
+  /** First two UTF-16 code units (see pairAt) → indexes into keys, ascending. */
+  byStart: Map<number, number[]>;
+}
+
+// Built once per registry array: the caller caches the registry and replaces the array when the
+// office edits it, so the array's identity says the keys are still right.
+const keyCache = new WeakMap<Unit[], KeyIndex>();
 
 /** Every searchable form of every active unit's name, longest first. */
 function keysOf(units: Unit[]): Key[] {
+  return keyIndexOf(units).keys;
+}
+
+function keyIndexOf(units: Unit[]): KeyIndex {
   const cached = keyCache.get(units);
   if (cached) return cached;
   const keys: Key[] = [];
@@ -59,7 +76,13 @@ function keysOf(units: Unit[]): Key[] {
   const add = (unitId: string, alias: string, key: string) => {
     if (key.length < 2 || seen.has(`${unitId}|${key}`)) return;
     seen.add(`${unitId}|${key}`);
-    keys.push({ unitId, alias, key });
+    keys.push({
+      unitId,
+      alias,
+      key,
+      city: key.startsWith("市"),
+      office: /(?:局|委|办|部|社|联)$/u.test(key),
+    });
   };
   for (const unit of units) {
     if (!unit.active) continue;
@@ -74,13 +97,33 @@ function keysOf(units: Unit[]): Key[] {
     }
   }
   keys.sort((a, b) => b.key.length - a.key.length);
-  keyCache.set(units, keys);
-  return keys;
+  const byStart = new Map<number, number[]>();
+  keys.forEach((k, i) => {
+    const pair = pairAt(k.key, 0);
+    const list = byStart.get(pair);
+    if (list) list.push(i);
+    else byStart.set(pair, [i]);
+  });
+  const index = { keys, byStart };
+  keyCache.set(units, index);
+  return index;
+}
+
+/** The two UTF-16 code units at `i` as one number (every key has at least two). */
+function pairAt(s: string, i: number): number {
+  // An int32 (a small integer to V8, no boxed number per lookup), distinct for distinct pairs.
+  return (s.charCodeAt(i) << 16) | s.charCodeAt(i + 1);
 }
 
 // A name followed by 域 is part of a longer word (新华区域, 高新区域), not the unit. 县内/区内
 // ("within the county") still mean the unit, so only 域.
-const CONTINUES_WORD = /^域/u;
+const CONTINUES_WORD = "域";
+
+/** Whether the canonical text before `at` ends with 县/区, or 县委/区委 (县委宣传部). */
+function afterCounty(t: string, at: number): boolean {
+  const i = t[at - 1] === "委" ? at - 2 : at - 1;
+  return t[i] === "县" || t[i] === "区";
+}
 
 /**
  * Every mention of an active unit in `text` (subject, file name, letterhead, body), by name or
@@ -89,27 +132,57 @@ const CONTINUES_WORD = /^域/u;
  * county's 县/区 (正定县水利局 → not 市水利局) is the county's own bureau, not the city's.
  */
 export function matchUnitsInText(text: string, units: Unit[]): UnitMatch[] {
+  const recent = recentMatchesOf(units);
+  let found = recent.get(text);
+  if (!found) {
+    found = findMatches(text, units);
+    if (recent.size >= RECENT_KEPT) recent.delete(recent.keys().next().value!);
+    recent.set(text, found);
+  }
+  // Copies: callers own what they get.
+  return found.map((m) => ({ ...m }));
+}
+
+// Processing one mail matches the same subject, file names and body three times (whether to
+// read the documents, the decision, the decision again with the seals looked at): the last
+// texts' matches are kept per registry array, the oldest going first.
+const recentMatches = new WeakMap<Unit[], Map<string, UnitMatch[]>>();
+const RECENT_KEPT = 64;
+
+function recentMatchesOf(units: Unit[]): Map<string, UnitMatch[]> {
+  let recent = recentMatches.get(units);
+  if (!recent) {
+    recent = new Map();
+    recentMatches.set(units, recent);
+  }
+  return recent;
+}
+
+function findMatches(text: string, units: Unit[]): UnitMatch[] {
   const t = canonicalText(text);
-  const taken = new Array<boolean>(t.length).fill(false);
+  const { keys, byStart } = keyIndexOf(units);
+  // Only keys whose first two characters occur in the text can match (hundreds of keys, a few
+  // dozen candidates); taken in the keys' own order, longest first, as if all were tried.
+  const candidates = new Set<number>();
+  for (let i = 0; i + 1 < t.length; i++) {
+    const list = byStart.get(pairAt(t, i));
+    if (list) for (const k of list) candidates.add(k);
+  }
+  const taken = new Uint8Array(t.length);
   const found: UnitMatch[] = [];
-  for (const k of keysOf(units)) {
+  for (const index of [...candidates].sort((a, b) => a - b)) {
+    const k = keys[index]!;
     let from = 0;
     for (;;) {
       const at = t.indexOf(k.key, from);
       if (at < 0) break;
       from = at + 1;
       const end = at + k.key.length;
-      if (taken.slice(at, end).some(Boolean)) continue;
-      if (CONTINUES_WORD.test(t.slice(end))) continue;
+      if (taken.subarray(at, end).includes(1)) continue;
+      if (t.startsWith(CONTINUES_WORD, end)) continue;
       // 水利局 (a key without 市) after 县/区 (or 县委 before 宣传部) names that county's own office.
-      if (
-        !k.key.startsWith("市") &&
-        /[县区]委?$/u.test(t.slice(0, at)) &&
-        /(?:局|委|办|部|社|联)$/u.test(k.key)
-      ) {
-        continue;
-      }
-      taken.fill(true, at, end);
+      if (!k.city && k.office && afterCounty(t, at)) continue;
+      taken.fill(1, at, end);
       found.push({ unitId: k.unitId, alias: k.alias, index: at });
     }
   }
