@@ -1,5 +1,5 @@
 import type { MessageHeaderFields } from "../adapters/db/message-repository.ts";
-import type { ReceiptKey, StoredReceipt } from "../adapters/db/receipt-repository.ts";
+import type { FoldRead, ReceiptKey, StoredReceipt } from "../adapters/db/receipt-repository.ts";
 import type { Repositories } from "../adapters/db/repositories.ts";
 import { isVerifiedTrust, type Verdict } from "../domain/decide-submission.ts";
 import { deadlineOf } from "../domain/period.ts";
@@ -51,8 +51,8 @@ export class ProcessedElsewhereError extends Error {
  * the period up to date, in one transaction, so a crash leaves either both or neither. The
  * receipt is the fold of every message that contributed, in the order they arrived, which makes
  * a duplicate, a retry, a reprocessing or an office reassignment give the same answer. A new
- * message that arrived after every other one is folded into the stored receipt (the same
- * answer, without reading the unit's earlier messages again); anything else rebuilds it.
+ * message that comes last in that order is folded into the stored receipt (the same answer,
+ * without reading the unit's earlier messages again); anything else rebuilds it.
  * Inside the caller's transaction (processing writes its other rows in the same one) it joins it.
  */
 export async function recordReport(
@@ -83,7 +83,13 @@ export async function recordReport(
     if (!changed && input.onlyAttempts !== undefined) throw new ProcessedElsewhereError(messageId);
     await receipts.addContribution(key, { messageId, receivedAt: input.receivedAt, verified });
     const contribution = contributionOf(messageId, input.receivedAt, verified, verdict);
-    if (previous.length === 0 && (await appendToReceipt(receipts, key, contribution, settings))) return;
+    if (previous.length === 0) {
+      const read = await receipts.findForFold(key, { messageId, receivedAt: input.receivedAt });
+      if (await appendToReceipt(receipts, key, contribution, read, settings)) return;
+      // Read above under the receipt's lock, and this transaction changes no exemption.
+      await rebuildReceipt(receipts, key, settings, { exemptFlag: read.receipt?.exempt });
+      return;
+    }
     for (const k of [...previous, key]) await rebuildReceipt(receipts, k, settings);
   });
 }
@@ -107,22 +113,31 @@ function contributionOf(
 }
 
 /**
- * Folds one new contribution into the stored receipt when that gives what a rebuild would: the
- * receipt exists, is not exempt, and every contribution it holds arrived strictly earlier (the
- * rebuild's order is arrival time, then message id). Returns false, having written nothing,
- * otherwise. Without this, logging a message read every earlier message of the unit and period:
- * a cost per message that grew with the mailbox.
+ * Folds one new contribution into the stored receipt when that gives what a rebuild would: no
+ * other contribution sorts after it in the rebuild's order (arrival time, then message id), and
+ * the receipt exists, is not exempt and holds the fold of the others; or there is neither a
+ * receipt nor another contribution (a unit's first report of the period). Returns false, having
+ * written nothing, otherwise. Without this, logging a message read every earlier message of the
+ * unit and period: a cost per message that grew with the mailbox.
  */
 async function appendToReceipt(
   receipts: Repositories["receipts"],
   key: ReceiptKey,
   contribution: ReceiptContribution,
+  read: FoldRead,
   settings: ReceiptSettings,
 ): Promise<boolean> {
-  const stored = foldable(await receipts.find(key));
-  if (!stored?.lastReceivedAt) return false;
-  if (stored.lastReceivedAt.getTime() >= contribution.receivedAt.getTime()) return false;
+  if (read.othersAfter) return false;
   const deadline = deadlineOf(key.period, settings.deadlineDay, settings.tz);
+  if (!read.receipt) {
+    if (read.others) return false;
+    // What the rebuild would do: fold the one contribution, insert the receipt (not exempt: no row).
+    await receipts.save(key, { ...mergeReceipt(null, contribution, deadline), exempt: false }, false);
+    return true;
+  }
+  const stored = foldable(read.receipt);
+  // A receipt with no report folded in yet (an exemption lifted) is left to the rebuild.
+  if (!stored?.lastReceivedAt) return false;
   const state = mergeReceipt(stored, contribution, deadline);
   await receipts.save(key, { ...state, exempt: false }, true);
   return true;
@@ -163,10 +178,16 @@ export async function setExempt(
   });
 }
 
+/**
+ * Rebuilds a receipt from its contributions. `known.exemptFlag` is the receipt's exemption as the
+ * caller read it inside this transaction, under the receipt's lock (undefined: no row): one look-up
+ * fewer.
+ */
 async function rebuildReceipt(
   receipts: Repositories["receipts"],
   key: ReceiptKey,
   settings: ReceiptSettings,
+  known?: { exemptFlag: boolean | undefined },
 ): Promise<void> {
   const deadline = deadlineOf(key.period, settings.deadlineDay, settings.tz);
   let state: ReceiptState | null = null;
@@ -175,7 +196,7 @@ async function rebuildReceipt(
     if (verdict?.kind !== "report") continue;
     state = mergeReceipt(state, contributionOf(c.messageId, c.receivedAt, c.verified, verdict), deadline);
   }
-  const exemptFlag = await receipts.exemptFlag(key);
+  const exemptFlag = known ? known.exemptFlag : await receipts.exemptFlag(key);
   const exempt = exemptFlag === true;
   if (exempt) state = exemptReceipt(state);
   if (!state) {

@@ -216,6 +216,32 @@ describe.each(backends)("repositories on %s", (backend) => {
       expect(await repos.receipts.detachMessage(hash(1))).toEqual([]);
       expect(await repos.receipts.contributionsOf(key)).toHaveLength(1);
     });
+
+    it("tells, with the receipt, whether another message's part sorts after a new one in fold order", async () => {
+      const part = (n: number, iso: string) => ({ messageId: hash(n), receivedAt: at(iso), verified: true });
+      // No receipt and no other part: the flags still come back (a unit's first report).
+      await repos.receipts.addContribution(key, part(2, "2023-05-02T00:00:00Z"));
+      expect(await repos.receipts.findForFold(key, part(2, "2023-05-02T00:00:00Z"))).toEqual({
+        receipt: undefined,
+        othersAfter: false,
+        others: false,
+      });
+      await repos.receipts.save(key, receipt);
+      await repos.receipts.addContribution(key, part(3, "2023-05-02T00:00:00Z"));
+      await repos.receipts.addContribution(key, part(1, "2023-05-02T00:00:00Z"));
+      await repos.receipts.addContribution(key, part(4, "2023-05-01T00:00:00Z"));
+      const read = (n: number, iso: string) => repos.receipts.findForFold(key, part(n, iso));
+      expect(await read(3, "2023-05-02T00:00:00Z")).toEqual({
+        receipt: { ...key, ...receipt, note: null, readable: true },
+        othersAfter: false,
+        others: true,
+      });
+      // The same second: the message id decides, as in contributionsOf.
+      expect((await read(1, "2023-05-02T00:00:00Z")).othersAfter).toBe(true);
+      expect((await read(2, "2023-05-02T00:00:00Z")).othersAfter).toBe(true);
+      expect((await read(4, "2023-05-01T00:00:00Z")).othersAfter).toBe(true);
+      expect((await read(4, "2023-05-03T00:00:00Z")).othersAfter).toBe(false);
+    });
   });
 
   describe("outbox", () => {

@@ -51,6 +51,15 @@ export interface YearStatus {
   completedAt: Date | null;
 }
 
+/** A receipt as read for folding one more contribution into it (ReceiptRepository.findForFold). */
+export interface FoldRead {
+  receipt: StoredReceipt | undefined;
+  /** Another message's contribution sorts after this one in fold order (arrival, then id). */
+  othersAfter: boolean;
+  /** Another message contributes to the receipt at all. */
+  others: boolean;
+}
+
 /** The fields of a receipt row a fold or an exemption writes. */
 export interface ReceiptWrite extends Omit<ReceiptState, "messageIds"> {
   exempt: boolean;
@@ -63,6 +72,11 @@ export interface ReceiptRepository {
    */
   lock(key: ReceiptKey): Promise<void>;
   find(key: ReceiptKey): Promise<StoredReceipt | undefined>;
+  /**
+   * The receipt, and where this message's contribution (added already) falls among the others,
+   * in one statement: what deciding whether a fold gives what a rebuild would needs.
+   */
+  findForFold(key: ReceiptKey, c: { messageId: string; receivedAt: Date }): Promise<FoldRead>;
   listForPeriod(period: string): Promise<StoredReceipt[]>;
   /** Whether the office exempted the unit (undefined: no row). */
   exemptFlag(key: ReceiptKey): Promise<boolean | undefined>;
@@ -199,6 +213,39 @@ export function createReceiptRepository({
     async find(key) {
       const row = await one(key).selectAll().executeTakeFirst();
       return row ? storedReceipt(row) : undefined;
+    },
+
+    async findForFold(key, c) {
+      const at = c.receivedAt.toISOString();
+      const others = db
+        .selectFrom("receipt_messages as o")
+        .select(sql<number>`1`.as("x"))
+        .where("o.unit_id", "=", key.unitId)
+        .where("o.period", "=", key.period)
+        .where("o.message_id", "!=", c.messageId);
+      // The same comparison (in SQL, under the database's collation) as contributionsOf's order
+      // by received_at, message_id: the stored texts are ISO times and message ids.
+      const after = others.where((eb) =>
+        eb.or([
+          eb("o.received_at", ">", at),
+          eb.and([eb("o.received_at", "=", at), eb("o.message_id", ">", c.messageId)]),
+        ]),
+      );
+      // A one-row table left-joined to the receipt: the flags come back when there is no receipt.
+      const row = await db
+        .selectFrom(db.selectNoFrom(sql<number>`1`.as("one")).as("one"))
+        .leftJoin("receipts as r", (join) =>
+          join.on("r.unit_id", "=", key.unitId).on("r.period", "=", key.period),
+        )
+        .selectAll("r")
+        .select((eb) => [eb.exists(after).as("others_after"), eb.exists(others).as("others")])
+        .executeTakeFirstOrThrow();
+      const { others_after, others: anyOthers, ...receipt } = row;
+      return {
+        receipt: receipt.unit_id === null ? undefined : storedReceipt(receipt as Selectable<ReceiptsTable>),
+        othersAfter: Boolean(Number(others_after)),
+        others: Boolean(Number(anyOthers)),
+      };
     },
 
     async listForPeriod(period) {
