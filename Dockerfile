@@ -22,5 +22,5 @@ RUN npm ci --no-audit --no-fund && npm prune --omit=dev \
 ENV NODE_ENV=production DATA_DIR=/data MALLOC_ARENA_MAX=2
 VOLUME ["/data"]
 EXPOSE 8080
-# --max-semi-space-size=2 --max-old-space-size=192: see serviceNodeFlags in bin/built.js.
-CMD ["node", "--max-semi-space-size=2", "--max-old-space-size=192", "bin/report-inbox.js", "worker", "all"]
+# --max-semi-space-size=2 --max-old-space-size=192 --single-threaded-gc: see serviceNodeFlags in bin/built.js.
+CMD ["node", "--max-semi-space-size=2", "--max-old-space-size=192", "--single-threaded-gc", "bin/report-inbox.js", "worker", "all"]

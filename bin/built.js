@@ -38,8 +38,15 @@ export function compiledIfFresh(relPath) {
  * and 256 it peaked at 219, 231 and 223 MB, no slower. 192 leaves a message far more heap than
  * any bounded step needs (see the `memory` settings); a process that runs out anyway dies and its
  * job is taken again by the stalled check, up to maxStalledCount times, then failed with a reason.
+ *
+ * Garbage collection on the process's own thread (issue #11): V8 otherwise runs parallel and
+ * concurrent GC on four helper threads of its own, and on a two-core machine those compete with
+ * the other process (or the processing thread) and with Dovecot for the same cores. Measured with
+ * `sync --once` on one thread (bench, everyday mail, N=1000, idle machine): the four helpers
+ * used about 4.3 s of CPU; CPU per mail 14.7 → 13.3 ms, mails a second 88 → 92. Pauses get
+ * longer, which nothing here notices (no request waits on a parse).
  */
-export const serviceNodeFlags = ["--max-semi-space-size=2", "--max-old-space-size=192"];
+export const serviceNodeFlags = ["--max-semi-space-size=2", "--max-old-space-size=192", "--single-threaded-gc"];
 
 /**
  * Environment for a service process, set before it starts (glibc reads it once): at most two
@@ -57,7 +64,7 @@ export const serviceEnv = { MALLOC_ARENA_MAX: "2" };
  * scavenges, and at N=5000 the process ran a full mark-compact every 1.3 s: 23–24 s of user CPU
  * against 13–14 s with V8's default 16 MB (bench, N=5000, three runs each), its peak RSS 200 MB.
  */
-export const watcherNodeFlags = ["--max-semi-space-size=16"];
+export const watcherNodeFlags = ["--max-semi-space-size=16", "--single-threaded-gc"];
 
 /** The flags for a process running these workers (see the two lists above). */
 export function nodeFlagsFor(workers) {

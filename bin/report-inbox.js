@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --max-old-space-size=192
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --max-old-space-size=192 --single-threaded-gc
 // Entry point. Runs the compiled dist/ when it is fresh (npm ci builds it: about 47 MB less
 // memory per process than tsx); otherwise registers tsx and runs the TypeScript sources.
 // The flags and MALLOC_ARENA_MAX in the first line: see serviceNodeFlags and serviceEnv in built.js.
