@@ -46,7 +46,11 @@ export function compiledIfFresh(relPath) {
  * used about 4.3 s of CPU; CPU per mail 14.7 → 13.3 ms, mails a second 88 → 92. Pauses get
  * longer, which nothing here notices (no request waits on a parse).
  */
-export const serviceNodeFlags = ["--max-semi-space-size=2", "--max-old-space-size=192", "--single-threaded-gc"];
+export const serviceNodeFlags = [
+  "--max-semi-space-size=2",
+  "--max-old-space-size=192",
+  "--single-threaded-gc",
+];
 
 /**
  * Environment for a service process, set before it starts (glibc reads it once): at most two
