@@ -1,0 +1,62 @@
+// Bundles the compiled CLI (dist/src) into dist/bundle with esbuild (issue #11): a sync loaded
+// about 830 module files at start (kysely alone 263), and loading them took more CPU than the
+// first few hundred mails. See the comment on `external` for what stays in node_modules.
+
+import { join } from "node:path";
+import { build } from "esbuild";
+import { repoRoot } from "./built.js";
+
+/**
+ * Packages loaded from node_modules as usual, not bundled: native addons (better-sqlite3, sharp,
+ * msgpackr-extract), packages that find files next to their own code (7-Zip's binary, pdf.js's
+ * worker and CMaps, unrar's WebAssembly, pino's transport workers, node-cron's background
+ * tasks), and the large ones that only the compilation, the board or the .xlsx use, which load
+ * lazily anyway. Everything else (kysely, zod, imapflow, mailparser, bullmq, ioredis, …) is
+ * bundled.
+ */
+const external = [
+  "7zip-bin",
+  "better-sqlite3",
+  "docx",
+  "exceljs",
+  "jszip",
+  "mailauth",
+  "mammoth",
+  "msgpackr-extract",
+  "node-cron",
+  "node-unrar-js",
+  "pdf-parse",
+  "pdfjs-dist",
+  "pg",
+  "pg-native",
+  "pino",
+  "pino-pretty",
+  "prom-client",
+  "sharp",
+  "tsx",
+  "word-extractor",
+];
+
+export async function bundle() {
+  await build({
+    entryPoints: {
+      main: join(repoRoot, "dist/src/cli/main.js"),
+      "processing-thread": join(repoRoot, "dist/src/app/processing-thread.js"),
+    },
+    outdir: join(repoRoot, "dist/bundle"),
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    chunkNames: "[name]-[hash]",
+    external,
+    // CommonJS inside the bundle (mailparser, imapflow, bullmq) requires Node's own modules.
+    banner: {
+      js: 'import { createRequire as __bundleRequire } from "node:module"; const require = __bundleRequire(import.meta.url);',
+    },
+    logLevel: "warning",
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await bundle();
