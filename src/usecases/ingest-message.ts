@@ -63,15 +63,9 @@ export async function ingestRawMessage(
   const stored = inMemory ? await deps.store.putBuffer(raw, put) : await deps.store.putStream(raw, put);
   const headers = inMemory ? peekHeadersOf(raw) : await peekHeaders(stored.path);
   const sentAt = isoOrNull(headers.date);
-  const existing = await deps.repos.messages.findDuplicate(stored.hash, headers.messageId, sentAt);
-  if (existing) {
-    if (existing.state === "stored") {
-      await deps.enqueueProcessing(existing.id);
-      return { messageId: existing.id, isNew: false, queued: true };
-    }
-    return { messageId: existing.id, isNew: false, queued: false };
-  }
-  const inserted = await deps.repos.messages.insert({
+  // The insert checks for a copy itself (the same bytes, or the same Message-ID and Date header):
+  // a new mail costs one statement here, and only a mail that was recorded already is looked up.
+  const inserted = await deps.repos.messages.insertUnlessDuplicate({
     id: stored.hash,
     message_id: headers.messageId,
     source: meta.source,
@@ -83,8 +77,15 @@ export async function ingestRawMessage(
     received_at: meta.receivedAt.toISOString(),
     backfill: meta.backfill ? 1 : 0,
   });
-  // Another instance recorded it between our look-up and insert: theirs stands.
-  if (!inserted) return { messageId: stored.hash, isNew: false, queued: false };
+  if (!inserted) {
+    const existing = await deps.repos.messages.findDuplicate(stored.hash, headers.messageId, sentAt);
+    if (existing?.state === "stored") {
+      await deps.enqueueProcessing(existing.id);
+      return { messageId: existing.id, isNew: false, queued: true };
+    }
+    // Processed already, or (messages are never deleted, so only in theory) gone again since.
+    return { messageId: existing?.id ?? stored.hash, isNew: false, queued: false };
+  }
   if (deps.holdForProcessing && inMemory && !deps.store.inMemory(stored.hash))
     deps.store.holdAs(stored.hash, raw);
   await deps.enqueueProcessing(stored.hash);

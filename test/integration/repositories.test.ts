@@ -50,6 +50,43 @@ describe.each(backends)("repositories on %s", (backend) => {
       expect(await repos.messages.findDuplicate(hash(9), "a@x", null)).toBeUndefined();
     });
 
+    it("records a message unless findDuplicate would find one for it, in one statement", async () => {
+      const sent = "2023-05-01T00:00:00.000Z";
+      const before = t.queryCounts().queries;
+      expect(
+        await repos.messages.insertUnlessDuplicate(message(1, { message_id: "a@x", sent_at: sent })),
+      ).toBe(true);
+      expect(t.queryCounts().queries - before).toBe(1);
+      expect(await repos.messages.find(hash(1))).toMatchObject({
+        message_id: "a@x",
+        sent_at: sent,
+        state: "stored",
+        attempts: 0,
+        raw_size: 10,
+        backfill: 0,
+        created_at: "2023-05-10T02:00:00.000Z",
+      });
+      // The same bytes; the same Message-ID and Date header under other bytes.
+      expect(await repos.messages.insertUnlessDuplicate(message(1))).toBe(false);
+      expect(
+        await repos.messages.insertUnlessDuplicate(message(2, { message_id: "a@x", sent_at: sent })),
+      ).toBe(false);
+      // The same Message-ID with another Date header, or none, is another mail; so is no Message-ID.
+      expect(
+        await repos.messages.insertUnlessDuplicate(message(3, { message_id: "a@x", sent_at: null })),
+      ).toBe(true);
+      expect(
+        await repos.messages.insertUnlessDuplicate(message(4, { message_id: "a@x", sent_at: null })),
+      ).toBe(false);
+      expect(
+        await repos.messages.insertUnlessDuplicate(message(5, { message_id: null, sent_at: sent })),
+      ).toBe(true);
+      expect(await repos.messages.insertUnlessDuplicate(message(5))).toBe(false);
+      expect(
+        (await t.db.selectFrom("messages").select("id").orderBy("id").execute()).map((m) => m.id),
+      ).toEqual([hash(1), hash(3), hash(5)]);
+    });
+
     it("changes state only from the state asked for", async () => {
       await repos.messages.insert(message(1));
       clock.set(at("2023-05-11T00:00:00Z"));

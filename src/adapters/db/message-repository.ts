@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { type ExpressionBuilder, type Insertable, type Selectable, sql } from "kysely";
+import {
+  type ExpressionBuilder,
+  type Insertable,
+  type OnConflictBuilder,
+  type Selectable,
+  sql,
+} from "kysely";
 import type { Clock } from "../../clock.ts";
 import { keptAttachmentIds } from "../../domain/attachment-identity.ts";
 import { isUniqueViolation } from "./connect.ts";
@@ -69,6 +75,11 @@ export interface MessageRepository {
   /** Records a message in state "stored"; false when its id is recorded already (another instance). */
   insert(message: NewMessage): Promise<boolean>;
   /**
+   * Records a message in state "stored" unless findDuplicate would find one for it (the same id,
+   * or the same Message-ID with the same Date header), in one statement; false when it did not.
+   */
+  insertUnlessDuplicate(message: NewMessage): Promise<boolean>;
+  /**
    * Changes a message's state; `onlyFrom` leaves it alone unless it is in that state now, and
    * `onlyAttempts` unless no other processing has committed since it was read (attempts is
    * counted up by each). Returns whether the row changed.
@@ -136,6 +147,29 @@ export function createMessageRepository({ db, clock }: { db: Queryable; clock: C
       .values(files.map((f) => ({ ...f, id: randomUUID(), message_id: messageId, created_at: now })))
       .execute();
   };
+  const newRow = (message: NewMessage) => {
+    const now = clock.now().toISOString();
+    return {
+      message_id: null,
+      mailbox: null,
+      uid_validity: null,
+      uid: null,
+      from_addr: null,
+      from_name: null,
+      subject: null,
+      sent_at: null,
+      state: "stored",
+      reason: null,
+      reason_code: null,
+      verdict: null,
+      unit_id: null,
+      period: null,
+      attempts: 0,
+      created_at: now,
+      updated_at: now,
+      ...message,
+    };
+  };
   return {
     find: (id) => db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst(),
 
@@ -165,36 +199,42 @@ export function createMessageRepository({ db, clock }: { db: Queryable; clock: C
     },
 
     async insert(message) {
-      const now = clock.now().toISOString();
       try {
-        await db
-          .insertInto("messages")
-          .values({
-            message_id: null,
-            mailbox: null,
-            uid_validity: null,
-            uid: null,
-            from_addr: null,
-            from_name: null,
-            subject: null,
-            sent_at: null,
-            state: "stored",
-            reason: null,
-            reason_code: null,
-            verdict: null,
-            unit_id: null,
-            period: null,
-            attempts: 0,
-            created_at: now,
-            updated_at: now,
-            ...message,
-          })
-          .execute();
+        await db.insertInto("messages").values(newRow(message)).execute();
         return true;
       } catch (err) {
         if (isUniqueViolation(err)) return false;
         throw err;
       }
+    },
+
+    async insertUnlessDuplicate(message) {
+      const row = newRow(message);
+      const sameId = (oc: OnConflictBuilder<Database, "messages">) => oc.column("id").doNothing();
+      const { message_id: messageId, sent_at: sentAt } = row;
+      if (!messageId) {
+        const result = await db.insertInto("messages").values(row).onConflict(sameId).executeTakeFirst();
+        return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+      }
+      // Every new mail used to cost a look-up and then the insert: the look-up is now the insert's
+      // condition (insert … select … where not exists), and runs on its own only when the insert
+      // did nothing. Both databases take this form; a copy with the same bytes meets the key.
+      const columns = Object.keys(row) as (keyof typeof row)[];
+      const copy = db
+        .selectFrom("messages as d")
+        .select("d.id")
+        .where("d.message_id", "=", messageId)
+        .where("d.sent_at", sentAt === null ? "is" : "=", sentAt ?? null);
+      const values = db
+        .selectNoFrom((eb) => columns.map((c) => eb.val(row[c]).as(c)))
+        .where((eb) => eb.not(eb.exists(copy)));
+      const result = await db
+        .insertInto("messages")
+        .columns(columns)
+        .expression(values as never)
+        .onConflict(sameId)
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
 
     async markState(id, change, options = {}) {
