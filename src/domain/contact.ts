@@ -1,6 +1,7 @@
 // Contact person and phone (联系人及联系电话) read from a mail body or a document's text.
 
 import { findPhones, phoneDigits } from "./phone.ts";
+import { RecentResults } from "./recent-results.ts";
 import type { Contact, ContactSource } from "./types.ts";
 
 /** A contact as read from text, before the caller says where the text came from. */
@@ -88,6 +89,20 @@ function cleanName(segment: string): string | null {
  * ("联系人及电话：张三 13812345678"). Phones are normalised (see findPhones). Several kept, in order.
  */
 export function extractContacts(text: string): FoundContact[] {
+  let found = recentContacts.get(text);
+  if (!found) {
+    found = readContacts(text);
+    recentContacts.set(text, found);
+  }
+  // Copies: callers own what they get.
+  return found.map((c) => ({ ...c }));
+}
+
+// One mail's body is read for contacts two or three times, its documents twice (see
+// recent-results.ts); documents can be long, hence the budget in characters.
+const recentContacts = new RecentResults<FoundContact[]>(32, 512 * 1024);
+
+function readContacts(text: string): FoundContact[] {
   const t = toHalfWidth(text);
   const labels = [...t.matchAll(LABEL)].map((m) => ({
     at: m.index ?? 0,

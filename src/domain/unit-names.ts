@@ -1,5 +1,6 @@
 // Finding member units' names in free text: subjects, file names, letterheads, bodies.
 
+import { RecentResults } from "./recent-results.ts";
 import type { Unit } from "./types.ts";
 
 /**
@@ -8,16 +9,21 @@ import type { Unit } from "./types.ts";
  * 管理委员会 → 管委会, 委员会 → 委, 发展和改革 → 发展改革, 住房和城乡建设 → 住房城乡建设.
  */
 function canonicalText(s: string): string {
-  return s
-    .normalize("NFKC")
-    .replace(/[\s【】[\]〔〕()（）「」『』《》<>"'“”‘’]/gu, "")
-    .replace(/中共石家庄市委/gu, "市委")
-    .replace(/石家庄市?/gu, "市")
-    .replace(/管理委员会/gu, "管委会")
-    .replace(/委员会/gu, "委")
-    .replace(/发展和改革/gu, "发展改革")
-    .replace(/住房和城乡建设/gu, "住房城乡建设");
+  let t = s.normalize("NFKC").replace(/[\s【】[\]〔〕()（）「」『』《》<>"'“”‘’]/gu, "");
+  // In order, each only where its words occur: most texts hold none, and a pass costs as much
+  // as looking.
+  for (const [words, pattern, by] of REWRITES) if (t.includes(words)) t = t.replace(pattern, by);
+  return t;
 }
+
+const REWRITES: [string, RegExp, string][] = [
+  ["中共石家庄市委", /中共石家庄市委/gu, "市委"],
+  ["石家庄", /石家庄市?/gu, "市"],
+  ["管理委员会", /管理委员会/gu, "管委会"],
+  ["委员会", /委员会/gu, "委"],
+  ["发展和改革", /发展和改革/gu, "发展改革"],
+  ["住房和城乡建设", /住房和城乡建设/gu, "住房城乡建设"],
+];
 
 /**
  * A unit name in canonical form: canonicalText plus, at the end, no 人民政府/政府 after a county
@@ -132,45 +138,40 @@ function afterCounty(t: string, at: number): boolean {
  * county's 县/区 (正定县水利局 → not 市水利局) is the county's own bureau, not the city's.
  */
 export function matchUnitsInText(text: string, units: Unit[]): UnitMatch[] {
-  const recent = recentMatchesOf(units);
+  let recent = recentMatches.get(units);
+  if (!recent) {
+    recent = new RecentResults(64, 64 * 1024);
+    recentMatches.set(units, recent);
+  }
   let found = recent.get(text);
   if (!found) {
     found = findMatches(text, units);
-    if (recent.size >= RECENT_KEPT) recent.delete(recent.keys().next().value!);
     recent.set(text, found);
   }
   // Copies: callers own what they get.
   return found.map((m) => ({ ...m }));
 }
 
-// Processing one mail matches the same subject, file names and body three times (whether to
-// read the documents, the decision, the decision again with the seals looked at): the last
-// texts' matches are kept per registry array, the oldest going first.
-const recentMatches = new WeakMap<Unit[], Map<string, UnitMatch[]>>();
-const RECENT_KEPT = 64;
-
-function recentMatchesOf(units: Unit[]): Map<string, UnitMatch[]> {
-  let recent = recentMatches.get(units);
-  if (!recent) {
-    recent = new Map();
-    recentMatches.set(units, recent);
-  }
-  return recent;
-}
+// One mail's subject, file names, body and document ends are matched two or three times: the
+// last texts' matches are kept per registry array (see recent-results.ts).
+const recentMatches = new WeakMap<Unit[], RecentResults<UnitMatch[]>>();
 
 function findMatches(text: string, units: Unit[]): UnitMatch[] {
   const t = canonicalText(text);
   const { keys, byStart } = keyIndexOf(units);
   // Only keys whose first two characters occur in the text can match (hundreds of keys, a few
   // dozen candidates); taken in the keys' own order, longest first, as if all were tried.
-  const candidates = new Set<number>();
+  const candidates: number[] = [];
   for (let i = 0; i + 1 < t.length; i++) {
     const list = byStart.get(pairAt(t, i));
-    if (list) for (const k of list) candidates.add(k);
+    if (list) candidates.push(...list);
   }
-  const taken = new Uint8Array(t.length);
+  candidates.sort((a, b) => a - b);
+  // The spans already matched: a later (shorter) key may not overlap them.
+  const taken: [number, number][] = [];
   const found: UnitMatch[] = [];
-  for (const index of [...candidates].sort((a, b) => a - b)) {
+  candidates.forEach((index, i) => {
+    if (i > 0 && candidates[i - 1] === index) return;
     const k = keys[index]!;
     let from = 0;
     for (;;) {
@@ -178,14 +179,14 @@ function findMatches(text: string, units: Unit[]): UnitMatch[] {
       if (at < 0) break;
       from = at + 1;
       const end = at + k.key.length;
-      if (taken.subarray(at, end).includes(1)) continue;
+      if (taken.some(([s, e]) => s < end && at < e)) continue;
       if (t.startsWith(CONTINUES_WORD, end)) continue;
       // 水利局 (a key without 市) after 县/区 (or 县委 before 宣传部) names that county's own office.
       if (!k.city && k.office && afterCounty(t, at)) continue;
-      taken.fill(1, at, end);
+      taken.push([at, end]);
       found.push({ unitId: k.unitId, alias: k.alias, index: at });
     }
-  }
+  });
   return found.sort((a, b) => a.index - b.index);
 }
 
