@@ -1,5 +1,6 @@
+import { isUtf8 } from "node:buffer";
 import iconv from "iconv-lite";
-import { decodeHeaderBytes } from "./header-bytes.ts";
+import { decodeHeaderBinary } from "./header-bytes.ts";
 
 /**
  * Decodes bytes whose charset nobody declared: valid UTF-8 first, else GB18030 (a superset of GBK
@@ -11,13 +12,13 @@ export function decodeUndeclared(bytes: Buffer): string {
   return iconv.decode(bytes, "gb18030");
 }
 
+/**
+ * Native validation (what a fatal TextDecoder accepts): no decoder is made and no exception
+ * thrown per call, and header decoding asks this for every run of 8-bit bytes, character by
+ * character in utf8PrefixLength.
+ */
 export function isValidUtf8(bytes: Buffer): boolean {
-  try {
-    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
+  return isUtf8(bytes);
 }
 
 /** Decodes bytes in a declared charset; an unknown or lying label falls back to decodeUndeclared. */
@@ -49,6 +50,8 @@ const ENCODED_WORD = /=\?([^?\s*]{1,60})(?:\*[^?\s]*)?\?([bBqQ])\?([^?\s]*)\?=/g
  * decoding, because clients split one multibyte character across two words.
  */
 export function decodeEncodedWords(value: string): string {
+  // Nearly every header value has no encoded word: nothing to join, match or decode.
+  if (!value.includes("=?")) return value;
   const joined = value.replace(/(=\?[^?\s]{1,60}\?[bBqQ]\?[^?\s]*\?=)\s+(?==\?)/g, "$1");
   const pieces: { charset: string; bytes: Buffer }[] = [];
   let out = "";
@@ -100,8 +103,7 @@ function groupByCharset(pieces: { charset: string; bytes: Buffer }[]) {
  */
 export function decodeRawHeaderValue(binary: string, declared?: string | null): string {
   const unfolded = binary.replace(/\r?\n[ \t]*/g, " ");
-  const text = decodeHeaderBytes(Buffer.from(unfolded, "latin1"), declared);
-  return decodeEncodedWords(text).trim();
+  return decodeEncodedWords(decodeHeaderBinary(unfolded, declared)).trim();
 }
 
 /**

@@ -42,6 +42,18 @@ export function decodeHeaderBytes(bytes: Buffer, declared?: string | null): stri
   return out;
 }
 
+/** Any char outside ASCII (in a binary string: a raw 8-bit byte). */
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * decodeHeaderBytes for a binary string (one char a byte, as mailsplit keeps header lines). An
+ * all-ASCII value, nearly every header line, comes back as it is, which is what decodeHeaderBytes
+ * gives for it, without a Buffer made and walked for each.
+ */
+export function decodeHeaderBinary(binary: string, declared?: string | null): string {
+  return NON_ASCII.test(binary) ? decodeHeaderBytes(Buffer.from(binary, "latin1"), declared) : binary;
+}
+
 const GB_FAMILY = "gb18030";
 
 function decodeRun(run: Buffer, declared: string | null): string {

@@ -1,5 +1,5 @@
 import { decodeCharset, decodeEncodedWords, decodeUndeclared } from "./charset.ts";
-import { decodeHeaderBytes } from "./header-bytes.ts";
+import { decodeHeaderBinary } from "./header-bytes.ts";
 
 /**
  * Parameters of a raw structured header value (Content-Type, Content-Disposition) given as a
@@ -29,8 +29,7 @@ export function parseHeaderParams(binary: string): Record<string, string> {
     segments.set(base, list);
   }
   const out: Record<string, string> = {};
-  for (const [name, value] of plain)
-    out[name] = decodeEncodedWords(decodeHeaderBytes(Buffer.from(value, "latin1")));
+  for (const [name, value] of plain) out[name] = decodeEncodedWords(decodeHeaderBinary(value));
   for (const [name, list] of segments) {
     list.sort((a, b) => a.index - b.index);
     let charset = "";
@@ -53,23 +52,22 @@ export function parseHeaderParams(binary: string): Record<string, string> {
   return out;
 }
 
+/** Cut at each ";" outside quotes (slices, not a string grown a char at a time). */
 function splitParams(s: string): string[] {
   const parts: string[] = [];
-  let cur = "";
+  let start = 0;
   let quoted = false;
   for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === "\\" && quoted && i + 1 < s.length) {
-      cur += c + s[++i];
-      continue;
+    const c = s.charCodeAt(i);
+    // A backslash in quotes keeps the char after it (an escaped quote does not end the string).
+    if (c === 0x5c && quoted && i + 1 < s.length) i++;
+    else if (c === 0x22) quoted = !quoted;
+    else if (c === 0x3b && !quoted) {
+      parts.push(s.slice(start, i));
+      start = i + 1;
     }
-    if (c === '"') quoted = !quoted;
-    if (c === ";" && !quoted) {
-      parts.push(cur);
-      cur = "";
-    } else cur += c;
   }
-  parts.push(cur);
+  parts.push(s.slice(start));
   return parts;
 }
 

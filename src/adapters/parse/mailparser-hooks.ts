@@ -38,6 +38,33 @@ interface CreatedNode {
 }
 
 /**
+ * The only headers of mailparser's decoded set that anything here reads (mime-stream.ts): the
+ * attachment's Content-Type and Content-Disposition parameters and its Content-ID (which makes an
+ * image "related"). Every other header (Received, DKIM-Signature, Subject, From …) is decoded by
+ * message-headers.ts from the raw lines instead.
+ */
+const HEADERS_READ = new Set(["content-type", "content-disposition", "content-id"]);
+
+/**
+ * mailparser decodes every header of every part (charset conversion of encoded words, address
+ * parsing) for its own `headers` event and fields, which this adapter never reads: a tenth of the
+ * parse went there, doing again what message-headers.ts does. It is given only the lines that
+ * are read. The raw lines (`headerLines`) stay whole: they come from mailsplit's node, not from
+ * processHeaders. Nested messages are never split (ignoreEmbedded), so mailparser's own summary
+ * of an embedded message's From/Subject (its only other use of these headers) never runs.
+ */
+function skipUnusedHeaderDecoding(p: { processHeaders?: (lines: RawLines) => unknown }): void {
+  const original = p.processHeaders;
+  if (typeof original !== "function") return;
+  p.processHeaders = function (this: unknown, lines: RawLines) {
+    return original.call(
+      this,
+      (lines || []).filter((l) => HEADERS_READ.has(l.key)),
+    );
+  };
+}
+
+/**
  * mailparser hands out a part's decoded headers only, decodes raw 8-bit names and unknown charset
  * labels (big5_tw) to U+FFFD, and decodes text with the declared charset even when it lies. Its
  * internal createNode sees each part's raw header lines (binary strings) and transfer decoder:
@@ -50,7 +77,11 @@ export function instrumentParser(
   bodyTextBytes = DEFAULT_BODY_TEXT_BYTES,
 ): ParserInstruments {
   const instruments: ParserInstruments = { rawHeaderLines: new WeakMap(), textParts: [], textCut: false };
-  const p = parser as unknown as { createNode?: (node: unknown) => unknown };
+  const p = parser as unknown as {
+    createNode?: (node: unknown) => unknown;
+    processHeaders?: (lines: RawLines) => unknown;
+  };
+  skipUnusedHeaderDecoding(p);
   const original = p.createNode;
   if (typeof original !== "function") return instruments;
   let budget = MAX_RAW_TEXT_BYTES;

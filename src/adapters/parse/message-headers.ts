@@ -1,6 +1,6 @@
 import { type AddressObject, type HeaderLines, parseAddressHeader } from "mailparser";
 import { decodeRawHeaderValue } from "./charset.ts";
-import { decodeHeaderBytes } from "./header-bytes.ts";
+import { decodeHeaderBinary } from "./header-bytes.ts";
 import { parseHeaderParams } from "./header-params.ts";
 
 /**
@@ -34,15 +34,22 @@ function rawLines(lines: HeaderLines, key: string): string[] {
  * message gives for its raw 8-bit Subject and From; null for multipart messages.
  */
 export function declaredCharset(lines: HeaderLines): string | null {
+  const known = declaredByLines.get(lines);
+  if (known !== undefined) return known;
   const type = rawLines(lines, "content-type")[0];
-  return type === undefined ? null : parseHeaderParams(type).charset?.trim() || null;
+  const charset = type === undefined ? null : parseHeaderParams(type).charset?.trim() || null;
+  declaredByLines.set(lines, charset);
+  return charset;
 }
+
+/** A message's headers are decoded, then its From and To read: the charset is found once. */
+const declaredByLines = new WeakMap<HeaderLines, string | null>();
 
 /** Addresses of one header: 8-bit bytes decoded first, encoded words left to the address parser. */
 export function addressesOf(lines: HeaderLines, key: string): { address: string; name: string }[] {
   const declared = declaredCharset(lines);
   const values = rawLines(lines, key).map((v) =>
-    decodeHeaderBytes(Buffer.from(v.replace(/\r?\n[ \t]*/g, " "), "latin1"), declared),
+    decodeHeaderBinary(v.replace(/\r?\n[ \t]*/g, " "), declared),
   );
   if (values.length === 0) return [];
   let parsed: AddressObject;
