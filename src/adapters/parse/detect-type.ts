@@ -2,6 +2,7 @@ import { fileTypeFromBuffer, fileTypeFromFile } from "file-type";
 import type yauzl from "yauzl";
 import { extensionOf } from "./file-names.ts";
 import { type FileSource, openZip, readHead } from "./file-source.ts";
+import { readZipDirectory } from "./zip-directory.ts";
 
 /** What the bytes are, independent of the name; `format` drives classification. */
 export interface DetectedType {
@@ -111,6 +112,8 @@ function documentPackage(names: string[]): DetectedType | null {
 }
 
 async function zipEntryNames(src: FileSource): Promise<string[]> {
+  const read = src.bytes ? readZipDirectory(src.bytes) : null;
+  if (read) return read.slice(0, 5000).map((e) => e.fileNameRaw.toString("latin1"));
   const zip = await openZip(src, { lazyEntries: true, autoClose: false, decodeStrings: false });
   try {
     return await new Promise<string[]>((resolve, reject) => {

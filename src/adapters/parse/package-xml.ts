@@ -1,5 +1,6 @@
 import type yauzl from "yauzl";
 import { type FileSource, openZip } from "./file-source.ts";
+import { readZipDirectory, readZipEntry, zipEntryName } from "./zip-directory.ts";
 
 /**
  * The largest XML entry read for its text (memory.documentXmlMb): it is read whole and copied a
@@ -24,6 +25,8 @@ export async function readPackageXml(
   entryName: string,
   maxBytes = DEFAULT_MAX_XML_BYTES,
 ): Promise<string> {
+  const fromMemory = src.bytes ? readFromDirectory(src.bytes, entryName, maxBytes) : null;
+  if (fromMemory !== null) return fromMemory;
   const zip = await openZip(src, { lazyEntries: true, autoClose: false });
   try {
     return await new Promise<string>((resolve, reject) => {
@@ -45,6 +48,24 @@ export async function readPackageXml(
   } finally {
     zip.close();
   }
+}
+
+/**
+ * The entry read from a zip in memory (zip-directory.ts), with yauzl's answer where it has one:
+ * the first entry of that name, refused by its declared size. Null when any record up to it
+ * is one zip-directory.ts leaves to yauzl.
+ */
+function readFromDirectory(buf: Buffer, entryName: string, maxBytes: number): string | null {
+  const entries = readZipDirectory(buf);
+  if (!entries) return null;
+  for (const entry of entries) {
+    const name = zipEntryName(entry);
+    if (name === null) return null;
+    if (name !== entryName) continue;
+    if (entry.uncompressedSize > maxBytes) throw new XmlTooLargeError(entryName, maxBytes);
+    return readZipEntry(buf, entry)?.toString("utf8") ?? null;
+  }
+  return null;
 }
 
 /** The five XML entities and numeric character references. */
