@@ -1,5 +1,5 @@
 // How much kernel time writing and syncing one more mail-sized file costs as gigabytes pile up:
-// the watcher stores every raw mail this way (write, fsync, rename), and the bench at N=5000
+// the watcher stores every raw mail this way (write, fsync, rename into store/ab/), and the bench at N=5000
 // writes about 16 GB. Prints user/system CPU and wall time per file for each 1000 files.
 // Usage: node bin/run-ts.js bench/disk-write-cost.ts [dir (default: a temp dir)] [files (5000)]
 import { createHash, randomBytes } from "node:crypto";
@@ -17,7 +17,7 @@ try {
   for (let i = 0; i < files; i++) {
     content.writeUInt32LE(i, 0);
     const hash = createHash("sha256").update(content).digest("hex");
-    const home = join(dir, hash.slice(0, 2), hash.slice(2, 4));
+    const home = join(dir, hash.slice(0, 2));
     await mkdir(home, { recursive: true });
     const tmp = join(dir, `tmp-${i}`);
     const fh = await open(tmp, "w");

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { readFile, truncate } from "node:fs/promises";
+import { mkdir, readdir, readFile, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ContentStore } from "../../src/adapters/store/content-store.ts";
@@ -86,5 +87,26 @@ describe("content store ids", () => {
     expect(again.hash).toBe(stored.hash);
     expect(await readFile(again.path)).toEqual(mail);
     await expect(store.syncPending()).resolves.toBeUndefined();
+  });
+
+  it("keeps 256 directories (one per first two hex digits), and still finds objects a store kept two levels deep", async () => {
+    const stored = await store.putBuffer(Buffer.from("new mail"));
+    expect(stored.path).toBe(join(store.root, stored.hash.slice(0, 2), stored.hash));
+    expect((await readdir(join(store.root, stored.hash.slice(0, 2)))).sort()).toEqual([stored.hash]);
+
+    // As a store written before the change left it: store/ab/cd/<hash>.
+    const old = Buffer.from("mail stored by an earlier version");
+    const hash = createHash("sha256").update(old).digest("hex");
+    const oldDir = join(store.root, hash.slice(0, 2), hash.slice(2, 4));
+    await mkdir(oldDir, { recursive: true });
+    await writeFile(join(oldDir, hash), old);
+    expect(store.pathOf(hash)).toBe(join(oldDir, hash));
+    await expect(store.has(hash)).resolves.toBe(true);
+    expect(await store.read(hash)).toEqual(old);
+    await expect(store.size(hash)).resolves.toBe(old.length);
+    // The same content arriving again is recognised where it is, not written a second time.
+    const again = await store.putBuffer(old);
+    expect(again.path).toBe(join(oldDir, hash));
+    expect(await readdir(join(store.root, hash.slice(0, 2)))).toEqual([hash.slice(2, 4)]);
   });
 });
