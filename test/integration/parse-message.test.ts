@@ -89,6 +89,15 @@ describe("parseStoredMessage on real-world Chinese mail", () => {
     expect(byName(m.files, "鹿泉区4月进展.docx")?.safeName).toBe("鹿泉区4月进展.docx");
     // expanded without trouble: nothing for the office to read about the zip itself
     expect(m.files[0]?.note).toBeUndefined();
+    // Entries are held in memory like the attachments (not written), handed back for release,
+    // and the text of one is read from there.
+    const entry = byName(m.files, "鹿泉区4月进展.docx");
+    expect(store.inMemory(entry?.contentHash ?? "")?.length).toBe(entry?.size);
+    expect(m.heldHashes).toContain(entry?.contentHash);
+    expect(await store.has(entry?.contentHash ?? "")).toBe(false);
+    expect((await readFileText(store, entry as ParsedFile)).text).toContain("联系人");
+    store.release(m.heldHashes ?? []);
+    expect(store.heldCount()).toBe(0);
   });
 
   it("does not expand zips nested deeper than maxDepth", async () => {

@@ -14,6 +14,11 @@ export interface FileContext {
   store: ContentStore;
   limits: ParseLimits;
   budget: ExpansionBudget;
+  /**
+   * Hashes of archive entries held in memory (ContentStore.hold) while the message is parsed;
+   * the parse hands them back with its attachments' for release. Without it, entries are written.
+   */
+  held?: string[];
 }
 
 export interface FileOrigin {

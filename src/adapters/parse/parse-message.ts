@@ -55,6 +55,7 @@ export async function parseStoredMessage(
     store,
     limits,
     budget: { entries: limits.maxEntries, bytes: limits.maxTotalBytes },
+    held: [],
   };
   // A safety net, not the expected path: parsing is bounded by the input, but a hang in a
   // third-party library must not block the worker forever.
@@ -67,7 +68,13 @@ export async function parseStoredMessage(
     );
   });
   try {
-    return await Promise.race([parseMessageFile(ctx, path, 0, held), watchdog]);
+    const parsed = await Promise.race([parseMessageFile(ctx, path, 0, held), watchdog]);
+    return { ...parsed, heldHashes: [...(parsed.heldHashes ?? []), ...(ctx.held ?? [])] };
+  } catch (err) {
+    // Whoever called gets no heldHashes to release: let go of what archives held here.
+    store.release(ctx.held ?? []);
+    ctx.held = undefined;
+    throw err;
   } finally {
     clearTimeout(timer);
   }

@@ -88,6 +88,14 @@ function entryName(entry: yauzl.Entry): string {
   return decodeEntryName(Buffer.from(raw), entry.generalPurposeBitFlag).replace(/\\/g, "/");
 }
 
+/**
+ * Entries up to this size (declared, and held to it by yauzl's validateEntrySizes) are held in
+ * memory like the mail's own attachments (ContentStore.hold, bounded by memory.heldMb): written
+ * to the store, each was then opened and read again by type detection, the PDF scan, the
+ * document reader (word-extractor reads a .doc a sector at a time) and the size check.
+ */
+const HOLD_ENTRY_MAX_BYTES = 8 * 1024 * 1024;
+
 async function storeEntry(ctx: FileContext, zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<StoredObject> {
   const source = await zip.openReadStreamPromise(entry);
   // The store attaches its own listeners only after an await; until then an inflate error (an
@@ -95,7 +103,16 @@ async function storeEntry(ctx: FileContext, zip: yauzl.ZipFile, entry: yauzl.Ent
   // still sees the error and rejects.
   source.on("error", () => undefined);
   try {
-    return await ctx.store.putStream(metered(ctx, source as AsyncIterable<Buffer>), { sync: false });
+    const bytes = metered(ctx, source as AsyncIterable<Buffer>);
+    if (entry.uncompressedSize > HOLD_ENTRY_MAX_BYTES || !ctx.held)
+      return await ctx.store.putStream(bytes, { sync: false });
+    const chunks: Buffer[] = [];
+    for await (const chunk of bytes) chunks.push(chunk);
+    const stored = await ctx.store.hold(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    // A parse given up on (its watchdog) has released what it held and stopped holding.
+    if (stored.held && ctx.held) ctx.held.push(stored.hash);
+    else if (stored.held) ctx.store.release([stored.hash]);
+    return stored;
   } finally {
     source.destroy();
   }
