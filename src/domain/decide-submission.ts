@@ -116,6 +116,7 @@ export function decideSubmission(input: DecideInput): Verdict {
   if (notReport) return { kind: "not_report", ...notReport };
 
   const evidence = evidenceOf(message, input.fileTexts);
+  const attached = allFiles(message);
   const { period, periodSource } = periodOf(evidence, input.receivedAt, input.tz);
   const found = identifyUnit(evidence, units);
 
@@ -131,7 +132,7 @@ export function decideSubmission(input: DecideInput): Verdict {
     };
   }
 
-  const locked = allFiles(message).filter((f) => f.encrypted);
+  const locked = attached.filter((f) => f.encrypted);
   if (locked.length > 0 && !input.officeAssigned) {
     // What the archive holds (the scan? the electronic version?) cannot be known without the
     // password: a person asks the unit, rather than the unit getting a receipt saying "missing".
@@ -156,7 +157,7 @@ export function decideSubmission(input: DecideInput): Verdict {
     };
   }
   if (found.kind === "none") {
-    const hasFiles = allFiles(message).length > 0;
+    const hasFiles = attached.length > 0;
     // Where a unit names itself; the body only with files, since a chatty mail without any (an
     // advertisement, a question) mentioning "某某市政府" is no report from a new unit.
     const selfNaming = [
@@ -220,10 +221,10 @@ export function decideSubmission(input: DecideInput): Verdict {
       };
     }
   }
-  const files = summarizeFiles(allFiles(message), input.textPdfCountsAsElectronic);
+  const files = summarizeFiles(attached, input.textPdfCountsAsElectronic);
   const seal = applySealPolicy(files.hasScan, input.scanSeals ?? [], input.sealPolicy ?? "warn");
   const notes = [...files.notes, ...seal.notes];
-  if (allFiles(message).length === 0) notes.push("邮件未附任何文件（盖章扫描件和电子版都没有收到）");
+  if (attached.length === 0) notes.push("邮件未附任何文件（盖章扫描件和电子版都没有收到）");
   if (trust !== "verified") notes.push(`${unverifiedNote(evidence.senderAddress, unit.id, trust)}，需核实`);
   if (found.otherMentions.length > 0) {
     notes.push(`发件地址登记为${unit.id}，但邮件中还提到：${found.otherMentions.join("、")}`);

@@ -36,19 +36,24 @@ function formatterFor(tz: string): Intl.DateTimeFormat {
 
 // One decision reads the month of receipt four or five times, and every report for a period
 // turns the same deadline into an instant again; formatToParts costs 5–10 µs. The readings are
-// kept by exact instant and zone, so a hit gives what formatting would; the oldest go first.
-const readings = new Map<string, ZonedParts>();
+// kept by zone and exact instant, so a hit gives what formatting would; the oldest go first.
+const readings = new Map<string, Map<number, ZonedParts>>();
 const READINGS_KEPT = 512;
 
 /** The wall-clock reading of `date` in `tz` (e.g. "Asia/Shanghai"). */
 export function zonedParts(date: Date, tz: string): ZonedParts {
-  const key = `${date.getTime()}|${tz}`;
-  const known = readings.get(key);
+  let inZone = readings.get(tz);
+  if (!inZone) {
+    inZone = new Map();
+    readings.set(tz, inZone);
+  }
+  const at = date.getTime();
+  const known = inZone.get(at);
   // A copy: callers own what they get.
   if (known) return { ...known };
   const parts = formatParts(date, tz);
-  if (readings.size >= READINGS_KEPT) readings.delete(readings.keys().next().value!);
-  readings.set(key, parts);
+  if (inZone.size >= READINGS_KEPT) inZone.delete(inZone.keys().next().value!);
+  inZone.set(at, parts);
   return { ...parts };
 }
 

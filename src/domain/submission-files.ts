@@ -9,6 +9,8 @@ export function messageTree(message: ParsedMessage): ParsedMessage[] {
 
 /** Files of the message and of messages forwarded inside it. */
 export function allFiles(message: ParsedMessage): ParsedFile[] {
+  // Most mail forwards nothing; a decision asks for its files several times.
+  if (message.forwarded.length === 0) return message.files.slice();
   return messageTree(message).flatMap((m) => m.files);
 }
 
