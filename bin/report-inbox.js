@@ -1,7 +1,7 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 --max-old-space-size=192 --single-threaded-gc
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=16 --max-old-space-size=192 --single-threaded-gc
 // Entry point. Runs the compiled dist/ when it is fresh (npm ci builds it: about 47 MB less
 // memory per process than tsx); otherwise registers tsx and runs the TypeScript sources.
-// The flags and MALLOC_ARENA_MAX in the first line: see serviceNodeFlags and serviceEnv in built.js.
+// The flags and MALLOC_ARENA_MAX in the first line: see cliNodeFlags and serviceEnv in built.js.
 import { pathToFileURL } from "node:url";
 import { compiledIfFresh } from "./built.js";
 

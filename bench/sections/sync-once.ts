@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { sql } from "kysely";
-import { serviceNodeFlags } from "../../bin/built.js";
+import { cliNodeFlags } from "../../bin/built.js";
 import { openDb } from "../../src/adapters/db/connect.ts";
 import type { QueryCounts } from "../../src/adapters/db/query-count.ts";
 import type { Corpus } from "../corpus/build.ts";
@@ -63,7 +63,7 @@ export async function runSyncOnce(o: {
     const child = spawn(
       process.execPath,
       [
-        ...serviceNodeFlags,
+        ...cliNodeFlags,
         ...(o.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${o.cpuProfDir}`] : []),
         "--import",
         pathToFileURL(join(repoRoot, "bench/cpu-at-exit.mjs")).href,

@@ -1,17 +1,17 @@
-// Every place that starts a service process gives it bin/built.js's V8 flags: they were copied
-// by hand into six files, and a flag added to one list must not be missing from another.
+// Every place that starts a process gives it bin/built.js's V8 flags: they are copied by hand
+// into seven files, and a flag added to one list must not be missing from another.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { repoRoot, serviceEnv, serviceNodeFlags, watcherNodeFlags } from "../../bin/built.js";
+import { cliNodeFlags, repoRoot, serviceEnv, serviceNodeFlags, watcherNodeFlags } from "../../bin/built.js";
 
 const read = (path: string) => readFileSync(join(repoRoot, path), "utf8");
 const flagsIn = (line: string) => line.split(/[\s",[\]]+/).filter((w) => w.startsWith("--"));
 
 describe("the V8 flags of a service process are the same everywhere it is started", () => {
-  it("bin/report-inbox.js's first line carries serviceNodeFlags and serviceEnv", () => {
+  it("bin/report-inbox.js's first line (commands that run and end) carries cliNodeFlags and serviceEnv", () => {
     const shebang = read("bin/report-inbox.js").split("\n")[0]!;
-    expect(flagsIn(shebang)).toEqual(serviceNodeFlags);
+    expect(flagsIn(shebang)).toEqual(cliNodeFlags);
     for (const [k, v] of Object.entries(serviceEnv)) expect(shebang).toContain(`${k}=${v}`);
   });
 
@@ -35,10 +35,15 @@ describe("the V8 flags of a service process are the same everywhere it is starte
     expect(flagsIn(process ?? "")).toEqual(serviceNodeFlags);
   });
 
-  it("the README's recommended layout starts the watching process with watcherNodeFlags", () => {
+  it("the README's recommended layout: the watching process with watcherNodeFlags, the two process workers with serviceNodeFlags", () => {
     const line = read("README.md")
       .split("\n")
       .find((l) => l.includes("worker watch outgoing schedule web") && l.includes("node --"));
-    expect(flagsIn(line?.match(/`node [^`]*`/)?.[0] ?? "")).toEqual(watcherNodeFlags);
+    const commands = line?.match(/`node [^`]*`/g) ?? [];
+    expect(commands).toHaveLength(2);
+    expect(commands[0]).toContain("worker watch");
+    expect(flagsIn(commands[0]!)).toEqual(watcherNodeFlags);
+    expect(commands[1]).toContain("worker process");
+    expect(flagsIn(commands[1]!)).toEqual(serviceNodeFlags);
   });
 });
