@@ -1,3 +1,4 @@
+import type { MessageForProcessing } from "../adapters/db/message-repository.ts";
 import type { Logger } from "../logger.ts";
 import type { ProcessingThreads } from "./processing-threads.ts";
 
@@ -13,14 +14,17 @@ import type { ProcessingThreads } from "./processing-threads.ts";
  * up by the next run (the caller hands every stored message over first).
  */
 export interface InlineProcessor {
-  /** Accepts a message id; waits only while too many are waiting already (bounded memory). */
-  enqueue(messageId: string): Promise<void>;
+  /**
+   * Accepts a message id; waits only while too many are waiting already (bounded memory).
+   * `recorded`: the row as ingest has just inserted it, handed to `process` (not to a thread).
+   */
+  enqueue(messageId: string, recorded?: MessageForProcessing): Promise<void>;
   /** Resolves once everything accepted so far has settled (processed, or handed to the queue). */
   idle(): Promise<void>;
 }
 
 export interface InlineProcessorOptions {
-  process(messageId: string): Promise<unknown>;
+  process(messageId: string, recorded?: MessageForProcessing): Promise<unknown>;
   /** Where a message goes when processing it here threw: the durable queue, with its retries. */
   fallback(messageId: string): Promise<void>;
   logger: Logger;
@@ -43,7 +47,7 @@ export function createInlineProcessor(options: InlineProcessorOptions): InlinePr
   const threads = options.threads;
   const concurrencyWithThreads = options.concurrencyWithThreads ?? 1;
   let threadsStarted = false;
-  const waiting: string[] = [];
+  const waiting: { messageId: string; recorded: MessageForProcessing | undefined }[] = [];
   // Ids accepted and not settled: the same id handed over twice (a resync) runs once at a time.
   const accepted = new Set<string>();
   let running = 0;
@@ -79,7 +83,7 @@ export function createInlineProcessor(options: InlineProcessorOptions): InlinePr
 
   function pump(): void {
     while (waiting.length > 0) {
-      const messageId = waiting[0]!;
+      const { messageId, recorded } = waiting[0]!;
       // A thread first; this thread only up to its own limit.
       const onThread = threads?.tryRun(messageId) ?? null;
       const limit = threadsStarted ? concurrencyWithThreads : concurrency;
@@ -97,7 +101,7 @@ export function createInlineProcessor(options: InlineProcessorOptions): InlinePr
         continue;
       }
       running++;
-      void runOne(options.process(messageId), messageId).finally(() => {
+      void runOne(options.process(messageId, recorded), messageId).finally(() => {
         running--;
         settle(messageId);
       });
@@ -116,10 +120,10 @@ export function createInlineProcessor(options: InlineProcessorOptions): InlinePr
   threads?.onRoom(pump);
 
   return {
-    async enqueue(messageId) {
+    async enqueue(messageId, recorded) {
       if (accepted.has(messageId)) return;
       accepted.add(messageId);
-      waiting.push(messageId);
+      waiting.push({ messageId, recorded });
       pump();
       while (waiting.length > maxWaiting) await new Promise<void>((r) => roomWaiters.push(r));
     },

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { boardLoginProblem } from "../usecases/board-login-check.ts";
+import type { IngestDeps } from "../usecases/ingest-message.ts";
 import { configuredRobots, createRobotNotifier } from "../usecases/notify-robots.ts";
 import { startBoard } from "../web/board.ts";
 import { listenFailure } from "./listen-error.ts";
@@ -155,7 +156,7 @@ export async function startWorkers(rt: Runtime, names: readonly WorkerName[]): P
  */
 export function createRuntimeWatcher(
   rt: Runtime,
-  inProcess?: { enqueueProcessing(messageId: string): Promise<void> },
+  inProcess?: Pick<IngestDeps, "enqueueProcessing">,
 ): WatchWorker {
   return createWatchWorker({
     config: rt.config,

@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { MessageForProcessing } from "../adapters/db/message-repository.ts";
 import type { Repositories } from "../adapters/db/repositories.ts";
 import { peekHeaders, peekHeadersOf } from "../adapters/parse/header-peek.ts";
 import type { ContentStore } from "../adapters/store/content-store.ts";
@@ -26,8 +27,12 @@ export interface IngestResult {
 export interface IngestDeps {
   repos: Pick<Repositories, "messages">;
   store: ContentStore;
-  /** Queues processing; must be idempotent for one message id (bullmq job id = message id). */
-  enqueueProcessing(messageId: string): Promise<void>;
+  /**
+   * Queues processing; must be idempotent for one message id (bullmq job id = message id).
+   * `recorded`: the row as this call has just inserted it, for processing in this process to use
+   * instead of reading it back (ProcessOptions.recorded); absent for a message recorded earlier.
+   */
+  enqueueProcessing(messageId: string, recorded?: MessageForProcessing): Promise<void>;
   /**
    * Processing runs in this process (sync --once): keep a mail that came whole in memory held
    * under its id (ContentStore.holdAs) for the parser, which releases it. Never for a queue that
@@ -88,7 +93,16 @@ export async function ingestRawMessage(
   }
   if (deps.holdForProcessing && inMemory && !deps.store.inMemory(stored.hash))
     deps.store.holdAs(stored.hash, raw);
-  await deps.enqueueProcessing(stored.hash);
+  await deps.enqueueProcessing(stored.hash, {
+    id: stored.hash,
+    state: "stored",
+    attempts: 0,
+    received_at: meta.receivedAt.toISOString(),
+    message_id: headers.messageId,
+    sent_at: sentAt,
+    assigned_unit: null,
+    assigned_period: null,
+  });
   return { messageId: stored.hash, isNew: true, queued: true };
 }
 

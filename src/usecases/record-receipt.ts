@@ -33,6 +33,8 @@ export interface ReportInput {
   fresh?: boolean;
   /** Log it only if the message's attempts is still this (no other processing committed since). */
   onlyAttempts?: number;
+  /** Log it only if the message is still in this state (processing of a stored message). */
+  onlyFrom?: string;
 }
 
 /**
@@ -78,9 +80,13 @@ export async function recordReport(
         unit_id: verdict.unitId,
         period: verdict.period,
       },
-      input.onlyAttempts === undefined ? {} : { onlyAttempts: input.onlyAttempts },
+      {
+        ...(input.onlyAttempts === undefined ? {} : { onlyAttempts: input.onlyAttempts }),
+        ...(input.onlyFrom === undefined ? {} : { onlyFrom: input.onlyFrom }),
+      },
     );
-    if (!changed && input.onlyAttempts !== undefined) throw new ProcessedElsewhereError(messageId);
+    if (!changed && (input.onlyAttempts !== undefined || input.onlyFrom !== undefined))
+      throw new ProcessedElsewhereError(messageId);
     await receipts.addContribution(key, { messageId, receivedAt: input.receivedAt, verified });
     const contribution = contributionOf(messageId, input.receivedAt, verified, verdict);
     if (previous.length === 0) {

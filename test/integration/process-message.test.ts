@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { MessageForProcessing } from "../../src/adapters/db/message-repository.ts";
 import { ContentStore } from "../../src/adapters/store/content-store.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config/load.ts";
@@ -9,7 +10,12 @@ import { silentLogger } from "../../src/logger.ts";
 import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
 import { loadUnits, syncUnitOverrides } from "../../src/usecases/load-registry.ts";
 import type { CorrectionProcessDeps } from "../../src/usecases/office-corrections.ts";
-import { assignMessage, exemptUnit, markReceivedOtherwise } from "../../src/usecases/office-corrections.ts";
+import {
+  assignMessage,
+  dismissMessage,
+  exemptUnit,
+  markReceivedOtherwise,
+} from "../../src/usecases/office-corrections.ts";
 import { getPeriodStatus } from "../../src/usecases/period-status.ts";
 import { processMessage } from "../../src/usecases/process-message.ts";
 import { listReviewItems } from "../../src/usecases/review-list.ts";
@@ -245,6 +251,92 @@ describe.each(backends)("recording submissions on %s", (backend) => {
     expect(after.queries - before.queries).toBeLessThanOrEqual(backend === "postgres" ? 9 : 8);
     expect(after.transactions - before.transactions).toBe(1);
     expect((await unitRow("市水利局")).messages).toHaveLength(2);
+  });
+
+  it("processes from the row ingest recorded, and writes nothing when that row is out of date", async () => {
+    const handed: MessageForProcessing[] = [];
+    const ingest = async (raw: Buffer, receivedAt: Date) => {
+      const r = await ingestRawMessage(
+        {
+          repos: t.repos,
+          store: deps.store,
+          enqueueProcessing: async (_id, recorded) => {
+            if (recorded) handed.push(recorded);
+          },
+        },
+        raw,
+        { source: "imap", receivedAt },
+      );
+      return { id: r.messageId, recorded: handed.at(-1)! };
+    };
+    const mail = (subject: string) =>
+      composeMail({
+        from: "sthjj@qq.com",
+        subject,
+        text: "联系人：李明 联系电话：0311-87654321",
+        attachments: [{ filename: "盖章件.pdf", content: makeScanPdf() }],
+      });
+    const first = await ingest(await mail("市生态环境局4月份工作进展情况"), at("2023-05-08T10:00:00"));
+    // The row handed over is the row stored (what processing would have read back).
+    const { id, state, attempts, received_at, message_id, sent_at, assigned_unit, assigned_period } =
+      (await t.repos.messages.find(first.id))!;
+    expect(first.recorded).toEqual({
+      id,
+      state,
+      attempts,
+      received_at,
+      message_id,
+      sent_at,
+      assigned_unit,
+      assigned_period,
+    });
+    // Another process logged it meanwhile: the row handed over is out of date, and the
+    // transaction's guard (still stored, attempts unchanged) rolls this processing back.
+    expect(await processMessage(deps, first.id)).toMatchObject({ state: "processed" });
+    expect(await processMessage(deps, first.id, { recorded: first.recorded })).toEqual({
+      state: "skipped",
+      reason: "processed elsewhere",
+    });
+    expect((await unitRow("市生态环境局")).messages).toHaveLength(1);
+    expect(acked).toEqual([first.id]);
+    const files = await t.db
+      .selectFrom("attachments")
+      .select("id")
+      .where("message_id", "=", first.id)
+      .execute();
+    expect(files).toHaveLength(1);
+    expect(await t.repos.messages.find(first.id)).toMatchObject({ state: "processed", attempts: 1 });
+
+    // The office dismissed a stored mail (no processing, so attempts is still 0): left dismissed.
+    const second = await ingest(await mail("补充材料：市生态环境局4月份"), at("2023-05-09T10:00:00"));
+    await dismissMessage(
+      deps.repos,
+      second.id,
+      { deadlineDay: 28, tz: "Asia/Shanghai" },
+      {
+        actor: "office",
+        reason: null,
+      },
+    );
+    expect(await processMessage(deps, second.id, { recorded: second.recorded })).toEqual({
+      state: "skipped",
+      reason: "processed elsewhere",
+    });
+    expect(await t.repos.messages.find(second.id)).toMatchObject({ state: "not_report", attempts: 0 });
+    expect((await unitRow("市生态环境局")).messages).toHaveLength(1);
+    expect(acked).toEqual([first.id]);
+
+    // Up to date, it is used as it is: processed, logged and acknowledged once.
+    const third = await ingest(
+      await mail("市生态环境局4月份工作进展情况（更正）"),
+      at("2023-05-10T10:00:00"),
+    );
+    expect(await processMessage(deps, third.id, { recorded: third.recorded })).toMatchObject({
+      state: "processed",
+      unitId: "市生态环境局",
+    });
+    expect((await unitRow("市生态环境局")).messages).toHaveLength(2);
+    expect(acked).toEqual([first.id, third.id]);
   });
 
   it("acknowledges a report when it is first logged, never when the office reprocesses it", async () => {

@@ -14,6 +14,11 @@ import type { Database, MessagesTable } from "./tables.ts";
 
 /** A messages row as stored. */
 export type MessageRecord = Selectable<MessagesTable>;
+/** What processing reads of a message before parsing it. */
+export type MessageForProcessing = Pick<
+  MessageRecord,
+  "id" | "state" | "attempts" | "received_at" | "message_id" | "sent_at" | "assigned_unit" | "assigned_period"
+>;
 /** What the caller knows of a mail that has just entered; everything else starts empty. */
 export type NewMessage = Pick<Insertable<MessagesTable>, "id" | "source" | "raw_size" | "received_at"> &
   Partial<Omit<Insertable<MessagesTable>, "created_at" | "updated_at">>;

@@ -15,7 +15,7 @@ import type { ContentStore } from "../../adapters/store/content-store.ts";
 import { type Clock, systemClock } from "../../clock.ts";
 import type { Config } from "../../config/schema.ts";
 import type { Logger } from "../../logger.ts";
-import { type IngestMeta, ingestRawMessage } from "../../usecases/ingest-message.ts";
+import { type IngestDeps, type IngestMeta, ingestRawMessage } from "../../usecases/ingest-message.ts";
 
 /** Health as recorded in mailbox_state, readable from any process (status page, CLI). */
 export { getHealth } from "../../adapters/imap/checkpoint.ts";
@@ -25,7 +25,8 @@ export interface WatchWorkerDeps {
   /** Messages (ingest) and checkpoints, stamped with the watcher's clock. */
   repos: Pick<Repositories, "messages" | "mailboxes">;
   store: ContentStore;
-  enqueueProcessing(messageId: string): Promise<void>;
+  /** With the row of a message this watcher has just recorded (see IngestDeps). */
+  enqueueProcessing: IngestDeps["enqueueProcessing"];
   /** Processing runs in this process: hold new mail in memory for it (see IngestDeps). */
   holdForProcessing?: boolean;
   logger: Logger;

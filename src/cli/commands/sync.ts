@@ -64,8 +64,10 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
         threadCounts = () => threads.queryCounts();
         const inline = createInlineProcessor({
           threads,
-          // The raw mail the watcher held for this (holdForProcessing) is let go either way.
-          process: (id) => processMessage(deps, id).finally(() => rt.store.release([id])),
+          // The raw mail the watcher held for this (holdForProcessing) is let go either way. A
+          // message the watcher has just recorded is not read back (ProcessOptions.recorded).
+          process: (id, recorded) =>
+            processMessage(deps, id, recorded ? { recorded } : {}).finally(() => rt.store.release([id])),
           fallback: rt.enqueueProcessing,
           logger,
         });
