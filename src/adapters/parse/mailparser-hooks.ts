@@ -38,30 +38,99 @@ interface CreatedNode {
 }
 
 /**
- * The only headers of mailparser's decoded set that anything here reads (mime-stream.ts): the
- * attachment's Content-Type and Content-Disposition parameters and its Content-ID (which makes an
- * image "related"). Every other header (Received, DKIM-Signature, Subject, From …) is decoded by
+ * The only headers of mailparser's decoded set that anything reads: an attachment's Content-ID
+ * (mailparser itself, to mark an image "related") and, only when this adapter could not read a
+ * file name from the raw lines (mime-stream.ts), its Content-Type and Content-Disposition
+ * parameters. Every other header (Received, DKIM-Signature, Subject, From …) is decoded by
  * message-headers.ts from the raw lines instead.
  */
-const HEADERS_READ = new Set(["content-type", "content-disposition", "content-id"]);
+const HEADERS_NOW = new Set(["content-id"]);
+const HEADERS_ON_DEMAND = new Set(["content-type", "content-disposition"]);
 
 /**
  * mailparser decodes every header of every part (charset conversion of encoded words, address
- * parsing) for its own `headers` event and fields, which this adapter never reads: a tenth of the
- * parse went there, doing again what message-headers.ts does. It is given only the lines that
- * are read. The raw lines (`headerLines`) stay whole: they come from mailsplit's node, not from
- * processHeaders. Nested messages are never split (ignoreEmbedded), so mailparser's own summary
- * of an embedded message's From/Subject (its only other use of these headers) never runs.
+ * parsing, a character-by-character parse of each Content-Type and Content-Disposition that
+ * mailsplit has parsed already) for its own `headers` event and fields, which this adapter never
+ * reads: a tenth of the parse went there, doing again what message-headers.ts does. It is given
+ * only Content-ID; Content-Type and Content-Disposition are decoded by mailparser's own code the
+ * first time someone asks for them (each header's value depends on its own lines alone, so
+ * decoding them apart gives the same values). The raw lines (`headerLines`) stay whole: they
+ * come from mailsplit's node, not from processHeaders. Nested messages are never split
+ * (ignoreEmbedded), so mailparser's summary of an embedded message's From/Subject (its only
+ * other use of these headers) never runs.
  */
 function skipUnusedHeaderDecoding(p: { processHeaders?: (lines: RawLines) => unknown }): void {
   const original = p.processHeaders;
   if (typeof original !== "function") return;
   p.processHeaders = function (this: unknown, lines: RawLines) {
-    return original.call(
+    const all = lines || [];
+    const headers = original.call(
       this,
-      (lines || []).filter((l) => HEADERS_READ.has(l.key)),
-    );
+      all.filter((l) => HEADERS_NOW.has(l.key)),
+    ) as Map<string, unknown>;
+    const later = all.filter((l) => HEADERS_ON_DEMAND.has(l.key));
+    if (later.length === 0) return headers;
+    return new DeferredHeaders(headers, () => original.call(this, later) as Map<string, unknown>);
   };
+}
+
+/** A headers Map whose Content-Type and Content-Disposition are decoded when first read. */
+class DeferredHeaders extends Map<string, unknown> {
+  private decode: (() => Map<string, unknown>) | null;
+
+  constructor(now: Map<string, unknown>, decode: () => Map<string, unknown>) {
+    super(now);
+    this.decode = decode;
+  }
+
+  private complete(): void {
+    const decode = this.decode;
+    if (!decode) return;
+    this.decode = null;
+    for (const [key, value] of decode()) super.set(key, value);
+  }
+
+  override get(key: string): unknown {
+    if (HEADERS_ON_DEMAND.has(key)) this.complete();
+    return super.get(key);
+  }
+
+  override has(key: string): boolean {
+    if (HEADERS_ON_DEMAND.has(key)) this.complete();
+    return super.has(key);
+  }
+
+  override get size(): number {
+    this.complete();
+    return super.size;
+  }
+
+  override forEach(
+    fn: (value: unknown, key: string, map: Map<string, unknown>) => void,
+    self?: unknown,
+  ): void {
+    this.complete();
+    super.forEach(fn, self);
+  }
+
+  override entries(): MapIterator<[string, unknown]> {
+    this.complete();
+    return super.entries();
+  }
+
+  override keys(): MapIterator<string> {
+    this.complete();
+    return super.keys();
+  }
+
+  override values(): MapIterator<unknown> {
+    this.complete();
+    return super.values();
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, unknown]> {
+    return this.entries();
+  }
 }
 
 /**

@@ -13,7 +13,7 @@ export interface StreamedAttachment {
   contentType: string;
   filename?: string;
   /** The part's own Content-Type/Content-Disposition held raw 8-bit bytes (decoded to U+FFFD). */
-  rawEightBitName: boolean;
+  readonly rawEightBitName: boolean;
   /** The name decoded by this adapter from the part's raw header lines, when it could see them. */
   rawName?: string;
   related: boolean;
@@ -212,11 +212,17 @@ function runParser(
         result.html = typeof data.html === "string" ? data.html : null;
         return;
       }
+      let eightBit: boolean | undefined;
       const entry: StreamedAttachment = {
         stored: null,
         contentType: (data.contentType || "application/octet-stream").toLowerCase(),
         ...(data.filename ? { filename: data.filename } : {}),
-        rawEightBitName: hasReplacementInNameParams(data),
+        // Asked only when the raw lines gave no clean name: mailparser decodes the part's
+        // Content-Type and Content-Disposition for it then (see mailparser-hooks.ts).
+        get rawEightBitName() {
+          eightBit ??= hasReplacementInNameParams(data);
+          return eightBit;
+        },
         ...nameFromRaw(raw, data),
         related: data.related === true,
         failed: false,
