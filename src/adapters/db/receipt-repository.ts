@@ -217,32 +217,23 @@ export function createReceiptRepository({
 
     async findForFold(key, c) {
       const at = c.receivedAt.toISOString();
-      const others = db
-        .selectFrom("receipt_messages as o")
-        .select(sql<number>`1`.as("x"))
-        .where("o.unit_id", "=", key.unitId)
-        .where("o.period", "=", key.period)
-        .where("o.message_id", "!=", c.messageId);
-      // The same comparison (in SQL, under the database's collation) as contributionsOf's order
-      // by received_at, message_id: the stored texts are ISO times and message ids.
-      const after = others.where((eb) =>
-        eb.or([
-          eb("o.received_at", ">", at),
-          eb.and([eb("o.received_at", "=", at), eb("o.message_id", ">", c.messageId)]),
-        ]),
-      );
-      // A one-row table left-joined to the receipt: the flags come back when there is no receipt.
-      const row = await db
-        .selectFrom(db.selectNoFrom(sql<number>`1`.as("one")).as("one"))
-        .leftJoin("receipts as r", (join) =>
-          join.on("r.unit_id", "=", key.unitId).on("r.period", "=", key.period),
-        )
-        .selectAll("r")
-        .select((eb) => [eb.exists(after).as("others_after"), eb.exists(others).as("others")])
-        .executeTakeFirstOrThrow();
-      const { others_after, others: anyOthers, ...receipt } = row;
+      const { unitId, period } = key;
+      const others = sql`from receipt_messages o where o.unit_id = ${unitId} and o.period = ${period} and o.message_id <> ${c.messageId}`;
+      // Written out, not built: it runs for every report logged, and building it with the query
+      // builder cost more than running it (SQLite). The comparison is the one contributionsOf's
+      // order by received_at, message_id makes (in SQL, under the database's collation), and a
+      // one-row table left-joined to the receipt brings the flags back when there is no receipt.
+      const { rows } = await sql<Selectable<ReceiptsTable> & { others_after: unknown; others: unknown }>`
+        select r.*,
+          exists (select 1 ${others}
+            and (o.received_at > ${at} or (o.received_at = ${at} and o.message_id > ${c.messageId}))
+          ) as others_after,
+          exists (select 1 ${others}) as others
+        from (select 1 as one) one
+        left join receipts r on r.unit_id = ${unitId} and r.period = ${period}`.execute(db);
+      const { others_after, others: anyOthers, ...receipt } = rows[0]!;
       return {
-        receipt: receipt.unit_id === null ? undefined : storedReceipt(receipt as Selectable<ReceiptsTable>),
+        receipt: receipt.unit_id === null ? undefined : storedReceipt(receipt),
         othersAfter: Boolean(Number(others_after)),
         others: Boolean(Number(anyOthers)),
       };
