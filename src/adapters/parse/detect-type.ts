@@ -133,11 +133,17 @@ async function zipEntryNames(src: FileSource): Promise<string[]> {
 
 const WORD_EXTS = new Set(["doc", "docx", "wps", "dot"]);
 
+const MAY_START_MARKUP = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0xef, 0x3c, 0x4d, 0x6d]);
+
 /**
  * Word and WPS can save a document as a web page (HTML or MHT) or as Word 2003 XML under a .doc
  * name, and OA systems export .doc files that way: still the electronic version.
  */
 function looksLikeWordHtml(head: Buffer): boolean {
+  // What can come first: "<", "m"/"M", a UTF-8 BOM, or whitespace that trimStart removes.
+  // Anything else (a .docx's "PK") is no web page, and needs no string made of its head.
+  const first = head[0];
+  if (first === undefined || !MAY_START_MARKUP.has(first)) return false;
   const start = head
     .subarray(0, 2048)
     .toString("latin1")

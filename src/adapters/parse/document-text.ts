@@ -89,16 +89,28 @@ function cheapToRead(file: ParsedFile): boolean {
 let wordExtractor: Promise<typeof import("word-extractor")> | undefined;
 
 async function extract(store: ContentStore, file: ParsedFile, limits: TextLimits): Promise<FileText> {
-  const path = store.pathOf(file.contentHash as string);
-  // An attachment this process holds for the message being processed: no disk access at all.
-  const bytes = store.inMemory(file.contentHash as string);
+  const hash = file.contentHash as string;
+  // An attachment this process holds for the message being processed: no disk access at all,
+  // not even the store's look for where the file would be (pathOf checks the disk).
+  const bytes = store.inMemory(hash);
+  if (bytes) {
+    const held: FileSource = {
+      get path() {
+        return store.pathOf(hash);
+      },
+      size: bytes.length,
+      bytes,
+    };
+    return extractFrom(held, file.originalName, limits);
+  }
+  const path = store.pathOf(hash);
   let size: number;
   try {
-    size = bytes?.length ?? (await stat(path)).size;
+    size = (await stat(path)).size;
   } catch {
     return { text: null, note: "文件不在存储中" };
   }
-  return extractFrom(fileAt(path, size, bytes), path, file.originalName, limits);
+  return extractFrom(fileAt(path, size), file.originalName, limits);
 }
 
 /**
@@ -112,12 +124,11 @@ export async function readDocumentFile(path: string): Promise<FileText> {
   } catch {
     return { text: null, note: "文件不存在" };
   }
-  return extractFrom(fileAt(path, size), path, basename(path));
+  return extractFrom(fileAt(path, size), basename(path));
 }
 
 async function extractFrom(
   src: FileSource,
-  path: string,
   originalName: string,
   limits: TextLimits = {},
 ): Promise<FileText> {
@@ -134,7 +145,7 @@ async function extractFrom(
       case "ole-word": {
         wordExtractor ??= import("word-extractor");
         const { default: WordExtractor } = await wordExtractor;
-        return clean((await new WordExtractor().extract(src.bytes ?? path)).getBody());
+        return clean((await new WordExtractor().extract(src.bytes ?? src.path)).getBody());
       }
       case "odt":
         if ((await zipExpandedBytes(src)) > MAX_PACKAGE_BYTES) return TOO_LARGE;

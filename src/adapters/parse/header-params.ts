@@ -79,16 +79,28 @@ function unquote(v: string): string {
   return v;
 }
 
+/** RFC 2231 %XX escapes to bytes; any other char is its low byte (one Buffer, no slice per char). */
 function percentDecode(v: string): Buffer {
-  const bytes: number[] = [];
+  const bytes = Buffer.allocUnsafe(v.length);
+  let n = 0;
   for (let i = 0; i < v.length; i++) {
-    const c = v[i]!;
-    if (c === "%" && /^[0-9a-fA-F]{2}$/.test(v.slice(i + 1, i + 3))) {
-      bytes.push(Number.parseInt(v.slice(i + 1, i + 3), 16));
+    const c = v.charCodeAt(i);
+    const high = c === 0x25 ? hexValue(v.charCodeAt(i + 1)) : -1;
+    const low = high >= 0 ? hexValue(v.charCodeAt(i + 2)) : -1;
+    if (low >= 0) {
+      bytes[n++] = high * 16 + low;
       i += 2;
-    } else bytes.push(c.charCodeAt(0) & 0xff);
+    } else bytes[n++] = c & 0xff;
   }
-  return Buffer.from(bytes);
+  return bytes.subarray(0, n);
+}
+
+/** 0-15 for an ASCII hex digit, else -1 (NaN past the end of the string is not one). */
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
 }
 
 /** The file name a part's raw header lines give, or undefined. */
