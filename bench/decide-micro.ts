@@ -1,7 +1,7 @@
 // CPU of the decision path per everyday mail, without mailbox, database or queue: each mail of the
 // everyday corpus (bench/corpus/everyday.ts) is parsed once with the service's parser and its
 // documents read once; then each mail is decided as processMessage does it (needsDocumentText,
-// decideSubmission, decideSubmission again with the seals looked at) and its report folded into
+// decideBeforeSeals, finished before and again after the seals were looked at) and its report folded into
 // its unit's receipt (deadlineOf, mergeReceipt), pass after pass. Prints the first pass (code still
 // cold, as in a fresh sync --once) and the median of the later ones, in µs of CPU per mail, with a
 // digest of the verdicts: a change that should not alter behaviour must keep it.
@@ -16,8 +16,9 @@ import { ContentStore } from "../src/adapters/store/content-store.ts";
 import { loadConfig } from "../src/config/load.ts";
 import {
   type DecideInput,
-  decideSubmission,
+  decideBeforeSeals,
   type FileText,
+  finishDecision,
   needsDocumentText,
   scansToCheck,
   type Verdict,
@@ -93,7 +94,8 @@ function decide({ message, texts }: Mail): Verdict {
     officeAssigned: false,
     unverifiedSenders: config.classification.unverifiedSenders,
   };
-  const verdict = decideSubmission(input);
+  const decided = decideBeforeSeals(input);
+  const verdict = finishDecision(decided, input);
   const scans = scansToCheck(verdict, message, config.classification.seal);
   if (scans.length === 0) return verdict;
   const scanSeals = scans.map((f) => ({
@@ -101,7 +103,7 @@ function decide({ message, texts }: Mail): Verdict {
     state: "cannot_tell" as const,
     reason: "",
   }));
-  return decideSubmission({ ...input, scanSeals, sealPolicy: config.classification.seal });
+  return finishDecision(decided, { scanSeals, sealPolicy: config.classification.seal });
 }
 
 /** Every report folded into its unit's receipt for the period, one message a second apart. */
@@ -153,7 +155,7 @@ try {
   const digest = createHash("sha256").update(JSON.stringify(verdicts)).digest("hex").slice(0, 16);
   console.log(`${mails.length} 封日常邮件，判定结果 ${JSON.stringify(kinds)}，摘要 ${digest}`);
   console.log(
-    `判定 (needsDocumentText + decideSubmission ×2)：第一遍 ${firstDecide.toFixed(0)} µs/封，之后 ${passes} 遍中位数 ${median(decides).toFixed(1)} µs/封`,
+    `判定 (needsDocumentText + decideBeforeSeals + finishDecision ×2)：第一遍 ${firstDecide.toFixed(0)} µs/封，之后 ${passes} 遍中位数 ${median(decides).toFixed(1)} µs/封`,
   );
   console.log(
     `回执合并 (deadlineOf + mergeReceipt)：第一遍 ${firstFold.toFixed(1)} µs/封，之后中位数 ${median(folds).toFixed(1)} µs/封`,

@@ -108,6 +108,25 @@ function monthLabel(period: Period): string {
  * unit found by (in order) sender address, subject, file names, document heading/signature, body.
  */
 export function decideSubmission(input: DecideInput): Verdict {
+  return finishDecision(decideBeforeSeals(input), input);
+}
+
+/**
+ * A report decided but for what its scans' seal does to it (see applySealPolicy): looking at the
+ * seals (look-at-seals.ts) finishes it with finishDecision instead of deciding the mail again.
+ */
+export interface UnsealedReport {
+  kind: "unsealed";
+  /** The report's fields that no seal changes. */
+  report: Omit<Extract<Verdict, { kind: "report" }>, "kind" | "hasScan" | "scanSeal" | "notes">;
+  hasScan: boolean;
+  /** Notes before the seal's (the files') and after them. */
+  fileNotes: string[];
+  laterNotes: string[];
+}
+
+/** decideSubmission up to the seal on the scans: the verdict, or the report to finish. */
+export function decideBeforeSeals(input: DecideInput): Verdict | UnsealedReport {
   const { message, units } = input;
   const unreadable = input.officeAssigned ? [] : [...(message.incomplete ?? [])];
   const notReport = unreadable.length
@@ -222,8 +241,7 @@ export function decideSubmission(input: DecideInput): Verdict {
     }
   }
   const files = summarizeFiles(attached, input.textPdfCountsAsElectronic);
-  const seal = applySealPolicy(files.hasScan, input.scanSeals ?? [], input.sealPolicy ?? "warn");
-  const notes = [...files.notes, ...seal.notes];
+  const notes: string[] = [];
   if (attached.length === 0) notes.push("邮件未附任何文件（盖章扫描件和电子版都没有收到）");
   if (trust !== "verified") notes.push(`${unverifiedNote(evidence.senderAddress, unit.id, trust)}，需核实`);
   if (found.otherMentions.length > 0) {
@@ -236,19 +254,43 @@ export function decideSubmission(input: DecideInput): Verdict {
     notes.push(`邮件注明的是${monthLabel(period)}的情况（本期应报${monthLabel(expected)}）`);
 
   return {
+    kind: "unsealed",
+    report: {
+      unitId: unit.id,
+      matchedBy: found.matchedBy,
+      senderVerified: found.senderVerified,
+      trust,
+      period,
+      periodSource,
+      late: isLate(input.receivedAt, period, input.deadlineDay, input.tz),
+      hasElectronic: files.hasElectronic,
+      contacts: gatherContacts(message, evidence, input.officeContact),
+      ...(noAutoReply ? { noAutoReply } : {}),
+    },
+    hasScan: files.hasScan,
+    fileNotes: files.notes,
+    laterNotes: notes,
+  };
+}
+
+/** The verdict, with a report finished by what its scans showed (`seals`; none: not looked at). */
+export function finishDecision(
+  decided: Verdict | UnsealedReport,
+  seals: Pick<DecideInput, "scanSeals" | "sealPolicy">,
+): Verdict {
+  if (decided.kind !== "unsealed") return decided;
+  const seal = applySealPolicy(decided.hasScan, seals.scanSeals ?? [], seals.sealPolicy ?? "warn");
+  // Taken out and put back in the order a verdict has always had (it is stored as JSON).
+  const { hasElectronic, contacts, noAutoReply, ...report } = decided.report;
+  return {
     kind: "report",
-    unitId: unit.id,
-    matchedBy: found.matchedBy,
-    senderVerified: found.senderVerified,
-    trust,
-    period,
-    periodSource,
-    late: isLate(input.receivedAt, period, input.deadlineDay, input.tz),
+    ...report,
     hasScan: seal.hasScan,
-    hasElectronic: files.hasElectronic,
+    hasElectronic,
     ...(seal.scanSeal ? { scanSeal: seal.scanSeal } : {}),
-    contacts: gatherContacts(message, evidence, input.officeContact),
-    notes,
+    // Copies: the same report may be finished twice (before and after the seals were looked at).
+    contacts: contacts.map((c) => ({ ...c })),
+    notes: [...decided.fileNotes, ...seal.notes, ...decided.laterNotes],
     ...(noAutoReply ? { noAutoReply } : {}),
   };
 }

@@ -2,9 +2,9 @@
 
 import { checkFileSeal, type SealCheck } from "../adapters/image/seal-check.ts";
 import {
-  type DecideInput,
-  decideSubmission,
+  finishDecision,
   scansToCheck,
+  type UnsealedReport,
   type Verdict,
 } from "../domain/decide-submission.ts";
 import type { ParsedFile, ParsedMessage } from "../domain/types.ts";
@@ -21,7 +21,7 @@ const MAX_SEAL_SCANS = 6;
 export async function decideLookingAtSeals(
   deps: ProcessDeps,
   parsed: ParsedMessage,
-  read: { verdict: Verdict; input: DecideInput },
+  read: { verdict: Verdict; decided: Verdict | UnsealedReport },
 ): Promise<{ verdict: Verdict; seals: Map<ParsedFile, SealCheck> }> {
   const policy = deps.config.classification.seal;
   const seals = new Map<ParsedFile, SealCheck>();
@@ -43,7 +43,8 @@ export async function decideLookingAtSeals(
       : { fileName: f.originalName, state: "cannot_tell" as const, reason: "not checked" };
   });
   deps.logger.debug({ scans: scanSeals }, "seal check");
-  return { verdict: decideSubmission({ ...read.input, scanSeals, sealPolicy: policy }), seals };
+  // The same decision, finished with what the scans showed (the rest does not depend on them).
+  return { verdict: finishDecision(read.decided, { scanSeals, sealPolicy: policy }), seals };
 }
 
 /** The attachment row's seal columns (see migration 0005_seal_on_scans). */

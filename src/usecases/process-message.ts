@@ -10,9 +10,11 @@ import type { Clock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
 import {
   type DecideInput,
-  decideSubmission,
+  decideBeforeSeals,
+  finishDecision,
   isVerifiedTrust,
   needsDocumentText,
+  type UnsealedReport,
   type Verdict,
 } from "../domain/decide-submission.ts";
 import { reasonCode } from "../domain/reason-codes.ts";
@@ -303,21 +305,23 @@ async function decideReadingScans(
   deps: ProcessDeps,
   parsed: ParsedMessage,
   input: DecideInput,
-): Promise<{ verdict: Verdict; input: DecideInput }> {
-  const verdict = decideSubmission(input);
+): Promise<{ verdict: Verdict; decided: Verdict | UnsealedReport }> {
+  // Kept unfinished too: looking at the seals then finishes it instead of deciding again.
+  const decided = decideBeforeSeals(input);
+  const verdict = finishDecision(decided, input);
   const lacking =
     (verdict.kind === "review" && verdict.code === reasonCode.review.noUnit) ||
     (verdict.kind === "report" && !verdict.contacts.some((c) => c.name && c.phone));
-  if (!deps.config.classification.ocr || !lacking) return { verdict, input };
+  if (!deps.config.classification.ocr || !lacking) return { verdict, decided };
   const scans = allFiles(parsed).filter((f) => f.kind === "scan");
   const scanTexts: DecideInput["fileTexts"] = [];
   for (const file of scans.slice(0, MAX_OCR_SCANS)) {
     const { text } = await ocrScanText(deps.store, file, { lang: "chi_sim", logger: deps.logger });
     if (text) scanTexts.push({ name: file.originalName, kind: "scan", text });
   }
-  if (scanTexts.length === 0) return { verdict, input };
-  const withScans = { ...input, fileTexts: [...input.fileTexts, ...scanTexts] };
-  return { verdict: decideSubmission(withScans), input: withScans };
+  if (scanTexts.length === 0) return { verdict, decided };
+  const withScans = decideBeforeSeals({ ...input, fileTexts: [...input.fileTexts, ...scanTexts] });
+  return { verdict: finishDecision(withScans, input), decided: withScans };
 }
 
 /**
