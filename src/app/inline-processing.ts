@@ -16,7 +16,7 @@ import type { ProcessingThreads } from "./processing-threads.ts";
 export interface InlineProcessor {
   /**
    * Accepts a message id; waits only while too many are waiting already (bounded memory).
-   * `recorded`: the row as ingest has just inserted it, handed to `process` (not to a thread).
+   * `recorded`: the row as ingest has just inserted it, handed to `process` or to a thread.
    */
   enqueue(messageId: string, recorded?: MessageForProcessing): Promise<void>;
   /** Resolves once everything accepted so far has settled (processed, or handed to the queue). */
@@ -85,7 +85,7 @@ export function createInlineProcessor(options: InlineProcessorOptions): InlinePr
     while (waiting.length > 0) {
       const { messageId, recorded } = waiting[0]!;
       // A thread first; this thread only up to its own limit.
-      const onThread = threads?.tryRun(messageId) ?? null;
+      const onThread = threads?.tryRun(messageId, recorded) ?? null;
       const limit = threadsStarted ? concurrencyWithThreads : concurrency;
       if (!onThread && running >= limit) break;
       waiting.shift();

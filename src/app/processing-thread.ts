@@ -4,6 +4,7 @@
 // exactly once rests on the database (the message's state and attempts), not on which thread
 // does the work. Acknowledgement jobs go back to the main thread, which holds the queues.
 import { parentPort, workerData } from "node:worker_threads";
+import type { MessageForProcessing } from "../adapters/db/message-repository.ts";
 import type { Config } from "../config/schema.ts";
 import { createLogger } from "../logger.ts";
 import { createRoot } from "./root.ts";
@@ -15,7 +16,7 @@ export interface ThreadData {
 
 /** Main thread → processing thread. */
 export type ToThread =
-  | { type: "process"; id: string; raw: Uint8Array | null }
+  | { type: "process"; id: string; raw: Uint8Array | null; recorded: MessageForProcessing | null }
   | { type: "queued"; ack: number; error: string | null }
   | { type: "close" };
 
@@ -116,7 +117,8 @@ port.on("message", (m: ToThread) => {
       // The bytes the main thread fetched: not read back from the disk.
       if (m.raw) store.holdAs(m.id, Buffer.from(m.raw.buffer, m.raw.byteOffset, m.raw.byteLength));
       try {
-        await processMessage(deps, m.id);
+        // The row the main thread has just inserted: not read back (ProcessOptions.recorded).
+        await processMessage(deps, m.id, m.recorded ? { recorded: m.recorded } : {});
       } finally {
         store.release([m.id]);
       }

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import type { MessageForProcessing } from "../adapters/db/message-repository.ts";
 import type { ContentStore } from "../adapters/store/content-store.ts";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../logger.ts";
@@ -14,8 +15,11 @@ import type { FromThread, ThreadData, ToThread } from "./processing-thread.ts";
 export interface ProcessingThreads {
   /** Starts the threads (once); mail goes to them as each becomes ready. */
   start(): void;
-  /** Hands the message to a ready thread with room, or returns null (process it here instead). */
-  tryRun(messageId: string): Promise<void> | null;
+  /**
+   * Hands the message to a ready thread with room, or returns null (process it here instead).
+   * `recorded`: the row ingest has just inserted, so the thread does not read it back.
+   */
+  tryRun(messageId: string, recorded?: MessageForProcessing): Promise<void> | null;
   /** Called whenever a thread gets room (ready, or a message done). */
   onRoom(listener: () => void): void;
   /** Statements and transactions of the threads that have closed. */
@@ -139,7 +143,7 @@ export function createProcessingThreads(o: ProcessingThreadsOptions): Processing
       if (o.threads > 0) o.logger.info({ threads: o.threads }, `邮件较多，启动 ${o.threads} 个处理线程`);
       for (let i = 0; i < o.threads; i++) slots.push(startOne());
     },
-    tryRun(messageId) {
+    tryRun(messageId, recorded) {
       const slot = slots.find((s) => s.ready && !s.dead && s.running.size < perThread);
       if (!slot) return null;
       const raw = o.store.inMemory(messageId);
@@ -151,7 +155,7 @@ export function createProcessingThreads(o: ProcessingThreadsOptions): Processing
       return new Promise<void>((resolve, reject) => {
         slot.running.set(messageId, { resolve, reject });
         slot.worker.postMessage(
-          { type: "process", id: messageId, raw: copy } satisfies ToThread,
+          { type: "process", id: messageId, raw: copy, recorded: recorded ?? null } satisfies ToThread,
           copy ? [copy.buffer] : [],
         );
       });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { MessageForProcessing } from "../../src/adapters/db/message-repository.ts";
 import { ContentStore } from "../../src/adapters/store/content-store.ts";
 import { createInlineProcessor } from "../../src/app/inline-processing.ts";
 import { createProcessingThreads } from "../../src/app/processing-threads.ts";
@@ -39,6 +40,8 @@ describe("processing mail in a worker thread", () => {
     const units = ["市生态环境局", "市发展改革委", "市城管局", "市水利局", "市妇联", "长安区"];
     units.push("桥西区", "裕华区", "藁城区", "鹿泉区");
     const ids: string[] = [];
+    // The rows as ingest inserted them: the thread processes from these, not reading them back.
+    const recorded = new Map<string, MessageForProcessing>();
     for (const [i, unit] of units.entries()) {
       const raw = await composeMail({
         from: `unit${i}@163.com`,
@@ -50,7 +53,14 @@ describe("processing mail in a worker thread", () => {
         ],
       });
       const r = await ingestRawMessage(
-        { repos: t.repos, store, enqueueProcessing: async () => {}, holdForProcessing: true },
+        {
+          repos: t.repos,
+          store,
+          enqueueProcessing: async (id, row) => {
+            if (row) recorded.set(id, row);
+          },
+          holdForProcessing: true,
+        },
         raw,
         { source: "imap", mailbox: "INBOX", receivedAt: new Date() },
       );
@@ -94,7 +104,8 @@ describe("processing mail in a worker thread", () => {
       threads,
     });
     // The same message handed over twice (a resync) is processed once.
-    for (const id of [...ids, ids[3]!]) await inline.enqueue(id);
+    expect(recorded.size).toBe(units.length);
+    for (const id of [...ids, ids[3]!]) await inline.enqueue(id, recorded.get(id));
     await inline.idle();
     const handled = threads.handled();
     await threads.close();
