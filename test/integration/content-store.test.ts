@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, truncate, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ContentStore } from "../../src/adapters/store/content-store.ts";
+import { ContentStore } from "../../src/adapters/store/content-store.ts";
 import { tempStore } from "./parse-helpers.ts";
 
 let store: ContentStore;
@@ -94,13 +94,15 @@ describe("content store ids", () => {
     expect(stored.path).toBe(join(store.root, stored.hash.slice(0, 2), stored.hash));
     expect((await readdir(join(store.root, stored.hash.slice(0, 2)))).sort()).toEqual([stored.hash]);
 
-    // As a store written before the change left it: store/ab/cd/<hash>.
+    // As a store written before the change left it (store/ab/cd/<hash>), opened after an upgrade.
     const old = Buffer.from("mail stored by an earlier version");
     const hash = createHash("sha256").update(old).digest("hex");
     const oldDir = join(store.root, hash.slice(0, 2), hash.slice(2, 4));
     await mkdir(oldDir, { recursive: true });
     await writeFile(join(oldDir, hash), old);
+    store = new ContentStore(dirname(store.root));
     expect(store.pathOf(hash)).toBe(join(oldDir, hash));
+    expect(store.pathOf(stored.hash)).toBe(stored.path);
     await expect(store.has(hash)).resolves.toBe(true);
     expect(await store.read(hash)).toEqual(old);
     await expect(store.size(hash)).resolves.toBe(old.length);

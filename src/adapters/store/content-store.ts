@@ -1,5 +1,5 @@
 import { createHash, type Hash, randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, readdirSync } from "node:fs";
 import { access, mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -112,9 +112,33 @@ export class ContentStore {
    */
   pathOf(hash: string): string {
     const path = this.placeOf(hash);
-    if (existsSync(path)) return path;
+    if (!this.hasTwoLevelObjects() || existsSync(path)) return path;
     const before = join(this.root, hash.slice(0, 2), hash.slice(2, 4), hash);
     return existsSync(before) ? before : path;
+  }
+
+  private twoLevel: boolean | null = null;
+
+  /**
+   * Whether this store holds objects two levels deep (written before issue #11), looked at once:
+   * a store without them is never asked where an object lies (two failed stats for every
+   * attachment held in memory cost as much as reading a .doc). Nothing writes there any more.
+   */
+  private hasTwoLevelObjects(): boolean {
+    if (this.twoLevel !== null) return this.twoLevel;
+    const hex2 = /^[0-9a-f]{2}$/;
+    let found = false;
+    try {
+      for (const top of readdirSync(this.root)) {
+        if (!hex2.test(top)) continue;
+        found = readdirSync(join(this.root, top)).some((name) => hex2.test(name));
+        if (found) break;
+      }
+    } catch {
+      // No store yet.
+    }
+    this.twoLevel = found;
+    return found;
   }
 
   /** Where an object is written. */
