@@ -19,9 +19,35 @@ interface Profile {
 
 const root = process.cwd();
 
-function where(url: string): string {
+// The CLI runs the esbuild bundle (dist/bundle, bin/bundle.js): a sample there is put down to the
+// module it came from by the "// dist/src/…" and "// node_modules/…" lines esbuild writes before
+// each module's code.
+const modulesOfChunk = new Map<string, [line: number, module: string][]>();
+
+function bundledModuleAt(path: string, line: number): string | null {
+  if (!path.includes("/dist/bundle/")) return null;
+  let starts = modulesOfChunk.get(path);
+  if (!starts) {
+    starts = [];
+    const lines = readFileSync(path, "utf8").split("\n");
+    for (const [i, text] of lines.entries()) {
+      const m = text.match(/^\/\/ ((?:dist\/src|node_modules)\/\S+)/);
+      if (m) starts.push([i, m[1]!]);
+    }
+    modulesOfChunk.set(path, starts);
+  }
+  let found: string | null = null;
+  for (const [start, module] of starts) {
+    if (start > line) break;
+    found = module;
+  }
+  return found;
+}
+
+function where(url: string, line = 0): string {
   if (!url) return "(native/GC/idle)";
-  const path = url.replace(/^file:\/\//, "");
+  const file = url.replace(/^file:\/\//, "");
+  const path = bundledModuleAt(file, line) ?? file;
   const pkg = path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
   if (pkg) return `npm:${pkg[1]}`;
   if (path.startsWith("node:")) return path;
@@ -43,9 +69,13 @@ function summarise(file: string): void {
     if (!node) continue;
     const { functionName, url, lineNumber } = node.callFrame;
     const place =
-      functionName === "(idle)" ? "(idle)" : functionName === "(garbage collector)" ? "(GC)" : where(url);
+      functionName === "(idle)"
+        ? "(idle)"
+        : functionName === "(garbage collector)"
+          ? "(GC)"
+          : where(url, lineNumber);
     byPlace.set(place, (byPlace.get(place) ?? 0) + us);
-    const fn = `${functionName || "(anonymous)"} ${where(url)}:${lineNumber + 1}`;
+    const fn = `${functionName || "(anonymous)"} ${where(url, lineNumber)}:${lineNumber + 1}`;
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
   }
   const top = (m: Map<string, number>, n: number) =>
