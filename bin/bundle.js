@@ -2,6 +2,7 @@
 // about 830 module files at start (kysely alone 263), and loading them took more CPU than the
 // first few hundred mails. See the comment on `external` for what stays in node_modules.
 
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { repoRoot } from "./built.js";
@@ -38,12 +39,16 @@ const external = [
 ];
 
 export async function bundle() {
+  const outdir = join(repoRoot, "dist/bundle");
+  // Chunk names carry a content hash: without emptying the folder, each build would leave the
+  // last build's chunks behind.
+  await rm(outdir, { recursive: true, force: true });
   await build({
     entryPoints: {
       main: join(repoRoot, "dist/src/cli/main.js"),
       "processing-thread": join(repoRoot, "dist/src/app/processing-thread.js"),
     },
-    outdir: join(repoRoot, "dist/bundle"),
+    outdir,
     bundle: true,
     splitting: true,
     format: "esm",
@@ -51,9 +56,19 @@ export async function bundle() {
     target: "node20",
     chunkNames: "[name]-[hash]",
     external,
-    // CommonJS inside the bundle (mailparser, imapflow, bullmq) requires Node's own modules.
+    // CommonJS inside the bundle (mailparser, imapflow, bullmq) requires Node's own modules, and
+    // some of it names __dirname/__filename (ioredis's friendly error stacks, bullmq's sandboxed
+    // processors; neither is used here): each chunk defines them for its own folder, so such a
+    // path gives the bundle's folder instead of a ReferenceError.
     banner: {
-      js: 'import { createRequire as __bundleRequire } from "node:module"; const require = __bundleRequire(import.meta.url);',
+      js: [
+        'import { createRequire as __bundleRequire } from "node:module";',
+        'import { fileURLToPath as __bundleFileURLToPath } from "node:url";',
+        'import { dirname as __bundleDirname } from "node:path";',
+        "const require = __bundleRequire(import.meta.url);",
+        "const __filename = __bundleFileURLToPath(import.meta.url);",
+        "const __dirname = __bundleDirname(__filename);",
+      ].join(" "),
     },
     logLevel: "warning",
   });
