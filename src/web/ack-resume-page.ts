@@ -5,9 +5,8 @@ import type { MessageRecord } from "../adapters/db/message-repository.ts";
 import { dateTimeLabel } from "../domain/labels.ts";
 import { reasonCode } from "../domain/reason-codes.ts";
 import { ResumeRefused, resumeAcksTo } from "../usecases/resume-acks.ts";
-import { csrfInput } from "./csrf.ts";
 import { actorOf, type BoardDeps, BoardError, formOf } from "./http.ts";
-import { confirmReasonSize, type Html, page, reasonInput } from "./layout.ts";
+import { confirmForm, type Html, page } from "./layout.ts";
 import { currentUserCan } from "./session.ts";
 
 // 恢复向此地址发送回执 (send-ack.ts stops acknowledgements to an address that answers each within
@@ -24,10 +23,7 @@ export function registerAckResumeRoutes(app: Hono, deps: BoardDeps): void {
 <p>系统发现 <b>${address}</b> 多次在回执发出后几分钟内回信，疑似自动回复，已停止向其发送回执（邮件照常登记）。</p>
 <p>如已核实对方不是自动回复（或对方已关闭自动回复），可以恢复：此后收到的报送照常发回执；此前的回执和来信不再计入自动回复判断。
 若对方仍是自动回复，系统会再次停发。</p>
-<form method="post" action="${back}/resume-acks">${csrfInput(c)}
-${reasonInput("恢复原因（必填，记入操作记录）", confirmReasonSize)}
-<button type="submit">确认恢复</button> <a href="${back}">取消</a>
-</form>`;
+${confirmForm({ action: `${back}/resume-acks`, reason: "恢复原因（必填，记入操作记录）", button: "确认恢复", cancel: back })}`;
     return c.html(page("确认恢复发送回执", body));
   });
 

@@ -101,14 +101,30 @@ export function errorPage(message: string): Html {
 }
 
 /** The reason box every correction form carries: the audit log records it. */
-/**
- * A reason field on a confirmation page of its own (resend, lift a loop stop, send reminders now):
- * wide enough for its placeholder and a sentence, unlike the narrow one inside table rows.
- */
-export const confirmReasonSize = 40;
-
 export function reasonInput(placeholder = "说明（可选）", size = 10): Html {
   return html`<input type="text" name="reason" placeholder="${placeholder}" size="${String(size)}">`;
+}
+
+/**
+ * The form of a confirmation page of its own (resend a mail, lift a loop stop, send reminders
+ * now): the CSRF token, any fixed fields, a reason box wide enough for its placeholder and a
+ * sentence (the narrow one inside table rows cut the placeholder off), the button, and the way
+ * back when there is one.
+ */
+export function confirmForm(o: {
+  action: string;
+  reason: string;
+  button: string;
+  cancel?: string;
+  fields?: Record<string, string>;
+}): Html {
+  const fields = Object.entries(o.fields ?? {}).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
+  );
+  return html`<form method="post" action="${o.action}">${csrfInput()}${fields}
+${reasonInput(o.reason, 40)}
+<button type="submit">${o.button}</button>${o.cancel ? html` <a href="${o.cancel}">取消</a>` : ""}
+</form>`;
 }
 
 /** Fixed texts for ?done=… after a redirect (never echo free text from the URL). */

@@ -14,9 +14,8 @@ import {
   resendMail,
 } from "../usecases/mail-log.ts";
 import { type MailKind, mailKindLabels } from "../usecases/outbox.ts";
-import { csrfInput } from "./csrf.ts";
 import { actorOf, type BoardDeps, BoardError, formOf } from "./http.ts";
-import { confirmReasonSize, type Html, noticeOf, page, reasonInput } from "./layout.ts";
+import { confirmForm, type Html, noticeOf, page } from "./layout.ts";
 
 // The mail log (/mail): what was sent to whom, when, of what kind, and where it stands, newest
 // first, 50 a page, filtered by state, kind and period. A failed or uncertain mail can be sent
@@ -113,10 +112,12 @@ ${
     ? html`<p class="late">上次发送在交给邮件服务器之后中断，对方<strong>可能已经收到</strong>。重发后对方可能收到两份（Message-ID 相同，邮件客户端可据此识别为同一封）。</p>`
     : html`<p>重发将使用原来的 Message-ID，由后台发送进程在几分钟内发出。</p>`
 }
-<form method="post" action="/admin/mail/${encodeURIComponent(mail.id)}/resend">${csrfInput(c)}
-${reasonInput("重发原因（记入操作记录）", confirmReasonSize)}
-<button type="submit">确认重发</button> <a href="/mail/${encodeURIComponent(mail.id)}">取消</a>
-</form>`;
+${confirmForm({
+  action: `/admin/mail/${encodeURIComponent(mail.id)}/resend`,
+  reason: "重发原因（记入操作记录）",
+  button: "确认重发",
+  cancel: `/mail/${encodeURIComponent(mail.id)}`,
+})}`;
     return c.html(page("确认重发", body));
   });
 

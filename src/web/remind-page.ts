@@ -4,9 +4,8 @@ import { missingSummary, periodLabel, statusLabel } from "../domain/labels.ts";
 import { currentCollectionPeriod } from "../domain/period.ts";
 import type { MailDeps } from "../usecases/send-common.ts";
 import { type StageResult, sendOverdueNotices, sendReminderStage } from "../usecases/send-reminders.ts";
-import { csrfInput } from "./csrf.ts";
 import { actorOf, type BoardDeps, BoardError, formOf, requirePeriod } from "./http.ts";
-import { confirmReasonSize, type Html, page, reasonInput } from "./layout.ts";
+import { confirmForm, type Html, page } from "./layout.ts";
 
 // 立即发送催报 (/admin/remind): GET lists, as a dry run, who a reminder stage (or the overdue
 // notice) would go to now and who cannot be reached; the POST sends it. Each unit gets a stage
@@ -60,11 +59,12 @@ ${previewOf(preview, period, stageLabel(stage))}
 ${
   preview.closed || preview.targets.length === 0
     ? ""
-    : html`<form method="post" action="/admin/remind">${csrfInput(c)}
-<input type="hidden" name="period" value="${period}"><input type="hidden" name="stage" value="${stage}">
-${reasonInput("说明（记入操作记录）", confirmReasonSize)}
-<button type="submit">确认发送给以上 ${preview.targets.length} 个单位</button>
-</form>`
+    : confirmForm({
+        action: "/admin/remind",
+        fields: { period, stage },
+        reason: "说明（记入操作记录）",
+        button: `确认发送给以上 ${preview.targets.length} 个单位`,
+      })
 }`;
     return c.html(page("立即发送催报", body));
   });
