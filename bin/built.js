@@ -18,10 +18,22 @@ function newestSource(dir) {
 
 /** The absolute path of dist/<relPath> when it is fresh, else null. */
 export function compiledIfFresh(relPath) {
-  const compiled = join(repoRoot, "dist", relPath);
-  if (!existsSync(compiled)) return null;
-  const sources = Math.max(newestSource(join(repoRoot, "src")), newestSource(join(repoRoot, "workers")));
-  return statSync(compiled).mtimeMs >= sources ? compiled : null;
+  return firstCompiledIfFresh([relPath]);
+}
+
+/**
+ * The first of dist/<relPaths> that exists and is fresh, else null; the sources are walked (every
+ * .ts file statted) once for all of them, not once a candidate.
+ */
+export function firstCompiledIfFresh(relPaths) {
+  let sources = null;
+  for (const relPath of relPaths) {
+    const compiled = join(repoRoot, "dist", relPath);
+    if (!existsSync(compiled)) continue;
+    sources ??= Math.max(newestSource(join(repoRoot, "src")), newestSource(join(repoRoot, "workers")));
+    if (statSync(compiled).mtimeMs >= sources) return compiled;
+  }
+  return null;
 }
 
 /**

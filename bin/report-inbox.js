@@ -3,11 +3,11 @@
 // memory per process than tsx); otherwise registers tsx and runs the TypeScript sources.
 // The flags and MALLOC_ARENA_MAX in the first line: see cliNodeFlags and serviceEnv in built.js.
 import { pathToFileURL } from "node:url";
-import { compiledIfFresh } from "./built.js";
+import { firstCompiledIfFresh } from "./built.js";
 
 // The bundle first (bin/bundle.js: one file for what a command loads, half the start-up CPU),
 // then the per-file compiled tree, then the sources.
-const compiled = compiledIfFresh("bundle/main.js") ?? compiledIfFresh("src/cli/main.js");
+const compiled = firstCompiledIfFresh(["bundle/main.js", "src/cli/main.js"]);
 if (compiled) {
   await import(pathToFileURL(compiled).href);
 } else {
