@@ -5,6 +5,7 @@
 // does the work. Acknowledgement jobs go back to the main thread, which holds the queues.
 import { parentPort, workerData } from "node:worker_threads";
 import type { MessageForProcessing } from "../adapters/db/message-repository.ts";
+import { useThreadWriteLock } from "../adapters/db/thread-write-lock.ts";
 import type { Config } from "../config/schema.ts";
 import { createLogger } from "../logger.ts";
 import { createRoot } from "./root.ts";
@@ -12,6 +13,8 @@ import { createRoot } from "./root.ts";
 export interface ThreadData {
   config: Config;
   logLevel: string;
+  /** Turns at the SQLite write lock with the main thread (thread-write-lock.ts). */
+  writeLock: SharedArrayBuffer | null;
 }
 
 /** Main thread → processing thread. */
@@ -33,6 +36,7 @@ if (!port) throw new Error("processing-thread.ts runs only as a worker thread");
 const data = workerData as ThreadData;
 const send = (m: FromThread) => port.postMessage(m);
 
+useThreadWriteLock(data.writeLock);
 const logger = createLogger({ level: data.logLevel, name: "report-inbox" });
 const root = createRoot({ config: data.config, logger });
 

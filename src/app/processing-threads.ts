@@ -37,6 +37,11 @@ export interface ProcessingThreadsOptions {
   /** Queues an acknowledgement row a thread wrote (its transaction has committed). */
   queueAck(outboxId: string): Promise<void>;
   threads: number;
+  /**
+   * Turns at the SQLite write lock, shared with the main thread (thread-write-lock.ts); null for
+   * PostgreSQL, which has no such lock.
+   */
+  writeLock?: SharedArrayBuffer | null;
   /** Messages a thread works on at once (parsing waits on zlib and the disk now and then). */
   perThread?: number;
 }
@@ -85,7 +90,7 @@ export function createProcessingThreads(o: ProcessingThreadsOptions): Processing
   let closing: Promise<void> | null = null;
 
   function startOne(): Slot {
-    const worker = spawn({ config: o.config, logLevel: o.logger.level });
+    const worker = spawn({ config: o.config, logLevel: o.logger.level, writeLock: o.writeLock ?? null });
     let closed!: () => void;
     const slot: Slot = {
       worker,

@@ -8,6 +8,7 @@ import {
   SqliteDialect,
   type TransactionSettings,
 } from "kysely";
+import { releaseWriteTurn, takeWriteTurn } from "./thread-write-lock.ts";
 
 /**
  * Kysely's SQLite dialect with two changes, both measured on the bench:
@@ -21,6 +22,8 @@ import {
  * - Prepared statements are kept and reused, keyed by their SQL. Kysely's driver prepares every
  *   query afresh (parse, plan, allocate, finalize), and the service runs the same dozen
  *   statements for every mail.
+ * - Threads of one process that write the same file take turns (thread-write-lock.ts) instead of
+ *   sleeping in SQLite's busy handler.
  */
 export class ImmediateSqliteDialect extends SqliteDialect {
   constructor(private readonly options: { database: SqliteDatabase }) {
@@ -42,6 +45,15 @@ class CachedStatementConnection implements DatabaseConnection {
   private readonly statements = new Map<string, Statement>();
 
   constructor(private readonly db: SqliteDatabase) {}
+
+  /** Whether this connection holds its thread's turn to write (thread-write-lock.ts). */
+  private turn = false;
+
+  /** Lets the other threads write (after a transaction SQLite itself ended, too). */
+  passTurn(): void {
+    releaseWriteTurn(this.turn);
+    this.turn = false;
+  }
 
   /** False once SQLite has ended the transaction itself (it does on a full disk or an I/O error). */
   get inTransaction(): boolean {
@@ -68,7 +80,16 @@ class CachedStatementConnection implements DatabaseConnection {
     const { sql, parameters } = compiledQuery;
     const stmt = this.prepared(sql);
     if (stmt.reader) return Promise.resolve({ rows: stmt.all(parameters) as R[] });
-    const { changes, lastInsertRowid } = stmt.run(parameters);
+    // A write outside a transaction, or the BEGIN of one, waits for this thread's turn; the turn
+    // passes on when no transaction is open any more (commit, rollback, or the statement alone).
+    if (!this.turn && !this.db.inTransaction) this.turn = takeWriteTurn();
+    let result: ReturnType<Statement["run"]>;
+    try {
+      result = stmt.run(parameters);
+    } finally {
+      if (!this.db.inTransaction) this.passTurn();
+    }
+    const { changes, lastInsertRowid } = result;
     return Promise.resolve({
       numAffectedRows: changes !== undefined && changes !== null ? BigInt(changes) : undefined,
       insertId:
@@ -117,7 +138,10 @@ class CachingSqliteDriver implements Driver {
     // SQLite rolls a transaction back by itself after SQLITE_FULL, SQLITE_IOERR and a few more;
     // a ROLLBACK then fails with "cannot rollback - no transaction is active", and Kysely throws
     // that instead of the error that caused it (the disk is full). Nothing left to undo: skip it.
-    if (!this.connection.inTransaction) return;
+    if (!this.connection.inTransaction) {
+      this.connection.passTurn();
+      return;
+    }
     await this.inner.rollbackTransaction(connection);
   }
 

@@ -41,6 +41,9 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
         "../../app/processing-threads.ts"
       );
       const { queueOutgoing } = await import("../../adapters/queue/enqueue.ts");
+      const { createThreadWriteLock, useThreadWriteLock } = await import(
+        "../../adapters/db/thread-write-lock.ts"
+      );
       let closeThreads = async () => {};
       let threadCounts = () => ({ queries: 0, transactions: 0 });
       const logger = ctx.logger();
@@ -53,7 +56,11 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
       try {
         // New mail is processed here, not sent through Redis and back (bench, everyday mail).
         const deps = processDepsOf(rt);
+        // This thread and the processing threads write one SQLite file: they take turns.
+        const writeLock = createThreadWriteLock();
+        useThreadWriteLock(writeLock);
         const threads = createProcessingThreads({
+          writeLock,
           config: rt.config,
           logger,
           store: rt.store,
