@@ -46,7 +46,6 @@ export function createInlineProcessor(options: InlineProcessorOptions): InlinePr
   const maxWaiting = options.maxWaiting ?? 8;
   const threads = options.threads;
   const concurrencyWithThreads = options.concurrencyWithThreads ?? 1;
-  let threadsStarted = false;
   const waiting: { messageId: string; recorded: MessageForProcessing | undefined }[] = [];
   // Ids accepted and not settled: the same id handed over twice (a resync) runs once at a time.
   const accepted = new Set<string>();
@@ -86,7 +85,7 @@ export function createInlineProcessor(options: InlineProcessorOptions): InlinePr
       const { messageId, recorded } = waiting[0]!;
       // A thread first; this thread only up to its own limit.
       const onThread = threads?.tryRun(messageId, recorded) ?? null;
-      const limit = threadsStarted ? concurrencyWithThreads : concurrency;
+      const limit = threads?.started() ? concurrencyWithThreads : concurrency;
       if (!onThread && running >= limit) break;
       waiting.shift();
       const rooms = roomWaiters;
@@ -106,10 +105,7 @@ export function createInlineProcessor(options: InlineProcessorOptions): InlinePr
         settle(messageId);
       });
     }
-    if (threads && !threadsStarted && waiting.length >= Math.min(maxWaiting, 4)) {
-      threadsStarted = true;
-      threads.start();
-    }
+    if (threads && !threads.started() && waiting.length >= Math.min(maxWaiting, 4)) threads.start();
     if (running === 0 && inThreads === 0 && waiting.length === 0) {
       const idle = idleWaiters;
       idleWaiters = [];

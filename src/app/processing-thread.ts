@@ -6,6 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { MessageForProcessing } from "../adapters/db/message-repository.ts";
 import { useThreadWriteLock } from "../adapters/db/thread-write-lock.ts";
+import { loadSharp } from "../adapters/image/load-sharp.ts";
 import type { Config } from "../config/schema.ts";
 import { createLogger } from "../logger.ts";
 import { createRoot } from "./root.ts";
@@ -21,6 +22,8 @@ export interface ThreadData {
 export type ToThread =
   | { type: "process"; id: string; raw: Uint8Array | null; recorded: MessageForProcessing | null }
   | { type: "queued"; ack: number; error: string | null }
+  /** The database is migrated and the registry seeded: open it and say "ready". */
+  | { type: "open" }
   | { type: "close" };
 
 /** Processing thread → main thread. */
@@ -51,10 +54,24 @@ function queueAck(outboxId: string): Promise<void> {
   });
 }
 
-const depsReady = (async () => {
-  const { processMessage } = await import("../usecases/process-message.ts");
-  const { loadUnits } = await import("../usecases/load-registry.ts");
-  const { queuedRows, sendAcknowledgement } = await import("../usecases/send-ack.ts");
+// The code is loaded as soon as the thread starts (about a second of CPU: the parser, Kysely,
+// libvips), while the main thread is still opening the database and the mailbox; the database is
+// opened here only once the main thread says it is migrated and seeded ("open").
+const modules = Promise.all([
+  import("../usecases/process-message.ts"),
+  import("../usecases/load-registry.ts"),
+  import("../usecases/send-ack.ts"),
+  import("../adapters/db/connect.ts"),
+  import("../adapters/db/repositories.ts"),
+  loadSharp(),
+]);
+// Nothing waits on it before "open"; a module that cannot load fails openDeps.
+modules.catch(() => undefined);
+
+let depsReady: ReturnType<typeof openDeps> | null = null;
+
+async function openDeps() {
+  const [{ processMessage }, { loadUnits }, { queuedRows, sendAcknowledgement }] = await modules;
   const config = root.config();
   const repos = await root.repos();
   const store = root.store();
@@ -90,7 +107,7 @@ const depsReady = (async () => {
       : undefined,
   };
   return { deps, store, processMessage };
-})();
+}
 
 port.on("message", (m: ToThread) => {
   if (m.type === "queued") {
@@ -100,10 +117,15 @@ port.on("message", (m: ToThread) => {
     else waiter?.reject(new Error(m.error));
     return;
   }
+  if (m.type === "open") {
+    open();
+    return;
+  }
   if (m.type === "close") {
     void (async () => {
       let counts = { queries: 0, transactions: 0 };
       try {
+        if (!depsReady) throw new Error("never opened");
         await depsReady;
         counts = (await root.db()).queryCounts();
       } catch {
@@ -117,7 +139,8 @@ port.on("message", (m: ToThread) => {
   void (async () => {
     let error: string | null = null;
     try {
-      const { deps, store, processMessage } = await depsReady;
+      open();
+      const { deps, store, processMessage } = await depsReady!;
       // The bytes the main thread fetched: not read back from the disk.
       if (m.raw) store.holdAs(m.id, Buffer.from(m.raw.buffer, m.raw.byteOffset, m.raw.byteLength));
       try {
@@ -133,10 +156,14 @@ port.on("message", (m: ToThread) => {
   })();
 });
 
-depsReady.then(
-  () => send({ type: "ready" }),
-  (err: Error) => {
-    logger.error({ err: err.message }, "处理线程无法启动");
-    send({ type: "closed", queries: 0, transactions: 0 });
-  },
-);
+function open(): void {
+  if (depsReady) return;
+  depsReady = openDeps();
+  depsReady.then(
+    () => send({ type: "ready" }),
+    (err: Error) => {
+      logger.error({ err: err.message }, "处理线程无法启动");
+      send({ type: "closed", queries: 0, transactions: 0 });
+    },
+  );
+}

@@ -13,8 +13,15 @@ import type { FromThread, ThreadData, ToThread } from "./processing-thread.ts";
  * for a thread's start (loading the parser, opening the database).
  */
 export interface ProcessingThreads {
-  /** Starts the threads (once); mail goes to them as each becomes ready. */
+  /**
+   * Starts the threads loading their code (about a second of CPU each) without opening the
+   * database: called before this thread has migrated and seeded it.
+   */
+  preload(): void;
+  /** Starts the threads (once) and lets them open the database; mail goes to each once ready. */
   start(): void;
+  /** Whether start() has been called. */
+  started(): boolean;
   /**
    * Hands the message to a ready thread with room, or returns null (process it here instead).
    * `recorded`: the row ingest has just inserted, so the thread does not read it back.
@@ -141,13 +148,20 @@ export function createProcessingThreads(o: ProcessingThreadsOptions): Processing
     return slot;
   }
 
+  const spawnAll = () => {
+    if (slots.length === 0) for (let i = 0; i < o.threads; i++) slots.push(startOne());
+  };
+
   return {
+    preload: spawnAll,
     start() {
       if (started) return;
       started = true;
       if (o.threads > 0) o.logger.info({ threads: o.threads }, `邮件较多，启动 ${o.threads} 个处理线程`);
-      for (let i = 0; i < o.threads; i++) slots.push(startOne());
+      spawnAll();
+      for (const slot of slots) if (!slot.dead) slot.worker.postMessage({ type: "open" } satisfies ToThread);
     },
+    started: () => started,
     tryRun(messageId, recorded) {
       const slot = slots.find((s) => s.ready && !s.dead && s.running.size < perThread);
       if (!slot) return null;
@@ -178,6 +192,11 @@ export function createProcessingThreads(o: ProcessingThreadsOptions): Processing
 
   async function closeAll(): Promise<void> {
     if (started) o.logger.info({ handled }, `处理线程处理了 ${handled} 封邮件`);
+    // Preloaded and never needed (a sync that found little mail): nothing to finish.
+    if (!started) {
+      await Promise.all(slots.map((s) => s.worker.terminate()));
+      return;
+    }
     for (const slot of slots) if (!slot.dead) slot.worker.postMessage({ type: "close" } satisfies ToThread);
     await Promise.all(
       slots.map((s) => Promise.race([s.closed, new Promise<void>((r) => setTimeout(r, 10_000).unref())])),

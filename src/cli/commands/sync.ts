@@ -44,31 +44,37 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
       const { createThreadWriteLock, useThreadWriteLock } = await import(
         "../../adapters/db/thread-write-lock.ts"
       );
-      let closeThreads = async () => {};
-      let threadCounts = () => ({ queries: 0, transactions: 0 });
       const logger = ctx.logger();
-      const rt = await ctx.runtime();
+      // This thread and the processing threads write one SQLite file: they take turns.
+      const writeLock = createThreadWriteLock();
+      useThreadWriteLock(writeLock);
+      const threads = createProcessingThreads({
+        writeLock,
+        config,
+        logger,
+        store: ctx.store(),
+        queueAck: async (outboxId) => queueOutgoing(await ctx.outgoingQueue(), outboxId),
+        threads: processingThreadCount(),
+      });
+      // A thread takes about a second of CPU to load its code: it does so while this one opens
+      // Redis, the database and the mailbox, and is only let open the database once mail waits.
+      threads.preload();
+      let rt: Awaited<ReturnType<typeof ctx.runtime>>;
+      let workers: Awaited<ReturnType<typeof startWorkers>>;
+      try {
+        rt = await ctx.runtime();
+        // The queue's process worker still runs: it takes what processing here handed back to the
+        // queue (an error, retried with backoff) and jobs queued before this run.
+        workers = await startWorkers(rt, ["process", "outgoing"]);
+      } catch (err) {
+        await threads.close();
+        throw err;
+      }
       // What the sync itself asks of the database (opening, migrating and seeding left out).
       const before = rt.queryCounts();
-      // The queue's process worker still runs: it takes what processing here handed back to the
-      // queue (an error, retried with backoff) and jobs queued before this run.
-      const workers = await startWorkers(rt, ["process", "outgoing"]);
       try {
         // New mail is processed here, not sent through Redis and back (bench, everyday mail).
         const deps = processDepsOf(rt);
-        // This thread and the processing threads write one SQLite file: they take turns.
-        const writeLock = createThreadWriteLock();
-        useThreadWriteLock(writeLock);
-        const threads = createProcessingThreads({
-          writeLock,
-          config: rt.config,
-          logger,
-          store: rt.store,
-          queueAck: (outboxId) => queueOutgoing(rt.outgoingQueue, outboxId),
-          threads: processingThreadCount(),
-        });
-        closeThreads = () => threads.close();
-        threadCounts = () => threads.queryCounts();
         const inline = createInlineProcessor({
           threads,
           // The raw mail the watcher held for this (holdForProcessing) is let go either way. A
@@ -84,15 +90,15 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
         const counts = await watcher
           .syncOnce()
           .finally(() => inline.idle())
-          .finally(() => closeThreads());
+          .finally(() => threads.close());
         const drained = await drainQueues(rt, { timeoutMs: Number(opts.timeout) * 1000, pollMs: 100 });
         const after = rt.queryCounts();
         logger.info(
           {
             ...counts,
             // The threads' too (each counts from its own start, migrations check included).
-            queries: after.queries - before.queries + threadCounts().queries,
-            transactions: after.transactions - before.transactions + threadCounts().transactions,
+            queries: after.queries - before.queries + threads.queryCounts().queries,
+            transactions: after.transactions - before.transactions + threads.queryCounts().transactions,
           },
           "收取完成",
         );
@@ -103,7 +109,7 @@ export function registerSyncCommand(program: Command, ctx: CliContext): void {
         }
       } finally {
         // The queues, Redis and the database close with the root, when the command ends.
-        await closeThreads();
+        await threads.close();
         await workers.stop();
       }
     });
