@@ -5,7 +5,7 @@ import { findSeal, type PageSeal, type SealBox } from "../../domain/seal/find-se
 import type { ParsedFile } from "../../domain/types.ts";
 import { fileAt, readWhole } from "../parse/file-source.ts";
 import { scanPdfStructure } from "../parse/pdf-kind.ts";
-import { soleJpegOf } from "../parse/pdf-sole-jpeg.ts";
+import { lastPageJpegOf } from "../parse/pdf-last-page-jpeg.ts";
 import type { ContentStore } from "../store/content-store.ts";
 import { loadSharp } from "./load-sharp.ts";
 import { decodePage } from "./page-image.ts";
@@ -57,11 +57,9 @@ export async function sealPageOf(
   if (structure.maxImageSide < PAGE_IMAGE_MIN_SIDE) {
     return { reason: structure.images ? "tiny image" : "no image on the page" };
   }
-  // One page, one JPEG (most scans units send): copied out here, as pdfimages -j would.
-  if (structure.pages === 1 && structure.images === 1) {
-    const sole = soleJpegOf(await readWhole(src), structure, PAGE_IMAGE_MIN_SIDE);
-    if (sole) return { image: sole.image, page: 1, greyscale: sole.greyscale };
-  }
+  // A last page drawn from one JPEG (most scans units send): copied out here, as pdfimages -j would.
+  const copied = lastPageJpegOf(await readWhole(src), structure, PAGE_IMAGE_MIN_SIDE);
+  if (copied) return copied;
   // pdfimages reads files: an attachment held in memory is written first.
   await store.writeHeld(file.contentHash);
   const page = await pdfPageImage(store.pathOf(file.contentHash), options);
