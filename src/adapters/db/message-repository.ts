@@ -9,6 +9,7 @@ import {
 import type { Clock } from "../../clock.ts";
 import { keptAttachmentIds } from "../../domain/attachment-identity.ts";
 import { isUniqueViolation } from "./connect.ts";
+import { precompile } from "./precompiled-query.ts";
 import type { Queryable } from "./queryable.ts";
 import type { Database, MessagesTable } from "./tables.ts";
 
@@ -138,6 +139,65 @@ export interface MessageRepository {
   listForUnit(unitId: string, paging?: Paging): Promise<MessageRecord[]>;
 }
 
+// The statements every new mail runs, built and compiled once per database (precompiled-query.ts).
+
+const findMessage = precompile((db, p: { id: string }) =>
+  db.selectFrom("messages").selectAll().where("id", "=", p.id),
+);
+
+type MessageRow = Insertable<MessagesTable>;
+
+/**
+ * Inserts the row unless its id is recorded already or, with `lookForCopy`, a message with its
+ * Message-ID and Date header is: the look-up is the insert's condition (insert … select … where
+ * not exists), so a new mail costs one statement. Both databases take this form; a copy with the
+ * same bytes meets the key.
+ */
+const insertMessageUnlessCopy = precompile((db, p: { row: MessageRow; lookForCopy: boolean }) => {
+  const { row } = p;
+  const sameId = (oc: OnConflictBuilder<Database, "messages">) => oc.column("id").doNothing();
+  if (!p.lookForCopy) return db.insertInto("messages").values(row).onConflict(sameId);
+  const columns = Object.keys(row) as (keyof MessageRow)[];
+  const copy = db
+    .selectFrom("messages as d")
+    .select("d.id")
+    .where("d.message_id", "=", row.message_id ?? null)
+    .where("d.sent_at", row.sent_at === null ? "is" : "=", row.sent_at ?? null);
+  const values = db
+    .selectNoFrom((eb) => columns.map((c) => eb.val(row[c]).as(c)))
+    .where((eb) => eb.not(eb.exists(copy)));
+  return db
+    .insertInto("messages")
+    .columns(columns)
+    .expression(values as never)
+    .onConflict(sameId);
+});
+
+/** `onlyFrom` and `onlyAttempts` absent leave the condition out (the shape picks the statement). */
+const updateMessageState = precompile(
+  (
+    db,
+    p: {
+      id: string;
+      set: MessageStateChange & { updated_at: string };
+      onlyFrom: string | undefined;
+      onlyAttempts: number | undefined;
+    },
+  ) => {
+    let query = db.updateTable("messages").set(p.set).where("id", "=", p.id);
+    if (p.onlyFrom !== undefined) query = query.where("state", "=", p.onlyFrom);
+    if (p.onlyAttempts !== undefined) query = query.where("attempts", "=", p.onlyAttempts);
+    return query;
+  },
+);
+
+/** One statement for all of a message's files: each count of rows is a shape of its own. */
+const insertAttachments = precompile((db, p: { rows: Insertable<Database["attachments"]>[] }) =>
+  db.insertInto("attachments").values(p.rows),
+);
+
+const affectedRows = (result: { numAffectedRows?: bigint }) => Number(result.numAffectedRows ?? 0);
+
 export function createMessageRepository({ db, clock }: { db: Queryable; clock: Clock }): MessageRepository {
   const needsReview = (eb: ExpressionBuilder<Database, "messages">) =>
     eb.or([
@@ -147,10 +207,9 @@ export function createMessageRepository({ db, clock }: { db: Queryable; clock: C
   const addAttachments = async (messageId: string, files: NewAttachment[]) => {
     if (files.length === 0) return;
     const now = clock.now().toISOString();
-    await db
-      .insertInto("attachments")
-      .values(files.map((f) => ({ ...f, id: randomUUID(), message_id: messageId, created_at: now })))
-      .execute();
+    await insertAttachments.execute(db, {
+      rows: files.map((f) => ({ ...f, id: randomUUID(), message_id: messageId, created_at: now })),
+    });
   };
   const newRow = (message: NewMessage) => {
     const now = clock.now().toISOString();
@@ -176,7 +235,7 @@ export function createMessageRepository({ db, clock }: { db: Queryable; clock: C
     };
   };
   return {
-    find: (id) => db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst(),
+    find: async (id) => (await findMessage.execute(db, { id })).rows[0],
 
     findByIdPrefix: (prefix) =>
       db
@@ -215,42 +274,20 @@ export function createMessageRepository({ db, clock }: { db: Queryable; clock: C
 
     async insertUnlessDuplicate(message) {
       const row = newRow(message);
-      const sameId = (oc: OnConflictBuilder<Database, "messages">) => oc.column("id").doNothing();
-      const { message_id: messageId, sent_at: sentAt } = row;
-      if (!messageId) {
-        const result = await db.insertInto("messages").values(row).onConflict(sameId).executeTakeFirst();
-        return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
-      }
-      // Every new mail used to cost a look-up and then the insert: the look-up is now the insert's
-      // condition (insert … select … where not exists), and runs on its own only when the insert
-      // did nothing. Both databases take this form; a copy with the same bytes meets the key.
-      const columns = Object.keys(row) as (keyof typeof row)[];
-      const copy = db
-        .selectFrom("messages as d")
-        .select("d.id")
-        .where("d.message_id", "=", messageId)
-        .where("d.sent_at", sentAt === null ? "is" : "=", sentAt ?? null);
-      const values = db
-        .selectNoFrom((eb) => columns.map((c) => eb.val(row[c]).as(c)))
-        .where((eb) => eb.not(eb.exists(copy)));
-      const result = await db
-        .insertInto("messages")
-        .columns(columns)
-        .expression(values as never)
-        .onConflict(sameId)
-        .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+      // An empty Message-ID names no message: only the id (the bytes' hash) can match.
+      const result = await insertMessageUnlessCopy.execute(db, { row, lookForCopy: Boolean(row.message_id) });
+      return affectedRows(result) > 0;
     },
 
     async markState(id, change, options = {}) {
-      let query = db
-        .updateTable("messages")
-        .set({ ...change, updated_at: clock.now().toISOString() })
-        .where("id", "=", id);
-      if (options.onlyFrom) query = query.where("state", "=", options.onlyFrom);
-      if (options.onlyAttempts !== undefined) query = query.where("attempts", "=", options.onlyAttempts);
-      const result = await query.executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
+      const result = await updateMessageState.execute(db, {
+        id,
+        set: { ...change, updated_at: clock.now().toISOString() },
+        // An empty state names none: no condition, as before.
+        onlyFrom: options.onlyFrom || undefined,
+        onlyAttempts: options.onlyAttempts,
+      });
+      return affectedRows(result) > 0;
     },
 
     async assign(id, unitId, period) {

@@ -1,7 +1,8 @@
 import { type Insertable, type Selectable, sql } from "kysely";
 import { isUniqueViolation } from "./connect.ts";
+import { precompile } from "./precompiled-query.ts";
 import type { Queryable } from "./queryable.ts";
-import type { OutboxTable } from "./tables.ts";
+import type { OutboxRecipientsTable, OutboxTable } from "./tables.ts";
 
 export type OutboxRecord = Selectable<OutboxTable>;
 export type NewOutboxRow = Insertable<OutboxTable>;
@@ -85,6 +86,20 @@ export interface OutboxRepository {
   countByKindAndState(uncertainPrefix: string): Promise<{ kind: string; state: string; n: number }[]>;
 }
 
+// The acknowledgement's statements, run for every report logged while acknowledgements are on:
+// built and compiled once per database (precompiled-query.ts).
+
+const findByIdempotencyKey = precompile((db, p: { key: string }) =>
+  db.selectFrom("outbox").select(["id", "status", "recipients"]).where("idempotency_key", "=", p.key),
+);
+
+const insertOutboxRow = precompile((db, p: { row: NewOutboxRow }) => db.insertInto("outbox").values(p.row));
+
+/** One statement for all of a mail's recipients: each count is a shape of its own. */
+const insertRecipients = precompile((db, p: { rows: Insertable<OutboxRecipientsTable>[] }) =>
+  db.insertInto("outbox_recipients").values(p.rows),
+);
+
 export function createOutboxRepository({ db }: { db: Queryable }): OutboxRepository {
   const filtered = (filter: OutboxFilter) => {
     const { uncertainPrefix } = filter;
@@ -116,31 +131,23 @@ export function createOutboxRepository({ db }: { db: Queryable }): OutboxReposit
   const inTransaction = <T>(fn: (trx: Queryable) => Promise<T>) =>
     db.isTransaction ? fn(db) : db.transaction().execute(fn);
   return {
-    findByKey: (key) =>
-      db
-        .selectFrom("outbox")
-        .select(["id", "status", "recipients"])
-        .where("idempotency_key", "=", key)
-        .executeTakeFirst(),
+    findByKey: async (key) => (await findByIdempotencyKey.execute(db, { key })).rows[0],
 
     find: (id) => db.selectFrom("outbox").selectAll().where("id", "=", id).executeTakeFirst(),
 
     async insert(row, recipients) {
       try {
         await inTransaction(async (trx) => {
-          await trx.insertInto("outbox").values(row).execute();
+          await insertOutboxRow.execute(trx, { row });
           if (recipients.length === 0) return;
-          await trx
-            .insertInto("outbox_recipients")
-            .values(
-              recipients.map((address) => ({
-                address,
-                kind: row.kind,
-                created_at: row.created_at,
-                outbox_id: row.id,
-              })),
-            )
-            .execute();
+          await insertRecipients.execute(trx, {
+            rows: recipients.map((address) => ({
+              address,
+              kind: row.kind,
+              created_at: row.created_at,
+              outbox_id: row.id,
+            })),
+          });
         });
         return true;
       } catch (err) {

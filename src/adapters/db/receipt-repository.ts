@@ -1,11 +1,12 @@
-import { type Selectable, sql } from "kysely";
+import { type Insertable, type Selectable, sql, type Updateable } from "kysely";
 import type { Clock } from "../../clock.ts";
 import type { MissingItem, ReceiptState } from "../../domain/receipt.ts";
 import type { Contact } from "../../domain/types.ts";
 import type { DbBackend } from "./connect.ts";
 import { parseStringList } from "./json-columns.ts";
+import { precompile } from "./precompiled-query.ts";
 import type { Queryable } from "./queryable.ts";
-import type { ReceiptsTable } from "./tables.ts";
+import type { ReceiptMessagesTable, ReceiptsTable } from "./tables.ts";
 
 /**
  * A unit's receipt for a period as stored: the receipt state (without the message list, which
@@ -156,6 +157,51 @@ function rowFields(r: ReceiptWrite) {
   };
 }
 
+// The statements every logged report runs, built and compiled once per database
+// (precompiled-query.ts).
+
+/** Serialises writers of one receipt on PostgreSQL until the transaction ends. */
+const lockReceipt = precompile(
+  (_db, p: { key: string }) => sql`select pg_advisory_xact_lock(hashtext(${p.key}))`,
+);
+
+type FoldRow = Selectable<ReceiptsTable> & { others_after: unknown; others: unknown };
+
+/**
+ * The receipt and where a message's contribution falls among the others (findForFold). Written
+ * out rather than built: it was the statement whose building cost more than running it. The
+ * comparison is the one contributionsOf's order by received_at, message_id makes (in SQL, under
+ * the database's collation), and a one-row table left-joined to the receipt brings the flags
+ * back when there is no receipt.
+ */
+const selectForFold = precompile(
+  (_db, p: { unitId: string; period: string; messageId: string; receivedAt: string }) => {
+    const { unitId, period, messageId, receivedAt: at } = p;
+    const others = sql`from receipt_messages o where o.unit_id = ${unitId} and o.period = ${period} and o.message_id <> ${messageId}`;
+    return sql<FoldRow>`
+      select r.*,
+        exists (select 1 ${others}
+          and (o.received_at > ${at} or (o.received_at = ${at} and o.message_id > ${messageId}))
+        ) as others_after,
+        exists (select 1 ${others}) as others
+      from (select 1 as one) one
+      left join receipts r on r.unit_id = ${unitId} and r.period = ${period}`;
+  },
+);
+
+const insertContribution = precompile((db, p: { row: Insertable<ReceiptMessagesTable> }) =>
+  db.insertInto("receipt_messages").values(p.row),
+);
+
+const updateReceipt = precompile(
+  (db, p: { unitId: string; period: string; set: Updateable<ReceiptsTable> }) =>
+    db.updateTable("receipts").set(p.set).where("unit_id", "=", p.unitId).where("period", "=", p.period),
+);
+
+const insertReceipt = precompile((db, p: { row: Insertable<ReceiptsTable> }) =>
+  db.insertInto("receipts").values(p.row),
+);
+
 export function createReceiptRepository({
   db,
   backend,
@@ -172,17 +218,15 @@ export function createReceiptRepository({
     const updated_at = clock.now().toISOString();
     const found = exists ?? (await one(key).select("unit_id").executeTakeFirst()) !== undefined;
     if (found) {
-      await db
-        .updateTable("receipts")
-        .set({ ...fields, updated_at })
-        .where("unit_id", "=", key.unitId)
-        .where("period", "=", key.period)
-        .execute();
+      await updateReceipt.execute(db, {
+        unitId: key.unitId,
+        period: key.period,
+        set: { ...fields, updated_at },
+      });
       return;
     }
-    await db
-      .insertInto("receipts")
-      .values({
+    await insertReceipt.execute(db, {
+      row: {
         unit_id: key.unitId,
         period: key.period,
         status: fields.exempt ? "exempt" : "incomplete",
@@ -200,14 +244,14 @@ export function createReceiptRepository({
         note: null,
         ...fields,
         updated_at,
-      })
-      .execute();
+      },
+    });
   }
 
   return {
     async lock(key) {
       if (backend !== "postgres") return;
-      await sql`select pg_advisory_xact_lock(hashtext(${`${key.unitId}|${key.period}`}))`.execute(db);
+      await lockReceipt.execute(db, { key: `${key.unitId}|${key.period}` });
     },
 
     async find(key) {
@@ -216,21 +260,12 @@ export function createReceiptRepository({
     },
 
     async findForFold(key, c) {
-      const at = c.receivedAt.toISOString();
-      const { unitId, period } = key;
-      const others = sql`from receipt_messages o where o.unit_id = ${unitId} and o.period = ${period} and o.message_id <> ${c.messageId}`;
-      // Written out, not built: it runs for every report logged, and building it with the query
-      // builder cost more than running it (SQLite). The comparison is the one contributionsOf's
-      // order by received_at, message_id makes (in SQL, under the database's collation), and a
-      // one-row table left-joined to the receipt brings the flags back when there is no receipt.
-      const { rows } = await sql<Selectable<ReceiptsTable> & { others_after: unknown; others: unknown }>`
-        select r.*,
-          exists (select 1 ${others}
-            and (o.received_at > ${at} or (o.received_at = ${at} and o.message_id > ${c.messageId}))
-          ) as others_after,
-          exists (select 1 ${others}) as others
-        from (select 1 as one) one
-        left join receipts r on r.unit_id = ${unitId} and r.period = ${period}`.execute(db);
+      const { rows } = await selectForFold.execute(db, {
+        unitId: key.unitId,
+        period: key.period,
+        messageId: c.messageId,
+        receivedAt: c.receivedAt.toISOString(),
+      });
       const { others_after, others: anyOthers, ...receipt } = rows[0]!;
       return {
         receipt: receipt.unit_id === null ? undefined : storedReceipt(receipt),
@@ -271,16 +306,15 @@ export function createReceiptRepository({
     },
 
     async addContribution(key, c) {
-      await db
-        .insertInto("receipt_messages")
-        .values({
+      await insertContribution.execute(db, {
+        row: {
           unit_id: key.unitId,
           period: key.period,
           message_id: c.messageId,
           received_at: c.receivedAt.toISOString(),
           verified: c.verified ? 1 : 0,
-        })
-        .execute();
+        },
+      });
     },
 
     async detachMessage(messageId) {
