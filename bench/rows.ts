@@ -238,6 +238,14 @@ export function buildRows(
     },
     {
       section: "seal",
+      figure: "公章检查 CPU 每页 (纯图片 PDF，进程内取出 JPEG)",
+      unit: "ms",
+      values: take("seal", (v) => v.pdfInProcessCpuMsPerPage),
+      target: { label: "≤ 150", pass: (m) => m <= 150 },
+      unfinished: why("seal"),
+    },
+    {
+      section: "seal",
       figure: "公章检查 CPU 每页 (纯图片 PDF，含 pdfimages 子进程)",
       unit: "ms",
       values: take("seal", (v) => v.pdfCpuMsPerPage),

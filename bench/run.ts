@@ -233,7 +233,7 @@ try {
       try {
         run.seal = await runSeal();
         log(
-          `  seal: CPU 每页 ${run.seal.cpuMsPerPage.toFixed(0)} ms (${run.seal.pages} 页，见公章 ${run.seal.found} 页)，PDF CPU 每页 ${run.seal.pdfCpuMsPerPage.toFixed(0)} ms (墙钟 ${run.seal.pdfWallMsPerPage.toFixed(0)} ms)`,
+          `  seal: CPU 每页 ${run.seal.cpuMsPerPage.toFixed(0)} ms (${run.seal.pages} 页，见公章 ${run.seal.found} 页)，PDF CPU 每页 进程内 ${run.seal.pdfInProcessCpuMsPerPage.toFixed(0)} ms / pdfimages ${run.seal.pdfCpuMsPerPage.toFixed(0)} ms (墙钟 ${run.seal.pdfWallMsPerPage.toFixed(0)} ms)`,
         );
       } catch (err) {
         fail("seal", err);
