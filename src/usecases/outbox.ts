@@ -2,12 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { Repositories } from "../adapters/db/repositories.ts";
 import { type OutgoingQueue, queueOutgoing } from "../adapters/queue/enqueue.ts";
 import { classifySmtpError, mayHaveDelivered, PermanentSendError } from "../adapters/smtp/delivery-error.ts";
-import {
-  headerSafe,
-  type MailTransport,
-  newMessageId,
-  type OutgoingAttachment,
-} from "../adapters/smtp/transport.ts";
+import { headerSafe, newMessageId } from "../adapters/smtp/mail-identity.ts";
+import type { MailTransport, OutgoingAttachment } from "../adapters/smtp/transport.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
 import { localDateOf, zonedTime } from "../domain/period.ts";

@@ -1,6 +1,6 @@
 import type { StoredReceipt } from "../adapters/db/receipt-repository.ts";
 import type { Repositories } from "../adapters/db/repositories.ts";
-import { senderAddress } from "../adapters/smtp/transport.ts";
+import { senderAddress } from "../adapters/smtp/mail-identity.ts";
 import type { Config } from "../config/schema.ts";
 import { dateLabel, localDateLabel } from "../domain/labels.ts";
 import type { Signature } from "../domain/mail-content/builders.ts";

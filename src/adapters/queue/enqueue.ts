@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { JobsOptions } from "bullmq";
-import { type OutgoingJob, type ProcessJob, queueNames } from "./queues.ts";
+import { type OutgoingJob, type ProcessJob, queueNames } from "./queue-names.ts";
 
 // Every job's options in one place, so no use case needs to know bullmq: a use case is handed
 // a queue (or null) and calls the helpers below.

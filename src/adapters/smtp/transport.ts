@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import nodemailer from "nodemailer";
 import type { Config } from "../../config/schema.ts";
 import { zonedParts } from "../../domain/period.ts";
+import { headerSafe, senderAddress } from "./mail-identity.ts";
 
 // One way out for every mail: SMTP to the office's provider (163.com: 465/TLS), or, with no
 // SMTP host configured, .eml files under DATA_DIR/outbox so the demo and a dry install can see
@@ -49,20 +49,9 @@ export interface MailTransport {
   close(): void;
 }
 
-/** Removes CR, LF and other control characters: nothing from a unit's mail may add a header line. */
-export function headerSafe(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ").trim();
-}
-
-export function senderAddress(config: Pick<Config, "smtp" | "imap">): string {
-  return config.smtp.from || config.smtp.user || config.imap.user || "report-inbox@localhost";
-}
-
-/** A Message-ID on the sender's own domain, so replies and bounces thread back to us. */
-export function newMessageId(config: Pick<Config, "smtp" | "imap">): string {
-  const domain = senderAddress(config).split("@")[1] || "localhost";
-  return `<${randomBytes(12).toString("hex")}@${domain}>`;
-}
+// Addresses and header values live in mail-identity.ts, which loads no nodemailer: the use
+// cases that only write an outbox row do not pay for loading it.
+export { headerSafe, newMessageId, senderAddress } from "./mail-identity.ts";
 
 function toNodemailer(config: Pick<Config, "smtp" | "imap" | "office">, mail: OutgoingMail) {
   const from = senderAddress(config);
