@@ -66,7 +66,7 @@ export async function runEveryday(o: {
       const s = await runSyncOnce({ ...o, login });
       result.sync = s;
       o.log(
-        `  everyday sync --once: ${s.messagesPerSecond.toFixed(1)} 封/秒 (${s.seconds.toFixed(1)} 秒，退出于 ${s.exitSeconds.toFixed(1)} 秒)，状态 ${JSON.stringify(s.states)}，CPU 每封 ${perMail(s.cpuSeconds)} ms (${s.cpu.user.toFixed(1)}u/${s.cpu.system.toFixed(1)}s，含启动)，${perMailQ(s.queries)}`,
+        `  everyday sync --once: ${s.messagesPerSecond.toFixed(1)} 封/秒 (${s.seconds.toFixed(1)} 秒，退出于 ${s.exitSeconds.toFixed(1)} 秒)，状态 ${JSON.stringify(s.states)}，CPU 每封 ${perMail(s.cpuSeconds)} ms (${s.cpu.user.toFixed(1)}u/${s.cpu.system.toFixed(1)}s，含启动)，${perMailQ(s.queries)}，峰值 RSS ${(s.peakRss / 1048576).toFixed(0)} MB`,
       );
     } catch (err) {
       o.fail(err);
