@@ -18,6 +18,13 @@ async function screenshot(browser: TestBrowser, url: string, file: string, heigh
   // Tall enough that the previews (loading="lazy") are in view and load.
   await page.setViewportSize({ width: 1280, height });
   await page.goto(url, { waitUntil: "networkidle" });
+  // Every image decoded before the shot: "networkidle" alone once let a slow preview (the PDF page
+  // is rendered on request) miss the screenshot on a loaded machine, and the seal count failed.
+  await page.waitForFunction(
+    "Array.from(document.images).every((img) => img.complete && img.naturalWidth > 0)",
+    undefined,
+    { timeout: 60_000 },
+  );
   await page.screenshot({ path: file, fullPage: true });
   await page.close();
   return sharp(file).raw().toBuffer();
