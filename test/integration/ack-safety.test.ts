@@ -1,67 +1,28 @@
-import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { ContentStore } from "../../src/adapters/store/content-store.ts";
 import { makeDocx, makeScanPdf } from "../../src/demo/sample-files.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
-import { loadUnits, syncUnitOverrides } from "../../src/usecases/load-registry.ts";
-import { type ProcessDeps, processMessage } from "../../src/usecases/process-message.ts";
 import { listReviewItems } from "../../src/usecases/review-list.ts";
-import { ensureRegistrySeeded } from "../../src/usecases/seed-registry.ts";
-import { sendAcknowledgement } from "../../src/usecases/send-ack.ts";
 import { composeMail } from "../helpers/compose.ts";
-import { backends } from "../helpers/db.ts";
-import { createOutgoingEnv, mailsTo, type OutgoingEnv } from "../helpers/outgoing-env.ts";
+import { backends, type TestBackend } from "../helpers/db.ts";
+import { mailsTo } from "../helpers/outgoing-env.ts";
+import { type AckEnv, at, autoResponderLoop, startAckEnv } from "./ack-env.ts";
 
 // Issue #14 items 4 and 6, through the real processing and a real SMTP server: who an
 // acknowledgement may go to and what it may show, the null sender, once a day, and loops.
 
-const at = (iso: string) => new Date(`${iso}+08:00`);
-let env: OutgoingEnv | undefined;
+let env: AckEnv | undefined;
 afterEach(async () => {
-  await env?.cleanup();
+  await env?.e.cleanup();
   env = undefined;
 });
 
-async function setUp(backend: (typeof backends)[number]) {
-  const e = await createOutgoingEnv({
-    backend,
-    now: at("2023-05-10T09:00:00"),
-    config: {
-      units: {
-        市水利局: { emails: ["slj@163.com"], aliases: [], active: true },
-        市林业局: { emails: ["lyj@163.com"], aliases: [], active: true },
-      },
+async function setUp(backend: TestBackend) {
+  env = await startAckEnv(backend, {
+    units: {
+      市水利局: { emails: ["slj@163.com"], aliases: [], active: true },
+      市林业局: { emails: ["lyj@163.com"], aliases: [], active: true },
     },
   });
-  env = e;
-  await ensureRegistrySeeded(e.tdb.repos);
-  await syncUnitOverrides(e.tdb.repos, e.config);
-  const deps: ProcessDeps = {
-    repos: e.tdb.repos,
-    store: new ContentStore(e.tdb.dataDir),
-    config: e.config,
-    clock: e.clock,
-    logger: silentLogger,
-    loadUnits: () => loadUnits(e.tdb.repos, e.config),
-    onReportRecorded: async (id) => {
-      await sendAcknowledgement({ ...e.deps, logger: silentLogger }, id);
-    },
-  };
-  await e.startWorker();
-  /** A mail arriving at `when` (the clock moves there), processed and its mail sent. */
-  const deliver = async (raw: Buffer, when: Date) => {
-    e.clock.set(when);
-    const r = await ingestRawMessage(
-      { repos: e.tdb.repos, store: deps.store, enqueueProcessing: async () => {} },
-      Readable.from([raw]),
-      { source: "imap", receivedAt: when },
-    );
-    const outcome = await processMessage(deps, r.messageId);
-    await e.drain();
-    return { id: r.messageId, outcome };
-  };
-  return { e, deliver };
+  return { e: env.e, deliver: env.deliver };
 }
 
 const docx = (unit: string) =>
@@ -149,41 +110,13 @@ describe.each(backends)("acknowledgements under abuse (%s)", (backend) => {
   });
 
   it("stops answering an auto-responder that answers every acknowledgement, with a note for the office", async () => {
-    const { e, deliver } = await setUp(backend);
-    const report = (files: { filename: string; content: Buffer }[], text: string, when: string) =>
-      composeMail({
-        from: "lyj@163.com",
-        subject: "市林业局4月份工作进展情况",
-        text,
-        attachments: files,
-      }).then((raw) => deliver(raw, at(when)));
-    const autoAnswer = async (when: string) => {
-      const last = mailsTo(e, "lyj@163.com").at(-1)!;
-      // A naive responder: no Auto-Submitted, no 自动回复 in the subject, seconds after our mail.
-      return deliver(
-        await composeMail({
-          from: "lyj@163.com",
-          subject: `Re: ${last.parsed.subject}`,
-          text: "您的来信已收到，我们会尽快处理。",
-          inReplyTo: last.parsed.messageId,
-        }),
-        at(when),
-      );
-    };
-    await report(
-      [{ filename: "电子版.docx", content: await makeDocx(["市林业局4月份工作进展"]) }],
-      "",
-      "2023-05-10T09:00:00",
-    );
-    await autoAnswer("2023-05-10T09:00:40");
-    await report([{ filename: "盖章件.pdf", content: makeScanPdf() }], "", "2023-05-10T10:00:00");
-    await autoAnswer("2023-05-10T10:00:30");
-    await report([], "联系人：赵六", "2023-05-10T11:00:00");
-    expect(mailsTo(e, "lyj@163.com")).toHaveLength(3);
-    const third = await autoAnswer("2023-05-10T11:00:20");
+    await setUp(backend);
+    const { e } = env!;
+    const { thirdAnswer: third, stopped, acksBeforeStop } = await autoResponderLoop(env!, "lyj@163.com");
+    expect(acksBeforeStop).toBe(3);
 
     // The phone number completes the report, which would be news: the responder gets nothing.
-    await report([], "联系电话：13900001111", "2023-05-11T09:00:00");
+    expect(stopped.outcome).toMatchObject({ state: "processed" });
     expect(mailsTo(e, "lyj@163.com")).toHaveLength(3);
     const row = await e.tdb.repos.messages.find(third.id);
     expect(row).toMatchObject({ state: "processed", reason_code: "ack.loop_stopped" });

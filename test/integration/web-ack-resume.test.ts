@@ -1,21 +1,11 @@
-import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { hashPassword } from "../../src/adapters/auth/password.ts";
-import { createRepositories } from "../../src/adapters/db/repositories.ts";
-import { ContentStore } from "../../src/adapters/store/content-store.ts";
-import { makeDocx, makeScanPdf } from "../../src/demo/sample-files.ts";
+import { makeDocx } from "../../src/demo/sample-files.ts";
 import type { Role } from "../../src/domain/roles.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
-import { loadUnits, syncUnitOverrides } from "../../src/usecases/load-registry.ts";
-import type { CorrectionProcessDeps } from "../../src/usecases/office-corrections.ts";
-import { processMessage } from "../../src/usecases/process-message.ts";
-import { ensureRegistrySeeded } from "../../src/usecases/seed-registry.ts";
-import { sendAcknowledgement } from "../../src/usecases/send-ack.ts";
 import { startBoard } from "../../src/web/board.ts";
-import { composeMail } from "../helpers/compose.ts";
-import { backends } from "../helpers/db.ts";
-import { createOutgoingEnv, mailsTo, type OutgoingEnv } from "../helpers/outgoing-env.ts";
+import { backends, type TestBackend } from "../helpers/db.ts";
+import { mailsTo } from "../helpers/outgoing-env.ts";
+import { type AckEnv, at, autoResponderLoop, reportFrom, startAckEnv } from "./ack-env.ts";
 import { type BoardSession, signInSession, testAccounts, testPassword, testPasswordCost } from "./web-env.ts";
 
 // 恢复向此地址发送回执 through the board: an address that answered every acknowledgement within
@@ -23,72 +13,23 @@ import { type BoardSession, signInSession, testAccounts, testPassword, testPassw
 // page, with a confirmation and a reason; a viewer cannot, nor can a form without the CSRF token.
 // Afterwards the unit's next report is acknowledged again, over a real SMTP server.
 
-const at = (iso: string) => new Date(`${iso}+08:00`);
 const address = "lyj@163.com";
-let env: OutgoingEnv | undefined;
+let env: AckEnv | undefined;
 let closeBoard: (() => Promise<void>) | undefined;
 afterEach(async () => {
   await closeBoard?.();
-  await env?.cleanup();
+  await env?.e.cleanup();
   env = undefined;
   closeBoard = undefined;
 });
 
-async function setUp(backend: (typeof backends)[number]) {
-  const e = await createOutgoingEnv({
-    backend,
-    now: at("2023-05-10T09:00:00"),
-    config: {
-      units: { 市林业局: { emails: [address], aliases: [], active: true } },
-      // The test moves the clock by a day: sessions must outlive that.
-      web: { sessionHours: 720, sessionIdleMinutes: 720 * 60 },
-    },
+async function setUp(backend: TestBackend) {
+  env = await startAckEnv(backend, {
+    units: { 市林业局: { emails: [address], aliases: [], active: true } },
+    // The test moves the clock by a day: sessions must outlive that.
+    web: { sessionHours: 720, sessionIdleMinutes: 720 * 60 },
   });
-  env = e;
-  await ensureRegistrySeeded(e.tdb.repos);
-  await syncUnitOverrides(e.tdb.repos, e.config);
-  // Repositories on the test's clock, so the lifting and its audit entry carry the mail's days.
-  const repos = createRepositories({ db: e.tdb.db, backend: e.tdb.backend, clock: e.clock });
-  const deps: CorrectionProcessDeps = {
-    repos,
-    store: new ContentStore(e.tdb.dataDir),
-    config: e.config,
-    clock: e.clock,
-    logger: silentLogger,
-    loadUnits: () => loadUnits(e.tdb.repos, e.config),
-    onReportRecorded: async (id) => {
-      await sendAcknowledgement({ ...e.deps, repos, logger: silentLogger }, id);
-    },
-  };
-  await e.startWorker();
-  const deliver = async (raw: Buffer, when: Date) => {
-    e.clock.set(when);
-    const r = await ingestRawMessage(
-      { repos: e.tdb.repos, store: deps.store, enqueueProcessing: async () => {} },
-      Readable.from([raw]),
-      { source: "imap", receivedAt: when },
-    );
-    await processMessage(deps, r.messageId);
-    await e.drain();
-    return r.messageId;
-  };
-  const report = async (files: { filename: string; content: Buffer }[], text: string, when: string) =>
-    deliver(
-      await composeMail({ from: address, subject: "市林业局4月份工作进展情况", text, attachments: files }),
-      at(when),
-    );
-  const autoAnswer = async (when: string) => {
-    const last = mailsTo(e, address).at(-1)!;
-    return deliver(
-      await composeMail({
-        from: address,
-        subject: `Re: ${last.parsed.subject}`,
-        text: "您的来信已收到，我们会尽快处理。",
-        inReplyTo: last.parsed.messageId,
-      }),
-      at(when),
-    );
-  };
+  const { e, repos, deps } = env;
   const board = await startBoard(
     {
       repos,
@@ -107,24 +48,15 @@ async function setUp(backend: (typeof backends)[number]) {
     await e.tdb.repos.accounts.addUser({ name: testAccounts[role], role, password });
     return signInSession(board.url, testAccounts[role], testPassword);
   };
-  return { e, report, autoAnswer, signIn, url: board.url };
+  return { e, signIn, url: board.url };
 }
 
 describe.each(backends)("resuming acknowledgements to a stopped address (%s)", (backend) => {
   it("an editor lifts the loop stop on the message page; viewers and forms without a token cannot", async () => {
-    const { e, report, autoAnswer, signIn, url } = await setUp(backend);
-    // The loop of ack-safety.test.ts: three acknowledgements, each answered within a minute.
-    await report(
-      [{ filename: "电子版.docx", content: await makeDocx(["市林业局4月份工作进展"]) }],
-      "",
-      "2023-05-10T09:00:00",
-    );
-    await autoAnswer("2023-05-10T09:00:40");
-    await report([{ filename: "盖章件.pdf", content: makeScanPdf() }], "", "2023-05-10T10:00:00");
-    await autoAnswer("2023-05-10T10:00:30");
-    await report([], "联系人：赵六", "2023-05-10T11:00:00");
-    await autoAnswer("2023-05-10T11:00:20");
-    const stopped = await report([], "联系电话：13900001111", "2023-05-11T09:00:00");
+    const { e, signIn, url } = await setUp(backend);
+    // Three acknowledgements, each answered within a minute; the fourth is stopped (ack-env.ts).
+    const { stopped: stoppedReport } = await autoResponderLoop(env!, address);
+    const stopped = stoppedReport.id;
     expect(mailsTo(e, address)).toHaveLength(3);
     expect(await e.tdb.repos.messages.find(stopped)).toMatchObject({ reason_code: "ack.loop_stopped" });
 
@@ -176,7 +108,9 @@ describe.each(backends)("resuming acknowledgements to a stopped address (%s)", (
     );
 
     // The unit's next report is acknowledged again: the loop before the lifting no longer counts.
-    await report(
+    await reportFrom(
+      env!,
+      address,
       [{ filename: "补充说明.docx", content: await makeDocx(["市林业局补充说明"]) }],
       "",
       "2023-05-11T11:00:00",
