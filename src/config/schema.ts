@@ -190,7 +190,8 @@ export const configSchema = z.strictObject({
        * MB of a .docx/.odt's text XML (uncompressed) read for its text; a larger document is kept
        * and counted as a file, its text is not read (a note says so). The XML is read whole and
        * copied a few times as text (up to about six times its size in memory), inside the
-       * service's 192 MB heap. @defaultValue 8
+       * service's 192 MB heap. A .doc is held to the same bound on the text its piece table
+       * names (ole-word-check.ts). @defaultValue 8
        */
       documentXmlMb: z.number().int().min(1).max(64).default(8),
       /**

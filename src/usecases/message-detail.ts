@@ -1,7 +1,7 @@
 import type { AuditRecord } from "../adapters/db/audit-repository.ts";
 import type { AttachmentRecord, MessageRecord } from "../adapters/db/message-repository.ts";
 import type { Repositories } from "../adapters/db/repositories.ts";
-import { readFileText } from "../adapters/parse/document-text.ts";
+import { readFileText, textLimitsOf } from "../adapters/parse/document-text.ts";
 import { parseStoredMessage } from "../adapters/parse/parse-message.ts";
 import { withAttachment } from "../adapters/preview/attachment-bytes.ts";
 import { hasPagePreview, renderPagePreview } from "../adapters/preview/file-preview.ts";
@@ -18,7 +18,7 @@ import type { FileKind, ParsedMessage } from "../domain/types.ts";
 export interface MessageDetailDeps {
   repos: Pick<Repositories, "messages" | "audit">;
   store: ContentStore;
-  config: Pick<Config, "archives">;
+  config: Pick<Config, "archives" | "memory">;
   previews: PreviewCache;
 }
 
@@ -184,14 +184,18 @@ export async function fileText(
       { messageId: file.message_id, contentHash: hash },
       deps.config.archives,
       () =>
-        readFileText(deps.store, {
-          originalName: file.original_name,
-          safeName: file.safe_name,
-          contentHash: hash,
-          size: Number(file.size),
-          detectedType: file.detected_type,
-          kind: file.kind as FileKind,
-        }),
+        readFileText(
+          deps.store,
+          {
+            originalName: file.original_name,
+            safeName: file.safe_name,
+            contentHash: hash,
+            size: Number(file.size),
+            detectedType: file.detected_type,
+            kind: file.kind as FileKind,
+          },
+          textLimitsOf(deps.config),
+        ),
     );
     note = read?.note ?? (read ? undefined : "文件已不在邮件原文中");
     return read?.text ? Buffer.from(read.text) : null;

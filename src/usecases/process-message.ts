@@ -2,7 +2,7 @@ import type { MessageForProcessing, NewAttachment } from "../adapters/db/message
 import type { Repositories } from "../adapters/db/repositories.ts";
 import { isTransientFailure } from "../adapters/failure-kind.ts";
 import type { SealCheck } from "../adapters/image/seal-check.ts";
-import { readFileText } from "../adapters/parse/document-text.ts";
+import { readFileText, textLimitsOf } from "../adapters/parse/document-text.ts";
 import { ocrScanText } from "../adapters/parse/ocr.ts";
 import { ParseError, parseStoredMessage } from "../adapters/parse/parse-message.ts";
 import type { ContentStore } from "../adapters/store/content-store.ts";
@@ -275,9 +275,7 @@ async function decide(
   if (needsDocumentText(parsed, units, input.officeContact)) {
     for (const file of allFiles(parsed)) {
       if (file.kind !== "electronic" && file.kind !== "text_pdf") continue;
-      const { text } = await readFileText(deps.store, file, {
-        documentXmlBytes: deps.config.memory.documentXmlMb * 1024 * 1024,
-      });
+      const { text } = await readFileText(deps.store, file, textLimitsOf(deps.config));
       if (text) input.fileTexts.push({ name: file.originalName, kind: file.kind, text });
     }
   }

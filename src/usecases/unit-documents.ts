@@ -1,5 +1,5 @@
 import type { Repositories } from "../adapters/db/repositories.ts";
-import { readFileText } from "../adapters/parse/document-text.ts";
+import { readFileText, textLimitsOf } from "../adapters/parse/document-text.ts";
 import { parseStoredMessage } from "../adapters/parse/parse-message.ts";
 import type { ContentStore } from "../adapters/store/content-store.ts";
 import type { Config } from "../config/schema.ts";
@@ -54,7 +54,7 @@ export async function readUnitDocuments(
         if (!file.contentHash || !wanted.has(file.contentHash)) continue;
         if (file.kind !== "electronic" && file.kind !== "text_pdf") continue;
         wanted.delete(file.contentHash);
-        const { text } = await readFileText(deps.store, file);
+        const { text } = await readFileText(deps.store, file, textLimitsOf(deps.config));
         if (!text) continue;
         documents.push({
           contentHash: file.contentHash,

@@ -63,6 +63,8 @@ export async function startBoardEnv(
   options: {
     /** Extra web.* settings (user / pass: the bootstrap admin). */
     web?: Record<string, unknown>;
+    /** Extra memory.* settings (documentXmlMb: the bound on a document's text). */
+    memory?: Record<string, unknown>;
     logger?: Logger;
     /** Who env.fetch / postForm act as: an editor unless said otherwise. */
     role?: Role;
@@ -79,6 +81,7 @@ export async function startBoardEnv(
       office: { emails: ["staff@example.gov.cn"] },
       // Tests move the clock by days; a session of the default 2 idle hours would end on the way.
       web: { sessionHours: 720, sessionIdleMinutes: 720 * 60, ...options.web },
+      ...(options.memory ? { memory: options.memory } : {}),
     },
   });
   const clock = new ManualClock(boardNow);

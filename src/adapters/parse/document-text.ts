@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
+import type { Config } from "../../config/schema.ts";
 import type { ParsedFile } from "../../domain/types.ts";
 import type { ContentStore } from "../store/content-store.ts";
 import { decodeCharset, decodeUndeclared } from "./charset.ts";
@@ -10,14 +11,18 @@ import { extensionOf } from "./file-names.ts";
 import { type FileSource, fileAt, readWhole } from "./file-source.ts";
 import { htmlToPlainText } from "./html-text.ts";
 import { readOdtText } from "./odt-text.ts";
+import { checkOleWord } from "./ole-word-check.ts";
 import { zipExpandedBytes } from "./package-size.ts";
-import { XmlTooLargeError } from "./package-xml.ts";
+import { DEFAULT_MAX_XML_BYTES, XmlTooLargeError } from "./package-xml.ts";
 import { openPdf } from "./pdf-open.ts";
 import { rtfToText } from "./rtf-text.ts";
 
 /** Per-file bounds on what text extraction reads into memory (config `memory`). */
 export interface TextLimits {
-  /** memory.documentXmlMb in bytes: a .docx/.odt whose text XML is larger is not read. */
+  /**
+   * memory.documentXmlMb in bytes: a .docx/.odt whose text XML is larger is not read, nor a .doc
+   * whose piece table names more text (or whose streams read whole exceed four times this).
+   */
   documentXmlBytes?: number;
   /** RTF and Word-HTML files larger than this are not read (MARKUP_FILE_MAX_BYTES by default). */
   markupFileBytes?: number;
@@ -30,6 +35,11 @@ export interface TextLimits {
  */
 export const MARKUP_FILE_MAX_BYTES = 32 * 1024 * 1024;
 
+/** The configured bounds, for every caller that reads a document's text (processing, the board, 汇总). */
+export function textLimitsOf(config: Pick<Config, "memory">): TextLimits {
+  return { documentXmlBytes: config.memory.documentXmlMb * 1024 * 1024 };
+}
+
 export interface FileText {
   text: string | null;
   /** Why there is no text (Chinese, shown to the office). */
@@ -41,6 +51,8 @@ const EXTRACTOR_VERSION = 1;
 const MAX_PDF_BYTES = 100 * 1024 * 1024;
 const MAX_PACKAGE_BYTES = 200 * 1024 * 1024;
 const TOO_LARGE: FileText = { text: null, note: "文件解压后过大，未读取文字" };
+/** A .doc up to this size is read into memory once for the structure check and the text. */
+const OLE_READ_WHOLE_BYTES = 16 * 1024 * 1024;
 /** A long PDF is read at its start and end only: the unit, period and contact are there. */
 const PDF_HEAD_PAGES = 30;
 const PDF_TAIL_PAGES = 10;
@@ -142,11 +154,8 @@ async function extractFrom(
         if ((await zipExpandedBytes(src)) > MAX_PACKAGE_BYTES) return TOO_LARGE;
         return clean(await readDocxText(src, limits.documentXmlBytes));
       }
-      case "ole-word": {
-        wordExtractor ??= import("word-extractor");
-        const { default: WordExtractor } = await wordExtractor;
-        return clean((await new WordExtractor().extract(src.bytes ?? src.path)).getBody());
-      }
+      case "ole-word":
+        return await oleWordText(src, limits);
       case "odt":
         if ((await zipExpandedBytes(src)) > MAX_PACKAGE_BYTES) return TOO_LARGE;
         return clean(await readOdtText(src, limits.documentXmlBytes));
@@ -160,15 +169,40 @@ async function extractFrom(
         return { text: null, note: "此类文件没有可读取的文字" };
     }
   } catch (err) {
-    if (err instanceof XmlTooLargeError) {
-      const mb = Math.round(err.limitBytes / (1024 * 1024));
-      return { text: null, note: `文件的文字部分超过 ${mb} MB，未读取文字（仍计为电子版）` };
-    }
+    if (err instanceof XmlTooLargeError) return textTooLarge(err.limitBytes);
     if (ext === "wps" || detected.mime === "application/vnd.ms-works") {
       return { text: null, note: "WPS 文件无法读取，仍计为电子版" };
     }
+    if (err instanceof OleWordMalformed) {
+      return { text: null, note: "Word 文件结构异常（可能已损坏或被改动），未读取文字（仍计为电子版）" };
+    }
     return { text: null, note: "文件无法读取（可能已损坏或加密）" };
   }
+}
+
+/**
+ * A legacy Word (.doc) file: its structure is checked first (ole-word-check.ts), with the same
+ * bound on its text as a .docx's XML (memory.documentXmlMb), and word-extractor reads it only
+ * when the check passes. A file up to OLE_READ_WHOLE_BYTES is read once for both.
+ */
+async function oleWordText(src: FileSource, limits: TextLimits): Promise<FileText> {
+  const bytes = src.bytes ?? (src.size <= OLE_READ_WHOLE_BYTES ? await readWhole(src) : undefined);
+  const source = bytes ? fileAt(src.path, bytes.length, bytes) : src;
+  const limit = limits.documentXmlBytes ?? DEFAULT_MAX_XML_BYTES;
+  const check = await checkOleWord(source, limit);
+  if (!check.ok && check.problem === "too-large") return textTooLarge(limit);
+  if (!check.ok) throw new OleWordMalformed(check.why);
+  wordExtractor ??= import("word-extractor");
+  const { default: WordExtractor } = await wordExtractor;
+  return clean((await new WordExtractor().extract(bytes ?? src.path)).getBody());
+}
+
+/** ole-word-check.ts refused the file's structure: word-extractor was not run. */
+class OleWordMalformed extends Error {}
+
+function textTooLarge(limitBytes: number): FileText {
+  const mb = Math.round(limitBytes / (1024 * 1024));
+  return { text: null, note: `文件的文字部分超过 ${mb} MB，未读取文字（仍计为电子版）` };
 }
 
 async function pdfText(src: FileSource): Promise<FileText> {
