@@ -1,5 +1,6 @@
 import type { Borders, Fill, Font, PaperSize, Worksheet } from "exceljs";
 import { yearLegend, yearMark } from "../../domain/labels.ts";
+import { wrappedLineCount } from "../../domain/text-width.ts";
 import type { DeadlineStatus, ProgressStatus } from "../../domain/unit-status.ts";
 
 // The office's Excel log, made to be printed as it is: the period's log on landscape A4, one
@@ -54,6 +55,33 @@ const widths: Record<string, number> = {
 };
 const wrapped = new Set(["单位", "尚缺材料", "备注"]);
 
+// Excel, WPS and LibreOffice keep the row height the file gives and do not grow a row for its
+// wrapped text when opening or printing it: each row's height is set from its longest wrapped
+// cell. One line of 10 pt text fits the 14 pt row the log always had; each further line adds
+// 14.5 pt, the line pitch of the CJK fallback fonts (Noto Sans/思源黑体) that a machine without
+// 宋体 draws with, a little more than 宋体's own 13.5 pt.
+const lineHeight = { first: 14, next: 14.5 };
+// Excel's limit for a row's height.
+const maxRowHeight = 409;
+
+/**
+ * Height of a log row: enough lines for its longest wrapped cell. A line holds one cell less
+ * than the column's width (its padding, and room for a punctuation mark that may not begin a
+ * line and pulls the character before it down), so a row is rather too tall than cut off.
+ */
+export function rowHeight(cells: readonly string[], headers: readonly string[]): number {
+  let lines = 1;
+  headers.forEach((h, i) => {
+    if (!wrapped.has(h)) return;
+    lines = Math.max(lines, wrappedLineCount(cells[i] ?? "", columnWidth(h) - 1));
+  });
+  return Math.min(maxRowHeight, lineHeight.first + (lines - 1) * lineHeight.next);
+}
+
+function columnWidth(header: string): number {
+  return widths[header] ?? 14;
+}
+
 const thin = { style: "thin" as const, color: { argb: "FF808080" } };
 const box: Partial<Borders> = { top: thin, left: thin, bottom: thin, right: thin };
 const solid = (argb: string): Fill => ({ type: "pattern", pattern: "solid", fgColor: { argb } });
@@ -104,7 +132,7 @@ function periodSheet(sheet: Worksheet, input: XlsxInput): void {
   const statusColumn = headers.indexOf("状态") + 1;
   for (const r of input.rows) {
     const row = sheet.addRow(r.cells);
-    row.height = 14;
+    row.height = rowHeight(r.cells, headers);
     row.eachCell({ includeEmpty: true }, (cell, col) => {
       const header = headers[col - 1] ?? "";
       cell.border = box;
@@ -124,7 +152,7 @@ function periodSheet(sheet: Worksheet, input: XlsxInput): void {
     if (r.deadlineStatus) deadline.font = font({ color: { argb: statusColours.missing.font } });
   }
   headers.forEach((h, i) => {
-    sheet.getColumn(i + 1).width = widths[h] ?? 14;
+    sheet.getColumn(i + 1).width = columnWidth(h);
   });
   sheet.autoFilter = {
     from: { row: 2, column: 1 },

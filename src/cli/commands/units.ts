@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { displayWidth } from "../../domain/text-width.ts";
 import type { Unit, UnitKind } from "../../domain/types.ts";
 import { loadTasks, loadUnits } from "../../usecases/load-registry.ts";
 import type { CliContext } from "../context.ts";
@@ -10,20 +11,8 @@ const kindLabel: Record<UnitKind, string> = {
   other: "其他",
 };
 
-/** Columns line up in a terminal only if CJK characters count as two cells. */
-function width(text: string): number {
-  let w = 0;
-  for (const ch of text)
-    w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(
-      ch,
-    )
-      ? 2
-      : 1;
-  return w;
-}
-
 function pad(text: string, to: number): string {
-  return text + " ".repeat(Math.max(0, to - width(text)));
+  return text + " ".repeat(Math.max(0, to - displayWidth(text)));
 }
 
 /** A readable table; a unit answering for every one of the taskCount tasks shows "全部". */
@@ -36,7 +25,7 @@ export function renderUnitsTable(units: Unit[], taskCount: number): string {
     u.leads.join(",") || "-",
     u.emails.join(", ") || "(未登记)",
   ]);
-  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i]!))));
+  const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]!))));
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!)))
