@@ -49,7 +49,7 @@ export type ReviewCode = Leaves<typeof reasonCode.review>;
 export type ParseCode = Leaves<typeof reasonCode.parse>;
 
 export interface ReasonDoc {
-  /** What staff see beside the message (board, `quarantine`). */
+  /** What staff see beside the message (board, its message and unit pages, `quarantine`). */
   label: string;
   /** When the service gives this code. */
   means: string;
@@ -120,7 +120,7 @@ export const reasonDocs: Record<ReasonCode, ReasonDoc> = {
   "ack.loop_stopped": {
     label: "回执已停发",
     means:
-      "The sender answered several acknowledgements each within minutes (an auto-responder): it gets none any more; the mail is counted as usual and listed for review.",
+      "The sender answered several acknowledgements each within minutes (an auto-responder): it gets none any more; the mail is counted as usual. Nothing for staff to do, so not on the review list (unless the sender is unverified for the unit); shown with the unit's mail and on the message page, where an editor can resume acknowledgements.",
   },
   "parse.missing": { label: "邮件原文丢失", means: "The stored raw mail cannot be found; nothing to parse." },
   "parse.empty": { label: "邮件原文为空", means: "The stored raw mail has 0 bytes." },

@@ -31,7 +31,8 @@ export interface ReviewPage {
 /**
  * What needs a person: mails to review (no unit, several units, an unknown unit), mails that
  * failed, and reports from an address not registered to the unit (counted, but to be checked).
- * Without `limit`, every one of them.
+ * Not a report whose acknowledgements were stopped as a loop: nothing to do (the repository's
+ * rule). Without `limit`, every one of them.
  */
 export async function listReviewItems(
   repos: Pick<Repositories, "messages">,

@@ -267,7 +267,7 @@ async function isLooping(deps: AckDeps, sender: string, now: Date): Promise<bool
   });
 }
 
-/** The note staff see on the review list and the unit page, and a line in the service log. */
+/** The note staff see with the unit's mail and on the message page, and a line in the service log. */
 async function noteLoop(deps: AckDeps, message: MessageRow, sender: string): Promise<void> {
   if (message.reason_code === reasonCode.ack.loopStopped) return;
   const { loopReplies, loopWithinMinutes } = deps.config.acknowledgements;

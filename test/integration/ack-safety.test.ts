@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { makeDocx, makeScanPdf } from "../../src/demo/sample-files.ts";
-import { listReviewItems } from "../../src/usecases/review-list.ts";
+import { reasonLabel } from "../../src/domain/reason-codes.ts";
+import { listReviewItems, reviewPage } from "../../src/usecases/review-list.ts";
 import { composeMail } from "../helpers/compose.ts";
 import { backends, type TestBackend } from "../helpers/db.ts";
 import { mailsTo } from "../helpers/outgoing-env.ts";
@@ -121,8 +122,12 @@ describe.each(backends)("acknowledgements under abuse (%s)", (backend) => {
     const row = await e.tdb.repos.messages.find(third.id);
     expect(row).toMatchObject({ state: "processed", reason_code: "ack.loop_stopped" });
     expect(row!.reason).toContain("疑似自动回复");
-    const review = await listReviewItems(e.tdb.repos);
-    expect(review.map((i) => i.id)).toContain(third.id);
+    // Counted, nothing for staff to do: not on the review list nor in its total; with the
+    // unit's mail, labelled 回执已停发 (the message page offers to resume).
+    expect((await listReviewItems(e.tdb.repos)).map((i) => i.id)).not.toContain(third.id);
+    expect((await reviewPage(e.tdb.repos, { limit: 50, offset: 0 })).total).toBe(0);
+    const unitMail = await e.tdb.repos.messages.listForUnitPeriod("市林业局", "2023-04");
+    expect(reasonLabel(unitMail.find((m) => m.id === third.id)?.reason_code)).toBe("回执已停发");
     expect(await e.tdb.repos.receipts.find({ unitId: "市林业局", period: "2023-04" })).toMatchObject({
       status: "complete",
     });

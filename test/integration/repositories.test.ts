@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createRepositories, type Repositories } from "../../src/adapters/db/repositories.ts";
 import { ManualClock } from "../../src/clock.ts";
+import { reasonCode, reasonLabel } from "../../src/domain/reason-codes.ts";
 import { backends, createTestDb, type TestDb } from "../helpers/db.ts";
 
 // One suite, both databases: every repository does what its interface says on SQLite and on
@@ -118,6 +119,50 @@ describe.each(backends)("repositories on %s", (backend) => {
       expect(await repos.messages.countNeedingReview()).toBe(4);
       const page = await repos.messages.listNeedingReview({ limit: 2, offset: 1, newestFirst: true });
       expect(page.map((m) => m.id)).toEqual([hash(3), hash(2)]);
+    });
+
+    it("leaves a verified sender's report with acknowledgements stopped as a loop off the list, in the unit's mail", async () => {
+      // Written as processing and the loop check write them (record-receipt.ts, send-ack.ts):
+      // a counted report, then the stop noted on it.
+      const report = async (n: number, trust: string, reason: string | null) => {
+        await repos.messages.insert(message(n, { from_addr: "lyj@163.com" }));
+        await repos.messages.markState(hash(n), {
+          state: "processed",
+          reason,
+          reason_code: reason ? reasonCode.receipt.unverifiedSender : null,
+          verdict: JSON.stringify({ kind: "report", unitId: "市林业局", trust, notes: [] }),
+          unit_id: "市林业局",
+          period: "2023-04",
+        });
+        const loop =
+          "lyj@163.com 连续 3 次在回执发出后 5 分钟内回信，疑似自动回复，已停止向其发送回执（邮件照常登记）";
+        await repos.messages.markState(hash(n), {
+          state: "processed",
+          reason_code: reasonCode.ack.loopStopped,
+          reason: reason ? `${reason}；${loop}` : loop,
+        });
+      };
+      await repos.messages.insert(message(1, { state: "review", reason: "无法确定单位" }));
+      await report(2, "verified", null);
+      // The same stop on a sender not registered to the unit: that check still needs a person.
+      await report(3, "unverified", "发件地址 lyj@163.com 未登记为市林业局的邮箱，需核实");
+
+      expect((await repos.messages.listNeedingReview({})).map((m) => m.id)).toEqual([hash(1), hash(3)]);
+      expect(await repos.messages.countNeedingReview()).toBe(2);
+      expect(
+        (await repos.messages.listNeedingReview({ limit: 10, offset: 0, newestFirst: true })).map(
+          (m) => m.id,
+        ),
+      ).toEqual([hash(3), hash(1)]);
+      // Staff still find it with the unit's mail (unit page, history), labelled 回执已停发.
+      for (const mails of [
+        await repos.messages.listForUnitPeriod("市林业局", "2023-04"),
+        await repos.messages.listForUnit("市林业局"),
+      ]) {
+        const stopped = mails.find((m) => m.id === hash(2));
+        expect(reasonLabel(stopped?.reason_code)).toBe("回执已停发");
+        expect(stopped?.reason).toContain("已停止向其发送回执");
+      }
     });
 
     it("replaces a message's attachments and lists them without the excluded kinds", async () => {

@@ -62,6 +62,15 @@ describe.each(backends)("resuming acknowledgements to a stopped address (%s)", (
 
     const editor = await signIn("editor");
     const viewer = await signIn("viewer");
+    // Counted, nothing to do: not on 待人工处理, but with the unit's mail as 回执已停发.
+    const reviewHtml = await (await editor.fetch("/review")).text();
+    expect(reviewHtml).not.toContain(stopped);
+    expect(reviewHtml).toContain("待人工处理（0）");
+    const unitHtml = await (
+      await editor.fetch(`/units/${encodeURIComponent("市林业局")}?period=2023-04`)
+    ).text();
+    expect(unitHtml).toContain(`/messages/${stopped}`);
+    expect(unitHtml).toContain("回执已停发");
     const pagePath = `/messages/${stopped}`;
     const resumePath = `${pagePath}/resume-acks`;
     const editorPage = await (await editor.fetch(pagePath)).text();

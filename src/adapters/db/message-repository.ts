@@ -8,6 +8,7 @@ import {
 } from "kysely";
 import type { Clock } from "../../clock.ts";
 import { keptAttachmentIds } from "../../domain/attachment-identity.ts";
+import { reasonCode } from "../../domain/reason-codes.ts";
 import { isUniqueViolation } from "./connect.ts";
 import { precompile } from "./precompiled-query.ts";
 import type { Queryable } from "./queryable.ts";
@@ -106,7 +107,8 @@ export interface MessageRepository {
   attachmentsOf(messageIds: string[], options?: { excludeKinds?: string[] }): Promise<AttachmentRecord[]>;
   /**
    * What needs a person: mail to review, mail that failed, and reports logged from a sender not
-   * registered to the unit (processed with a reason; the office's own entries excepted).
+   * registered to the unit (processed with a reason; the office's own entries excepted). Not a
+   * verified sender's report whose acknowledgements were stopped as a loop: nothing to do.
    */
   listNeedingReview(options: Paging & { newestFirst?: boolean }): Promise<MessageRecord[]>;
   countNeedingReview(): Promise<number>;
@@ -199,10 +201,26 @@ const insertAttachments = precompile((db, p: { rows: Insertable<Database["attach
 const affectedRows = (result: { numAffectedRows?: bigint }) => Number(result.numAffectedRows ?? 0);
 
 export function createMessageRepository({ db, clock }: { db: Queryable; clock: Clock }): MessageRepository {
+  // The one rule for "needs a person" (board, `quarantine`, their totals). A report whose
+  // acknowledgements were stopped as an auto-responder loop (send-ack.ts) is counted and asks
+  // nothing of staff: it stays in the unit's mail and on its message page (回执已停发, with the
+  // way to resume), not here, unless its sender is not verified for the unit (the stop replaced
+  // the receipt.unverified_sender code; that check still needs a person). The verdict is the
+  // JSON.stringify of the report's verdict, so a verified one holds "trust":"verified" as is.
   const needsReview = (eb: ExpressionBuilder<Database, "messages">) =>
     eb.or([
       eb("state", "in", ["review", "failed"]),
-      eb.and([eb("state", "=", "processed"), eb("reason", "is not", null), eb("source", "!=", "manual")]),
+      eb.and([
+        eb("state", "=", "processed"),
+        eb("reason", "is not", null),
+        eb("source", "!=", "manual"),
+        eb.or([
+          eb("reason_code", "is", null),
+          eb("reason_code", "!=", reasonCode.ack.loopStopped),
+          eb("verdict", "is", null),
+          eb("verdict", "not like", '%"trust":"verified"%'),
+        ]),
+      ]),
     ]);
   const addAttachments = async (messageId: string, files: NewAttachment[]) => {
     if (files.length === 0) return;
