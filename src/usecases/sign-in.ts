@@ -12,11 +12,20 @@ import type { Clock } from "../clock.ts";
 import { isRole, type Role } from "../domain/roles.ts";
 import type { Logger } from "../logger.ts";
 
-// Signing in to the board, and the sessions that follow. Wrong passwords are counted per account
-// and per address in the database; each failure is answered more slowly than the last, and
-// after `lockAfterFailures` the account (or, at four times that, the address) is refused without
-// looking at the password for `lockMinutes`. Attempts on one account or address are handled one
-// at a time, so a burst of parallel guesses cannot all be checked before the count catches up.
+// Signing in to the board, and the sessions that follow. Wrong passwords are counted in the
+// database three ways, and none of them lets a stranger lock a staff member out of their own
+// machine:
+// - per account AND address: after `lockAfterFailures` that address may not try that account
+//   for `lockMinutes` (the guesser is stopped; the staff member elsewhere is not);
+// - per address: at four times that, the address may not try any account (one machine trying
+//   many names);
+// - per account, from everywhere: at four times that, every attempt on the account is answered
+//   only after ACCOUNT_SLOW_MS, the password still checked: guessing from many addresses is
+//   slowed, and the staff member still gets in, a few seconds later. It never locks.
+// Each failure is answered more slowly than the last. Attempts from one address (and on one
+// account from one address) are handled one at a time, so a burst of parallel guesses cannot
+// all be checked before the count catches up; attempts on one account from different addresses
+// are not queued behind each other, so a guesser's queue cannot hold a staff member back.
 
 export interface SignInSettings {
   lockAfterFailures: number;
@@ -48,10 +57,15 @@ export interface SignedIn {
 export type SignInResult =
   | { ok: true; user: SignedIn; token: string; expiresAt: Date }
   | { ok: false; reason: "wrong" }
-  | { ok: false; reason: "locked"; until: Date };
+  /** `account`: this account from this address; `address`: any account from this address. */
+  | { ok: false; reason: "locked"; until: Date; scope: "account" | "address" };
 
 /** How many failures lock an address: several people share an office's NAT address. */
 const addressFactor = 4;
+/** How many failures on one account, from all addresses together, slow every attempt on it. */
+const accountSlowFactor = 4;
+/** The wait before an attempt on a slowed account is checked: the longest failure delay. */
+export const ACCOUNT_SLOW_MS = 4000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -66,30 +80,45 @@ export async function signIn(
   input: { name: string; password: string; address: string },
 ): Promise<SignInResult> {
   const name = input.name.normalize("NFC").trim();
-  const accountKey = `account:${name}`;
+  const pairKey = `pair:${input.address} ${name}`;
   const addressKey = `address:${input.address}`;
-  return withLocks([accountKey, addressKey], async () => {
+  const accountKey = `account:${name}`;
+  return withLocks([pairKey, addressKey], async () => {
     const { repos, clock, logger } = deps;
     const now = clock.now();
-    const records = await Promise.all([
-      repos.accounts.findFailure(accountKey),
+    const window = settings.lockMinutes * 60_000;
+    const [pair, address, account] = await Promise.all([
+      repos.accounts.findFailure(pairKey),
       repos.accounts.findFailure(addressKey),
+      repos.accounts.findFailure(accountKey),
     ]);
-    const lockedUntil = records
-      .map((r) => (r?.locked_until ? new Date(r.locked_until) : null))
-      .filter((d): d is Date => d !== null && d > now)
-      .sort((a, b) => b.getTime() - a.getTime())[0];
-    if (lockedUntil) {
+    const locks = [
+      { scope: "account" as const, until: lockedUntil(pair, now) },
+      { scope: "address" as const, until: lockedUntil(address, now) },
+    ].filter((l): l is { scope: "account" | "address"; until: Date } => l.until !== null);
+    const lock = locks.sort((a, b) => b.until.getTime() - a.until.getTime())[0];
+    if (lock) {
       logger.warn(
-        { account: name, address: input.address, lockedUntil: lockedUntil.toISOString() },
+        { account: name, address: input.address, scope: lock.scope, lockedUntil: lock.until.toISOString() },
         "看板登录被拒绝：尝试次数过多，已暂时锁定",
       );
-      return { ok: false, reason: "locked", until: lockedUntil };
+      return { ok: false, reason: "locked", until: lock.until, scope: lock.scope };
+    }
+
+    const accountFailures = recentFailures(account, now, window);
+    if (accountFailures >= settings.lockAfterFailures * accountSlowFactor) {
+      logger.warn(
+        { account: name, address: input.address, accountFailures },
+        "看板登录放慢：该账号近期从多处输错密码，每次尝试先等待后再核对",
+      );
+      await (deps.delay ?? sleep)(ACCOUNT_SLOW_MS);
     }
 
     const user = await checkCredentials(deps, settings, name, input.password);
     if (user) {
-      await repos.accounts.clearFailures(accountKey);
+      // Only this address's count for the account: the account-wide count is a guesser's
+      // elsewhere, and a staff member signing in must not reset it for them.
+      await repos.accounts.clearFailures(pairKey);
       const token = newToken();
       const expiresAt = new Date(now.getTime() + settings.sessionHours * 3600_000);
       await repos.accounts.createSession({
@@ -104,20 +133,42 @@ export async function signIn(
       return { ok: true, user, token, expiresAt };
     }
 
-    const window = settings.lockMinutes * 60_000;
     const counted = await Promise.all([
-      countFailure(deps, accountKey, records[0], now, window, settings.lockAfterFailures),
-      countFailure(deps, addressKey, records[1], now, window, settings.lockAfterFailures * addressFactor),
+      countFailure(deps, pairKey, pair, now, window, settings.lockAfterFailures),
+      countFailure(deps, addressKey, address, now, window, settings.lockAfterFailures * addressFactor),
+      // Attempts on the account from other addresses run at the same time: counted one at a time.
+      withLocks([accountKey], async () =>
+        countFailure(deps, accountKey, await repos.accounts.findFailure(accountKey), now, window, null),
+      ),
     ]);
     const failures = counted[0].failures;
     const locked = counted.some((r) => r.locked_until !== null);
     logger.warn(
-      { account: name, address: input.address, failures, addressFailures: counted[1].failures, locked },
+      {
+        account: name,
+        address: input.address,
+        failures,
+        addressFailures: counted[1].failures,
+        accountFailures: counted[2].failures,
+        locked,
+      },
       locked ? "看板登录失败：密码错误，已达上限，暂时锁定" : "看板登录失败：账号或密码错误",
     );
     await (deps.delay ?? sleep)(failureDelayMs(Math.max(failures, counted[1].failures)));
     return { ok: false, reason: "wrong" };
   });
+}
+
+/** When a count's lockout ends, if it has not yet. */
+function lockedUntil(record: SignInFailureRecord | undefined, now: Date): Date | null {
+  const until = record?.locked_until ? new Date(record.locked_until) : null;
+  return until && until > now ? until : null;
+}
+
+/** Failures in a count that is still running (not past the window). */
+function recentFailures(record: SignInFailureRecord | undefined, now: Date, windowMs: number): number {
+  if (!record || now.getTime() - new Date(record.first_at).getTime() > windowMs) return 0;
+  return record.failures;
 }
 
 async function checkCredentials(
@@ -150,7 +201,8 @@ async function countFailure(
   previous: SignInFailureRecord | undefined,
   now: Date,
   windowMs: number,
-  limit: number,
+  /** Failures that lock the key; null: never locks (the account-wide count). */
+  limit: number | null,
 ): Promise<SignInFailureRecord> {
   // Failures older than the window (or an ended lockout) start the count again.
   const fresh =
@@ -163,7 +215,8 @@ async function countFailure(
     failures,
     first_at: fresh ? now.toISOString() : previous.first_at,
     last_at: now.toISOString(),
-    locked_until: failures >= limit ? new Date(now.getTime() + windowMs).toISOString() : null,
+    locked_until:
+      limit !== null && failures >= limit ? new Date(now.getTime() + windowMs).toISOString() : null,
   };
   await deps.repos.accounts.saveFailure(record);
   return record;

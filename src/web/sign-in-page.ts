@@ -2,7 +2,7 @@ import type { Context, Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { html } from "hono/html";
 import { dateTimeLabel } from "../domain/labels.ts";
-import { signIn, signOut } from "../usecases/sign-in.ts";
+import { type SignInResult, signIn, signOut } from "../usecases/sign-in.ts";
 import { csrfInput } from "./csrf.ts";
 import { type BoardDeps, formOf } from "./http.ts";
 import { page } from "./layout.ts";
@@ -10,7 +10,8 @@ import { clientAddress } from "./request-origin.ts";
 import { clearSessionCookie, sessionCookie, setSessionCookie, signInSettings } from "./session.ts";
 
 // GET/POST /login and POST /logout (退出). A failed sign-in says the same thing whether the name
-// exists or not; a locked one says until when.
+// exists or not; a locked one says until when, and whether it is this account from this
+// computer (elsewhere is unaffected) or this computer for every account.
 
 export function registerSignInRoutes(app: Hono, deps: BoardDeps): void {
   const settings = signInSettings(deps.config);
@@ -45,10 +46,12 @@ export function registerSignInRoutes(app: Hono, deps: BoardDeps): void {
       setSessionCookie(c, web, result.token, result.expiresAt, deps.clock.now());
       return c.redirect(safeNext(next), 303);
     }
-    const error =
-      result.reason === "locked"
-        ? `登录失败次数过多，已暂时锁定，请于 ${dateTimeLabel(result.until, deps.config.timezone)} 后再试；如忘记密码，请管理员用 report-inbox user passwd 重设。`
-        : "账号或密码不对，请重新输入。连续输错多次将暂时锁定。";
+    const error = failureMessage(
+      result,
+      settings.lockAfterFailures,
+      settings.lockMinutes,
+      deps.config.timezone,
+    );
     return signInPage(c, deps, { next, name, error }, result.reason === "locked" ? 429 : 401);
   });
 
@@ -58,6 +61,25 @@ export function registerSignInRoutes(app: Hono, deps: BoardDeps): void {
     clearSessionCookie(c);
     return c.redirect("/login?done=out", 303);
   });
+}
+
+/**
+ * What a failed sign-in says: what happened, when to try again, and that a lockout holds only
+ * where it was earned (so a staff member at their own desk knows they are not affected).
+ */
+function failureMessage(
+  result: Exclude<SignInResult, { ok: true }>,
+  lockAfter: number,
+  lockMinutes: number,
+  timezone: string,
+): string {
+  const reset = "如忘记密码，请管理员用 report-inbox user passwd 重设。";
+  if (result.reason === "wrong")
+    return `账号或密码不对，请重新输入。同一账号在同一台电脑上连续输错 ${lockAfter} 次，将暂停在这台电脑上登录该账号 ${lockMinutes} 分钟。`;
+  const until = dateTimeLabel(result.until, timezone);
+  return result.scope === "account"
+    ? `这台电脑上该账号输错密码次数过多，已暂停在这台电脑上登录该账号，请于 ${until} 后再试。在其他电脑上登录不受影响；${reset}`
+    : `从这台电脑（或与它共用同一网络出口的电脑）登录失败次数过多，已暂停从这里登录任何账号，请于 ${until} 后再试；${reset}`;
 }
 
 /** Where to go after signing in: only a path on this board (never //other.site or a URL). */

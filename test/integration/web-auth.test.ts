@@ -35,6 +35,25 @@ async function attempt(url: string, name: string, password: string, headers: Rec
   return res;
 }
 
+/** An attempt as a browser makes it, with the page the person then reads (its error text). */
+async function attemptPage(
+  url: string,
+  name: string,
+  password: string,
+  headers: Record<string, string> = {},
+) {
+  const form = await fetch(`${url}/login`, { headers });
+  const res = await fetch(`${url}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { origin: url, cookie: `ri_pre=${cookiesOf(form).get("ri_pre")}`, ...headers },
+    body: new URLSearchParams({ _csrf: csrfOf(await form.text()), name, password }),
+  });
+  const text = await res.text();
+  const error = text.match(/<div class="error">([^<]*)<\/div>/)?.[1] ?? "";
+  return { status: res.status, text: error };
+}
+
 /** One pre-session token reused for many attempts, as a guessing script would. */
 async function preSession(url: string) {
   const form = await fetch(`${url}/login`);
@@ -275,7 +294,7 @@ describe.each(backends)("board sign-in and roles (%s)", (backend) => {
     expect(login.headers.get("x-frame-options")).toBe("DENY");
   });
 
-  it("locks an account after repeated wrong passwords: a burst of 3,000 gets nowhere, and is logged", async () => {
+  it("locks an account from an address after repeated wrong passwords: a burst of 3,000 gets nowhere, and is logged", async () => {
     const { logger, lines } = capturingLogger();
     env = await startBoardEnv(backend, { logger });
     const url = env.url;
@@ -313,11 +332,83 @@ describe.each(backends)("board sign-in and roles (%s)", (backend) => {
     expect((await attempt(url, testAccounts.editor, testPassword)).status).toBe(303);
   });
 
+  it("a stranger failing on a staff member's account is locked out; the staff member at their own computer is not", async () => {
+    const waits: number[] = [];
+    env = await startBoardEnv(backend, {
+      web: { trustProxy: true },
+      signInDelay: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    const stranger = { "x-forwarded-for": "10.0.0.5" };
+    const staff = { "x-forwarded-for": "10.0.0.6" };
+    const shown: { status: number; text: string }[] = [];
+    for (let i = 0; i < 8; i++)
+      shown.push(await attemptPage(env.url, testAccounts.editor, `guess-${i}`, stranger));
+    expect(shown.map((s) => s.status)).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+    expect(shown[0]!.text).toContain("账号或密码不对，请重新输入。同一账号在同一台电脑上连续输错 5 次");
+    // What the stranger is told: locked here for this account, until when, others unaffected.
+    expect(shown[5]!.text).toContain(
+      "这台电脑上该账号输错密码次数过多，已暂停在这台电脑上登录该账号，请于 2023年5月20日 10:15 后再试。",
+    );
+    expect(shown[5]!.text).toContain("在其他电脑上登录不受影响");
+    // The stranger stays throttled, even with the right password.
+    expect((await attemptPage(env.url, testAccounts.editor, testPassword, stranger)).status).toBe(429);
+    // The staff member at their own computer signs in, at once.
+    waits.length = 0;
+    const own = await attempt(env.url, testAccounts.editor, testPassword, staff);
+    expect(own.status).toBe(303);
+    expect(own.headers.getSetCookie().some((c) => c.startsWith("ri_session="))).toBe(true);
+    expect(waits).toEqual([]);
+    // Signing in cleared nothing for the stranger.
+    expect((await attemptPage(env.url, testAccounts.editor, "guess-9", stranger)).status).toBe(429);
+    // After lockMinutes the stranger's next wrong guess is counted again (and answered slowly).
+    env.clock.advance(16 * 60_000);
+    expect((await attemptPage(env.url, testAccounts.editor, "guess-10", stranger)).status).toBe(401);
+  });
+
+  it("guessing one account from many addresses slows every attempt on it but never locks it", async () => {
+    const waits: number[] = [];
+    env = await startBoardEnv(backend, {
+      web: { trustProxy: true },
+      signInDelay: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    // Twenty addresses, five guesses each: each address is locked for the account on its fifth.
+    const statuses: number[] = [];
+    for (let a = 0; a < 20; a++)
+      for (let i = 0; i < 6; i++)
+        statuses.push(
+          (await attempt(env.url, testAccounts.editor, `g${a}-${i}`, { "x-forwarded-for": `10.1.0.${a}` }))
+            .status,
+        );
+    expect(statuses.filter((s) => s === 401)).toHaveLength(100);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20);
+    // 100 failures on the account from all addresses: a new address's guess waits 4 s before the
+    // password is looked at, and is still only a wrong password.
+    waits.length = 0;
+    const fresh = await attemptPage(env.url, testAccounts.editor, "g-new", { "x-forwarded-for": "10.2.0.1" });
+    expect(fresh.status).toBe(401);
+    expect(waits[0]).toBe(4000);
+    // The staff member is slowed the same 4 s, and signs in.
+    waits.length = 0;
+    const own = await attempt(env.url, testAccounts.editor, testPassword, { "x-forwarded-for": "10.0.0.6" });
+    expect(own.status).toBe(303);
+    expect(waits).toEqual([4000]);
+    // Another account is not slowed.
+    waits.length = 0;
+    await env.signInAs("viewer");
+    expect(waits).toEqual([]);
+  });
+
   it("locks an address that tries many names, while the same account from elsewhere still signs in", async () => {
     env = await startBoardEnv(backend, { web: { trustProxy: true, lockAfterFailures: 3 } });
     const from = (address: string) => ({ "x-forwarded-for": address });
     for (let i = 0; i < 12; i++) await attempt(env.url, `猜测${i}`, "wrong-password", from("10.0.0.5"));
-    expect((await attempt(env.url, testAccounts.editor, testPassword, from("10.0.0.5"))).status).toBe(429);
+    const refused = await attemptPage(env.url, testAccounts.editor, testPassword, from("10.0.0.5"));
+    expect(refused.status).toBe(429);
+    expect(refused.text).toContain("已暂停从这里登录任何账号，请于 2023年5月20日 10:15 后再试");
     expect((await attempt(env.url, testAccounts.editor, testPassword, from("10.0.0.6"))).status).toBe(303);
   });
 

@@ -65,6 +65,8 @@ export async function startBoardEnv(
     web?: Record<string, unknown>;
     /** Extra memory.* settings (documentXmlMb: the bound on a document's text). */
     memory?: Record<string, unknown>;
+    /** The waits sign-in makes (none by default): a test may record them. */
+    signInDelay?: (ms: number) => Promise<void>;
     logger?: Logger;
     /** Who env.fetch / postForm act as: an editor unless said otherwise. */
     role?: Role;
@@ -101,7 +103,7 @@ export async function startBoardEnv(
     loadUnits: units,
     processDeps,
     // The slowing after a wrong password is a real wait; tests that count failures skip it.
-    signInDelay: async () => {},
+    signInDelay: options.signInDelay ?? (async () => {}),
     passwordCost: testPasswordCost,
   };
   const board = await startBoard(deps, { host: "127.0.0.1", port: 0 });
