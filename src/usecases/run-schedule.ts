@@ -1,9 +1,11 @@
 import type { Repositories } from "../adapters/db/repositories.ts";
+import { accountKey } from "../adapters/imap/account-key.ts";
 import type { Config } from "../config/schema.ts";
-import { dateTimeLabel, statusLabel } from "../domain/labels.ts";
-import { addMonths, currentCollectionPeriod, deadlineEnd } from "../domain/period.ts";
+import { dateTimeLabel, localDateLabel, periodLabel, statusLabel } from "../domain/labels.ts";
+import { addMonths, currentCollectionPeriod, deadlineEnd, type LocalDate } from "../domain/period.ts";
 import type { RobotNotice } from "../domain/robot-notice.ts";
 import { type PlanItem, planFor } from "../domain/schedule-plan.ts";
+import { firstSyncSince, isCollectionWatched, mailboxReadFrom } from "../domain/send-window.ts";
 import { createWorkingCalendar } from "../domain/working-days.ts";
 import type { Logger } from "../logger.ts";
 import { dailySummaryNotice, laggardsNotice, type RobotNotifier } from "./notify-robots.ts";
@@ -20,6 +22,10 @@ import { type StageResult, sendOverdueNotices, sendReminderStage } from "./send-
 // deadline ends (no "first" reminder once "final" is due); only the latest due daily log; the
 // overdue notices and the final log within catchUpMs of their time. Everything passed over is
 // recorded as skipped, so it is never sent later either.
+//
+// A collection the service did not watch from its start (a first start with imap.since after
+// the first day of the period's collection month) gets nothing at all: its receipts are not in
+// the database, so every reminder, overdue notice and receipt log would name every unit.
 
 export const catchUpMs = 24 * 3_600_000;
 const dailyCatchUpMs = 24 * 3_600_000;
@@ -37,7 +43,7 @@ export interface FiredItem {
  * robots when the office configured any.
  */
 export type ScheduleDeps = Omit<MailDeps, "repos"> & {
-  repos: MailRepos & Pick<Repositories, "scheduleRuns">;
+  repos: MailRepos & Pick<Repositories, "scheduleRuns" | "mailboxes">;
   robots?: RobotNotifier;
   logger?: Pick<Logger, "warn">;
 };
@@ -48,11 +54,20 @@ export async function runDueSchedule(deps: ScheduleDeps, now: Date): Promise<Fir
   const calendar = createWorkingCalendar(config.calendar);
   const current = currentCollectionPeriod(now, tz);
   const out: FiredItem[] = [];
+  let readFrom: Promise<LocalDate | null> | undefined;
   for (const period of [addMonths(current, -1), current]) {
-    const due = planFor(period, config, tz, calendar).filter((i) => i.at.getTime() <= now.getTime());
+    const plan = planFor(period, config, tz, calendar);
+    const due = plan.filter((i) => i.at.getTime() <= now.getTime());
     if (due.length === 0) continue;
     // One read to pass over what already ran (the insert below stays the real lock).
     const done = await deps.repos.scheduleRuns.doneKeys(due.map((i) => i.key));
+    if (due.every((i) => done.has(i.key))) continue;
+    readFrom ??= mailboxReadFromAt(deps, now);
+    const since = await readFrom;
+    if (since !== null && !isCollectionWatched(period, since)) {
+      out.push(...(await passOverUnwatched(deps, period, plan, since, now)));
+      continue;
+    }
     const latest = (kind: PlanItem["kind"]) => due.filter((i) => i.kind === kind).at(-1);
     const latestRemind = latest("remind");
     const latestDigest = latest("digest");
@@ -91,6 +106,48 @@ export async function passOverPeriod(
   const { config } = deps;
   const plan = planFor(period, config, config.timezone, createWorkingCalendar(config.calendar));
   for (const item of plan) await recordSkipped(deps, item, reason, now);
+}
+
+export const unwatchedReason = "未收取该月全部来件（首次启动晚于收取开始）";
+
+/**
+ * The first day the office mailbox has been read from (mailbox_state), or, before the watcher's
+ * first pass has begun, the day it will read from: the scheduler's first tick comes before it.
+ */
+async function mailboxReadFromAt(deps: ScheduleDeps, now: Date): Promise<LocalDate | null> {
+  const { imap, timezone } = deps.config;
+  const upcoming = imap.host ? firstSyncSince(imap.since, now, timezone) : null;
+  return mailboxReadFrom(await deps.repos.mailboxes.readRecords(accountKey(imap)), upcoming);
+}
+
+/**
+ * Records the whole of `period`'s plan as passed over, items not yet due included: the decision
+ * is made once, when the first item falls due. The `unwatched:` key is taken first and is the
+ * lock of the staff's log line, so it is written once however many instances tick.
+ */
+async function passOverUnwatched(
+  deps: ScheduleDeps,
+  period: string,
+  plan: PlanItem[],
+  since: LocalDate,
+  now: Date,
+): Promise<FiredItem[]> {
+  const month = addMonths(period, 1);
+  const why = `邮箱自${localDateLabel(since)}起收取，未收取${periodLabel(month)}的全部来件`;
+  if (await claim(deps, `unwatched:${period}`, now, `skipped: ${why}`)) {
+    deps.logger?.warn(
+      { period, since },
+      `${why}：${periodLabel(period)}工作进展的催报、逾期提醒和报送情况登记表均不发送`,
+    );
+  }
+  const done = await deps.repos.scheduleRuns.doneKeys(plan.map((i) => i.key));
+  const out: FiredItem[] = [];
+  for (const item of plan) {
+    if (done.has(item.key)) continue;
+    const skipped = await recordSkipped(deps, item, unwatchedReason, now);
+    if (skipped) out.push(skipped);
+  }
+  return out;
 }
 
 function claim(deps: ScheduleDeps, key: string, now: Date, detail: string): Promise<boolean> {

@@ -507,6 +507,29 @@ describe.each(backends)("repositories on %s", (backend) => {
     expect(await mailboxes.loadCheckpoint("a@x", "Spam")).toMatchObject({ synced: false });
   });
 
+  it("mailboxes: the first pass's since-date is kept as the earliest, and never invented for older rows", async () => {
+    const mailboxes = repos.mailboxes;
+    // A login that failed before any pass: a row, but nothing read.
+    await mailboxes.recordSyncError("b@x", "INBOX", "登录失败");
+    expect(await mailboxes.readRecords("b@x")).toEqual([{ firstSince: null, started: false }]);
+    await mailboxes.recordFirstSince("b@x", "INBOX", "2023-05-01");
+    await mailboxes.saveCheckpoint("b@x", "INBOX", { uidValidity: 3, lastUid: 9 });
+    // A later pass from a later date (a resync) does not move it; an earlier one does.
+    await mailboxes.recordFirstSince("b@x", "INBOX", "2023-06-01");
+    expect(await mailboxes.readRecords("b@x")).toEqual([{ firstSince: "2023-05-01", started: true }]);
+    await mailboxes.recordFirstSince("b@x", "INBOX", "2023-04-01");
+    await mailboxes.recordFirstSince("b@x", "Archive", "2023-06-01");
+    expect((await mailboxes.readRecords("b@x")).map((r) => r.firstSince).sort()).toEqual([
+      "2023-04-01",
+      "2023-06-01",
+    ]);
+    // A folder read before the date was recorded (a row from an older install) stays unknown.
+    await mailboxes.saveCheckpoint("c@x", "INBOX", { uidValidity: 3, lastUid: 9 });
+    await mailboxes.recordFirstSince("c@x", "INBOX", "2023-06-01");
+    expect(await mailboxes.readRecords("c@x")).toEqual([{ firstSince: null, started: true }]);
+    expect(await mailboxes.readRecords("nobody@x")).toEqual([]);
+  });
+
   it("schedule runs: a key is taken once, and given back when the work failed", async () => {
     expect(await repos.scheduleRuns.claim("remind:2023-04:first", clock.now(), "firing")).toBe(true);
     expect(await repos.scheduleRuns.claim("remind:2023-04:first", clock.now(), "firing")).toBe(false);

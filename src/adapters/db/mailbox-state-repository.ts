@@ -1,5 +1,6 @@
 import type { Selectable } from "kysely";
 import type { Clock } from "../../clock.ts";
+import type { FolderReadRecord } from "../../domain/send-window.ts";
 import type { Queryable } from "./queryable.ts";
 import type { MailboxStateTable } from "./tables.ts";
 
@@ -24,6 +25,13 @@ export interface MailboxStateRepository {
    * `report-inbox sync` run), the one behind must not pull the other's checkpoint back.
    */
   saveCheckpoint(account: string, folder: string, checkpoint: Checkpoint): Promise<void>;
+  /**
+   * The folder's first pass (or a pass after UIDVALIDITY changed) reads mail from `since` on:
+   * kept as the earliest such date, since what an earlier pass read is still in the database.
+   */
+  recordFirstSince(account: string, folder: string, since: string): Promise<void>;
+  /** How far back each of the account's folders has been read (for the scheduler). */
+  readRecords(account: string): Promise<FolderReadRecord[]>;
   /** A sync of the folder finished with nothing left behind. */
   markSynced(account: string, folder: string): Promise<void>;
   /** The folder is being read again from the start (UIDVALIDITY changed): its past is backfill. */
@@ -106,6 +114,54 @@ export function createMailboxStateRepository({
         })
         .onConflict((oc) => oc.columns(["account", "folder"]).doNothing())
         .execute();
+    },
+
+    async recordFirstSince(account, folder, since) {
+      const updated_at = clock.now().toISOString();
+      await db
+        .insertInto("mailbox_state")
+        .values({
+          account,
+          folder,
+          uid_validity: null,
+          last_uid: 0,
+          last_sync_at: null,
+          last_error: null,
+          updated_at,
+          first_since: since,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(["account", "folder"])
+            .doUpdateSet({ first_since: since, updated_at })
+            // Earlier only; and a folder read before this date was recorded (an older install,
+            // now resyncing) keeps null: it was read from a day nobody knows, not from `since`.
+            .where((eb) =>
+              eb.or([
+                eb("mailbox_state.first_since", ">", since),
+                eb.and([
+                  eb("mailbox_state.first_since", "is", null),
+                  eb("mailbox_state.uid_validity", "is", null),
+                  eb("mailbox_state.last_uid", "=", 0),
+                  eb("mailbox_state.last_sync_at", "is", null),
+                ]),
+              ]),
+            ),
+        )
+        .execute();
+    },
+
+    async readRecords(account) {
+      const rows = await db
+        .selectFrom("mailbox_state")
+        .select(["uid_validity", "last_uid", "last_sync_at", "first_since"])
+        .where("account", "=", account)
+        .execute();
+      return rows.map((row) => ({
+        firstSince: row.first_since,
+        // A row that only holds a login error (recordSyncError before any pass) read nothing.
+        started: row.uid_validity !== null || Number(row.last_uid) > 0 || row.last_sync_at !== null,
+      }));
     },
 
     async markSynced(account, folder) {

@@ -381,6 +381,14 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // The since-date (YYYY-MM-DD) of a folder's first pass: the scheduler sends nothing for a
+  // collection that began before the mailbox was read (run-schedule.ts). Null on rows written
+  // before this column: those folders were read from a day nobody recorded.
+  "0019_mailbox_first_since": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("mailbox_state").addColumn("first_since", "text").execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -197,6 +197,8 @@ export interface MailboxStateTable {
   last_sync_at: string | null;
   last_error: string | null;
   updated_at: string;
+  /** The since-date of the folder's first pass (YYYY-MM-DD); null on rows older than the record. */
+  first_since: string | null;
 }
 
 /** A scheduled run (reminder stage, digest) that fired; its key makes it fire once. */

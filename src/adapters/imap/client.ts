@@ -11,10 +11,8 @@ export const imapClientInfo = {
   "support-url": "https://example.invalid/report-inbox",
 };
 
-/** The key of this mailbox in mailbox_state: the login and the server, never the password. */
-export function accountKey(imap: Pick<ImapSettings, "user" | "host">): string {
-  return `${imap.user}@${imap.host}`;
-}
+// In a module of its own so that the scheduler can read mailbox_state without loading imapflow.
+export { accountKey } from "./account-key.ts";
 
 /**
  * A connection, not yet opened. secure: TLS from the start (993); otherwise imapflow upgrades

@@ -184,6 +184,9 @@ export async function syncFolder(
     const firstPass = checkpoint.lastUid === 0;
     // Until one whole pass has finished, the folder's past is coming in: never acknowledged.
     const backfill = !checkpoint.synced;
+    // Before any mail of the pass is read: the scheduler must know that nothing before `since`
+    // was (no reminder for a collection the service did not watch from its start).
+    if (firstPass) await deps.mailboxes.recordFirstSince(deps.account, folder, since);
     const found = firstPass
       ? await client.search({ since: sinceDate(since) }, { uid: true })
       : await client.search({ uid: `${checkpoint.lastUid + 1}:*` }, { uid: true });
