@@ -11,9 +11,10 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 120_000,
     // Integration suites share real servers (Dovecot, SMTP, Redis, PostgreSQL); each isolates
-    // itself. Three files at a time on CI's two cores: much of a file's time is spent waiting on
-    // those servers, on child processes and on timers, and a third file fills it. Measured on the
-    // 2-core Xeon (1,195 tests, same clone, back to back): 309 s with two, 217 s with three.
+    // itself. Three files at a time on two cores: much of a file's time is spent waiting on those
+    // servers, on child processes and on timers, and a third file fills it. Measured on the 2-core
+    // Xeon (1,195 tests): run again in the same clone, 309 s with two and 217 s with three; in a
+    // fresh clone, as CI runs it, 383 and 391 s (there the first imports dominate).
     maxWorkers: 3,
     pool: "forks",
   },
