@@ -18,16 +18,39 @@ export function fileAt(path: string, size: number, bytes?: Buffer): FileSource {
   return { path, size, bytes };
 }
 
+/** Reads parts of a file at given positions: from its bytes, or through one open handle. */
+export interface RangeReader {
+  /** `length` bytes from `position` (fewer at the end of the file). */
+  read(position: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+export async function openRangeReader(src: FileSource): Promise<RangeReader> {
+  const bytes = src.bytes;
+  if (bytes) {
+    return {
+      read: async (position, length) => bytes.subarray(position, position + length),
+      close: async () => undefined,
+    };
+  }
+  const fh = await open(src.path, "r");
+  return {
+    async read(position, length) {
+      const buf = Buffer.alloc(length);
+      const { bytesRead } = await fh.read(buf, 0, length, position);
+      return buf.subarray(0, bytesRead);
+    },
+    close: () => fh.close(),
+  };
+}
+
 /** The first `length` bytes (fewer if the file is shorter). */
 export async function readHead(src: FileSource, length: number): Promise<Buffer> {
-  if (src.bytes) return src.bytes.subarray(0, length);
-  const fh = await open(src.path, "r");
+  const reader = await openRangeReader(src);
   try {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, 0);
-    return buf.subarray(0, bytesRead);
+    return await reader.read(0, length);
   } finally {
-    await fh.close();
+    await reader.close();
   }
 }
 

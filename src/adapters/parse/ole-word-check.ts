@@ -1,5 +1,4 @@
-import { open } from "node:fs/promises";
-import type { FileSource } from "./file-source.ts";
+import { type FileSource, openRangeReader, type RangeReader } from "./file-source.ts";
 
 // word-extractor reads a .doc by following the compound file's sector chains and the Word piece
 // table without bounds: a chain that loops back on itself is followed until the heap runs out,
@@ -26,37 +25,13 @@ const TYPE_STREAM = 2;
 const TYPE_ROOT = 5;
 const NO_ENTRY = -1;
 
-interface Reader {
-  read(position: number, length: number): Promise<Buffer>;
-  close(): Promise<void>;
-}
-
-async function readerOf(src: FileSource): Promise<Reader> {
-  const bytes = src.bytes;
-  if (bytes) {
-    return {
-      read: async (position, length) => bytes.subarray(position, position + length),
-      close: async () => undefined,
-    };
-  }
-  const fh = await open(src.path, "r");
-  return {
-    async read(position, length) {
-      const buf = Buffer.alloc(length);
-      const { bytesRead } = await fh.read(buf, 0, length, position);
-      return buf.subarray(0, bytesRead);
-    },
-    close: () => fh.close(),
-  };
-}
-
 /**
  * Whether word-extractor may read this OLE2 file: every chain it will follow ends inside the
  * file without looping, the streams it reads whole are at most OLE_STREAM_FACTOR × textLimit
  * bytes, and the piece table names at most textLimit bytes of text.
  */
 export async function checkOleWord(src: FileSource, textLimitBytes: number): Promise<OleWordCheck> {
-  const reader = await readerOf(src);
+  const reader = await openRangeReader(src);
   try {
     await new CompoundFile(reader, src.size, textLimitBytes).check();
     return { ok: true };
@@ -79,9 +54,11 @@ class CompoundFile {
   private miniFat = new Int32Array(0);
   private miniStream: number[] = [];
   private entries: Buffer[] = [];
+  /** The root storage's directory entry: where the tree of streams starts. */
+  private root: Buffer | undefined;
 
   constructor(
-    private readonly reader: Reader,
+    private readonly reader: RangeReader,
     private readonly size: number,
     private readonly textLimit: number,
   ) {}
@@ -139,16 +116,15 @@ class CompoundFile {
     const dir = await this.readSectors(this.chain(start));
     for (let at = 0; at + DIR_ENTRY <= dir.length; at += DIR_ENTRY)
       this.entries.push(dir.subarray(at, at + DIR_ENTRY));
-    const root = this.entries.find((e) => e.readInt8(66) === TYPE_ROOT);
-    if (!root) throw new Malformed("no root entry");
-    this.miniStream = this.chain(root.readInt32LE(116));
+    this.root = this.entries.find((e) => e.readInt8(66) === TYPE_ROOT);
+    if (!this.root) throw new Malformed("no root entry");
+    this.miniStream = this.chain(this.root.readInt32LE(116));
   }
 
   /** A stream of the root storage, found through the directory tree as word-extractor does. */
   private async stream(name: string): Promise<Buffer> {
-    const root = this.entries.find((e) => e.readInt8(66) === TYPE_ROOT)!;
     const seen = new Set<number>();
-    const pending = [root.readInt32LE(76)];
+    const pending = [this.root!.readInt32LE(76)];
     let found: Buffer | undefined;
     while (pending.length > 0) {
       const id = pending.pop()!;
