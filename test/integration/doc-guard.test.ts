@@ -1,18 +1,14 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
-import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { readFileText } from "../../src/adapters/parse/document-text.ts";
 import { checkOleWord } from "../../src/adapters/parse/ole-word-check.ts";
 import { ContentStore } from "../../src/adapters/store/content-store.ts";
 import type { ParsedFile } from "../../src/domain/types.ts";
-import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
-import { processMessage } from "../../src/usecases/process-message.ts";
 import { backends } from "../helpers/db.ts";
 import { growWordStream, loopWordStream } from "../helpers/ole-doc.ts";
-import { type BoardEnv, startBoardEnv } from "./web-env.ts";
+import { type BoardEnv, deliverBoardMail, startBoardEnv } from "./web-env.ts";
 
 // A legacy Word .doc is read by word-extractor, which follows the file's sector chains and piece
 // table without bounds. A .doc whose text part is beyond memory.documentXmlMb, or whose structure
@@ -89,25 +85,15 @@ describe.each(backends)("an oversize .doc in a unit's mail, as staff see it (%s)
   it("the mail is processed and shown with the .doc as the electronic version and the reason its text was not read", async () => {
     env = await startBoardEnv(backend, { memory: { documentXmlMb: 1 } });
     const doc = await realDoc();
-    const raw = await new MailComposer({
+    const { id: messageId, outcome } = await deliverBoardMail(env, {
       from: "张三 <zhangsan@example.gov.cn>",
-      to: "huanzichu@example.gov.cn",
       subject: "市水利局4月份工作进展情况",
-      date: new Date("2023-05-10T01:00:00Z"),
       text: "附件是我单位4月份工作进展情况，请查收。\n联系人：张三 联系电话：0311-86012345",
       attachments: [
         { filename: "4月份工作进展（大）.doc", content: growWordStream(doc, 5 * MB) },
         { filename: "结构损坏.doc", content: loopWordStream(doc) },
       ],
-    })
-      .compile()
-      .build();
-    const { messageId } = await ingestRawMessage(
-      { repos: env.tdb.repos, store: env.deps.processDeps.store, enqueueProcessing: async () => {} },
-      Readable.from([raw]),
-      { source: "import", receivedAt: new Date("2023-05-10T01:00:05Z") },
-    );
-    const outcome = await processMessage(env.deps.processDeps, messageId);
+    });
     // Logged as 市水利局's April report: the unit and period came from the mail itself.
     expect(outcome).toMatchObject({ state: "processed", unitId: "市水利局", period: "2023-04" });
 

@@ -1,12 +1,8 @@
-import { Readable } from "node:stream";
-import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import sharp from "sharp";
 import { makeDocx } from "../../src/demo/sample-files.ts";
-import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
-import { processMessage } from "../../src/usecases/process-message.ts";
 import { imagePdf } from "../helpers/image-pdf.ts";
 import { makeSealCase } from "../helpers/seal-pages.ts";
-import type { BoardEnv } from "./web-env.ts";
+import { type BoardEnv, deliverBoardMail } from "./web-env.ts";
 
 // The mail of issue 13, through real ingest and processing: it lands on the review list.
 
@@ -30,7 +26,7 @@ export async function deliverReviewMail(env: BoardEnv): Promise<ReviewMail> {
   const photo = await sharp({ create: { width: 640, height: 400, channels: 3, background: "#3a7bd5" } })
     .png()
     .toBuffer();
-  const raw = await new MailComposer({
+  const { id, outcome } = await deliverBoardMail(env, {
     from: "小李 <123456789@qq.com>",
     to: "环资处 <huanzichu@example.gov.cn>",
     cc: "王五 <wangwu@qq.com>",
@@ -46,15 +42,7 @@ export async function deliverReviewMail(env: BoardEnv): Promise<ReviewMail> {
       { filename: "4月份工作进展 (定稿).docx", content: docx },
       { filename: "现场照片.png", content: photo },
     ],
-  })
-    .compile()
-    .build();
-  const { messageId } = await ingestRawMessage(
-    { repos: env.tdb.repos, store: env.deps.processDeps.store, enqueueProcessing: async () => {} },
-    Readable.from([raw]),
-    { source: "import", receivedAt: new Date("2023-05-10T01:00:05Z") },
-  );
-  const outcome = await processMessage(env.deps.processDeps, messageId);
+  });
   if (outcome.state !== "review") throw new Error(`expected review, got ${JSON.stringify(outcome)}`);
-  return { id: messageId, pdf, docx, photo };
+  return { id, pdf, docx, photo };
 }

@@ -1,35 +1,14 @@
 import { execFile } from "node:child_process";
-import { Readable } from "node:stream";
 import { promisify } from "node:util";
-import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeDocx } from "../../src/demo/sample-files.ts";
-import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
 import { assignMessage } from "../../src/usecases/office-corrections.ts";
-import { processMessage } from "../../src/usecases/process-message.ts";
 import { listReviewItems } from "../../src/usecases/review-list.ts";
 import { backends } from "../helpers/db.ts";
 import { writeRar5 } from "../helpers/rar-writer.ts";
-import { type BoardEnv, startBoardEnv } from "./web-env.ts";
+import { type BoardEnv, deliverBoardMail, startBoardEnv } from "./web-env.ts";
 
 const run = promisify(execFile);
-
-/** A real mail into the board's database, processed as the worker would. */
-async function deliver(env: BoardEnv, mail: ConstructorParameters<typeof MailComposer>[0]) {
-  const raw = await new MailComposer({
-    to: "huanzichu@example.gov.cn",
-    date: new Date("2023-05-10T01:00:00Z"),
-    ...mail,
-  })
-    .compile()
-    .build();
-  const { messageId } = await ingestRawMessage(
-    { repos: env.tdb.repos, store: env.deps.processDeps.store, enqueueProcessing: async () => {} },
-    Readable.from([raw]),
-    { source: "import", receivedAt: new Date("2023-05-10T01:00:05Z") },
-  );
-  return { id: messageId, outcome: await processMessage(env.deps.processDeps, messageId) };
-}
 
 describe.each(backends)("what the review list tells staff (%s)", (backend) => {
   let env: BoardEnv | undefined;
@@ -40,7 +19,7 @@ describe.each(backends)("what the review list tells staff (%s)", (backend) => {
 
   it("names a government body that is not in the registry: 市应急局（不在名录中）", async () => {
     env = await startBoardEnv(backend);
-    const { id, outcome } = await deliver(env, {
+    const { id, outcome } = await deliverBoardMail(env, {
       from: "办公室 <yjj2023@163.com>",
       subject: "市应急局4月份工作进展情况",
       text: "附件是我局4月份工作进展情况，请查收。",
@@ -71,7 +50,7 @@ describe.each(backends)("what the review list tells staff (%s)", (backend) => {
   it("sends a report in a password-protected RAR to review with 压缩包有密码, until the office assigns it", async () => {
     env = await startBoardEnv(backend);
     const docx = await makeDocx(["石家庄市水利局4月份工作进展情况", "联系人：张三 联系电话：0311-86688888"]);
-    const { id, outcome } = await deliver(env, {
+    const { id, outcome } = await deliverBoardMail(env, {
       from: "市水利局 <slj2023@163.com>",
       subject: "市水利局4月份工作进展情况",
       text: "解压密码另行电话告知。",

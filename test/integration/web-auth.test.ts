@@ -22,15 +22,20 @@ function capturingLogger() {
   return { logger, lines };
 }
 
-/** A wrong-or-right sign-in straight at POST /login, with a fresh pre-session token. */
-async function attempt(url: string, name: string, password: string, headers: Record<string, string> = {}) {
+/** A wrong-or-right sign-in straight at POST /login, with a fresh pre-session token; body unread. */
+async function postLogin(url: string, name: string, password: string, headers: Record<string, string>) {
   const form = await fetch(`${url}/login`, { headers });
-  const res = await fetch(`${url}/login`, {
+  return fetch(`${url}/login`, {
     method: "POST",
     redirect: "manual",
     headers: { origin: url, cookie: `ri_pre=${cookiesOf(form).get("ri_pre")}`, ...headers },
     body: new URLSearchParams({ _csrf: csrfOf(await form.text()), name, password }),
   });
+}
+
+/** A sign-in attempt whose answer is only its status and headers. */
+async function attempt(url: string, name: string, password: string, headers: Record<string, string> = {}) {
+  const res = await postLogin(url, name, password, headers);
   await res.arrayBuffer();
   return res;
 }
@@ -42,13 +47,7 @@ async function attemptPage(
   password: string,
   headers: Record<string, string> = {},
 ) {
-  const form = await fetch(`${url}/login`, { headers });
-  const res = await fetch(`${url}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { origin: url, cookie: `ri_pre=${cookiesOf(form).get("ri_pre")}`, ...headers },
-    body: new URLSearchParams({ _csrf: csrfOf(await form.text()), name, password }),
-  });
+  const res = await postLogin(url, name, password, headers);
   const text = await res.text();
   const error = text.match(/<div class="error">([^<]*)<\/div>/)?.[1] ?? "";
   return { status: res.status, text: error };

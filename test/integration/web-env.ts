@@ -9,6 +9,7 @@ import { type Logger, silentLogger } from "../../src/logger.ts";
 import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
 import { loadUnits } from "../../src/usecases/load-registry.ts";
 import type { CorrectionProcessDeps } from "../../src/usecases/office-corrections.ts";
+import { processMessage } from "../../src/usecases/process-message.ts";
 import { ensureRegistrySeeded } from "../../src/usecases/seed-registry.ts";
 import { type BoardDeps, startBoard } from "../../src/web/board.ts";
 import { createTestDb, type TestBackend, type TestDb } from "../helpers/db.ts";
@@ -135,15 +136,15 @@ export async function startBoardEnv(
   };
 }
 
-/** A real mail from an address no unit registered, naming no unit: the parser sends it to review. */
-export async function ingestUnknownSenderMail(env: BoardEnv, subject = "4月份工作进展情况"): Promise<string> {
+/** MailComposer's options for a test mail; `to` and `date` default to the office on 10 May 2023. */
+export type BoardMail = ConstructorParameters<typeof MailComposer>[0];
+
+/** A real mail stored in the board's database as an import received 10 May 2023 09:00:05. */
+export async function ingestBoardMail(env: BoardEnv, mail: BoardMail): Promise<string> {
   const raw = await new MailComposer({
-    from: "某某 <someone123@qq.com>",
     to: "huanzichu@example.gov.cn",
-    subject,
     date: new Date("2023-05-10T01:00:00Z"),
-    text: "您好，附件是我单位工作进展情况，请查收。",
-    attachments: [{ filename: "工作进展情况.docx", content: Buffer.from("不是真正的 Word 文件") }],
+    ...mail,
   })
     .compile()
     .build();
@@ -155,7 +156,22 @@ export async function ingestUnknownSenderMail(env: BoardEnv, subject = "4月份�
   return result.messageId;
 }
 
-/** POSTs a form as the signed-in editor, the way a browser on the board's own page does. */
+/** ingestBoardMail, then processed as the worker would. */
+export async function deliverBoardMail(env: BoardEnv, mail: BoardMail) {
+  const id = await ingestBoardMail(env, mail);
+  return { id, outcome: await processMessage(env.deps.processDeps, id) };
+}
+
+/** A real mail from an address no unit registered, naming no unit: the parser sends it to review. */
+export function ingestUnknownSenderMail(env: BoardEnv, subject = "4月份工作进展情况"): Promise<string> {
+  return ingestBoardMail(env, {
+    from: "某某 <someone123@qq.com>",
+    subject,
+    text: "您好，附件是我单位工作进展情况，请查收。",
+    attachments: [{ filename: "工作进展情况.docx", content: Buffer.from("不是真正的 Word 文件") }],
+  });
+}
+
 export function postForm(
   env: BoardEnv,
   path: string,
