@@ -11,6 +11,7 @@ import { loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { addMonths } from "../domain/period.ts";
 import type { Logger } from "../logger.ts";
+import { addAccount } from "../usecases/accounts.ts";
 import { compileMonth } from "../usecases/compile-month.ts";
 import { importFiles } from "../usecases/import-files.ts";
 import { getPeriodStatus } from "../usecases/period-status.ts";
@@ -32,8 +33,15 @@ export interface DemoResult {
   mailCounts: Record<string, number>;
   /** Mails that need a person (unknown sender …), as `quarantine` lists them. */
   reviewCount: number;
+  /**
+   * An admin account made in the demo's own database, so the board opened on it (README) can be
+   * signed in to at once: the board has no open mode, and the demo data is remade on every run.
+   */
+  boardAccount: { name: string; password: string };
   status: Awaited<ReturnType<typeof getPeriodStatus>>;
 }
+
+export const demoAccountName = "演示";
 
 const period = "2023-04";
 const stepMs = 30 * 60_000;
@@ -134,6 +142,9 @@ export async function runDemo(
     await writeFile(compilePath, compiled.docx);
     const mailCounts = Object.fromEntries(await rt.repos.outbox.countKindsWithStatus("sent"));
     const reviewCount = await rt.repos.messages.countNeedingReview();
+    // Random for each run: the board may be opened on an address others reach (WEB_HOST).
+    const boardAccount = { name: demoAccountName, password: randomBytes(9).toString("base64url") };
+    await addAccount(rt.repos, { ...boardAccount, role: "admin" }, { actor: "demo" });
     return {
       dataDir,
       configFile,
@@ -143,6 +154,7 @@ export async function runDemo(
       compilePath,
       mailCounts,
       reviewCount,
+      boardAccount,
       status,
     };
   } finally {

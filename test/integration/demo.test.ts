@@ -5,9 +5,13 @@ import { join } from "node:path";
 import ExcelJS from "exceljs";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import { openDb } from "../../src/adapters/db/connect.ts";
+import { createRepositories } from "../../src/adapters/db/repositories.ts";
+import { systemClock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { runDemo } from "../../src/demo/run-demo.ts";
 import { silentLogger } from "../../src/logger.ts";
+import { signIn } from "../../src/usecases/sign-in.ts";
 import { readCompilation } from "../helpers/compile-read-back.ts";
 import { testRedisUrl } from "../helpers/env.ts";
 
@@ -87,6 +91,23 @@ describe("the demo month", () => {
     const reopened = loadConfig({ env: { CONFIG_FILE: result.configFile, DATA_DIR: result.dataDir } });
     expect(reopened.units["市水利局"]?.emails).toEqual(["slj_office@163.com"]);
     expect(reopened.dataDir).toBe(result.dataDir);
+
+    // The board opened on it (README) takes the demo's account: signed in as an admin.
+    const opened = await openDb({ databaseUrl: "", dataDir: result.dataDir });
+    try {
+      const repos = createRepositories({ db: opened.db, backend: opened.backend, clock: systemClock });
+      const deps = { repos, clock: systemClock, logger: silentLogger, delay: async () => {} };
+      const settings = { lockAfterFailures: 5, lockMinutes: 15, sessionHours: 12, sessionIdleMinutes: 120 };
+      const { name, password } = result.boardAccount;
+      const signed = await signIn(deps, settings, { name, password, address: "127.0.0.1" });
+      expect(signed).toMatchObject({ ok: true, user: { name: "演示", role: "admin" } });
+      expect(await signIn(deps, settings, { name, password: `${password}x`, address: "127.0.0.1" })).toEqual({
+        ok: false,
+        reason: "wrong",
+      });
+    } finally {
+      await opened.close();
+    }
 
     // Its queues lived under the configured prefix, and no Redis key is left there.
     expect(result.queuePrefix.startsWith(`${prefix}:`)).toBe(true);

@@ -43,5 +43,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       console.log(`汇总稿 (.docx): ${result.compilePath}`);
       console.log(`查看: ${env} npx report-inbox status --period 2023-04`);
       console.log(`看板: ${env} npx report-inbox worker web  然后打开 http://127.0.0.1:8080/periods/2023-04`);
+      const { name, password } = result.boardAccount;
+      console.log(`      用演示账号登录：账号 ${name}，密码 ${password} (管理员；只在这次演示的数据里有效)`);
     });
 }
