@@ -121,7 +121,9 @@ export const configSchema = z.strictObject({
     recentDays: z.number().min(0),
     /**
      * An address that answered this many acknowledgements, each within loopWithinMinutes of it
-     * being sent (over the last 30 days), is an auto-responder: it gets none (a note on the mail says so).
+     * being sent (over the last 30 days), is an auto-responder: it gets none (a note on the mail
+     * says so, the daily receipt log names it). Only an auto-reply or a bare reply to the
+     * acknowledgement answers it, never a mail that brings part of a report (ack-policy.ts).
      */
     loopReplies: z.number().int().min(1).default(3),
     loopWithinMinutes: z.number().min(0).default(5),

@@ -30,8 +30,8 @@ function header(msg: ParsedMessage, name: string): string[] {
  * Why `msg` is not a report, or null when it may be one. Checked in this order: mail from the
  * office's own addresses, bounces (multipart/report, delivery-status, MAILER-DAEMON/postmaster,
  * 退信 subjects), auto-replies (Auto-Submitted other than "no", X-Autoreply, X-Autorespond,
- * 自动回复/Out of Office subjects; not X-Auto-Response-Suppress, see above), a null Return-Path
- * without files (RFC 3834), mailing lists (List-Id,
+ * Precedence auto_reply, 自动回复/Out of Office subjects; not X-Auto-Response-Suppress, see
+ * above), a null Return-Path without files (RFC 3834), mailing lists (List-Id,
  * List-Unsubscribe) and bulk mail (Precedence bulk/list/junk).
  */
 export function classifyNotAReport(msg: ParsedMessage, opts: { ownAddresses: string[] }): NotAReport | null {
@@ -57,10 +57,14 @@ export function classifyNotAReport(msg: ParsedMessage, opts: { ownAddresses: str
   }
 
   const autoSubmitted = header(msg, "auto-submitted").map((v) => v.trim().toLowerCase());
+  // Precedence: auto_reply is what vacation programs (and RFC 3834's predecessors) set; no mail
+  // client puts it on a mail a person writes.
+  const precedence = header(msg, "precedence").map((v) => v.trim().toLowerCase());
   if (
     autoSubmitted.some((v) => v !== "" && !v.startsWith("no")) ||
     header(msg, "x-autoreply").length > 0 ||
     header(msg, "x-autorespond").length > 0 ||
+    precedence.includes("auto_reply") ||
     AUTO_REPLY_SUBJECT.test(msg.subject)
   ) {
     return { code: reasonCode.notReport.autoReply, reason: "自动回复邮件，不是报送" };
@@ -85,7 +89,6 @@ export function classifyNotAReport(msg: ParsedMessage, opts: { ownAddresses: str
   if (header(msg, "list-id").length > 0 || header(msg, "list-unsubscribe").length > 0) {
     return { code: reasonCode.notReport.mailingList, reason: "邮件列表或订阅邮件（带退订信息），不是报送" };
   }
-  const precedence = header(msg, "precedence").map((v) => v.trim().toLowerCase());
   if (precedence.some((v) => v === "bulk" || v === "list" || v === "junk")) {
     return { code: reasonCode.notReport.bulk, reason: "群发邮件（Precedence: bulk/list/junk），不是报送" };
   }

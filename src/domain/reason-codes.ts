@@ -66,7 +66,7 @@ export const reasonDocs: Record<ReasonCode, ReasonDoc> = {
   },
   "not_report.auto_reply": {
     label: "自动回复",
-    means: "An auto-reply (Auto-Submitted, X-Autoreply, 自动回复 subject).",
+    means: "An auto-reply (Auto-Submitted, X-Autoreply, Precedence: auto_reply, 自动回复 subject).",
   },
   "not_report.mailing_list": {
     label: "邮件列表",
@@ -120,7 +120,7 @@ export const reasonDocs: Record<ReasonCode, ReasonDoc> = {
   "ack.loop_stopped": {
     label: "回执已停发",
     means:
-      "The sender answered several acknowledgements each within minutes (an auto-responder): it gets none any more; the mail is counted as usual. Nothing for staff to do, so not on the review list (unless the sender is unverified for the unit); shown with the unit's mail and on the message page, where an editor can resume acknowledgements.",
+      "The sender answered several acknowledgements each within minutes with an auto-reply or a bare reply to the acknowledgement, bringing no report file or contact (an auto-responder; ack-policy.ts looksLikeLoop): it gets none any more; the mail is counted as usual. Nothing to do on the mail itself, so not on the review list (unless the sender is unverified for the unit); the daily receipt log names the stopped address, and the mail shows it with the unit's mail and on the message page, where an editor can resume acknowledgements.",
   },
   "parse.missing": { label: "邮件原文丢失", means: "The stored raw mail cannot be found; nothing to parse." },
   "parse.empty": { label: "邮件原文为空", means: "The stored raw mail has 0 bytes." },

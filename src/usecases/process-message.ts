@@ -8,6 +8,7 @@ import { ParseError, parseStoredMessage } from "../adapters/parse/parse-message.
 import type { ContentStore } from "../adapters/store/content-store.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
+import { citedMessageIds } from "../domain/ack-policy.ts";
 import {
   type DecideInput,
   decideBeforeSeals,
@@ -155,6 +156,7 @@ async function decideAndRecord(
   const { verdict, seals } = await decide(deps, parsed, receivedAt, assignment);
 
   const settings = { deadlineDay: deps.config.deadline.day, tz: deps.config.timezone };
+  const cited = citedMessageIds(parsed.headers);
   const headers = {
     message_id: parsed.messageId ?? row.message_id,
     from_addr: parsed.from?.address.toLowerCase() ?? null,
@@ -163,6 +165,8 @@ async function decideAndRecord(
     sent_at: parsed.date ? parsed.date.toISOString() : row.sent_at,
     attempts: row.attempts + 1,
     parse_warnings: parsed.warnings.length ? JSON.stringify(parsed.warnings) : null,
+    // What it replies to: the acknowledgement loop check (ack-loop.ts) tells an answer by it.
+    cited_ids: cited.length ? JSON.stringify(cited) : null,
   };
   // Never processed before (attempts counts committed processings, in the same transaction as
   // what they write): it has no attachment rows and counts in no receipt, so nothing is looked

@@ -16,6 +16,7 @@ import {
   standingOf,
   type UnitStanding,
 } from "../domain/unit-status.ts";
+import { stoppedAddresses, stoppedAddressLine } from "./ack-loop.ts";
 import { loadUnits } from "./load-registry.ts";
 import { enqueueMail, UNCERTAIN_PREFIX } from "./outbox.ts";
 import {
@@ -68,6 +69,8 @@ export interface ReceiptLogData {
   uncertain: string[];
   /** Recipients a server refused for good (5xx), each with the mail and the server's reply. */
   rejected: string[];
+  /** Addresses acknowledgements are stopped to as auto-responders (ack-loop.ts), one line each. */
+  ackStopped: string[];
   year: number;
   matrix: YearRow[];
 }
@@ -89,7 +92,7 @@ export async function buildReceiptLog(
   options: { final?: boolean } = {},
 ): Promise<ReceiptLog> {
   const data = await readReceiptLog(repos, config, period, now);
-  const { counts, rows, unreachable, uncertain, rejected } = data;
+  const { counts, rows, unreachable, uncertain, rejected, ackStopped } = data;
   const asOf = dateTimeLabel(now, config.timezone);
   const mail = buildDigestMail(
     {
@@ -104,6 +107,7 @@ export async function buildReceiptLog(
       unreachable,
       uncertain,
       rejected,
+      ackStopped,
     },
     mailRendererFor(config),
   );
@@ -187,10 +191,15 @@ export async function readReceiptLog(
     ),
   );
 
+  // A stop asks nothing of staff on the mail itself, so the daily log is where they hear of it.
+  const ackStopped = (await stoppedAddresses(repos, now)).map((s) =>
+    stoppedAddressLine(s, units.find((u) => u.id === s.unitId)?.name ?? s.unitId, tz),
+  );
+
   const { year } = parsePeriod(period);
   const yearStatus = await getYearStatus(repos, units, year, { now, deadlineDay: config.deadline.day, tz });
   const matrix = yearStatus.units.map((u) => ({ unit: u.unit, months: u.months }));
-  return { period, counts, rows, unreachable, uncertain, rejected, year, matrix };
+  return { period, counts, rows, unreachable, uncertain, rejected, ackStopped, year, matrix };
 }
 
 /** Mails the receipt log to the office. kind: e.g. daily-1730, final, manual. Key digest:<date>:<kind>. */

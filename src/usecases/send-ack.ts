@@ -1,22 +1,15 @@
 import { mailRendererFor } from "../adapters/templates/mail-templates.ts";
-import {
-  ackAddressees,
-  ackStanding,
-  defaultLoopSettings,
-  type EarlierAck,
-  looksLikeLoop,
-  repeatsToday,
-} from "../domain/ack-policy.ts";
+import { ackAddressees, ackStanding, type EarlierAck, repeatsToday } from "../domain/ack-policy.ts";
 import { pickContact } from "../domain/contact.ts";
 import type { Verdict } from "../domain/decide-submission.ts";
 import { dateTimeLabel, fileKindText } from "../domain/labels.ts";
 import { type AckData, buildAckMail } from "../domain/mail-content/builders.ts";
 import { isLate, localDateOf, zonedTime } from "../domain/period.ts";
-import { reasonCode } from "../domain/reason-codes.ts";
 import { missingOf } from "../domain/receipt.ts";
 import { SEAL_UNSEEN_NOTE } from "../domain/seal/policy.ts";
 import { isRecentForAck } from "../domain/send-window.ts";
 import type { Logger } from "../logger.ts";
+import { isLooping, noteLoop } from "./ack-loop.ts";
 import { loadUnits } from "./load-registry.ts";
 import { countAcksTo, enqueueMail } from "./outbox.ts";
 import { ownAddresses } from "./process-message.ts";
@@ -27,7 +20,8 @@ import { deadlineLabel, type MailDeps, officeMailbox, requestDateLabel, signatur
 // unknown senders end in other states); never to a null sender or a mail robot (RFC 3834, the
 // verdict's noAutoReply); never to our own addresses; one per message (key ack:<id>); at most
 // one a day per unit and period unless what it reports changed; none to an address that answers
-// every acknowledgement within minutes; and at most perRecipientPerHour to any address.
+// every acknowledgement within minutes with an auto-reply or a bare reply (ack-loop.ts; a
+// person's follow-up reports never count); and at most perRecipientPerHour to any address.
 // Privacy (domain/ack-policy.ts): the receipt goes to the unit's registered addresses and a
 // verified sender; any other sender gets a notice about its own mail, addressed to it alone.
 
@@ -43,9 +37,6 @@ export type AckResult =
 
 /** The acknowledgement's dependencies: the mail ones, and a logger for what it refused. */
 export type AckDeps = MailDeps & { logger?: Pick<Logger, "warn"> };
-
-/** How far back the loop check looks: an auto-responder stays without receipts this long. */
-const LOOP_LOOKBACK_MS = 30 * 86_400_000;
 
 type ReportVerdict = Extract<Verdict, { kind: "report" }>;
 
@@ -89,7 +80,8 @@ export async function sendAcknowledgement(deps: AckDeps, messageId: string): Pro
   const sender = message.from_addr?.toLowerCase() ?? null;
   const unitEmails = unit?.emails ?? [];
 
-  // An address that answers every acknowledgement within minutes is a robot: stop, and say so.
+  // An address that answers every acknowledgement within minutes with an auto-reply or a bare
+  // reply is a robot: stop, and say so.
   const looping = sender && !own.has(sender) ? await isLooping(deps, sender, now) : false;
   if (looping && sender) await noteLoop(deps, message, sender);
 
@@ -249,37 +241,4 @@ async function queueAck(
     unitId: message.unit_id!,
     period: message.period!,
   });
-}
-
-async function isLooping(deps: AckDeps, sender: string, now: Date): Promise<boolean> {
-  // Staff who lifted the stop for this address (resume-acks.ts) checked it is no robot: only
-  // acknowledgements and mail after that moment count, so it takes a fresh run to stop again.
-  const resumed = await deps.repos.ackResumes.find(sender);
-  const lookback = now.getTime() - LOOP_LOOKBACK_MS;
-  const since = new Date(Math.max(lookback, resumed ? resumed.at.getTime() : lookback));
-  const acks = await deps.repos.outbox.sentTimesTo(sender, "ack", since);
-  const { loopReplies, loopWithinMinutes } = deps.config.acknowledgements;
-  if (acks.length < (loopReplies ?? defaultLoopSettings.replies)) return false;
-  const mails = await deps.repos.messages.receivedTimesFrom(sender, since);
-  return looksLikeLoop(acks, mails, {
-    replies: loopReplies ?? defaultLoopSettings.replies,
-    withinMinutes: loopWithinMinutes ?? defaultLoopSettings.withinMinutes,
-  });
-}
-
-/** The note staff see with the unit's mail and on the message page, and a line in the service log. */
-async function noteLoop(deps: AckDeps, message: MessageRow, sender: string): Promise<void> {
-  if (message.reason_code === reasonCode.ack.loopStopped) return;
-  const { loopReplies, loopWithinMinutes } = deps.config.acknowledgements;
-  const note = `${sender} 连续 ${loopReplies} 次在回执发出后 ${loopWithinMinutes} 分钟内回信，疑似自动回复，已停止向其发送回执（邮件照常登记）`;
-  const reason = message.reason ? `${message.reason}；${note}` : note;
-  await deps.repos.messages.markState(
-    message.id,
-    { state: "processed", reason_code: reasonCode.ack.loopStopped, reason },
-    { onlyFrom: "processed" },
-  );
-  deps.logger?.warn(
-    { messageId: message.id, sender, unit: message.unit_id },
-    "acknowledgement loop: stopped",
-  );
 }

@@ -1,20 +1,24 @@
 import type { Hono } from "hono";
 import { html } from "hono/html";
 import { dateTimeLabel } from "../domain/labels.ts";
+import { type StoppedAddress, stoppedAddresses } from "../usecases/ack-loop.ts";
 import { formatBytes, getHealthReport, type HealthReport } from "../usecases/health-report.ts";
 import type { BoardDeps } from "./http.ts";
 import { page } from "./layout.ts";
 
 // /health: the service's state in Chinese for the office (运行状态): mailbox folders, stuck work,
-// queues, last errors, disk. /healthz (healthz.ts) gives the same report as JSON for monitors;
-// both read usecases/health-report.ts.
+// queues, addresses whose acknowledgements are stopped as auto-responders, last errors, disk.
+// /healthz (healthz.ts) gives the same report as JSON for monitors; both read
+// usecases/health-report.ts. The stopped addresses are the page's own (ack-loop.ts): a stop is
+// no fault of the service, so monitors neither see it nor poll for it.
 
 export function registerHealthRoute(app: Hono, deps: BoardDeps): void {
   const report = () => getHealthReport({ repos: deps.repos, config: deps.config, now: deps.clock.now() });
 
   app.get("/health", async (c) => {
     const r = await report();
-    return c.html(page("运行状态", healthBody(r, deps.config.timezone)));
+    const stopped = await stoppedAddresses(deps.repos, deps.clock.now());
+    return c.html(page("运行状态", healthBody(r, stopped, deps.config.timezone)));
   });
 }
 
@@ -26,7 +30,7 @@ function ago(seconds: number | null): string {
   return `${Math.floor(seconds / 86400)} 天前`;
 }
 
-function healthBody(r: HealthReport, tz: string) {
+function healthBody(r: HealthReport, stopped: StoppedAddress[], tz: string) {
   const q = r.queue;
   const depth = (label: string, n: number, href: string | null, bad = false) =>
     html`<span class="count${bad && n > 0 ? " s-missing" : ""}">${href && n > 0 ? html`<a href="${href}">${label}</a>` : label}<b>${n}</b></span>`;
@@ -55,6 +59,16 @@ ${depth("发送失败", q.outboxFailed, "/mail?state=failed", true)}
 ${depth("无法确认是否发出", q.outboxUncertain, "/mail?state=uncertain", true)}
 </div>
 <p class="${r.stuck.ok ? "muted" : "s-missing"}" data-stuck="${r.stuck.ok ? "0" : "1"}">超过 ${r.stuck.thresholdMinutes} 分钟仍未完成的工作：未处理来件 ${r.stuck.messagesUnprocessed} 封，未发出邮件 ${r.stuck.outboxPending} 封，发送中断未重发 ${r.stuck.outboxSending} 封${r.stuck.ok ? "（正常）" : "（服务会自动重新排队；若一直不减少，请检查 Redis、磁盘和后台进程）"}</p>
+<h2>回执停发</h2>
+${
+  stopped.length
+    ? html`<p class="s-missing" data-ack-stopped="${stopped.length}">已停止向以下地址发送回执（疑似自动回复，来件照常登记）；如对方不是自动回复，可在邮件页面恢复：</p>
+<ul>${stopped.map(
+        (s) =>
+          html`<li><a href="/messages/${encodeURIComponent(s.messageId)}">${s.address}</a>（${s.unitId ? `${s.unitId}，` : ""}${dateTimeLabel(s.since, tz)} 起）</li>`,
+      )}</ul>`
+    : html`<p class="muted" data-ack-stopped="0">没有停发回执的地址。</p>`
+}
 <h2>磁盘空间</h2>
 ${
   r.disk

@@ -116,7 +116,9 @@ describe.each(isShort ? (["sqlite"] as const) : backends)(
       const spoofAcks = await acksTo(spoofed!.email);
       if (spoofAcks.length) problems.push("a spoofed report was acknowledged");
 
-      // The loop: an auto-responder answers every acknowledgement within seconds.
+      // The loop: an auto-responder answers every acknowledgement within seconds, as a reply to it
+      // (In-Reply-To its Message-ID): a mail from the address that only arrives soon after a
+      // receipt is no answer (a clerk's next report), see ack-policy.ts looksLikeLoop.
       const unit = looping!;
       let answered = 0;
       const answerNext = async () => {
@@ -124,6 +126,7 @@ describe.each(isShort ? (["sqlite"] as const) : backends)(
           "an acknowledgement to answer",
           async () => w.smtp.copies.filter((c) => c.to.includes(unit.email)).length > answered,
         );
+        const ack = w.smtp.copies.filter((c) => c.to.includes(unit.email))[answered]!;
         answered++;
         await sleep(1_500);
         await append(w, [
@@ -131,6 +134,7 @@ describe.each(isShort ? (["sqlite"] as const) : backends)(
             from: unit.email,
             subject: "Re: 回执",
             text: "您的来信已收到，我们会尽快处理。",
+            inReplyTo: ack.messageId,
           }),
         ]);
       };

@@ -81,7 +81,8 @@ export function reportFrom(
 
 /**
  * A naive auto-responder at `address` answering the last mail it got at `when`: no
- * Auto-Submitted, no 自动回复 in the subject, seconds after our mail.
+ * Auto-Submitted, no 自动回复 in the subject, seconds after our mail; only its reply form ("Re:"
+ * our subject, In-Reply-To our Message-ID) and its lack of files mark it as an answer.
  */
 export async function autoAnswer(env: AckEnv, address: string, when: string) {
   const last = mailsTo(env.e, address).at(-1)!;

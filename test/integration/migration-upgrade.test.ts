@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, Migrator, SqliteDialect } from "kysely";
+import { Kysely, Migrator, SqliteDialect, sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDb } from "../../src/adapters/db/connect.ts";
 import { migrationProvider } from "../../src/adapters/db/migrations.ts";
@@ -117,6 +117,65 @@ describe("upgrading a database written before units had a standing contact (0008
       });
       await repos.contacts.setBoardEntry("赵县", { name: "王五", phone: "13700000000", enteredBy: "office" });
       expect((await standingContactsOf(repos, [{ id: "赵县" }])).get("赵县")?.source).toBe("board");
+    } finally {
+      await opened.close();
+    }
+  });
+});
+
+describe("upgrading a database written before messages kept what they cite (0020)", () => {
+  it("reads the earlier mail as citing nothing, still tells its auto-replies, and indexes the sender", async () => {
+    const file = join(dir, "report-inbox.db");
+    const old = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SqliteDatabase(file) }) });
+    const migrated = await new Migrator({ db: old, provider: migrationProvider }).migrateTo(
+      "0019_mailbox_first_since",
+    );
+    expect(migrated.error).toBeUndefined();
+    const row = (id: string, state: string, reasonCode: string | null, subject: string) => ({
+      id,
+      message_id: `${id}@163.com`,
+      source: "imap",
+      mailbox: null,
+      uid_validity: null,
+      uid: null,
+      raw_size: 10,
+      from_addr: "lyj@163.com",
+      from_name: null,
+      subject,
+      sent_at: null,
+      received_at: `2023-05-10T0${id}:00:00.000Z`,
+      state,
+      reason: null,
+      reason_code: reasonCode,
+      verdict: null,
+      unit_id: null,
+      period: null,
+      attempts: 1,
+      created_at: "2023-05-10T00:00:00.000Z",
+      updated_at: "2023-05-10T00:00:00.000Z",
+    });
+    await old
+      .insertInto("messages")
+      .values([
+        row("1", "processed", null, "市林业局4月份工作进展情况"),
+        row("2", "not_report", "not_report.auto_reply", "自动回复：回执"),
+      ])
+      .execute();
+    await old.destroy();
+
+    const opened = await openDb({ databaseUrl: `sqlite:${file}`, dataDir: dir });
+    const repos = createRepositories({ ...opened, clock: systemClock });
+    try {
+      const mails = await repos.messages.mailFrom("lyj@163.com", new Date("2023-05-01T00:00:00Z"));
+      expect(mails.map((m) => [m.reasonCode, m.cites])).toEqual([
+        [null, []],
+        ["not_report.auto_reply", []],
+      ]);
+      const index = await sql<{ name: string }>`
+        select name from sqlite_master where type = 'index' and name = 'messages_from_received'`.execute(
+        opened.db,
+      );
+      expect(index.rows).toHaveLength(1);
     } finally {
       await opened.close();
     }

@@ -135,7 +135,7 @@ describe.each(backends)("repositories on %s", (backend) => {
           period: "2023-04",
         });
         const loop =
-          "lyj@163.com 连续 3 次在回执发出后 5 分钟内回信，疑似自动回复，已停止向其发送回执（邮件照常登记）";
+          "lyj@163.com 已 3 次在回执发出后 5 分钟内自动回复（或直接回复回执而未附报送材料），疑似自动回复，已停止向其发送回执（邮件照常登记）";
         await repos.messages.markState(hash(n), {
           state: "processed",
           reason_code: reasonCode.ack.loopStopped,
@@ -163,6 +163,80 @@ describe.each(backends)("repositories on %s", (backend) => {
         expect(reasonLabel(stopped?.reason_code)).toBe("回执已停发");
         expect(stopped?.reason).toContain("已停止向其发送回执");
       }
+    });
+
+    it("reads an address's mail as the loop check weighs it, and the reports stopped as a loop", async () => {
+      const file = (name: string, kind: string) => ({
+        parent_id: null,
+        content_hash: hash(90),
+        original_name: name,
+        safe_name: name,
+        detected_type: "application/pdf",
+        size: 1,
+        kind,
+        text_ref: null,
+        link_url: null,
+        note: null,
+      });
+      await repos.messages.insert(message(1, { from_addr: "lyj@163.com" }));
+      await repos.messages.markState(hash(1), {
+        state: "processed",
+        reason: null,
+        reason_code: null,
+        subject: "回复：回执：已收到市林业局2023年4月工作进展情况（尚缺材料）",
+        cited_ids: JSON.stringify(["ack1@example.gov.cn"]),
+        verdict: JSON.stringify({ kind: "report", contacts: [] }),
+        unit_id: "市林业局",
+        period: "2023-04",
+      });
+      await repos.messages.addAttachments(hash(1), [file("盖章件.pdf", "scan"), file("logo.png", "other")]);
+      await repos.messages.insert(message(2, { from_addr: "lyj@163.com" }));
+      await repos.messages.markState(hash(2), {
+        state: "not_report",
+        reason: "自动回复邮件，不是报送",
+        reason_code: reasonCode.notReport.autoReply,
+        subject: "自动回复：回执",
+      });
+      await repos.messages.insert(message(3, { from_addr: "other@163.com" }));
+
+      const mails = await repos.messages.mailFrom("LYJ@163.com", at("2023-05-01T00:00:00Z"));
+      expect(mails).toEqual([
+        {
+          receivedAt: at("2023-05-01T01:00:00Z"),
+          subject: "回复：回执：已收到市林业局2023年4月工作进展情况（尚缺材料）",
+          reasonCode: null,
+          cites: ["ack1@example.gov.cn"],
+          fileKinds: expect.arrayContaining(["scan", "other"]),
+          verdict: JSON.stringify({ kind: "report", contacts: [] }),
+        },
+        {
+          receivedAt: at("2023-05-02T01:00:00Z"),
+          subject: "自动回复：回执",
+          reasonCode: "not_report.auto_reply",
+          cites: [],
+          fileKinds: [],
+          verdict: null,
+        },
+      ]);
+      expect(await repos.messages.mailFrom("lyj@163.com", at("2023-05-02T00:00:00Z"))).toHaveLength(1);
+
+      // Stops, newest first, within the look-back only.
+      for (const n of [1, 4]) {
+        if (n === 4) await repos.messages.insert(message(n, { from_addr: "lyj@163.com" }));
+        await repos.messages.markState(hash(n), {
+          state: "processed",
+          reason: "疑似自动回复",
+          reason_code: reasonCode.ack.loopStopped,
+          unit_id: "市林业局",
+        });
+      }
+      expect(await repos.messages.listLoopStops(at("2023-05-01T00:00:00Z"))).toEqual([
+        { id: hash(4), address: "lyj@163.com", unitId: "市林业局", receivedAt: at("2023-05-04T01:00:00Z") },
+        { id: hash(1), address: "lyj@163.com", unitId: "市林业局", receivedAt: at("2023-05-01T01:00:00Z") },
+      ]);
+      expect((await repos.messages.listLoopStops(at("2023-05-02T00:00:00Z"))).map((s) => s.id)).toEqual([
+        hash(4),
+      ]);
     });
 
     it("replaces a message's attachments and lists them without the excluded kinds", async () => {
@@ -366,6 +440,22 @@ describe.each(backends)("repositories on %s", (backend) => {
       });
       expect(await repos.outbox.countSentSince(at("2023-05-10T00:00:00Z"))).toBe(1);
       expect(Object.fromEntries(await repos.outbox.countKindsWithStatus("sent"))).toEqual({ ack: 1 });
+    });
+
+    it("gives the acknowledgements an address was sent with their Message-ID and subject (loop check)", async () => {
+      await repos.outbox.insert(row("a", "ack:1"), ["unit@example.cn"]);
+      await repos.outbox.insert(row("b", "ack:2"), ["unit@example.cn"]);
+      await repos.outbox.claim("a", at("2023-05-10T03:00:00Z"), "uncertain:");
+      await repos.outbox.markSent("a", {
+        smtpResponse: "250 ok",
+        messageIdHeader: "<m@x>",
+        at: at("2023-05-10T03:00:01Z"),
+      });
+      // b was never sent: no answer to it can come.
+      expect(await repos.outbox.sentTo("UNIT@example.cn", "ack", at("2023-05-10T00:00:00Z"))).toEqual([
+        { sentAt: at("2023-05-10T03:00:01Z"), messageId: "<m@x>", subject: "回执" },
+      ]);
+      expect(await repos.outbox.sentTo("unit@example.cn", "remind", at("2023-05-10T00:00:00Z"))).toEqual([]);
     });
 
     it("marks only a row in flight uncertain; a failed row without that mark can be claimed again", async () => {

@@ -71,6 +71,10 @@ describe.each(backends)("resuming acknowledgements to a stopped address (%s)", (
     ).text();
     expect(unitHtml).toContain(`/messages/${stopped}`);
     expect(unitHtml).toContain("回执已停发");
+    // 运行状态 names the stopped address every day, linked to the mail where it can be resumed.
+    const health = await (await editor.fetch("/health")).text();
+    expect(health).toContain('data-ack-stopped="1"');
+    expect(health).toContain(`<a href="/messages/${stopped}">${address}</a>（市林业局，2023年5月10日`);
     const pagePath = `/messages/${stopped}`;
     const resumePath = `${pagePath}/resume-acks`;
     const editorPage = await (await editor.fetch(pagePath)).text();
@@ -109,6 +113,7 @@ describe.each(backends)("resuming acknowledgements to a stopped address (%s)", (
       `${testAccounts.editor} 已于 2023年5月11日 10:00 恢复向 ${address} 发送回执（${reason}）`,
     );
     expect(after).not.toContain(`href="${resumePath}"`);
+    expect(await (await editor.fetch("/health")).text()).toContain('data-ack-stopped="0"');
     const audit = await e.tdb.repos.audit.listForTargets([stopped]);
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor: testAccounts.editor, action: "resume_acks", reason });

@@ -43,6 +43,7 @@ describe("classifyNotAReport", () => {
     ],
     ["X-Autoreply", { headers: { "x-autoreply": ["yes"] } }, "not_report.auto_reply"],
     ["X-Autorespond", { headers: { "x-autorespond": ["1"] } }, "not_report.auto_reply"],
+    ["Precedence auto_reply", { headers: { precedence: ["auto_reply"] } }, "not_report.auto_reply"],
     [
       "Outlook auto-reply: suppress header plus its subject",
       { subject: "自动答复: 报送通知", headers: { "x-auto-response-suppress": ["All"] } },

@@ -10,6 +10,7 @@ import type { Clock } from "../../clock.ts";
 import { keptAttachmentIds } from "../../domain/attachment-identity.ts";
 import { reasonCode } from "../../domain/reason-codes.ts";
 import { isUniqueViolation } from "./connect.ts";
+import { parseStringList } from "./json-columns.ts";
 import { precompile } from "./precompiled-query.ts";
 import type { Queryable } from "./queryable.ts";
 import type { Database, MessagesTable } from "./tables.ts";
@@ -45,6 +46,8 @@ export type MessageHeaderFields = Pick<
 > & {
   /** JSON list of the parser's warnings (Chinese); null when it had none. */
   parse_warnings?: string | null;
+  /** JSON list of the Message-IDs In-Reply-To and References name; null when none. */
+  cited_ids?: string | null;
 };
 
 export type AttachmentRecord = Selectable<Database["attachments"]>;
@@ -57,6 +60,27 @@ export interface DocumentRow {
   originalName: string;
   /** electronic | text_pdf */
   kind: "electronic" | "text_pdf";
+}
+
+/** A mail from one address, as the acknowledgement loop check reads it (ack-policy.ts). */
+export interface MailFromRow {
+  receivedAt: Date;
+  subject: string;
+  reasonCode: string | null;
+  /** The Message-IDs it cites (In-Reply-To, References); empty for mail recorded before 0020. */
+  cites: string[];
+  /** One kind per recorded file (attachments.kind). */
+  fileKinds: string[];
+  /** The verdict as stored (JSON), for what the mail said itself (its contacts). */
+  verdict: string | null;
+}
+
+/** A report on which the acknowledgement loop stop was noted. */
+export interface LoopStopRow {
+  id: string;
+  address: string;
+  unitId: string | null;
+  receivedAt: Date;
 }
 
 /** One page of a list: how many rows to skip and how many to return. */
@@ -114,8 +138,13 @@ export interface MessageRepository {
   countNeedingReview(): Promise<number>;
   /** Messages that count for a unit in a period, and those processed for it, by arrival. */
   listForUnitPeriod(unitId: string, period: string): Promise<MessageRecord[]>;
-  /** When mail from an address arrived since `since` (the acknowledgement loop check). */
-  receivedTimesFrom(address: string, since: Date): Promise<Date[]>;
+  /** The mail from an address that arrived since `since`, as the acknowledgement loop check weighs it. */
+  mailFrom(address: string, since: Date): Promise<MailFromRow[]>;
+  /**
+   * Reports received since `since` whose acknowledgements were stopped as a loop (send-ack.ts),
+   * newest first: the stopped addresses the receipt log names.
+   */
+  listLoopStops(since: Date): Promise<LoopStopRow[]>;
   /** Sender addresses of each unit's logged reports, newest first. */
   senderAddressesOf(unitIds: string[]): Promise<{ unitId: string; address: string }[]>;
   /**
@@ -390,14 +419,54 @@ export function createMessageRepository({ db, clock }: { db: Queryable; clock: C
         .execute();
     },
 
-    async receivedTimesFrom(address, since) {
+    async mailFrom(address, since) {
       const rows = await db
         .selectFrom("messages")
-        .select("received_at")
+        .select(["id", "received_at", "subject", "reason_code", "cited_ids", "verdict"])
         .where("from_addr", "=", address.toLowerCase())
         .where("received_at", ">=", since.toISOString())
+        .orderBy("received_at")
         .execute();
-      return rows.map((r) => new Date(r.received_at));
+      if (rows.length === 0) return [];
+      // Two statements rather than a join with a string aggregate, which the two databases spell
+      // differently; an address's mail over the look-back is a handful of rows.
+      const files = await db
+        .selectFrom("attachments")
+        .select(["message_id", "kind"])
+        .where(
+          "message_id",
+          "in",
+          rows.map((r) => r.id),
+        )
+        .execute();
+      const kinds = new Map<string, string[]>();
+      for (const f of files) kinds.set(f.message_id, [...(kinds.get(f.message_id) ?? []), f.kind]);
+      return rows.map((r) => ({
+        receivedAt: new Date(r.received_at),
+        subject: r.subject ?? "",
+        reasonCode: r.reason_code,
+        cites: parseStringList(r.cited_ids),
+        fileKinds: kinds.get(r.id) ?? [],
+        verdict: r.verdict,
+      }));
+    },
+
+    async listLoopStops(since) {
+      const rows = await db
+        .selectFrom("messages")
+        .select(["id", "from_addr", "unit_id", "received_at"])
+        .where("reason_code", "=", reasonCode.ack.loopStopped)
+        .where("received_at", ">=", since.toISOString())
+        .where("from_addr", "is not", null)
+        .orderBy("received_at", "desc")
+        .orderBy("id")
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        address: r.from_addr!,
+        unitId: r.unit_id,
+        receivedAt: new Date(r.received_at),
+      }));
     },
 
     async senderAddressesOf(unitIds) {

@@ -389,6 +389,24 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("mailbox_state").addColumn("first_since", "text").execute();
     },
   },
+  // The Message-IDs a mail names in In-Reply-To and References (JSON list, ack-policy.ts
+  // citedMessageIds): the loop check counts a bare reply to an acknowledgement as an answer to it,
+  // and a person's follow-up report never. Mail recorded before has null: its headers are in the
+  // stored raw mail only, so it cites nothing until reprocessed; the automatic codes and the
+  // reply subject still tell its answers, and the check looks back 30 days only.
+  // The (from_addr, received_at) index that 0011 meant to create: its statement was built but
+  // never executed, so the loop check read every message of the table.
+  "0020_message_cited_ids": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("messages").addColumn("cited_ids", "text").execute();
+      await db.schema
+        .createIndex("messages_from_received")
+        .ifNotExists()
+        .on("messages")
+        .columns(["from_addr", "received_at"])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -76,8 +76,15 @@ export interface OutboxRepository {
     period: string,
     since: Date,
   ): Promise<Pick<OutboxRecord, "idempotency_key" | "recipients" | "payload" | "created_at">[]>;
-  /** When mails of a kind to an address were sent (or started sending) since `since` (loop check). */
-  sentTimesTo(address: string, kind: string, since: Date): Promise<Date[]>;
+  /**
+   * Mails of a kind to an address sent (or started sending) since `since`, with the Message-ID
+   * and subject they carried (the loop check matches replies to them).
+   */
+  sentTo(
+    address: string,
+    kind: string,
+    since: Date,
+  ): Promise<{ sentAt: Date; messageId: string | null; subject: string }[]>;
   /** The mail log: rows matching the filter, newest first, one page. */
   list(filter: OutboxFilter, paging: { limit: number; offset: number }): Promise<OutboxLogRow[]>;
   /** How many rows match the filter (the mail log's page count). */
@@ -344,17 +351,21 @@ export function createOutboxRepository({ db }: { db: Queryable }): OutboxReposit
         .where("created_at", ">=", since.toISOString())
         .execute(),
 
-    async sentTimesTo(address, kind, since) {
+    async sentTo(address, kind, since) {
       const rows = await db
         .selectFrom("outbox_recipients as r")
         .innerJoin("outbox as o", "o.id", "r.outbox_id")
-        .select("o.sent_at")
+        .select(["o.sent_at", "o.message_id_header", "o.subject"])
         .where("r.address", "=", address.toLowerCase())
         .where("r.kind", "=", kind)
         .where("r.created_at", ">=", since.toISOString())
         .where("o.status", "in", ["sent", "sending"])
         .execute();
-      return rows.flatMap((r) => (r.sent_at ? [new Date(r.sent_at)] : []));
+      return rows.flatMap((r) =>
+        r.sent_at
+          ? [{ sentAt: new Date(r.sent_at), messageId: r.message_id_header, subject: r.subject }]
+          : [],
+      );
     },
 
     list: (filter, paging) =>

@@ -77,6 +77,8 @@ export interface MessagesTable {
   backfill: Generated<number>;
   /** JSON list of what the parser could not read (Chinese); null when nothing, or parsed earlier. */
   parse_warnings: Generated<string | null>;
+  /** JSON list of the Message-IDs In-Reply-To and References name; null: none, or recorded before 0020. */
+  cited_ids: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }

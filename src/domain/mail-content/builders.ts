@@ -139,6 +139,8 @@ export interface DigestData extends Omit<Common, "officeAddress"> {
   uncertain: string[];
   /** Recipients refused for good by their server: not delivered, not retried. @defaultValue [] */
   rejected?: string[];
+  /** Addresses acknowledgements are stopped to as suspected auto-responders. @defaultValue [] */
+  ackStopped?: string[];
 }
 
 export function buildDigestMail(data: DigestData, r: MailRenderer): RenderedMail {
@@ -146,6 +148,7 @@ export function buildDigestMail(data: DigestData, r: MailRenderer): RenderedMail
   const view = {
     ...data,
     rejected: data.rejected ?? [],
+    ackStopped: data.ackStopped ?? [],
     periodLabel: periodLabel(data.period),
     countsLine: countsLine(data.counts),
   };
