@@ -144,6 +144,12 @@ export const auditActionLabel: Record<string, string> = {
   set_contact: "登记常用联系人",
   clear_contact: "清除常用联系人",
   resume_acks: "恢复向此地址发送回执",
+  user_add: "添加账号",
+  user_disable: "停用账号",
+  user_enable: "启用账号",
+  user_passwd: "重设密码",
+  user_passwd_self: "修改本人密码",
+  user_role: "更改角色",
 };
 
 export function auditActionText(action: string): string {
@@ -239,6 +245,11 @@ export const roleLabel: Record<"viewer" | "editor" | "admin", string> = {
   editor: "编辑",
   admin: "管理员",
 };
+
+/** An account's state on the 账号管理 page (`user list` says 可用 / 已停用). */
+export function accountStateLabel(disabled: boolean): string {
+  return disabled ? "已停用" : "启用";
+}
 
 /** What each role may do, for `user add --help`, `user list` and the refusal page. */
 export const roleDescription: Record<"viewer" | "editor" | "admin", string> = {

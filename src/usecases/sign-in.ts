@@ -1,16 +1,10 @@
-import {
-  newToken,
-  type PasswordCost,
-  secretsEqual,
-  tokenDigest,
-  unusableHash,
-  verifyPassword,
-} from "../adapters/auth/password.ts";
+import { type PasswordCost, secretsEqual, unusableHash, verifyPassword } from "../adapters/auth/password.ts";
 import type { SignInFailureRecord } from "../adapters/db/account-repository.ts";
 import type { Repositories } from "../adapters/db/repositories.ts";
 import type { Clock } from "../clock.ts";
 import { isRole, type Role } from "../domain/roles.ts";
 import type { Logger } from "../logger.ts";
+import { startSession } from "./board-sessions.ts";
 
 // Signing in to the board, and the sessions that follow. Wrong passwords are counted in the
 // database three ways, and none of them lets a stranger lock a staff member out of their own
@@ -80,6 +74,47 @@ export async function signIn(
   input: { name: string; password: string; address: string },
 ): Promise<SignInResult> {
   const name = input.name.normalize("NFC").trim();
+  const result = await attemptPassword(deps, settings, { ...input, name }, "看板登录", () =>
+    checkCredentials(deps, settings, name, input.password),
+  );
+  if (!result.ok) return result;
+  const session = await startSession(deps, settings, result.user, input.address);
+  deps.logger.info({ account: name, address: input.address, role: result.user.role }, "看板登录成功");
+  return { ok: true, user: result.user, ...session };
+}
+
+/**
+ * Checks a signed-in account's password again (修改密码 asks for the current one) under the same
+ * counts, locks and slowing as signing in: a borrowed session must not become a way to guess
+ * the password without limit. Only accounts: the bootstrap WEB_PASS is not theirs to confirm.
+ */
+export async function confirmPassword(
+  deps: SignInDeps,
+  settings: SignInSettings,
+  input: { name: string; password: string; address: string },
+): Promise<Exclude<SignInResult, { ok: true }> | { ok: true }> {
+  const result = await attemptPassword(deps, settings, input, "修改密码时核对当前密码", async () => {
+    const row = await deps.repos.accounts.findUser(input.name);
+    const ok = row !== undefined && (await verifyPassword(input.password, row.password));
+    return ok && row.disabled === 0 && isRole(row.role)
+      ? { name: row.name, role: row.role, bootstrap: false }
+      : null;
+  });
+  return result.ok ? { ok: true } : result;
+}
+
+/**
+ * One password attempt under the locks and counts described at the top; `check` says whose
+ * password it is when it is right. `what` names the attempt in the log.
+ */
+async function attemptPassword(
+  deps: SignInDeps,
+  settings: SignInSettings,
+  input: { name: string; address: string },
+  what: string,
+  check: () => Promise<SignedIn | null>,
+): Promise<{ ok: true; user: SignedIn } | Exclude<SignInResult, { ok: true }>> {
+  const { name } = input;
   const pairKey = `pair:${input.address} ${name}`;
   const addressKey = `address:${input.address}`;
   const accountKey = `account:${name}`;
@@ -100,7 +135,7 @@ export async function signIn(
     if (lock) {
       logger.warn(
         { account: name, address: input.address, scope: lock.scope, lockedUntil: lock.until.toISOString() },
-        "看板登录被拒绝：尝试次数过多，已暂时锁定",
+        `${what}被拒绝：尝试次数过多，已暂时锁定`,
       );
       return { ok: false, reason: "locked", until: lock.until, scope: lock.scope };
     }
@@ -109,28 +144,17 @@ export async function signIn(
     if (accountFailures >= settings.lockAfterFailures * accountSlowFactor) {
       logger.warn(
         { account: name, address: input.address, accountFailures },
-        "看板登录放慢：该账号近期从多处输错密码，每次尝试先等待后再核对",
+        `${what}放慢：该账号近期从多处输错密码，每次尝试先等待后再核对`,
       );
       await (deps.delay ?? sleep)(ACCOUNT_SLOW_MS);
     }
 
-    const user = await checkCredentials(deps, settings, name, input.password);
+    const user = await check();
     if (user) {
       // Only this address's count for the account: the account-wide count is a guesser's
       // elsewhere, and a staff member signing in must not reset it for them.
       await repos.accounts.clearFailures(pairKey);
-      const token = newToken();
-      const expiresAt = new Date(now.getTime() + settings.sessionHours * 3600_000);
-      await repos.accounts.createSession({
-        id_hash: tokenDigest(token),
-        user_name: user.name,
-        created_at: now.toISOString(),
-        seen_at: now.toISOString(),
-        expires_at: expiresAt.toISOString(),
-        address: input.address,
-      });
-      logger.info({ account: name, address: input.address, role: user.role }, "看板登录成功");
-      return { ok: true, user, token, expiresAt };
+      return { ok: true, user };
     }
 
     const counted = await Promise.all([
@@ -152,7 +176,7 @@ export async function signIn(
         accountFailures: counted[2].failures,
         locked,
       },
-      locked ? "看板登录失败：密码错误，已达上限，暂时锁定" : "看板登录失败：账号或密码错误",
+      locked ? `${what}失败：密码错误，已达上限，暂时锁定` : `${what}失败：账号或密码错误`,
     );
     await (deps.delay ?? sleep)(failureDelayMs(Math.max(failures, counted[1].failures)));
     return { ok: false, reason: "wrong" };
@@ -220,48 +244,6 @@ async function countFailure(
   };
   await deps.repos.accounts.saveFailure(record);
   return record;
-}
-
-/** The signed-in person for a session cookie's value, or null (and the session ends) when it is over. */
-export async function resolveSession(
-  deps: Pick<SignInDeps, "repos" | "clock">,
-  settings: SignInSettings,
-  token: string,
-): Promise<SignedIn | null> {
-  const { accounts } = deps.repos;
-  const idHash = tokenDigest(token);
-  const session = await accounts.findSession(idHash);
-  if (!session) return null;
-  const now = deps.clock.now();
-  const idleEnd = new Date(session.seen_at).getTime() + settings.sessionIdleMinutes * 60_000;
-  const user = await userOf(deps, settings, session.user_name);
-  if (!user || new Date(session.expires_at) <= now || idleEnd <= now.getTime()) {
-    await accounts.deleteSession(idHash);
-    return null;
-  }
-  // Written at most once a minute: reading a page should not cost a write every time.
-  if (now.getTime() - new Date(session.seen_at).getTime() > 60_000) await accounts.touchSession(idHash, now);
-  return user;
-}
-
-async function userOf(
-  deps: Pick<SignInDeps, "repos">,
-  settings: SignInSettings,
-  name: string,
-): Promise<SignedIn | null> {
-  const row = await deps.repos.accounts.findUser(name);
-  if (row)
-    return row.disabled === 0 && isRole(row.role)
-      ? { name: row.name, role: row.role, bootstrap: false }
-      : null;
-  const bootstrap = settings.bootstrap;
-  return bootstrap?.user && bootstrap.pass && bootstrap.user.normalize("NFC").trim() === name
-    ? { name, role: "admin", bootstrap: true }
-    : null;
-}
-
-export async function signOut(deps: Pick<SignInDeps, "repos">, token: string): Promise<void> {
-  await deps.repos.accounts.deleteSession(tokenDigest(token));
 }
 
 /** Runs fn once every key's earlier callers (in this process) are done; keys are taken in order. */

@@ -2,6 +2,8 @@ import { serve } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import { contextStorage } from "hono/context-storage";
 import { HTTPException } from "hono/http-exception";
+import { registerAccountRoutes } from "./account-page.ts";
+import { registerAccountAdminRoutes } from "./accounts-admin.ts";
 import { registerAckResumeRoutes } from "./ack-resume-page.ts";
 import { registerCompileRoute } from "./compile-download.ts";
 import { csrfProtection } from "./csrf.ts";
@@ -34,8 +36,8 @@ export type { BoardDeps } from "./http.ts";
 
 /** Reachable without signing in: the sign-in page, the stylesheet and the icon, plus isPublicRequest (/healthz, /metrics when configured). */
 const publicPaths = new Set(["/login", "/static/board.css", "/static/favicon.svg", "/favicon.ico"]);
-/** Anyone signed in may do these whatever their role: signing out. */
-const selfServicePaths = new Set(["/logout"]);
+/** Anyone signed in may do these whatever their role: signing out, changing their own password. */
+const selfServicePaths = new Set(["/logout", "/account/password"]);
 
 export function createBoardApp(deps: BoardDeps): Hono {
   const app = new Hono();
@@ -65,6 +67,8 @@ export function createBoardApp(deps: BoardDeps): Hono {
 
   registerStaticRoutes(app);
   registerSignInRoutes(app, deps);
+  registerAccountRoutes(app, deps);
+  registerAccountAdminRoutes(app, deps);
   registerPeriodRoutes(app, deps);
   registerUnitRoutes(app, deps);
   registerUnitAddressRoutes(app, deps);

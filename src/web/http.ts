@@ -25,7 +25,7 @@ export interface BoardDeps {
   outgoingQueue?: OutgoingQueue | null;
   /** Waits before a wrong password is answered (sign-in slowing); tests may shorten it. */
   signInDelay?: (ms: number) => Promise<void>;
-  /** scrypt cost for an unknown name's check: production's unless a test lowers it. */
+  /** scrypt cost for an unknown name's check and for passwords set on the board: production's unless a test lowers it. */
   passwordCost?: PasswordCost;
 }
 

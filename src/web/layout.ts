@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { html } from "hono/html";
 import { roleLabel } from "../domain/labels.ts";
 import { csrfInput } from "./csrf.ts";
-import { currentUser } from "./session.ts";
+import { currentUser, currentUserCan } from "./session.ts";
 
 // The board's page frame and small shared pieces. Every value from mail or the registry goes
 // through hono's `html` tag, which escapes strings; only our own fragments are trusted.
@@ -62,6 +62,17 @@ header .who button{background:none;border:1px solid #9db4cc;color:#fff;padding:2
 .signin{max-width:360px;margin:60px auto;background:#fff;border:1px solid #d8dce2;padding:24px 28px;border-radius:4px}
 .signin label{display:block;margin:12px 0 4px}.signin input[type=text],.signin input[type=password]{width:100%;box-sizing:border-box;padding:6px 8px;font-size:15px}
 .signin button{margin-top:18px;width:100%;padding:8px;font-size:15px;background:#1f4e79;color:#fff;border:0;border-radius:3px}
+form.panel{background:#fff;border:1px solid #d8dce2;padding:12px 18px 16px;max-width:440px;box-sizing:border-box}
+form.panel label{display:block;margin:10px 0 4px}form.panel .error{margin:4px 0 8px}
+form.panel input[type=text],form.panel input[type=password],form.panel select{width:100%;box-sizing:border-box;padding:5px 7px;font-size:14px}
+form.panel button{margin-top:14px;padding:5px 18px}form.panel .hint{margin:4px 0 0}
+table.accounts{width:auto;min-width:60%}
+table.accounts td.actions details,table.accounts td.actions form.inline,table.accounts td.actions>a{vertical-align:top;margin:0 12px 0 0}
+table.accounts td.actions>a{color:#1f4e79;text-decoration:none}
+table.accounts details form{display:flex;flex-direction:column;gap:6px;min-width:15em}
+table.accounts details form p{margin:0;max-width:20em;white-space:normal}
+td.actions .error{padding:6px 10px;margin-bottom:6px;white-space:normal;max-width:26em}
+.acct-disabled td{color:#777}.acct-disabled td.state{color:#b00020}
 `;
 
 /** The stylesheet's address, named by its content so browsers may keep it for good. */
@@ -87,8 +98,8 @@ ${body}
 function header(): Html {
   const user = currentUser();
   if (!user) return html`<header><strong>报送收件箱</strong></header>`;
-  return html`<header><strong>报送收件箱</strong><a href="/">报送情况</a><a href="/year">年度一览</a><a href="/review">待人工处理</a><a href="/mail">邮件记录</a><a href="/health">运行状态</a>
-<span class="who"><span>${user.name}（${roleLabel[user.role]}）</span>
+  return html`<header><strong>报送收件箱</strong><a href="/">报送情况</a><a href="/year">年度一览</a><a href="/review">待人工处理</a><a href="/mail">邮件记录</a><a href="/health">运行状态</a>${currentUserCan("admin") ? html`<a href="/admin/users">账号管理</a>` : ""}
+<span class="who"><a href="/account" title="我的账号：修改密码">${user.name}（${roleLabel[user.role]}）</a>
 <form method="post" action="/logout" class="inline">${csrfInput()}<button type="submit">退出</button></form></span></header>`;
 }
 

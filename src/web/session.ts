@@ -4,7 +4,8 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Config } from "../config/schema.ts";
 import { roleLabel } from "../domain/labels.ts";
 import { type Role, roleAllows } from "../domain/roles.ts";
-import { resolveSession, type SignedIn, type SignInSettings } from "../usecases/sign-in.ts";
+import { resolveSession } from "../usecases/board-sessions.ts";
+import type { SignedIn, SignInSettings } from "../usecases/sign-in.ts";
 import { type BoardDeps, BoardError } from "./http.ts";
 import { isHttps } from "./request-origin.ts";
 

@@ -2,7 +2,8 @@ import type { Context, Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { html } from "hono/html";
 import { dateTimeLabel } from "../domain/labels.ts";
-import { type SignInResult, signIn, signOut } from "../usecases/sign-in.ts";
+import { signOut } from "../usecases/board-sessions.ts";
+import { type SignInResult, signIn } from "../usecases/sign-in.ts";
 import { csrfInput } from "./csrf.ts";
 import { type BoardDeps, formOf } from "./http.ts";
 import { page } from "./layout.ts";
@@ -73,7 +74,7 @@ function failureMessage(
   lockMinutes: number,
   timezone: string,
 ): string {
-  const reset = "如忘记密码，请管理员用 report-inbox user passwd 重设。";
+  const reset = "如忘记密码，请联系管理员在“账号管理”中重设。";
   if (result.reason === "wrong")
     return `账号或密码不对，请重新输入。同一账号在同一台电脑上连续输错 ${lockAfter} 次，将暂停在这台电脑上登录该账号 ${lockMinutes} 分钟。`;
   const until = dateTimeLabel(result.until, timezone);
@@ -108,7 +109,7 @@ ${csrfInput(c)}
 <label for="name">账号</label><input type="text" id="name" name="name" value="${view.name ?? ""}" autocomplete="username" required autofocus>
 <label for="password">密码</label><input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit">登录</button>
-<p class="muted small">账号由管理员添加；忘记密码请联系管理员重设。</p>
+<p class="muted small">账号由管理员添加；忘记密码请联系管理员在“账号管理”中重设。</p>
 </form>`;
   return c.html(page("登录", body, view.notice ?? null), status);
 }

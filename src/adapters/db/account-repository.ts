@@ -1,5 +1,6 @@
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Clock } from "../../clock.ts";
+import type { DbBackend } from "./connect.ts";
 import type { Queryable } from "./queryable.ts";
 import type { SessionsTable, SignInFailuresTable, UsersTable } from "./tables.ts";
 
@@ -14,6 +15,14 @@ export interface AccountRepository {
   findUser(name: string): Promise<UserRecord | undefined>;
   listUsers(): Promise<UserRecord[]>;
   countActiveUsers(): Promise<number>;
+  /** Enabled accounts with the admin role (the last of them may not be disabled or demoted). */
+  countEnabledAdmins(): Promise<number>;
+  /**
+   * Inside a transaction: holds back every other transaction that takes this lock until this one
+   * ends, so two admins demoting each other at once cannot both pass the last-admin check.
+   * PostgreSQL only; SQLite's single writer already runs such transactions one after another.
+   */
+  lockAdminChanges(): Promise<void>;
   /** Changes what is given; false when there is no such account. */
   updateUser(
     name: string,
@@ -34,7 +43,15 @@ export interface AccountRepository {
   clearFailures(key: string): Promise<void>;
 }
 
-export function createAccountRepository({ db, clock }: { db: Queryable; clock: Clock }): AccountRepository {
+export function createAccountRepository({
+  db,
+  backend,
+  clock,
+}: {
+  db: Queryable;
+  backend: DbBackend;
+  clock: Clock;
+}): AccountRepository {
   return {
     async addUser(user) {
       const now = clock.now().toISOString();
@@ -57,6 +74,21 @@ export function createAccountRepository({ db, clock }: { db: Queryable; clock: C
         .where("disabled", "=", 0)
         .executeTakeFirstOrThrow();
       return Number(row.n);
+    },
+
+    async countEnabledAdmins() {
+      const row = await db
+        .selectFrom("users")
+        .select((eb) => eb.fn.countAll<number | string>().as("n"))
+        .where("disabled", "=", 0)
+        .where("role", "=", "admin")
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
+    async lockAdminChanges() {
+      if (backend !== "postgres") return;
+      await sql`select pg_advisory_xact_lock(hashtext(${"users:admins"}))`.execute(db);
     },
 
     async updateUser(name, change) {

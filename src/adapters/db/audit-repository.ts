@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Clock } from "../../clock.ts";
 import type { Queryable } from "./queryable.ts";
 import type { AuditLogTable } from "./tables.ts";
@@ -10,9 +10,16 @@ export type AuditRecord = Selectable<AuditLogTable>;
 export interface AuditEntry {
   actor: string;
   reason: string | null;
-  /** exempt | unexempt | mark_received | assign | dismiss | reprocess | remember_address | forget_address | resume_acks */
+  /**
+   * exempt | unexempt | mark_received | assign | dismiss | reprocess | remember_address |
+   * forget_address | resume_acks | user_add | user_disable | user_enable | user_passwd |
+   * user_passwd_self | user_role
+   */
   action: string;
-  /** A message id, `<unit>|<period>` for a receipt, or `unit:<unit>` for the unit itself. */
+  /**
+   * A message id, `<unit>|<period>` for a receipt, `unit:<unit>` for the unit itself, or
+   * `user:<name>` for a board account.
+   */
   target: string;
   before?: unknown;
   after?: unknown;
@@ -21,6 +28,8 @@ export interface AuditEntry {
 export interface AuditRepository {
   /** Writes the entry, stamped with the clock's time. */
   record(entry: AuditEntry): Promise<void>;
+  /** The newest `limit` entries whose target starts with `prefix` (e.g. "user:": every account). */
+  listRecentForTargetPrefix(prefix: string, limit: number): Promise<AuditRecord[]>;
   /** Entries about any of these targets, newest first. */
   listForTargets(targets: string[]): Promise<AuditRecord[]>;
   /**
@@ -47,6 +56,17 @@ export function createAuditRepository({ db, clock }: { db: Queryable; clock: Clo
         })
         .execute();
     },
+
+    listRecentForTargetPrefix: (prefix, limit) =>
+      db
+        .selectFrom("audit_log")
+        .selectAll()
+        // substr, not LIKE: the prefix is matched as written ("_" and "%" mean themselves), and
+        // SQLite and PostgreSQL escape LIKE differently. Both count characters, not bytes.
+        .where(sql<string>`substr(target, 1, ${[...prefix].length})`, "=", prefix)
+        .orderBy("at", "desc")
+        .limit(limit)
+        .execute(),
 
     async listForTargets(targets) {
       if (targets.length === 0) return [];

@@ -18,7 +18,9 @@ import { cliUser } from "./quarantine.ts";
 
 export function registerUserCommand(program: Command, ctx: CliContext): void {
   const roleHelp = roles.map((r) => `${r}（${roleLabel[r]}：${roleDescription[r]}）`).join("；");
-  const user = program.command("user").description("看板账号：添加、列出、停用、启用、改密码");
+  const user = program
+    .command("user")
+    .description("看板账号：添加、列出、停用、启用、改密码（管理员也可在看板的“账号管理”页面操作）");
 
   user
     .command("add")
@@ -95,7 +97,9 @@ export function registerUserCommand(program: Command, ctx: CliContext): void {
     .argument("<姓名>")
     .argument("<角色>", roleHelp)
     .action(async (name: string, role: string) => {
-      await setAccountRole(await ctx.repos(), name, role, { actor: cliUser() });
-      console.log(`已将“${name}”的角色改为 ${role}。`);
+      const { changed } = await setAccountRole(await ctx.repos(), name, role, { actor: cliUser() });
+      console.log(
+        changed ? `已将“${name}”的角色改为 ${role}。` : `“${name}”的角色本来就是 ${role}，未作修改。`,
+      );
     });
 }
