@@ -212,7 +212,19 @@ async function checkCredentials(
   if (bootstrap?.user && bootstrap.pass && name === bootstrap.user.normalize("NFC").trim()) {
     // Hashing anyway keeps this as slow as an account's check: the time tells nothing.
     await verifyPassword(password, unusableHash(deps.passwordCost));
-    return secretsEqual(password, bootstrap.pass) ? { name, role: "admin", bootstrap: true } : null;
+    if (!secretsEqual(password, bootstrap.pass)) return null;
+    // Only until the office has an admin of its own: a WEB_PASS left in a config file must not
+    // stay a second way in, with no name of a person behind it. A session it already opened runs
+    // out as sessions do. Answered as a wrong password (the page tells a guesser nothing); the
+    // log says why, for whoever runs the server.
+    if ((await deps.repos.accounts.countEnabledAdmins()) > 0) {
+      deps.logger.warn(
+        { account: name },
+        "WEB_USER / WEB_PASS 已不能登录：数据库中已有可用的管理员账号。请用管理员账号登录，并从配置中去掉 WEB_USER 和 WEB_PASS",
+      );
+      return null;
+    }
+    return { name, role: "admin", bootstrap: true };
   }
   // An unknown name costs the same time as a known one.
   await verifyPassword(password, unusableHash(deps.passwordCost));

@@ -440,6 +440,10 @@ describe.each(backends)("board accounts (%s)", (backend) => {
     expect(await auditRows(env)).toMatchObject([
       { actor: "office", action: "user_add", target: "user:主任" },
     ]);
+    // Now that the office has an admin of its own, WEB_USER is no longer a way in (README);
+    // the session it opened runs on until it ends.
+    expect(await signInStatus(env.url, "office", "bootstrap-secret-1")).toBe(401);
+    expect((await office.fetch("/admin/users")).status).toBe(200);
   });
 
   it("pages carry no inline style or script, and the sign-in page points to 账号管理", async () => {
