@@ -9,6 +9,7 @@
 // program's mail or a bare reply (looksLikeLoop); a person's follow-up reports never count.
 
 import { reasonCode } from "./reason-codes.ts";
+import { reportFileKinds } from "./types.ts";
 
 /** Mail robots: never a person who reported (RFC 3834 §2, the addresses bounces come from). */
 export const robotAddress =
@@ -127,8 +128,6 @@ const AUTOMATIC_CODES: ReadonlySet<string> = new Set([
   reasonCode.notReport.nullSender,
 ]);
 
-/** The files a report is made of: a scan, the electronic version, a text PDF, an archive, a 超大附件 link. */
-const REPORT_FILE_KINDS: ReadonlySet<string> = new Set(["scan", "electronic", "text_pdf", "archive", "link"]);
 
 /**
  * Reply and auto-reply prefixes of a subject, after NFKC (so "回复：" reads "回复:"): Re, AW, SV,
@@ -175,7 +174,7 @@ export function citedMessageIds(headers: Record<string, string[]>, limit = 20): 
 
 /** A mail that brought part of a report: a report file, or the contact or phone a receipt asks for. */
 export function bringsReport(mail: Pick<MailFromAddress, "fileKinds" | "statesContact">): boolean {
-  return mail.statesContact || mail.fileKinds.some((k) => REPORT_FILE_KINDS.has(k));
+  return mail.statesContact || mail.fileKinds.some((k) => reportFileKinds.has(k));
 }
 
 /**

@@ -3,7 +3,8 @@
 // auto-responders would mail each other for ever.
 
 import { type NotReportCode, reasonCode } from "./reason-codes.ts";
-import type { ParsedMessage } from "./types.ts";
+import { allFiles } from "./submission-files.ts";
+import { type ParsedMessage, reportFileKinds } from "./types.ts";
 
 /** Why a message is not a report: a stable code for programs and a reason in Chinese for people. */
 export interface NotAReport {
@@ -16,6 +17,9 @@ const BOUNCE_SUBJECT =
   /退信|系统退信|投递失败|发送失败通知|未能送达|Undeliver|Delivery Status Notification|Mail delivery failed|Returned mail|Delivery failure|failure notice/iu;
 const AUTO_REPLY_SUBJECT =
   /自动回复|自动答复|Auto[- ]?Reply|Automatic reply|Autoreply|Out of (?:the )?Office|^\s*(?:\[?休假\]?|我正在休假|正在休假)/iu;
+// A person's reply or forward prefix in front of it: "回复：自动回复：市水利局4月份工作进展情况"
+// is a clerk answering the office mailbox's own auto-reply, often with the file it asked for.
+const PERSON_PREFIX = /^\s*(?:re|fw|fwd|回复|回覆|答复|转发)\s*(?:\[\d+\])?\s*[:：]/iu;
 // X-Auto-Response-Suppress is deliberately NOT a sign: it asks *others* not to auto-reply, and
 // Exchange puts it on ordinary mail a person sends (e.g. through a distribution list). Discourse
 // (PR #21367), osTicket (PR #5320), GLPI (issue #2170) and Redmine (#19558) all dropped it from
@@ -27,11 +31,21 @@ function header(msg: ParsedMessage, name: string): string[] {
 }
 
 /**
+ * A person's reply or forward of an auto-reply that brings part of a report: the subject's
+ * 自动回复 is the office's own auto-reply quoted, not this mail's kind. Losing a unit's report
+ * costs more than a responder's reply that the subject alone called a report; that needs a
+ * report's files, which no responder sends. Header signs (Auto-Submitted …) still decide alone.
+ */
+function personAnswersAutoReply(msg: ParsedMessage): boolean {
+  return PERSON_PREFIX.test(msg.subject) && allFiles(msg).some((f) => reportFileKinds.has(f.kind));
+}
+
+/**
  * Why `msg` is not a report, or null when it may be one. Checked in this order: mail from the
  * office's own addresses, bounces (multipart/report, delivery-status, MAILER-DAEMON/postmaster,
  * 退信 subjects), auto-replies (Auto-Submitted other than "no", X-Autoreply, X-Autorespond,
- * Precedence auto_reply, 自动回复/Out of Office subjects; not X-Auto-Response-Suppress, see
- * above), a null Return-Path without files (RFC 3834), mailing lists (List-Id,
+ * Precedence auto_reply, 自动回复/Out of Office subjects unless a person replied to or forwarded
+ * one with a report's files; not X-Auto-Response-Suppress, see above), a null Return-Path without files (RFC 3834), mailing lists (List-Id,
  * List-Unsubscribe) and bulk mail (Precedence bulk/list/junk).
  */
 export function classifyNotAReport(msg: ParsedMessage, opts: { ownAddresses: string[] }): NotAReport | null {
@@ -65,7 +79,7 @@ export function classifyNotAReport(msg: ParsedMessage, opts: { ownAddresses: str
     header(msg, "x-autoreply").length > 0 ||
     header(msg, "x-autorespond").length > 0 ||
     precedence.includes("auto_reply") ||
-    AUTO_REPLY_SUBJECT.test(msg.subject)
+    (AUTO_REPLY_SUBJECT.test(msg.subject) && !personAnswersAutoReply(msg))
   ) {
     return { code: reasonCode.notReport.autoReply, reason: "自动回复邮件，不是报送" };
   }

@@ -66,6 +66,15 @@ export interface Contact {
  */
 export type FileKind = "scan" | "electronic" | "text_pdf" | "archive" | "link" | "other";
 
+/** The kinds a report is made of (all but "other": a signature logo, winmail.dat, a spreadsheet). */
+export const reportFileKinds: ReadonlySet<string> = new Set<FileKind>([
+  "scan",
+  "electronic",
+  "text_pdf",
+  "archive",
+  "link",
+]);
+
 /** A file that arrived with a message, as the parser saw it. */
 export interface ParsedFile {
   /** Name as the sender wrote it, decoded (for display). */

@@ -50,7 +50,20 @@ describe("classifyNotAReport", () => {
       "not_report.auto_reply",
     ],
     ["自动回复 subject", { subject: "自动回复：关于报送4月份工作进展的通知" }, "not_report.auto_reply"],
-    ["自动回复 after 回复", { subject: "回复：自动回复：您好" }, "not_report.auto_reply"],
+    // A responder answering the office mailbox's auto-reply: no report's files.
+    ["自动回复 after 回复, no files", { subject: "回复：自动回复：您好", files: [] }, "not_report.auto_reply"],
+    [
+      "自动回复 after 回复 with only a logo",
+      { subject: "Re: 自动回复：您好", files: [file("logo.gif", "other")] },
+      "not_report.auto_reply",
+    ],
+    // The responder's own prefix comes first: its quoted 回复 says nothing of a person.
+    ["自动回复 in front of 回复", { subject: "自动回复：回复：市水利局4月份工作进展情况" }, "not_report.auto_reply"],
+    [
+      "a header sign decides even under a person's prefix with files",
+      { subject: "回复：自动回复：市水利局4月份", headers: { "auto-submitted": ["auto-replied"] } },
+      "not_report.auto_reply",
+    ],
     ["Auto Reply", { subject: "Auto Reply: 4月份工作进展" }, "not_report.auto_reply"],
     ["Automatic reply (Outlook)", { subject: "Automatic reply: 报送通知" }, "not_report.auto_reply"],
     ["Out of Office", { subject: "Out of Office: 报送通知" }, "not_report.auto_reply"],
@@ -77,6 +90,13 @@ describe("classifyNotAReport", () => {
     ["Auto-Submitted: no", { headers: { "auto-submitted": ["no"] } }],
     ["Precedence first-class", { headers: { precedence: ["first-class"] } }],
     ["补充材料", { subject: "补充材料" }],
+    // A clerk answering the office mailbox's own auto-reply with the file it lacked.
+    [
+      "回复 to the office's 自动回复 with the sealed scan",
+      { subject: "回复：自动回复：市水利局4月份工作进展情况", files: [file("盖章件.jpg", "scan")] },
+    ],
+    ["Re: 自动回复 with the .docx", { subject: "Re: 自动回复: 4月份工作进展" }],
+    ["转发 of a 自动回复 with the .docx", { subject: "转发：自动回复：市水利局4月份工作进展情况" }],
     // Exchange sets it on mail people send (via distribution lists): not a sign by itself.
     ["X-Auto-Response-Suppress alone", { headers: { "x-auto-response-suppress": ["All"] } }],
   ])("%s is a possible report", (_, over) => {
