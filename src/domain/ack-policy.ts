@@ -128,7 +128,6 @@ const AUTOMATIC_CODES: ReadonlySet<string> = new Set([
   reasonCode.notReport.nullSender,
 ]);
 
-
 /**
  * Reply and auto-reply prefixes of a subject, after NFKC (so "回复：" reads "回复:"): Re, AW, SV,
  * Antw, 回复/回覆/答复, 自动回复/自动答复, Auto, Auto-Reply, Automatic reply, Out of Office, with

@@ -51,14 +51,22 @@ describe("classifyNotAReport", () => {
     ],
     ["自动回复 subject", { subject: "自动回复：关于报送4月份工作进展的通知" }, "not_report.auto_reply"],
     // A responder answering the office mailbox's auto-reply: no report's files.
-    ["自动回复 after 回复, no files", { subject: "回复：自动回复：您好", files: [] }, "not_report.auto_reply"],
+    [
+      "自动回复 after 回复, no files",
+      { subject: "回复：自动回复：您好", files: [] },
+      "not_report.auto_reply",
+    ],
     [
       "自动回复 after 回复 with only a logo",
       { subject: "Re: 自动回复：您好", files: [file("logo.gif", "other")] },
       "not_report.auto_reply",
     ],
     // The responder's own prefix comes first: its quoted 回复 says nothing of a person.
-    ["自动回复 in front of 回复", { subject: "自动回复：回复：市水利局4月份工作进展情况" }, "not_report.auto_reply"],
+    [
+      "自动回复 in front of 回复",
+      { subject: "自动回复：回复：市水利局4月份工作进展情况" },
+      "not_report.auto_reply",
+    ],
     [
       "a header sign decides even under a person's prefix with files",
       { subject: "回复：自动回复：市水利局4月份", headers: { "auto-submitted": ["auto-replied"] } },
