@@ -122,7 +122,8 @@ describe("the receipt log .xlsx rows grow with their wrapped text", () => {
     const grown = period!.heights.slice(2).filter((h) => h !== 14);
     expect(period!.heights.length).toBe(2 + 46);
     expect(grown.length).toBe(2);
-    // The year sheet does not wrap: its unit rows keep 14 pt.
+    // The year sheet's unit names wrap, but every seeded name fits its column: 14 pt each.
+    // (test/unit/xlsx-wrapped-columns.test.ts: a longer name, and the contact column.)
     expect(year!.heights.slice(2, 2 + 46).every((h) => h === 14)).toBe(true);
   });
 

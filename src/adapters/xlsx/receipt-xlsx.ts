@@ -47,13 +47,19 @@ const widths: Record<string, number> = {
   状态: 8,
   首次报送时间: 19,
   材料齐全时间: 19,
-  // Fits "张三 13800000000（最近：2023年5月12日）" on one line.
+  // "张三 13800000000（最近：2023年5月12日）" is one line in LibreOffice's substitute font but
+  // two in Excel's 宋体 (39 cells): the column wraps like the others below.
   联系人及电话: 34,
   尚缺材料: 22,
   逾期情况: 11,
   备注: 26,
 };
-const wrapped = new Set(["单位", "尚缺材料", "备注"]);
+// The columns whose text has no bound: names as the office configures them, contacts as units
+// write them (several people, extensions), free text. The others hold dates, labels and marks
+// that fit their width.
+const wrapped = new Set(["单位", "联系人及电话", "尚缺材料", "备注"]);
+/** The year sheet's columns: the unit, then twelve months of one mark each. */
+const yearWidths = { unit: 20, month: 7 };
 
 // Excel, WPS and LibreOffice keep the row height the file gives and do not grow a row for its
 // wrapped text when opening or printing it: each row's height is set from its longest wrapped
@@ -64,17 +70,21 @@ const lineHeight = { first: 14, next: 14.5 };
 // Excel's limit for a row's height.
 const maxRowHeight = 409;
 
-/**
- * Height of a log row: enough lines for its longest wrapped cell. A line holds one cell less
- * than the column's width (its padding, and room for a punctuation mark that may not begin a
- * line and pulls the character before it down), so a row is rather too tall than cut off.
- */
+/** Height of a log row: enough lines for its longest wrapped cell. */
 export function rowHeight(cells: readonly string[], headers: readonly string[]): number {
-  let lines = 1;
-  headers.forEach((h, i) => {
-    if (!wrapped.has(h)) return;
-    lines = Math.max(lines, wrappedLineCount(cells[i] ?? "", columnWidth(h) - 1));
-  });
+  return wrappedRowHeight(
+    headers.flatMap((h, i) => (wrapped.has(h) ? [{ text: cells[i] ?? "", width: columnWidth(h) }] : [])),
+  );
+}
+
+/**
+ * Height of a row whose wrapped cells hold these texts in columns of these widths. A line holds
+ * one cell less than the column's width (its padding, and room for a punctuation mark that may
+ * not begin a line and pulls the character before it down), so a row is rather too tall than
+ * cut off.
+ */
+function wrappedRowHeight(cells: readonly { text: string; width: number }[]): number {
+  const lines = Math.max(1, ...cells.map((c) => wrappedLineCount(c.text, c.width - 1)));
   return Math.min(maxRowHeight, lineHeight.first + (lines - 1) * lineHeight.next);
 }
 
@@ -168,11 +178,16 @@ function yearSheet(sheet: Worksheet, input: XlsxInput): void {
   addHeader(sheet, ["单位", ...months]);
   for (const m of input.matrix) {
     const row = sheet.addRow([m.unit, ...m.months]);
-    row.height = 14;
+    // A unit's name as the office configured it may be longer than the column (石家庄高新技术产业开发区
+    // 管理委员会): it wraps, and the row grows as the log's rows do.
+    row.height = wrappedRowHeight([{ text: m.unit, width: yearWidths.unit }]);
     row.eachCell({ includeEmpty: true }, (cell, col) => {
       cell.border = box;
       cell.font = font();
-      cell.alignment = { horizontal: col === 1 ? "left" : "center", vertical: "middle" };
+      cell.alignment =
+        col === 1
+          ? { horizontal: "left", vertical: "middle", wrapText: true }
+          : { horizontal: "center", vertical: "middle" };
       const colours = col > 1 ? markColours[String(cell.value ?? "")] : undefined;
       if (colours) {
         cell.fill = solid(colours.fill);
@@ -184,8 +199,8 @@ function yearSheet(sheet: Worksheet, input: XlsxInput): void {
   const legend = sheet.addRow([yearLegend]);
   sheet.mergeCells(legend.number, 1, legend.number, 13);
   legend.getCell(1).font = font({ size: 10 });
-  sheet.getColumn(1).width = 20;
-  for (let c = 2; c <= 13; c++) sheet.getColumn(c).width = 7;
+  sheet.getColumn(1).width = yearWidths.unit;
+  for (let c = 2; c <= 13; c++) sheet.getColumn(c).width = yearWidths.month;
   sheet.views = [{ state: "frozen", ySplit: 2, xSplit: 1 }];
   printAsOfficePaper(sheet, "1:2", 1);
 }
