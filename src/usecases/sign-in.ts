@@ -20,6 +20,8 @@ import { startSession } from "./board-sessions.ts";
 // account from one address) are handled one at a time, so a burst of parallel guesses cannot
 // all be checked before the count catches up; attempts on one account from different addresses
 // are not queued behind each other, so a guesser's queue cannot hold a staff member back.
+// A count whose window has passed decides nothing any more (an absent count reads the same), and
+// a spray of random names leaves one behind per name: each failure deletes a batch of them.
 
 export interface SignInSettings {
   lockAfterFailures: number;
@@ -60,6 +62,12 @@ const addressFactor = 4;
 const accountSlowFactor = 4;
 /** The wait before an attempt on a slowed account is checked: the longest failure delay. */
 export const ACCOUNT_SLOW_MS = 4000;
+
+/**
+ * Expired counts deleted per failed sign-in. A failure writes at most three counts (pair,
+ * address, account), so the deletes outpace the growth, and one statement stays short.
+ */
+const expiredBatch = 100;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -165,6 +173,7 @@ async function attemptPassword(
         countFailure(deps, accountKey, await repos.accounts.findFailure(accountKey), now, window, null),
       ),
     ]);
+    await deleteExpiredFailures(deps, now, window);
     const failures = counted[0].failures;
     const locked = counted.some((r) => r.locked_until !== null);
     logger.warn(
@@ -193,6 +202,25 @@ function lockedUntil(record: SignInFailureRecord | undefined, now: Date): Date |
 function recentFailures(record: SignInFailureRecord | undefined, now: Date, windowMs: number): number {
   if (!record || now.getTime() - new Date(record.first_at).getTime() > windowMs) return 0;
   return record.failures;
+}
+
+/**
+ * Deletes counts whose last failure is older than the window and whose lockout (if any) is over:
+ * recentFailures and lockedUntil read them as absent, so whichever instance deletes them (their
+ * clocks agreeing) no decision changes. Every count uses the one window of lockMinutes; the
+ * lockout test keeps a lock set under a longer earlier lockMinutes. A failed delete is only
+ * logged: the wrong password must still be answered as such.
+ */
+async function deleteExpiredFailures(deps: SignInDeps, now: Date, windowMs: number): Promise<void> {
+  try {
+    await deps.repos.accounts.deleteExpiredFailures({
+      lastBefore: new Date(now.getTime() - windowMs),
+      now,
+      limit: expiredBatch,
+    });
+  } catch (err) {
+    deps.logger.warn({ err: (err as Error).message }, "清理过期的登录失败记录失败，下次再试");
+  }
 }
 
 async function checkCredentials(

@@ -41,6 +41,11 @@ export interface AccountRepository {
   findFailure(key: string): Promise<SignInFailureRecord | undefined>;
   saveFailure(record: SignInFailureRecord): Promise<void>;
   clearFailures(key: string): Promise<void>;
+  /**
+   * Drops at most `limit` counts that no longer matter: last failure before `lastBefore` and no
+   * lockout after `now`. Returns how many went.
+   */
+  deleteExpiredFailures(input: { lastBefore: Date; now: Date; limit: number }): Promise<number>;
 }
 
 export function createAccountRepository({
@@ -157,6 +162,26 @@ export function createAccountRepository({
 
     async clearFailures(key) {
       await db.deleteFrom("sign_in_failures").where("key", "=", key).execute();
+    },
+
+    async deleteExpiredFailures({ lastBefore, now, limit }) {
+      const last = lastBefore.toISOString();
+      const at = now.toISOString();
+      const batch = db
+        .selectFrom("sign_in_failures")
+        .select("key")
+        .where("last_at", "<", last)
+        .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<=", at)]))
+        .limit(limit);
+      // The conditions again on the row itself, not only in the batch's select: PostgreSQL
+      // re-reads a row another instance updated meanwhile (a fresh failure), and must keep it.
+      const result = await db
+        .deleteFrom("sign_in_failures")
+        .where("key", "in", batch)
+        .where("last_at", "<", last)
+        .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<=", at)]))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
     },
   };
 }
