@@ -5,7 +5,7 @@ import type { PasswordCost } from "../../src/adapters/auth/password.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { type SignInSettings, signIn } from "../../src/usecases/sign-in.ts";
-import { backends, createTestDb, type TestDb, testPostgresUrl } from "../helpers/db.ts";
+import { backends, createTestDb, type TestBackend, type TestDb, testPostgresUrl } from "../helpers/db.ts";
 import { eventually } from "../helpers/wait.ts";
 
 // Random names sprayed at the board left one sign_in_failures row per name and address, never
@@ -22,26 +22,26 @@ const cost: PasswordCost = { N: 2 ** 10, r: 8, p: 1 };
 const minute = 60_000;
 const t0 = new Date("2023-05-10T02:00:00Z");
 
+let t: TestDb | undefined;
+afterEach(async () => {
+  await t?.cleanup();
+  t = undefined;
+});
+
+async function setUp(backend: TestBackend) {
+  t = await createTestDb(backend);
+  const clock = new ManualClock(t0);
+  const deps = { repos: t.repos, clock, logger: silentLogger, delay: async () => {}, passwordCost: cost };
+  const attempt = (name: string, address: string) =>
+    signIn(deps, settings, { name, password: "wrong-password", address });
+  const keys = async () =>
+    (await t!.db.selectFrom("sign_in_failures").select("key").orderBy("key").execute()).map((r) => r.key);
+  return { t, clock, attempt, keys };
+}
+
 describe.each(backends)("expired sign-in failure counts are deleted (%s)", (backend) => {
-  let t: TestDb | undefined;
-  afterEach(async () => {
-    await t?.cleanup();
-    t = undefined;
-  });
-
-  async function setUp() {
-    t = await createTestDb(backend);
-    const clock = new ManualClock(t0);
-    const deps = { repos: t.repos, clock, logger: silentLogger, delay: async () => {}, passwordCost: cost };
-    const attempt = (name: string, address: string) =>
-      signIn(deps, settings, { name, password: "wrong-password", address });
-    const keys = async () =>
-      (await t!.db.selectFrom("sign_in_failures").select("key").orderBy("key").execute()).map((r) => r.key);
-    return { t, clock, attempt, keys };
-  }
-
   it("deletes the counts of a spray of names once their window has passed, at most 100 per failure", async () => {
-    const { clock, attempt, keys } = await setUp();
+    const { clock, attempt, keys } = await setUp(backend);
     // 40 random names, each from its own address: 120 counts (pair, address, account).
     for (let i = 0; i < 40; i++) await attempt(`spray-${i}`, `198.51.100.${i}`);
     expect(await keys()).toHaveLength(120);
@@ -87,7 +87,7 @@ describe.each(backends)("expired sign-in failure counts are deleted (%s)", (back
   });
 
   it("keeps a lockout in force even when its last failure is older than the window", async () => {
-    const { t, keys } = await setUp();
+    const { t, keys } = await setUp(backend);
     const at = (m: number) => new Date(t0.getTime() + m * minute).toISOString();
     const save = (key: string, lastAt: number, lockedUntil: number | null) =>
       t.repos.accounts.saveFailure({
@@ -112,54 +112,53 @@ describe.each(backends)("expired sign-in failure counts are deleted (%s)", (back
     expect(await t.repos.accounts.deleteExpiredFailures({ lastBefore, now, limit: 100 })).toBe(0);
     expect(await keys()).toEqual(["pair:c old-lock-in-force", "pair:d recent", "pair:e at-edge"]);
   });
+});
 
-  // Two instances: one counts a fresh failure on an expired key while the other's delete has
-  // already picked that key for its batch. PostgreSQL makes the delete wait for the update and
-  // then re-checks the row; the row must stay. (SQLite has one writer at a time.)
-  it.runIf(backend === "postgres")(
-    "keeps a count another instance refreshed while the delete waited for it",
-    async () => {
-      const { t, keys } = await setUp();
-      const old = t0.toISOString();
-      for (const key of ["pair:x refreshed", "pair:y stale"])
-        await t.repos.accounts.saveFailure({
-          key,
-          failures: 1,
-          first_at: old,
-          last_at: old,
-          locked_until: null,
-        });
-      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(t.db);
-      const other = new pg.Client({
-        connectionString: testPostgresUrl,
-        options: `-c search_path=${rows[0]!.schema}`,
+// Two instances: one counts a fresh failure on an expired key while the other's delete has
+// already picked that key for its batch. PostgreSQL makes the delete wait for the update and
+// then re-checks the row; the row must stay. (SQLite has one writer at a time: no such race.)
+describe("expired sign-in failure counts are deleted (postgres, two connections)", () => {
+  it("keeps a count another instance refreshed while the delete waited for it", async () => {
+    const { t, keys } = await setUp("postgres");
+    const old = t0.toISOString();
+    for (const key of ["pair:x refreshed", "pair:y stale"])
+      await t.repos.accounts.saveFailure({
+        key,
+        failures: 1,
+        first_at: old,
+        last_at: old,
+        locked_until: null,
       });
-      await other.connect();
-      try {
-        const now = new Date(t0.getTime() + 20 * minute);
-        await other.query("begin");
-        await other.query(
-          "update sign_in_failures set failures = 1, first_at = $1, last_at = $1 where key = $2",
-          [now.toISOString(), "pair:x refreshed"],
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(t.db);
+    const other = new pg.Client({
+      connectionString: testPostgresUrl,
+      options: `-c search_path=${rows[0]!.schema}`,
+    });
+    await other.connect();
+    try {
+      const now = new Date(t0.getTime() + 20 * minute);
+      await other.query("begin");
+      await other.query(
+        "update sign_in_failures set failures = 1, first_at = $1, last_at = $1 where key = $2",
+        [now.toISOString(), "pair:x refreshed"],
+      );
+      const deleting = t.repos.accounts.deleteExpiredFailures({
+        lastBefore: new Date(now.getTime() - 15 * minute),
+        now,
+        limit: 100,
+      });
+      // Commit only once the delete waits on the updated row.
+      await eventually(async () => {
+        const blocked = await other.query(
+          "select count(*)::int as n from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))",
         );
-        const deleting = t.repos.accounts.deleteExpiredFailures({
-          lastBefore: new Date(now.getTime() - 15 * minute),
-          now,
-          limit: 100,
-        });
-        // Commit only once the delete waits on the updated row.
-        await eventually(async () => {
-          const blocked = await other.query(
-            "select count(*)::int as n from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))",
-          );
-          return blocked.rows[0].n > 0;
-        }, "the delete waiting on the updated row");
-        await other.query("commit");
-        expect(await deleting).toBe(1);
-      } finally {
-        await other.end();
-      }
-      expect(await keys()).toEqual(["pair:x refreshed"]);
-    },
-  );
+        return blocked.rows[0].n > 0;
+      }, "the delete waiting on the updated row");
+      await other.query("commit");
+      expect(await deleting).toBe(1);
+    } finally {
+      await other.end();
+    }
+    expect(await keys()).toEqual(["pair:x refreshed"]);
+  });
 });
