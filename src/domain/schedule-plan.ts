@@ -103,3 +103,39 @@ function digestItems(
   });
   return out;
 }
+
+/** 第一轮催报, 第二轮催报 … and 最后一轮催报 for the last stage before the deadline. */
+export function stageLabel(
+  stages: Pick<Config["reminders"]["stages"][number], "name">[],
+  stage: string,
+): string {
+  const index = stages.findIndex((s) => s.name === stage);
+  if (index >= 0 && index === stages.length - 1 && stages.length > 1) return "最后一轮催报";
+  const numbers = ["一", "二", "三", "四", "五", "六", "七", "八", "九"];
+  return index >= 0 ? `第${numbers[index] ?? index + 1}轮催报` : "催报";
+}
+
+/**
+ * A plan item's name for staff, from its schedule_runs key: "2023年4月工作进展第一轮催报",
+ * "2023年4月工作进展逾期提醒", "2023年4月工作进展报送情况登记表（2023-05-22 daily-1730）".
+ */
+export function planKeyLabel(
+  key: string,
+  stages: Pick<Config["reminders"]["stages"][number], "name">[],
+): string {
+  const [kind, period = "", ...rest] = key.split(":");
+  const [y, m] = period.split("-");
+  const month = y && m ? `${y}年${Number(m)}月工作进展` : "";
+  switch (kind) {
+    case "remind":
+      return `${month}${stageLabel(stages, rest.join(":"))}`;
+    case "overdue":
+      return `${month}逾期提醒`;
+    case "digest":
+      return `${month}报送情况登记表（${rest.join(" ")}）`;
+    case "digest-final":
+      return `${month}最终报送情况登记表`;
+    default:
+      return key;
+  }
+}

@@ -2,7 +2,9 @@ import type { Repositories } from "../adapters/db/repositories.ts";
 import { getHealth } from "../adapters/imap/checkpoint.ts";
 import { diskSpace } from "../adapters/store/disk-space.ts";
 import type { Config } from "../config/schema.ts";
+import { dateTimeLabel } from "../domain/labels.ts";
 import { UNCERTAIN_PREFIX } from "./outbox.ts";
+import { type HeldItem, readHeldItems } from "./schedule-hold.ts";
 import { readStuckWork, type StuckWork } from "./stuck-work.ts";
 
 // How the service stands, read from the database (and DATA_DIR's disk), so any process can answer
@@ -10,7 +12,7 @@ import { readStuckWork, type StuckWork } from "./stuck-work.ts";
 // believes it is fine. /healthz (JSON for monitors), the Chinese /health page and /metrics all
 // read this one report.
 
-type HealthRepos = Pick<Repositories, "mailboxes" | "messages" | "outbox">;
+type HealthRepos = Pick<Repositories, "mailboxes" | "messages" | "outbox" | "scheduleRuns">;
 // One report; the figures come from getHealth (the watcher's folders), readStuckWork (work that
 // waits too long), the queue counts and statfs.
 
@@ -61,6 +63,11 @@ export interface HealthReport {
   folders: FolderState[];
   /** Work waiting longer than recovery.stuckMinutes in a non-final state (stuck-work.ts). */
   stuck: StuckWork;
+  /**
+   * Reminders and overdue notices the scheduler holds because its view of the mailbox is stale
+   * (run-schedule.ts): each one is a problem, since units are not being told what they should.
+   */
+  held: HeldItem[];
   queue: QueueDepths;
   disk: { dir: string; freeBytes: number; totalBytes: number; low: boolean } | null;
   recentErrors: RecentError[];
@@ -93,6 +100,7 @@ export async function getHealthReport(deps: HealthDeps): Promise<HealthReport> {
   const recentErrors = await lastErrors(repos);
 
   const stuck = await readStuckWork(repos, now, config.recovery.stuckMinutes * 60_000);
+  const held = await readHeldItems(repos, config, now);
 
   // Without IMAP_HOST there is no watcher to be fresh (mail comes by import).
   const watching = Boolean(config.imap.host);
@@ -105,6 +113,10 @@ export async function getHealthReport(deps: HealthDeps): Promise<HealthReport> {
       problems.push(`邮箱文件夹“${f.folder}”已超过 ${3 * config.imap.pollSeconds} 秒没有成功收取`);
   }
   const mailbox = { ok: problems.length === 0 };
+  for (const h of held)
+    problems.push(
+      `${h.label}自${dateTimeLabel(h.heldAt, config.timezone)}起暂缓发送：${h.reason}。邮箱恢复收取、来件处理完后自动补发`,
+    );
   problems.push(...stuck.lines);
   if (disk?.low) problems.push(`数据目录 ${disk.dir} 所在磁盘剩余空间不足 ${formatBytes(lowDiskBytes)}`);
   return {
@@ -114,6 +126,7 @@ export async function getHealthReport(deps: HealthDeps): Promise<HealthReport> {
     mailbox,
     folders,
     stuck,
+    held,
     queue,
     disk,
     recentErrors,

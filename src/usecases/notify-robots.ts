@@ -1,6 +1,7 @@
 import type { NotifyJob } from "../adapters/queue/queues.ts";
 import type { Config } from "../config/schema.ts";
 import { countsLine, missingLabels, periodLabel, statusLabel } from "../domain/labels.ts";
+import { staleTitleMark } from "../domain/mailbox-view.ts";
 import type { RobotKind, RobotNotice } from "../domain/robot-notice.ts";
 import type { StatusCounts } from "../domain/unit-status.ts";
 
@@ -100,11 +101,13 @@ export function dailySummaryNotice(input: {
   counts: StatusCounts;
   rows: { unit: string; status: string; cells: string[] }[];
   missingColumn: number;
+  /** The receipt log's warning of a stale mailbox view (run-schedule.ts), put before the counts. */
+  warning?: string;
 }): RobotNotice {
   const of = (status: string) => input.rows.filter((r) => r.status === status);
   return {
-    title: `${periodLabel(input.period)}工作进展报送情况 (截至 ${input.asOf})`,
-    summary: countsLine(input.counts),
+    title: `${input.warning ? staleTitleMark : ""}${periodLabel(input.period)}工作进展报送情况 (截至 ${input.asOf})`,
+    summary: input.warning ? `${input.warning} ${countsLine(input.counts)}` : countsLine(input.counts),
     groups: [
       { label: statusLabel.missing, items: of("missing").map((r) => r.unit) },
       {

@@ -4,6 +4,7 @@ import { buildReceiptXlsx } from "../adapters/xlsx/receipt-xlsx.ts";
 import type { Config } from "../config/schema.ts";
 import { dateTimeLabel, missingSummary, periodLabel, statusLabel } from "../domain/labels.ts";
 import { buildDigestMail, type DigestData } from "../domain/mail-content/builders.ts";
+import { staleTitleMark } from "../domain/mailbox-view.ts";
 import { deadlineOf, localDateOf, parsePeriod } from "../domain/period.ts";
 import { parseRejectedRecipients } from "../domain/rejected-recipients.ts";
 import { SEAL_UNSEEN_NOTE } from "../domain/seal/policy.ts";
@@ -89,7 +90,7 @@ export async function buildReceiptLog(
   config: Config,
   period: string,
   now: Date,
-  options: { final?: boolean } = {},
+  options: { final?: boolean; warning?: string } = {},
 ): Promise<ReceiptLog> {
   const data = await readReceiptLog(repos, config, period, now);
   const { counts, rows, unreachable, uncertain, rejected, ackStopped } = data;
@@ -108,11 +109,13 @@ export async function buildReceiptLog(
       uncertain,
       rejected,
       ackStopped,
+      ...(options.warning ? { warning: options.warning } : {}),
     },
     mailRendererFor(config),
   );
   const xlsx = await buildReceiptXlsx({
-    title: `${periodLabel(period)}工作进展情况报送登记表（截至 ${asOf}）`,
+    // The sheet is printed and passed on without the mail: it carries the warning's mark too.
+    title: `${options.warning ? staleTitleMark : ""}${periodLabel(period)}工作进展情况报送登记表（截至 ${asOf}）`,
     headers: logHeaders,
     rows,
     year: data.year,
@@ -202,10 +205,17 @@ export async function readReceiptLog(
   return { period, counts, rows, unreachable, uncertain, rejected, ackStopped, year, matrix };
 }
 
-/** Mails the receipt log to the office. kind: e.g. daily-1730, final, manual. Key digest:<date>:<kind>. */
-export async function sendReceiptLog(deps: MailDeps, input: { period: string; now: Date; kind: string }) {
+/**
+ * Mails the receipt log to the office. kind: e.g. daily-1730, final, manual. Key digest:<date>:<kind>.
+ * warning: the mailbox view is stale (run-schedule.ts); said at the top of the mail.
+ */
+export async function sendReceiptLog(
+  deps: MailDeps,
+  input: { period: string; now: Date; kind: string; warning?: string },
+) {
   const log = await buildReceiptLog(deps.repos, deps.config, input.period, input.now, {
     final: input.kind === "final",
+    ...(input.warning ? { warning: input.warning } : {}),
   });
   const date = localDateOf(input.now, deps.config.timezone);
   const queued = await enqueueMail(deps, {

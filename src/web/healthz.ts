@@ -25,6 +25,8 @@ export function registerHealthzRoute(app: Hono, deps: BoardDeps): void {
           outboxSending: r.stuck.outboxSending,
           problems: r.stuck.lines,
         },
+        // Reminders and overdue notices held on a stale view of the mailbox (run-schedule.ts).
+        held: r.held,
         queue: r.queue,
         disk: r.disk,
       },

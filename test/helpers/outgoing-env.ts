@@ -1,10 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import { createRepositories, type Repositories } from "../../src/adapters/db/repositories.ts";
+import { createProcessEnqueuer } from "../../src/adapters/queue/enqueue.ts";
 import type { OutgoingJob } from "../../src/adapters/queue/queues.ts";
 import type { MailTransport } from "../../src/adapters/smtp/transport.ts";
+import { ContentStore } from "../../src/adapters/store/content-store.ts";
 import { createRoot } from "../../src/app/root.ts";
 import { createOutgoingWorker } from "../../src/app/workers/outgoing-worker.ts";
+import { createWatchWorker } from "../../src/app/workers/watch-worker.ts";
 import { ManualClock } from "../../src/clock.ts";
 import { type DeepPartial, deepMerge, loadConfig } from "../../src/config/load.ts";
 import type { Config } from "../../src/config/schema.ts";
@@ -192,4 +196,36 @@ export async function putReceipt(
 /** Mails the SMTP server got for one address. */
 export function mailsTo(env: OutgoingEnv, address: string) {
   return env.smtp.messages.filter((m) => m.to.includes(address));
+}
+
+/**
+ * Repositories that stamp rows with the env's clock (createTestDb's stamp with the system
+ * clock): mailbox_state's last_sync_at must be on the same clock as the schedule's `now`.
+ */
+export function clockedRepos(env: OutgoingEnv): Repositories {
+  return createRepositories({ db: env.tdb.db, backend: env.tdb.backend, clock: env.clock });
+}
+
+/**
+ * One pass of the watcher over the office mailbox (config.imap), as the service runs it, at the
+ * env's clock; returns how many mails it read. The processing queue is thrown away afterwards:
+ * what it read stays stored (unprocessed) until the test processes it or records its outcome.
+ */
+export async function syncOfficeMailbox(env: OutgoingEnv, config: Config = env.config): Promise<number> {
+  const root = createRoot({ config, clock: env.clock, logger: silentLogger });
+  const queue = await root.processQueue();
+  try {
+    const watcher = createWatchWorker({
+      config,
+      repos: clockedRepos(env),
+      store: new ContentStore(env.tdb.dataDir),
+      enqueueProcessing: createProcessEnqueuer(queue),
+      logger: silentLogger,
+      clock: env.clock,
+    });
+    return (await watcher.syncOnce()).fetched;
+  } finally {
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await root.close();
+  }
 }

@@ -2,14 +2,18 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import type { Queue, Worker } from "bullmq";
 import { afterEach, describe, expect, it } from "vitest";
 import { createQueue, type NotifyJob, queueNames } from "../../src/adapters/queue/queues.ts";
+import { ContentStore } from "../../src/adapters/store/content-store.ts";
 import { createNotifyWorker } from "../../src/app/workers/notify-worker.ts";
 import { zonedTime } from "../../src/domain/period.ts";
+import { ingestRawMessage } from "../../src/usecases/ingest-message.ts";
 import { createRobotNotifier } from "../../src/usecases/notify-robots.ts";
 import { runDueSchedule } from "../../src/usecases/run-schedule.ts";
+import { composeMail } from "../helpers/compose.ts";
 import { createOutgoingEnv, insertUnits, type OutgoingEnv, putReceipt } from "../helpers/outgoing-env.ts";
 import { startRobotServer, type TestRobotServer } from "../helpers/robot-server.ts";
 import { eventually } from "../helpers/wait.ts";
@@ -155,6 +159,55 @@ describe("group-robot notices beside the mail", () => {
           "**不齐全** (1)：市林业局 (缺电子版)",
       },
     });
+  });
+
+  it("while a mail waits to be processed: the stage is held and not posted, the summary is posted with the warning", async () => {
+    const t = await setUp();
+    await t.env.startWorker();
+    // A mail read from the mailbox whose processing has not run (the watcher's view: not fresh).
+    const raw = await composeMail({
+      from: "someone@example.com",
+      to: "huanzichu@example.gov.cn",
+      subject: "正定县4月份工作进展情况",
+      text: "见附件",
+    });
+    await ingestRawMessage(
+      {
+        repos: t.env.tdb.repos,
+        store: new ContentStore(t.env.tdb.dataDir),
+        enqueueProcessing: async () => {},
+      },
+      Readable.from([raw]),
+      { source: "imap", receivedAt: at("2023-05-22", "17:00") },
+    );
+    // At 17:35 the log waits (a mail being processed is usually done within minutes); at 17:45
+    // it goes out with the warning.
+    const tick = async (time: string) => {
+      t.env.clock.set(at("2023-05-22", time));
+      const fired = await runDueSchedule({ ...t.env.deps, robots: t.notifier }, t.env.clock.now());
+      return fired.filter((f) => f.period === "2023-04").map((f) => [f.key, f.result]);
+    };
+    expect(await tick("17:35")).toEqual([["remind:2023-04:first", "held"]]);
+    expect(await tick("17:45")).toEqual([["digest:2023-04:2023-05-22:daily-1730", "fired"]]);
+    const title = "【邮箱未及时收取，情况可能不全】2023年4月工作进展报送情况 (截至 2023年5月22日 17:45)";
+    await eventually(async () => t.robots.posts.length === 2, "the summary on both robots");
+    const wecom = t.robots.posts.find((p) => p.robot === "wecom")!;
+    expect(wecom.body).toEqual({
+      msgtype: "markdown",
+      markdown: {
+        content:
+          `**${title}**\n\n` +
+          "> 注意：有 1 封收到的邮件尚未处理完。本表只含此前已登记的来件，可能把已经报送的单位列为未报送，请核实后再联系各单位；" +
+          "催报和逾期提醒在邮箱恢复收取、来件处理完之前暂缓发送。 应报 4 家：未报送 2，不齐全 1，已齐全 1，免报 0；逾期报送 0，逾期未报齐 0\n\n" +
+          "**未报送** (2)：正定县、赵县\n\n" +
+          "**不齐全** (1)：市林业局 (缺电子版)",
+      },
+    });
+    // The staff's mail went out; no unit was reminded, and no laggards' list was posted.
+    await t.env.drain();
+    expect(t.env.smtp.messages.flatMap((m) => m.to)).toEqual(["staff@example.gov.cn"]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(t.robots.posts).toHaveLength(2);
   });
 
   it("retries a failing robot and logs each failure, while the mails go out regardless", async () => {

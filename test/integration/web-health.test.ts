@@ -89,6 +89,36 @@ describe.each(backends)("web board: health and metrics (%s)", (backend) => {
     expect(page).not.toMatch(/"ok":|lastSyncAt/);
   });
 
+  it("a reminder the scheduler holds on a stale view is on /health and /healthz until it fires", async () => {
+    env = await startBoardEnv(backend);
+    await folder(env, "INBOX", 30);
+    const runs = env.tdb.repos.scheduleRuns;
+    const heldAt = new Date(boardNow.getTime() - 3_600_000);
+    const why = "邮箱文件夹“INBOX”自2023年5月19日 08:00起没有成功收取（最近一次错误：IMAP 登录失败）";
+    await runs.claim("held:remind:2023-04:first", heldAt, `held: ${why}`);
+    // One held before and sent since: its own row is there, so it is not shown.
+    await runs.claim("held:overdue:2023-03", heldAt, "held: 有 1 封收到的邮件尚未处理完");
+    await runs.claim("overdue:2023-03", boardNow, "逾期提醒 2 家，无邮箱 0 家（此前暂缓，邮箱恢复后发出）");
+    const line = `2023年4月工作进展第一轮催报自2023年5月20日 09:00起暂缓发送：${why}。邮箱恢复收取、来件处理完后自动补发`;
+
+    const page = await (await env.fetch("/health")).text();
+    expect(page).toContain('data-ok="0"');
+    expect(page).toContain(`<li>${line}</li>`);
+    expect(page).not.toContain("逾期提醒自");
+    const res = await fetch(`${env.url}/healthz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      ok: false,
+      problems: [line],
+      held: [{ key: "remind:2023-04:first", label: "2023年4月工作进展第一轮催报", reason: why }],
+    });
+
+    await runs.claim("remind:2023-04:first", boardNow, "催报 2 家，无邮箱 0 家（此前暂缓，邮箱恢复后发出）");
+    const after = await fetch(`${env.url}/healthz`);
+    expect(after.status).toBe(200);
+    expect(await after.json()).toMatchObject({ ok: true, problems: [], held: [] });
+  });
+
   it("/healthz stays JSON for machines, 503 while a folder is stale, with the queue depths", async () => {
     env = await startBoardEnv(backend);
     const none = await fetch(`${env.url}/healthz`);

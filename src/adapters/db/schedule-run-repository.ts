@@ -9,6 +9,14 @@ export interface ScheduleRunRepository {
   setDetail(key: string, detail: string): Promise<void>;
   /** Gives the key back after the work failed, so the next tick tries again. */
   release(key: string): Promise<void>;
+  /** Rows whose key starts with `prefix`, taken at or after `since`, oldest first. */
+  listByPrefix(prefix: string, since: Date): Promise<ScheduleRunRecord[]>;
+}
+
+export interface ScheduleRunRecord {
+  key: string;
+  firedAt: string;
+  detail: string | null;
 }
 
 export function createScheduleRunRepository({ db }: { db: Queryable }): ScheduleRunRepository {
@@ -35,6 +43,19 @@ export function createScheduleRunRepository({ db }: { db: Queryable }): Schedule
 
     async release(key) {
       await db.deleteFrom("schedule_runs").where("key", "=", key).execute();
+    },
+
+    async listByPrefix(prefix, since) {
+      // The prefixes are the scheduler's own (no % or _ in them): a plain LIKE on both databases.
+      const rows = await db
+        .selectFrom("schedule_runs")
+        .select(["key", "fired_at", "detail"])
+        .where("key", "like", `${prefix}%`)
+        .where("fired_at", ">=", since.toISOString())
+        .orderBy("fired_at")
+        .orderBy("key")
+        .execute();
+      return rows.map((r) => ({ key: r.key, firedAt: r.fired_at, detail: r.detail }));
     },
   };
 }

@@ -23,14 +23,24 @@ export function createMailRenderer(templatesDir = defaultTemplatesDir): MailRend
   // No trimming in plain text: a line that ends in a tag must keep its line break.
   const text = new Eta({ views: templatesDir, autoEscape: false, autoTrim: false, cache: true });
   return {
-    render(name, title, data) {
+    render(name, title, data, lead) {
       const body = html.render(`./${name}-html`, data);
+      const plain = text.render(`./${name}-text`, data).replace(/\n{3,}/g, "\n\n");
       return {
-        text: text.render(`./${name}-text`, data).replace(/\n{3,}/g, "\n\n"),
-        html: html.render("./layout-html", { ...data, title, body }),
+        text: lead ? `${lead}\n\n${plain}` : plain,
+        html: html.render("./layout-html", { ...data, title, body: lead ? leadHtml(lead) + body : body }),
       };
     },
   };
+}
+
+/** The lead as a red, bold paragraph; escaped here, since layout-html puts the body in raw. */
+function leadHtml(lead: string): string {
+  const escaped = lead.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
+  return `<p style="color:#b00020;font-weight:bold;border:1px solid #b00020;padding:8px">${escaped}</p>\n`;
 }
 
 const renderers = new Map<string, MailRenderer>();

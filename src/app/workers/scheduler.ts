@@ -23,13 +23,15 @@ export interface Scheduler {
  * make each item fire once.
  */
 export function createScheduler(deps: SchedulerDeps): Scheduler {
+  // Laggard mail waits until the mailbox has been read after this instant (run-schedule.ts).
+  const startedAt = deps.clock.now();
   let task: ScheduledTask | undefined;
   let running: Promise<void> | undefined;
   const tick = async () => {
     if (running) return running;
     running = (async () => {
       try {
-        const fired = await runDueSchedule(deps, deps.clock.now());
+        const fired = await runDueSchedule({ ...deps, startedAt }, deps.clock.now());
         for (const f of fired) deps.logger.info(f, `schedule ${f.result}: ${f.key}`);
       } catch (err) {
         deps.logger.error({ err }, "定时任务执行失败");

@@ -123,6 +123,17 @@ export function createWatchWorker(deps: WatchWorkerDeps): WatchWorker {
     return total;
   }
 
+  /**
+   * A refused login or an unreachable server, on every folder's row: the status page and the
+   * scheduler's note of a held reminder (run-schedule.ts) then say why the mailbox is not being
+   * read ("IMAP 登录失败 … 授权码错误") instead of only how long ago it last was. The next sync
+   * that finishes clears it (markSynced). Never fails the watcher: the database may be away too.
+   */
+  async function recordConnectFailure(message: string): Promise<void> {
+    for (const folder of imap.folders)
+      await repos.mailboxes.recordSyncError(account, folder, message).catch(() => undefined);
+  }
+
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
@@ -164,6 +175,7 @@ export function createWatchWorker(deps: WatchWorkerDeps): WatchWorker {
         if (!stopping) logger.warn({ account }, "IMAP 连接已断开，将重新连接");
       } catch (err) {
         failure = describeImapFailure(err, imap);
+        await recordConnectFailure(failure.message);
       } finally {
         session = null;
         client?.close();
@@ -212,7 +224,9 @@ export function createWatchWorker(deps: WatchWorkerDeps): WatchWorker {
         await client.connect();
       } catch (err) {
         client.close();
-        throw new Error(describeImapFailure(err, imap).message);
+        const { message } = describeImapFailure(err, imap);
+        await recordConnectFailure(message);
+        throw new Error(message);
       }
       try {
         return await syncAll(client);

@@ -1,4 +1,5 @@
 import { countsLine, missingLabels, periodLabel, statusLabel } from "../labels.ts";
+import { staleTitleMark } from "../mailbox-view.ts";
 import type { StatusCounts } from "../unit-status.ts";
 import type { MailRenderer, RenderedMail } from "./render.ts";
 import { subjectLine } from "./render.ts";
@@ -141,6 +142,11 @@ export interface DigestData extends Omit<Common, "officeAddress"> {
   rejected?: string[];
   /** Addresses acknowledgements are stopped to as suspected auto-responders. @defaultValue [] */
   ackStopped?: string[];
+  /**
+   * The mailbox has not been read lately (domain/mailbox-view.ts): said above the template's
+   * text and marked in the subject, so an office's own templates cannot leave it out.
+   */
+  warning?: string;
 }
 
 export function buildDigestMail(data: DigestData, r: MailRenderer): RenderedMail {
@@ -153,6 +159,7 @@ export function buildDigestMail(data: DigestData, r: MailRenderer): RenderedMail
     countsLine: countsLine(data.counts),
   };
   const subject = subjectLine(
+    data.warning ? staleTitleMark : "",
     data.final ? "【最终】" : "",
     periodLabel(data.period),
     "工作进展报送情况登记表（",
@@ -163,7 +170,7 @@ export function buildDigestMail(data: DigestData, r: MailRenderer): RenderedMail
     String(data.counts.total),
     "）",
   );
-  return { subject, ...r.render("digest", subject, view) };
+  return { subject, ...r.render("digest", subject, view, data.warning) };
 }
 
 export interface OfficeOverdueData extends Omit<Common, "officeAddress"> {

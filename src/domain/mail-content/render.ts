@@ -8,8 +8,17 @@ export interface RenderedMail {
 }
 
 export interface MailRenderer {
-  /** Renders `<name>-text.eta` and `<name>-html.eta` (wrapped in layout-html.eta). */
-  render(name: string, title: string, data: Record<string, unknown>): { text: string; html: string };
+  /**
+   * Renders `<name>-text.eta` and `<name>-html.eta` (wrapped in layout-html.eta). `lead`: a
+   * warning put above the template's own text by the renderer, not by the template, so that a
+   * template the office edited cannot drop it.
+   */
+  render(
+    name: string,
+    title: string,
+    data: Record<string, unknown>,
+    lead?: string,
+  ): { text: string; html: string };
 }
 
 /** A subject line: one line, no control characters, so it can never start a new header. */
