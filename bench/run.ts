@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { compiledIfFresh } from "../bin/built.js";
 import { parseBenchArgs, type sectionNames } from "./args.ts";
 import { buildCorpus, type Corpus } from "./corpus/build.ts";
 import { makeDocTemplate } from "./corpus/doc-template.ts";
@@ -70,6 +71,13 @@ function fail(section: keyof RunRecord, err: unknown): void {
   failures[section] ??= text.split("\n")[0]!.slice(0, 160);
 }
 
+// The service processes and sync --once run the compiled dist/ when it is at least as new as the
+// sources, as deployed, and from source through tsx otherwise: a run after a pull without a build
+// then measured 45-50 MB more RSS for every service process and more CPU, with nothing saying so.
+const staleBuild = compiledIfFresh("bench/service-child.js") === null;
+const staleBuildWarning =
+  "注意: dist/ 比源码旧或不存在，服务进程和 sync --once 改用 tsx 从源码运行，CPU 和内存比部署时高 (空闲 RSS 约多 45-50 MB)；先运行 npm run build 再测";
+
 const now = new Date();
 const { currentCollectionPeriod, parsePeriod } = await import("../src/domain/period.ts");
 const period = currentCollectionPeriod(now, "Asia/Shanghai");
@@ -81,6 +89,7 @@ try {
   log(
     `机器: ${machine.cores} 核 ${machine.model}，${machine.memoryGb} GB；N=${args.n}，${args.runs} 轮，数据库 ${args.db}`,
   );
+  if (staleBuild) log(staleBuildWarning);
   const needsImap = ["raw", "naive", "ingest", "everyday", "latency", "memory"].some((s) =>
     wanted(s as never),
   );
@@ -247,11 +256,12 @@ try {
   );
   const header = `report-inbox 基准 — ${machine.cores} 核 ${machine.model}，Node ${machine.node}，N=${args.n}，${args.runs} 轮 (中位数/最小/最大)，数据库 ${args.db}，收取进程布局: ${machine.cores > 1 ? layoutLabel[args.layout] : layoutLabel.single}`;
   console.log(`\n${renderTable(results, header)}`);
+  if (staleBuild) console.log(`\n${staleBuildWarning}`);
   // A partial run (--only) gets a file of its own, so it never replaces the full run's figures.
   const resultsFile = args.only.length === 0 ? "results.json" : `results-${args.only.join("-")}.json`;
   await writeFile(
     join(here, resultsFile),
-    `${JSON.stringify({ at: now.toISOString(), machine, args, period, results, runs, failures }, null, 2)}\n`,
+    `${JSON.stringify({ at: now.toISOString(), machine, args, period, staleBuild, results, runs, failures }, null, 2)}\n`,
   );
   log(`结果已写入 bench/${resultsFile}`);
 } finally {
