@@ -1,5 +1,6 @@
 // `npm run bench`: throughput, latency, memory, fan-out and query times of the real service
 // against a private Dovecot and SMTP server on loopback. Not a test; see bench/README.md.
+import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -73,10 +74,15 @@ function fail(section: keyof RunRecord, err: unknown): void {
 
 // The service processes and sync --once run the compiled dist/ when it is at least as new as the
 // sources, as deployed, and from source through tsx otherwise: a run after a pull without a build
-// then measured 45-50 MB more RSS for every service process and more CPU, with nothing saying so.
+// measured 45-50 MB more RSS for every service process and more CPU, with nothing saying so. So
+// the bench builds first, as the fault suite does, and says so if the build fails.
+if (compiledIfFresh("bench/service-child.js") === null) {
+  console.log("dist/ 比源码旧或不存在：先运行 npm run build");
+  spawnSync("npm", ["run", "build"], { cwd: join(here, ".."), stdio: "inherit" });
+}
 const staleBuild = compiledIfFresh("bench/service-child.js") === null;
 const staleBuildWarning =
-  "注意: dist/ 比源码旧或不存在，服务进程和 sync --once 改用 tsx 从源码运行，CPU 和内存比部署时高 (空闲 RSS 约多 45-50 MB)；先运行 npm run build 再测";
+  "注意: dist/ 比源码旧或不存在 (npm run build 失败)，服务进程和 sync --once 改用 tsx 从源码运行，CPU 和内存比部署时高 (空闲 RSS 约多 45-50 MB)";
 
 const now = new Date();
 const { currentCollectionPeriod, parsePeriod } = await import("../src/domain/period.ts");
