@@ -8,7 +8,7 @@ import { csrfInput } from "./csrf.ts";
 import { type BoardDeps, BoardError } from "./http.ts";
 import { type Html, page } from "./layout.ts";
 import { clientAddress } from "./request-origin.ts";
-import { setSessionCookie, signInSettings } from "./session.ts";
+import { setSessionCookie, signInDepsOf, signInSettings } from "./session.ts";
 
 // 我的账号 (/account), reached from the name in the top bar: who is signed in, with what role,
 // and a form to change one's own password. Open to every role (POST /account/password is a
@@ -43,13 +43,7 @@ export function registerAccountRoutes(app: Hono, deps: BoardDeps): void {
     const settings = signInSettings(deps.config);
     try {
       const result = await changeOwnPassword(
-        {
-          repos: deps.repos,
-          clock: deps.clock,
-          logger: deps.processDeps.logger,
-          ...(deps.signInDelay ? { delay: deps.signInDelay } : {}),
-          ...(deps.passwordCost ? { passwordCost: deps.passwordCost } : {}),
-        },
+        signInDepsOf(deps),
         settings,
         user,
         { current, next, address: clientAddress(c, deps.config.web) },

@@ -5,7 +5,7 @@ import type { Config } from "../config/schema.ts";
 import { roleLabel } from "../domain/labels.ts";
 import { type Role, roleAllows } from "../domain/roles.ts";
 import { resolveSession } from "../usecases/board-sessions.ts";
-import type { SignedIn, SignInSettings } from "../usecases/sign-in.ts";
+import type { SignedIn, SignInDeps, SignInSettings } from "../usecases/sign-in.ts";
 import { type BoardDeps, BoardError } from "./http.ts";
 import { isHttps } from "./request-origin.ts";
 
@@ -32,6 +32,17 @@ export function signInSettings(config: Config): SignInSettings {
     sessionHours: web.sessionHours,
     sessionIdleMinutes: web.sessionIdleMinutes,
     bootstrap: web.user && web.pass ? { user: web.user, pass: web.pass } : undefined,
+  };
+}
+
+/** What checking a password needs, from the board's parts (sign-in and 我的账号 alike). */
+export function signInDepsOf(deps: BoardDeps): SignInDeps & { repos: BoardDeps["repos"] } {
+  return {
+    repos: deps.repos,
+    clock: deps.clock,
+    logger: deps.processDeps.logger,
+    ...(deps.signInDelay ? { delay: deps.signInDelay } : {}),
+    ...(deps.passwordCost ? { passwordCost: deps.passwordCost } : {}),
   };
 }
 

@@ -8,7 +8,13 @@ import { csrfInput } from "./csrf.ts";
 import { type BoardDeps, formOf } from "./http.ts";
 import { page } from "./layout.ts";
 import { clientAddress } from "./request-origin.ts";
-import { clearSessionCookie, sessionCookie, setSessionCookie, signInSettings } from "./session.ts";
+import {
+  clearSessionCookie,
+  sessionCookie,
+  setSessionCookie,
+  signInDepsOf,
+  signInSettings,
+} from "./session.ts";
 
 // GET/POST /login and POST /logout (退出). A failed sign-in says the same thing whether the name
 // exists or not; a locked one says until when, and whether it is this account from this
@@ -32,13 +38,7 @@ export function registerSignInRoutes(app: Hono, deps: BoardDeps): void {
     if (!name || !form["password"])
       return signInPage(c, deps, { next, name, error: "请填写账号和密码。" }, 400);
     const result = await signIn(
-      {
-        repos: deps.repos,
-        clock: deps.clock,
-        logger: deps.processDeps.logger,
-        ...(deps.signInDelay ? { delay: deps.signInDelay } : {}),
-        ...(deps.passwordCost ? { passwordCost: deps.passwordCost } : {}),
-      },
+      signInDepsOf(deps),
       settings,
       // The password is taken as typed: spaces may be part of it.
       { name, password: (await c.req.parseBody())["password"] as string, address: clientAddress(c, web) },
