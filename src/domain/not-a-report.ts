@@ -33,8 +33,8 @@ function header(msg: ParsedMessage, name: string): string[] {
 /**
  * A person's reply or forward of an auto-reply that brings part of a report: the subject's
  * 自动回复 is the office's own auto-reply quoted, not this mail's kind. Losing a unit's report
- * costs more than a responder's reply that the subject alone called a report; that needs a
- * report's files, which no responder sends. Header signs (Auto-Submitted …) still decide alone.
+ * costs more than taking a responder's mail for one, and that would need a report's files, which
+ * no responder sends. Header signs (Auto-Submitted …) still decide alone.
  */
 function personAnswersAutoReply(msg: ParsedMessage): boolean {
   return PERSON_PREFIX.test(msg.subject) && allFiles(msg).some((f) => reportFileKinds.has(f.kind));
@@ -45,8 +45,9 @@ function personAnswersAutoReply(msg: ParsedMessage): boolean {
  * office's own addresses, bounces (multipart/report, delivery-status, MAILER-DAEMON/postmaster,
  * 退信 subjects), auto-replies (Auto-Submitted other than "no", X-Autoreply, X-Autorespond,
  * Precedence auto_reply, 自动回复/Out of Office subjects unless a person replied to or forwarded
- * one with a report's files; not X-Auto-Response-Suppress, see above), a null Return-Path without files (RFC 3834), mailing lists (List-Id,
- * List-Unsubscribe) and bulk mail (Precedence bulk/list/junk).
+ * one with a report's files; not X-Auto-Response-Suppress, see above), a null Return-Path
+ * without files (RFC 3834), mailing lists (List-Id, List-Unsubscribe) and bulk mail (Precedence
+ * bulk/list/junk).
  */
 export function classifyNotAReport(msg: ParsedMessage, opts: { ownAddresses: string[] }): NotAReport | null {
   const from = msg.from?.address.toLowerCase() ?? "";
