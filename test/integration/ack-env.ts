@@ -98,12 +98,17 @@ export async function autoAnswer(env: AckEnv, address: string, when: string) {
 }
 
 /**
- * Three reports on 10 May, each acknowledgement answered by the responder within a minute, then
+ * Three reports on 10 May, each acknowledgement answered by the responder (`answer`) within a minute, then
  * the phone number that completes the report on 11 May: by then the address has answered every
  * acknowledgement, so the fourth is not sent and the report is stopped as a loop. Returns the
  * third answer and the stopped report.
  */
-export async function autoResponderLoop(env: AckEnv, address: string) {
+export async function autoResponderLoop(
+  env: AckEnv,
+  address: string,
+  /** How the responder answers our last 回执 at `when` (default: autoAnswer). */
+  answer: (when: string) => ReturnType<typeof autoAnswer> = (when) => autoAnswer(env, address, when),
+) {
   await reportFrom(
     env,
     address,
@@ -111,7 +116,7 @@ export async function autoResponderLoop(env: AckEnv, address: string) {
     "",
     "2023-05-10T09:00:00",
   );
-  await autoAnswer(env, address, "2023-05-10T09:00:40");
+  await answer("2023-05-10T09:00:40");
   await reportFrom(
     env,
     address,
@@ -119,10 +124,10 @@ export async function autoResponderLoop(env: AckEnv, address: string) {
     "",
     "2023-05-10T10:00:00",
   );
-  await autoAnswer(env, address, "2023-05-10T10:00:30");
+  await answer("2023-05-10T10:00:30");
   await reportFrom(env, address, [], "联系人：赵六", "2023-05-10T11:00:00");
   const acksBeforeStop = mailsTo(env.e, address).length;
-  const thirdAnswer = await autoAnswer(env, address, "2023-05-10T11:00:20");
+  const thirdAnswer = await answer("2023-05-10T11:00:20");
   const stopped = await reportFrom(env, address, [], "联系电话：13900001111", "2023-05-11T09:00:00");
   return { thirdAnswer, stopped, acksBeforeStop };
 }

@@ -5,7 +5,7 @@ import { resumeAcksTo } from "../../src/usecases/resume-acks.ts";
 import { composeMail } from "../helpers/compose.ts";
 import { backends, type TestBackend } from "../helpers/db.ts";
 import { mailsTo, officeStaff } from "../helpers/outgoing-env.ts";
-import { type AckEnv, at, reportFrom, startAckEnv } from "./ack-env.ts";
+import { type AckEnv, at, autoResponderLoop, reportFrom, startAckEnv } from "./ack-env.ts";
 
 // The acknowledgement loop stop through the real processing and a real SMTP server: a clerk
 // who sends the .docx, then the sealed scan (answering our 回执), then a correction, each a few
@@ -150,29 +150,15 @@ describe.each(backends)("the acknowledgement loop stop (%s)", (backend) => {
     async (kind) => {
       const env = await setUp(backend);
       const acks = () => mailsTo(env.e, address);
-      await reportFrom(
-        env,
-        address,
-        [{ filename: "电子版.docx", content: await makeDocx(["市林业局4月份工作进展"]) }],
-        "",
-        "2023-05-10T09:00:00",
-      );
-      await autoAnswer(env, kind, "2023-05-10T09:00:40");
-      await reportFrom(
-        env,
-        address,
-        [{ filename: "盖章件.pdf", content: makeScanPdf() }],
-        "",
-        "2023-05-10T10:00:00",
-      );
-      await autoAnswer(env, kind, "2023-05-10T10:00:30");
-      await reportFrom(env, address, [], "联系人：赵六", "2023-05-10T11:00:00");
-      const third = await autoAnswer(env, kind, "2023-05-10T11:00:20");
+      // Three reports, each 回执 answered; then the phone completes the report, which would be
+      // news: the responder gets nothing.
+      const {
+        thirdAnswer: third,
+        stopped,
+        acksBeforeStop,
+      } = await autoResponderLoop(env, address, (when) => autoAnswer(env, kind, when));
       expect(third.outcome.state).toBe(kind === "自动回复" ? "not_report" : "processed");
-      expect(acks()).toHaveLength(3);
-
-      // The phone completes the report, which would be news: the responder gets nothing.
-      const stopped = await reportFrom(env, address, [], "联系电话：13900001111", "2023-05-11T09:00:00");
+      expect(acksBeforeStop).toBe(3);
       expect(stopped.outcome).toMatchObject({ state: "processed" });
       expect(acks()).toHaveLength(3);
       const stops = (await env.e.tdb.repos.messages.listForUnit("市林业局")).filter(
