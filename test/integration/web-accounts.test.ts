@@ -5,7 +5,7 @@ import {
   type BoardEnv,
   type BoardSession,
   cookiesOf,
-  csrfOf,
+  postLogin,
   signInSession,
   startBoardEnv,
   testAccounts,
@@ -21,13 +21,7 @@ const exempt = `/periods/2023-04/units/${encodeURIComponent("赵县")}/exempt`;
 
 /** POST /login as a browser would; only the status (303 in, 401 wrong). */
 async function signInStatus(url: string, name: string, password: string): Promise<number> {
-  const form = await fetch(`${url}/login`);
-  const res = await fetch(`${url}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { origin: url, cookie: `ri_pre=${cookiesOf(form).get("ri_pre")}` },
-    body: new URLSearchParams({ _csrf: csrfOf(await form.text()), name, password }),
-  });
+  const res = await postLogin(url, { name, password });
   await res.arrayBuffer();
   return res.status;
 }

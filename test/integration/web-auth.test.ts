@@ -7,6 +7,7 @@ import {
   type BoardEnv,
   cookiesOf,
   csrfOf,
+  postLogin,
   signInSession,
   startBoardEnv,
   testAccounts,
@@ -22,20 +23,9 @@ function capturingLogger() {
   return { logger, lines };
 }
 
-/** A wrong-or-right sign-in straight at POST /login, with a fresh pre-session token; body unread. */
-async function postLogin(url: string, name: string, password: string, headers: Record<string, string>) {
-  const form = await fetch(`${url}/login`, { headers });
-  return fetch(`${url}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { origin: url, cookie: `ri_pre=${cookiesOf(form).get("ri_pre")}`, ...headers },
-    body: new URLSearchParams({ _csrf: csrfOf(await form.text()), name, password }),
-  });
-}
-
 /** A sign-in attempt whose answer is only its status and headers. */
 async function attempt(url: string, name: string, password: string, headers: Record<string, string> = {}) {
-  const res = await postLogin(url, name, password, headers);
+  const res = await postLogin(url, { name, password }, headers);
   await res.arrayBuffer();
   return res;
 }
@@ -47,7 +37,7 @@ async function attemptPage(
   password: string,
   headers: Record<string, string> = {},
 ) {
-  const res = await postLogin(url, name, password, headers);
+  const res = await postLogin(url, { name, password }, headers);
   const text = await res.text();
   const error = text.match(/<div class="error">([^<]*)<\/div>/)?.[1] ?? "";
   return { status: res.status, text: error };
@@ -441,17 +431,7 @@ describe.each(backends)("board sign-in and roles (%s)", (backend) => {
 
 /** Where a successful sign-in with this next= sends the browser. */
 async function signInNext(url: string, next: string): Promise<string | null> {
-  const form = await fetch(`${url}/login`);
-  const res = await fetch(`${url}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { origin: url, cookie: `ri_pre=${cookiesOf(form).get("ri_pre")}` },
-    body: new URLSearchParams({
-      _csrf: csrfOf(await form.text()),
-      name: testAccounts.editor,
-      password: testPassword,
-      next,
-    }),
-  });
+  const res = await postLogin(url, { name: testAccounts.editor, password: testPassword, next });
+  await res.arrayBuffer();
   return res.headers.get("location");
 }

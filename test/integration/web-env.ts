@@ -199,16 +199,28 @@ export function csrfOf(pageHtml: string): string {
   return token;
 }
 
-/** Signs in through the sign-in page as a browser does; throws when refused. */
-export async function signInSession(url: string, name: string, password: string): Promise<BoardSession> {
-  const form = await fetch(`${url}/login`);
-  const pre = `ri_pre=${cookiesOf(form).get("ri_pre")}`;
-  const res = await fetch(`${url}/login`, {
+/**
+ * POST /login as a browser does: the sign-in page first (its pre-session cookie and form token),
+ * then the form with `fields` (name, password, next). `headers` go with both requests (a proxy's
+ * X-Forwarded-For, another Host). The answer's body is left unread.
+ */
+export async function postLogin(
+  url: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const form = await fetch(`${url}/login`, { headers });
+  return fetch(`${url}/login`, {
     method: "POST",
     redirect: "manual",
-    headers: { origin: url, cookie: pre },
-    body: new URLSearchParams({ _csrf: csrfOf(await form.text()), name, password, next: "/" }),
+    headers: { origin: url, cookie: `ri_pre=${cookiesOf(form).get("ri_pre")}`, ...headers },
+    body: new URLSearchParams({ _csrf: csrfOf(await form.text()), ...fields }),
   });
+}
+
+/** Signs in through the sign-in page as a browser does; throws when refused. */
+export async function signInSession(url: string, name: string, password: string): Promise<BoardSession> {
+  const res = await postLogin(url, { name, password, next: "/" });
   const session = cookiesOf(res).get("ri_session");
   if (res.status !== 303 || !session) throw new Error(`sign-in as ${name} refused: ${res.status}`);
   const cookie = `ri_session=${session}`;
